@@ -1,0 +1,32 @@
+// Backend: runs the model's forward pass for one BatchPlan and samples the next tokens.
+// Implementations: cpu/ (fp32 reference, the test oracle), cuda/ (the real one), sim/ (virtual clock).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/kv/kv_view.h"
+#include "engine/sched/batch_plan.h"
+
+namespace rooflm {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual std::string name() const = 0;
+  // Allocates (and owns) zero-cost-to-read KV storage for `geom` in the backend's memory.
+  virtual KvStorage allocate_kv(const KvGeometry& geom) = 0;
+  // Runs the plan: writes the plan's KV through `kv`, returns one sampled token per sampling chunk.
+  // Blocks until the step's results are on the host (the engine's clock times the whole step).
+  virtual StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) = 0;
+  // Names of the kernels the backend's registry chose (recorded in every result row).
+  virtual std::vector<std::string> kernel_names() const = 0;
+  // Device description for the results' environment section (gpu, driver, clocks, ...).
+  virtual nlohmann::json device_info() const = 0;
+};
+
+}  // namespace rooflm

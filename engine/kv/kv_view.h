@@ -1,0 +1,60 @@
+// KvView: the plain-old-data description of KV-cache storage that a backend's attention reads
+// and writes through. Both layouts are described as blocks:
+//   contiguous: one block of max_seq_len tokens per sequence slot (block table of length 1);
+//   paged:      fixed-size blocks from a pool, one block-table row per sequence.
+// Element (layer l, block b, slot-in-block o, kv head h, dim d) of K (and of V) lives at
+//   k[(((l * num_blocks + b) * block_size + o) * n_kv_heads + h) * head_dim + d]
+// i.e. storage is [n_layers, num_blocks, block_size, n_kv_heads, head_dim].
+#pragma once
+
+#include <cstdint>
+
+#include "engine/common/dtype.h"
+
+namespace rooflm {
+
+enum class KvLayout { contiguous, paged };
+
+struct KvGeometry {
+  int64_t n_layers = 0;
+  int64_t n_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t block_size = 0;  // tokens per block (contiguous: max_seq_len)
+  int64_t num_blocks = 0;  // blocks in the pool (contiguous: number of slots)
+  DType dtype = DType::f32;
+
+  int64_t elems_per_block() const { return block_size * n_kv_heads * head_dim; }
+  // Bytes of K plus V for the whole pool.
+  int64_t total_bytes() const {
+    return 2 * n_layers * num_blocks * elems_per_block() * int64_t(dtype_size(dtype));
+  }
+  // Bytes of K plus V one token occupies across all layers.
+  int64_t bytes_per_token() const {
+    return 2 * n_layers * n_kv_heads * head_dim * int64_t(dtype_size(dtype));
+  }
+};
+
+struct KvStorage {
+  void* k = nullptr;  // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  void* v = nullptr;  // same
+};
+
+// Passed by value to backends/kernels. block_tables has one row per sequence of the BatchPlan,
+// in plan order: row i = block_tables[i * max_blocks_per_seq ...]; -1 marks unused entries.
+struct KvView {
+  KvLayout layout = KvLayout::contiguous;
+  KvGeometry geom;
+  KvStorage storage;
+  const int32_t* block_tables = nullptr;  // [n_seqs, max_blocks_per_seq] host memory
+  int32_t max_blocks_per_seq = 0;
+  int32_t n_seqs = 0;
+
+  // Offset (in elements) of token `pos` of plan row `row`, layer `layer`, head 0, dim 0.
+  int64_t offset(int32_t row, int64_t layer, int64_t pos) const {
+    const int64_t b = block_tables[int64_t(row) * max_blocks_per_seq + pos / geom.block_size];
+    return ((layer * geom.num_blocks + b) * geom.block_size + pos % geom.block_size) *
+           geom.n_kv_heads * geom.head_dim;
+  }
+};
+
+}  // namespace rooflm

@@ -1,0 +1,44 @@
+// What a run records: one timeline per request and one record per engine step. Times are seconds
+// since the run's start; metrics (engine/metrics/summary.h) are computed from these alone.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rooflm {
+
+struct RequestTimeline {
+  int64_t id = 0;
+  int64_t n_prompt = 0;
+  int64_t n_output = 0;            // tokens generated (== token_times.size())
+  double arrival = 0;
+  double first_scheduled = 0;      // NaN if never scheduled
+  std::vector<double> token_times; // time each output token was produced
+  double finish = 0;               // NaN if not finished
+  bool failed = false;
+  int64_t preemptions = 0;
+
+  double first_token() const { return token_times.empty() ? arrival : token_times.front(); }
+  nlohmann::json to_json() const;
+};
+
+struct StepRecord {
+  int64_t index = 0;
+  double start = 0;
+  double end = 0;
+  int64_t n_seqs = 0;
+  int64_t n_prefill_tokens = 0;
+  int64_t n_decode_tokens = 0;
+  int64_t idle_slots = 0;          // static batching: slots of finished sequences still held
+  int64_t kv_used_tokens = 0;
+  int64_t kv_reserved_tokens = 0;
+  int64_t kv_capacity_tokens = 0;
+  int64_t context_tokens = 0;      // sum over chunks of end position (tokens attended)
+
+  double seconds() const { return end - start; }
+  nlohmann::json to_json() const;
+};
+
+}  // namespace rooflm

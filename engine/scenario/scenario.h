@@ -1,0 +1,117 @@
+// Scenario: a parsed, validated `rooflm.scenario/1` file. One file may expand (through `sweep`)
+// into several resolved scenarios, one per variant; each keeps its resolved JSON for the results.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/runtime/sampling.h"
+
+namespace rooflm {
+
+// A distribution of token counts, clamped to [min, max] after drawing.
+struct LengthDist {
+  enum class Kind { fixed, uniform, normal, lognormal };
+  Kind kind = Kind::fixed;
+  double value = 0;      // fixed
+  double mean = 0;       // normal, lognormal (mean of the resulting lengths)
+  double std = 0;        // normal, lognormal (std of the resulting lengths)
+  int64_t min = 1;       // uniform lower bound and clamp
+  int64_t max = 1 << 20; // uniform upper bound and clamp
+};
+
+struct ArrivalSpec {
+  enum class Process { burst, poisson };
+  Process process = Process::burst;
+  double rate = 0;  // requests per second (poisson)
+};
+
+struct ModelSpec {
+  std::string preset;                 // built-in preset name, or empty
+  std::filesystem::path config_path;  // HF config.json (or its folder), or empty
+  std::filesystem::path weights_dir;  // safetensors folder; empty: synthetic weights
+  uint64_t seed = 0;                  // synthetic weights seed
+};
+
+struct KvCacheSpec {
+  std::string layout = "contiguous";  // contiguous | paged
+  int64_t block_size = 16;            // paged
+  std::string dtype = "fp16";         // fp16 | int8 (cpu backend stores fp32)
+  int64_t max_seq_len = 0;            // 0: longest request of the workload
+  double memory_fraction = 0.9;       // of free device memory, for the pool (paged)
+  int64_t memory_bytes = 0;           // explicit pool size; 0: use memory_fraction / slots
+};
+
+struct BatchingSpec {
+  std::string policy = "static";      // static | continuous
+  int64_t max_batch = 8;              // sequences per batch (static) / max_num_seqs (continuous)
+  double max_wait_ms = 0;             // static: wait this long for a batch to fill
+  int64_t max_batched_tokens = 8192;  // continuous: token budget per step
+  bool chunked_prefill = false;
+};
+
+struct EngineSpec {
+  std::string backend = "auto";       // auto | cpu | cuda | sim
+  std::string kernels = "fused";      // naive | fused
+  std::string precision = "fp16";     // fp16 | int8 | w8a8
+  std::string launch = "eager";       // eager | graph
+  std::string gpu;                    // sim backend's target GPU (hardware spec name)
+  int64_t threads = 0;                // cpu backend worker threads; 0: hardware concurrency
+  KvCacheSpec kv_cache;
+  BatchingSpec batching;
+};
+
+struct WorkloadSpec {
+  int64_t requests = 16;
+  LengthDist prompt_len;
+  LengthDist output_len;
+  ArrivalSpec arrival;
+  SamplingParams sampling;
+  uint64_t seed = 0;
+};
+
+struct MeasureSpec {
+  int64_t warmup_requests = 0;  // run first and excluded from metrics
+  int64_t repetitions = 1;      // each variant runs this many times; samples pool across them
+  bool record_requests = true;  // per-request timelines in results.json
+  bool record_steps = true;     // per-step trace in results.json
+};
+
+struct SloSpec {  // absent fields are not checked
+  std::optional<double> ttft_ms;
+  std::optional<double> tpot_ms;
+  std::optional<double> e2e_ms;
+  bool any() const { return ttft_ms || tpot_ms || e2e_ms; }
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::filesystem::path source;  // the file it came from
+  ModelSpec model;
+  EngineSpec engine;
+  WorkloadSpec workload;
+  MeasureSpec measure;
+  SloSpec slo;
+  nlohmann::json resolved;        // the full scenario with defaults filled and this sweep point applied
+  nlohmann::json sweep_point;     // {"engine.kernels": "naive", ...}; empty object without sweep
+};
+
+// Reads a scenario file (JSON with // and /* */ comments), validates it strictly and expands its
+// sweep into one Scenario per point (cartesian product, in the order the keys appear).
+// `overrides` are "path=value" strings (from --set) applied before validation.
+// Throws InputError naming the file and JSON path: unknown key (with the nearest valid key),
+// wrong type, out-of-range value.
+std::vector<Scenario> load_scenario(const std::filesystem::path& file,
+                                    const std::vector<std::string>& overrides = {});
+
+// Same, from text already in memory (`origin` names it in errors).
+std::vector<Scenario> parse_scenario(const std::string& text, const std::string& origin,
+                                     const std::vector<std::string>& overrides = {});
+
+}  // namespace rooflm

@@ -1,0 +1,21 @@
+// Workload generation: turns a WorkloadSpec into the run's requests (arrival times, random prompt
+// tokens, output lengths), deterministically from the workload seed.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "engine/runtime/request.h"
+#include "engine/scenario/scenario.h"
+
+namespace rooflm {
+
+// Draws one length from `dist` (clamped to [dist.min, dist.max]).
+int64_t draw_length(const LengthDist& dist, std::mt19937_64& rng);
+
+// Requests sorted by arrival; ids 0..n-1; prompt tokens uniform in [0, vocab).
+// Lengths are additionally clamped so prompt + output <= max_positions.
+std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, int64_t max_positions);
+
+}  // namespace rooflm
