@@ -16,7 +16,7 @@ struct HostTensor {
   std::vector<int64_t> shape;
   std::vector<float> data;  // row-major, fp16-rounded values
 
-  int64_t numel() const;
+  int64_t numel() const;  // product of shape; 0 for an empty shape (an absent tensor)
   const float* ptr() const { return data.data(); }
 };
 
@@ -42,8 +42,9 @@ struct ModelWeights {
 };
 
 // Deterministic synthetic init from a seed: never zeros; projections ~ U(-a, a) with a = 1/sqrt(in)
-// so activations stay O(1) through many layers; norm weights ~ 1 + U(-0.1, 0.1). Same seed and
-// config -> bit-identical weights on every machine.
+// so activations stay O(1) through many layers; embedding ~ U(-1, 1); norm weights ~ 1 + U(-0.1, 0.1).
+// Same seed and config -> bit-identical weights on every machine; the per-element formula and the
+// tensor numbering are in synthetic_init.h so a GPU can generate the same numbers in place.
 ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed);
 
 // Loads Hugging Face safetensors weights (model.safetensors or a sharded
