@@ -11,7 +11,8 @@ namespace rooflm {
 
 inline constexpr const char* kResultSchema = "rooflm.result/1";
 
-// {gpu, driver, cuda, clocks, host, os, cpu, compiler, git_commit, git_dirty, timestamp, rooflm_version}
+// {gpu, driver, cuda, clocks, host, os, cpu, compiler, build_type, git_commit, git_dirty, timestamp,
+//  rooflm_version}
 // from `device_info` (the backend's device_info(); keys it has override the defaults, which are
 // null for gpu/driver/cuda/clocks) plus what the host says.
 nlohmann::json capture_environment(const nlohmann::json& device_info);

@@ -1,0 +1,105 @@
+// summarize(): turns request timelines into the latency statistics, throughput and goodput of a
+// run, following the metric definitions in summary.h (seconds in, milliseconds out).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/common/error.h"
+#include "engine/metrics/summary.h"
+
+namespace rooflm {
+
+namespace {
+
+constexpr double kMsPerSecond = 1000.0;
+
+bool is_completed(const RequestTimeline& request) {
+  return !request.failed && !std::isnan(request.finish);
+}
+
+// TPOT of one request in ms; only defined with at least two output tokens.
+double tpot_ms(const RequestTimeline& request) {
+  return (request.finish - request.first_token()) / double(request.n_output - 1) * kMsPerSecond;
+}
+
+// A request meets the SLO when every limit present holds; a request with fewer than two output
+// tokens has no TPOT and meets a TPOT limit vacuously.
+bool meets_slo(const RequestTimeline& request, const SloSpec& slo) {
+  const double ttft = (request.first_token() - request.arrival) * kMsPerSecond;
+  const double e2e = (request.finish - request.arrival) * kMsPerSecond;
+  if (slo.ttft_ms && ttft > *slo.ttft_ms) return false;
+  if (slo.tpot_ms && request.n_output >= 2 && tpot_ms(request) > *slo.tpot_ms) return false;
+  if (slo.e2e_ms && e2e > *slo.e2e_ms) return false;
+  return true;
+}
+
+}  // namespace
+
+Summary summarize(std::span<const RequestTimeline> requests, const SloSpec& slo) {
+  Summary summary;
+  std::vector<double> ttft, tpot, itl, e2e, queue, prefill;  // ms
+  double first_arrival = std::numeric_limits<double>::infinity();
+  double last_finish = -std::numeric_limits<double>::infinity();
+  int64_t output_tokens = 0, total_tokens = 0;
+
+  for (const RequestTimeline& request : requests) {
+    if (request.failed) ++summary.failed;
+    if (!is_completed(request)) continue;
+    ROOFLM_CHECK(request.n_output == int64_t(request.token_times.size()),
+                 "request " + std::to_string(request.id) + ": n_output != token_times.size()");
+    ROOFLM_CHECK(!std::isnan(request.first_scheduled),
+                 "request " + std::to_string(request.id) + " finished but was never scheduled");
+    ++summary.completed;
+    first_arrival = std::min(first_arrival, request.arrival);
+    last_finish = std::max(last_finish, request.finish);
+    output_tokens += request.n_output;
+    total_tokens += request.n_prompt + request.n_output;
+
+    e2e.push_back((request.finish - request.arrival) * kMsPerSecond);
+    queue.push_back((request.first_scheduled - request.arrival) * kMsPerSecond);
+    if (!request.token_times.empty()) {
+      ttft.push_back((request.first_token() - request.arrival) * kMsPerSecond);
+      prefill.push_back((request.first_token() - request.first_scheduled) * kMsPerSecond);
+    }
+    if (request.n_output >= 2) tpot.push_back(tpot_ms(request));
+    for (size_t i = 1; i < request.token_times.size(); ++i)
+      itl.push_back((request.token_times[i] - request.token_times[i - 1]) * kMsPerSecond);
+    if (meets_slo(request, slo)) ++summary.slo_met;
+  }
+
+  summary.ttft_ms = compute_stats(std::move(ttft));
+  summary.tpot_ms = compute_stats(std::move(tpot));
+  summary.itl_ms = compute_stats(std::move(itl));
+  summary.e2e_ms = compute_stats(std::move(e2e));
+  summary.queue_ms = compute_stats(std::move(queue));
+  summary.prefill_ms = compute_stats(std::move(prefill));
+
+  // Rates over the window first arrival -> last finish; an empty (or zero-length) window has none.
+  if (summary.completed == 0) return summary;
+  summary.duration_s = last_finish - first_arrival;
+  if (summary.duration_s <= 0) return summary;
+  summary.throughput.output_tok_s = double(output_tokens) / summary.duration_s;
+  summary.throughput.total_tok_s = double(total_tokens) / summary.duration_s;
+  summary.throughput.req_s = double(summary.completed) / summary.duration_s;
+  summary.goodput_req_s = double(summary.slo_met) / summary.duration_s;
+  return summary;
+}
+
+nlohmann::json Summary::to_json() const {
+  return {{"ttft_ms", ttft_ms.to_json()},
+          {"tpot_ms", tpot_ms.to_json()},
+          {"itl_ms", itl_ms.to_json()},
+          {"e2e_ms", e2e_ms.to_json()},
+          {"queue_ms", queue_ms.to_json()},
+          {"prefill_ms", prefill_ms.to_json()},
+          {"throughput",
+           {{"output_tok_s", throughput.output_tok_s},
+            {"total_tok_s", throughput.total_tok_s},
+            {"req_s", throughput.req_s}}},
+          {"goodput_req_s", goodput_req_s},
+          {"duration_s", duration_s},
+          {"requests", {{"completed", completed}, {"failed", failed}, {"slo_met", slo_met}}}};
+}
+
+}  // namespace rooflm
+
