@@ -1,0 +1,24 @@
+// Backend selection: resolves `engine.backend` ("auto" picks cuda when built and a device is
+// present, else cpu) and builds the backend with its weights.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/backend/backend.h"
+#include "engine/model/model_config.h"
+#include "engine/scenario/scenario.h"
+
+namespace rooflm {
+
+// "cpu" | "cuda" | "sim" for a requested "auto" | "cpu" | "cuda" | "sim".
+std::string resolve_backend_name(const std::string& requested);
+
+// Throws InputError when the backend is unknown or not available in this build / on this machine.
+std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig& config,
+                                      const ModelSpec& model, const EngineSpec& engine);
+
+// The model's shape from a scenario's model section (preset or HF config.json).
+ModelConfig resolve_model_config(const ModelSpec& model);
+
+}  // namespace rooflm

@@ -1,0 +1,117 @@
+// CpuBackend forward pass over a BatchPlan: all tokens of all chunks go through each layer
+// together; each token attends to its own sequence's KV (cached prefix + this step's tokens).
+#include "engine/backend/cpu/cpu_backend.h"
+
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <unordered_set>
+
+#include "engine/backend/cpu/cpu_ops.h"
+#include "engine/common/error.h"
+
+namespace rooflm {
+
+CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, int n_threads)
+    : config_(std::move(config)), weights_(std::move(weights)), pool_(n_threads) {}
+
+KvStorage CpuBackend::allocate_kv(const KvGeometry& geom) {
+  ROOFLM_CHECK(geom.dtype == DType::f32, "the cpu backend stores KV in fp32");
+  const size_t n = size_t(geom.n_layers * geom.num_blocks * geom.elems_per_block());
+  // Poison: attention must only ever read KV that a step wrote.
+  k_storage_.assign(n, std::numeric_limits<float>::quiet_NaN());
+  v_storage_.assign(n, std::numeric_limits<float>::quiet_NaN());
+  return {k_storage_.data(), v_storage_.data()};
+}
+
+nlohmann::json CpuBackend::device_info() const {
+  return {{"device", {{"kind", "cpu"}, {"threads", pool_.size()}}}};
+}
+
+StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool want_logits) {
+  const ModelConfig& c = config_;
+  const int64_t H = c.hidden, F = c.ffn, QD = c.q_dim(), KD = c.kv_dim(), hd = c.head_dim;
+  const int64_t T = plan.n_tokens();
+  ROOFLM_CHECK(kv.n_seqs == int32_t(plan.chunks.size()), "KV view rows must match the plan");
+
+  std::vector<int32_t> tok(T), row(T);
+  std::vector<int64_t> pos(T);
+  {
+    std::unordered_set<SeqId> seen;
+    int64_t t = 0;
+    for (size_t r = 0; r < plan.chunks.size(); ++r) {
+      const SeqChunk& ch = plan.chunks[r];
+      ROOFLM_CHECK(seen.insert(ch.seq).second, "a plan holds one chunk per sequence");
+      for (int64_t i = 0; i < ch.n_tokens(); ++i, ++t) {
+        tok[t] = ch.tokens[i];
+        ROOFLM_CHECK(tok[t] >= 0 && tok[t] < c.vocab, "token id out of range");
+        pos[t] = ch.start_pos + i;
+        row[t] = int32_t(r);
+      }
+    }
+  }
+
+  std::vector<float> x(T * H), h(T * H), tmp(T * H), q(T * QD), k(T * KD), v(T * KD), att(T * QD);
+  std::vector<float> g(T * F), u(T * F), a(T * F);
+  for (int64_t t = 0; t < T; ++t)
+    std::copy_n(weights_.embed.ptr() + int64_t(tok[t]) * H, H, x.data() + t * H);
+
+  auto* k_cache = static_cast<float*>(kv.storage.k);
+  auto* v_cache = static_cast<float*>(kv.storage.v);
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& w = weights_.layers[l];
+    cpu::rmsnorm(x.data(), w.attn_norm.ptr(), h.data(), T, H, c.rms_eps);
+    cpu::matmul_xwt(pool_, h.data(), w.wq.ptr(), q.data(), T, H, QD);
+    cpu::matmul_xwt(pool_, h.data(), w.wk.ptr(), k.data(), T, H, KD);
+    cpu::matmul_xwt(pool_, h.data(), w.wv.ptr(), v.data(), T, H, KD);
+    cpu::rope(q.data(), pos.data(), T, c.n_heads, hd, c.rope_theta);
+    cpu::rope(k.data(), pos.data(), T, c.n_kv_heads, hd, c.rope_theta);
+    for (int64_t t = 0; t < T; ++t) {
+      const int64_t off = kv.offset(row[t], l, pos[t]);
+      std::copy_n(k.data() + t * KD, KD, k_cache + off);
+      std::copy_n(v.data() + t * KD, KD, v_cache + off);
+    }
+    cpu::attention(pool_, q.data(), att.data(), pos.data(), row.data(), T, c.n_heads, l, kv);
+    cpu::matmul_xwt(pool_, att.data(), w.wo.ptr(), tmp.data(), T, QD, H);
+    for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
+
+    cpu::rmsnorm(x.data(), w.mlp_norm.ptr(), h.data(), T, H, c.rms_eps);
+    cpu::matmul_xwt(pool_, h.data(), w.w_gate.ptr(), g.data(), T, H, F);
+    cpu::matmul_xwt(pool_, h.data(), w.w_up.ptr(), u.data(), T, H, F);
+    cpu::silu_mul(g.data(), u.data(), a.data(), T * F);
+    cpu::matmul_xwt(pool_, a.data(), w.w_down.ptr(), tmp.data(), T, F, H);
+    for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
+  }
+
+  // Logits only for the last token of each sampling chunk.
+  std::vector<int64_t> sample_rows;
+  std::vector<size_t> sample_chunk;
+  {
+    int64_t t = 0;
+    for (size_t r = 0; r < plan.chunks.size(); ++r) {
+      t += plan.chunks[r].n_tokens();
+      if (plan.chunks[r].sample) {
+        sample_rows.push_back(t - 1);
+        sample_chunk.push_back(r);
+      }
+    }
+  }
+  const int64_t S = int64_t(sample_rows.size());
+  std::vector<float> xs(S * H), hs(S * H), logits(S * c.vocab);
+  for (int64_t s = 0; s < S; ++s) std::copy_n(x.data() + sample_rows[s] * H, H, xs.data() + s * H);
+  cpu::rmsnorm(xs.data(), weights_.final_norm.ptr(), hs.data(), S, H, c.rms_eps);
+  cpu::matmul_xwt(pool_, hs.data(), weights_.lm_head_or_embed().ptr(), logits.data(), S, H, c.vocab);
+
+  StepOutput out;
+  out.next_tokens.assign(plan.chunks.size(), -1);
+  if (want_logits) out.logits.resize(plan.chunks.size());
+  for (int64_t s = 0; s < S; ++s) {
+    const SeqChunk& ch = plan.chunks[sample_chunk[s]];
+    std::span<const float> row_logits(logits.data() + s * c.vocab, size_t(c.vocab));
+    out.next_tokens[sample_chunk[s]] = sample_token(row_logits, ch.sampling, ch.sample_seed, ch.end_pos());
+    if (want_logits) out.logits[sample_chunk[s]].assign(row_logits.begin(), row_logits.end());
+  }
+  return out;
+}
+
+}  // namespace rooflm

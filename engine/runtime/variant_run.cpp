@@ -1,0 +1,167 @@
+// run_variant: model -> backend -> KV cache -> scheduler -> engine, warm-up, repetitions, summary.
+#include "engine/runtime/variant_run.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/backend/backend_factory.h"
+#include "engine/common/error.h"
+#include "engine/kv/contiguous_kv_cache.h"
+#include "engine/scenario/workload.h"
+
+namespace rooflm {
+namespace {
+
+// Shifts a repetition's times so repetitions follow each other: pooled summaries then see the
+// sum of the repetitions' windows, not the gaps between them.
+void shift_times(EngineRunResult& r, double dt) {
+  for (auto& t : r.requests) {
+    t.arrival += dt;
+    t.first_scheduled += dt;
+    t.finish += dt;
+    for (double& x : t.token_times) x += dt;
+  }
+  for (auto& s : r.steps) {
+    s.start += dt;
+    s.end += dt;
+  }
+}
+
+nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::vector<StepRecord>& steps) {
+  int64_t peak_used = 0, peak_reserved = 0;
+  double reserved_sum = 0, used_sum = 0;
+  for (const auto& s : steps) {
+    peak_used = std::max(peak_used, s.kv_used_tokens);
+    peak_reserved = std::max(peak_reserved, s.kv_reserved_tokens);
+    reserved_sum += double(s.kv_reserved_tokens) * s.seconds();
+    used_sum += double(s.kv_used_tokens) * s.seconds();
+  }
+  return {{"layout", layout == KvLayout::contiguous ? "contiguous" : "paged"},
+          {"block_size", geom.block_size},
+          {"capacity_tokens", geom.num_blocks * geom.block_size},
+          {"bytes_per_token", geom.bytes_per_token()},
+          {"pool_bytes", geom.total_bytes()},
+          {"peak_reserved_tokens", peak_reserved},
+          {"peak_used_tokens", peak_used},
+          // time-weighted share of reserved KV that held no token
+          {"waste_pct", reserved_sum > 0 ? 100.0 * (1.0 - used_sum / reserved_sum) : 0.0}};
+}
+
+}  // namespace
+
+std::string variant_label(const nlohmann::json& sweep_point) {
+  if (!sweep_point.is_object() || sweep_point.empty()) return "default";
+  std::string label;
+  for (const auto& [path, value] : sweep_point.items()) {
+    if (!label.empty()) label += " ";
+    label += path.substr(path.rfind('.') + 1) + "=";
+    label += value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return label;
+}
+
+VariantResult run_variant(const Scenario& scenario,
+                          const std::function<void(const VariantProgress&)>& on_progress) {
+  VariantResult out;
+  out.label = variant_label(scenario.sweep_point);
+  const EngineSpec& eng = scenario.engine;
+  const ModelConfig config = resolve_model_config(scenario.model);
+  const std::string backend_name = resolve_backend_name(eng.backend);
+
+  std::vector<Request> workload =
+      generate_workload(scenario.workload, config.vocab, config.max_positions);
+  int64_t longest = 0;
+  for (const auto& r : workload) longest = std::max(longest, r.total_len());
+
+  std::unique_ptr<Backend> backend = make_backend(backend_name, config, scenario.model, eng);
+  out.device_info = backend->device_info();
+
+  KvGeometry geom;
+  geom.n_layers = config.n_layers;
+  geom.n_kv_heads = config.n_kv_heads;
+  geom.head_dim = config.head_dim;
+  geom.dtype = backend_name == "cpu" ? DType::f32 : DType::f16;
+  geom.block_size = eng.kv_cache.max_seq_len > 0 ? eng.kv_cache.max_seq_len : longest;
+  if (geom.block_size < longest)
+    throw InputError("engine.kv_cache.max_seq_len = " + std::to_string(geom.block_size) +
+                     " is shorter than the longest request (" + std::to_string(longest) + " tokens)");
+  geom.num_blocks = eng.batching.max_batch;
+  if (eng.kv_cache.layout != "contiguous")
+    throw InputError("engine.kv_cache.layout \"" + eng.kv_cache.layout +
+                     "\" is not implemented yet (have: contiguous)");
+  ContiguousKvCache kv(geom);
+  kv.bind(backend->allocate_kv(geom));
+
+  VariantProgress prog;
+  prog.label = out.label;
+  prog.repetitions = scenario.measure.repetitions;
+  auto run_once = [&](std::vector<Request> requests, bool warmup, int64_t rep) {
+    auto scheduler = make_scheduler(eng.batching, kv);
+    SteadyClock clock;
+    Engine engine(*backend, kv, *scheduler, clock);
+    prog.warmup = warmup;
+    prog.repetition = rep;
+    return engine.run(requests, false, [&](const EngineProgress& p) {
+      prog.engine = p;
+      if (on_progress) on_progress(prog);
+    });
+  };
+
+  if (scenario.measure.warmup_requests > 0) {
+    std::vector<Request> warm(workload.begin(),
+                              workload.begin() + std::min<int64_t>(scenario.measure.warmup_requests,
+                                                                   int64_t(workload.size())));
+    for (auto& r : warm) r.arrival = 0;
+    run_once(std::move(warm), true, 0);
+  }
+
+  EngineRunResult pooled;
+  nlohmann::json repetitions = nlohmann::json::array();
+  double offset = 0;
+  for (int64_t rep = 0; rep < scenario.measure.repetitions; ++rep) {
+    EngineRunResult r = run_once(workload, false, rep);
+    repetitions.push_back(summarize(r.requests, scenario.slo).to_json());
+    double end = 0;
+    for (const auto& t : r.requests) end = std::max(end, t.finish);
+    shift_times(r, offset);
+    offset += end;
+    const int64_t id_base = rep * int64_t(workload.size());
+    for (auto& t : r.requests) t.id += id_base;
+    pooled.requests.insert(pooled.requests.end(), r.requests.begin(), r.requests.end());
+    pooled.steps.insert(pooled.steps.end(), r.steps.begin(), r.steps.end());
+  }
+
+  out.summary = summarize(pooled.requests, scenario.slo);
+  nlohmann::json summary = out.summary.to_json();
+  summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
+  summary["mbu"] = nullptr;  // filled from the cost model for backends with a GPU spec
+  summary["mfu"] = nullptr;
+
+  nlohmann::json variant = {{"label", out.label},
+                            {"backend", backend_name},
+                            {"kernels", backend_name == "cpu" ? "reference" : eng.kernels},
+                            {"kv_cache", eng.kv_cache.layout},
+                            {"kv_dtype", dtype_name(geom.dtype)},
+                            {"precision", backend_name == "cpu" ? "fp32" : eng.precision},
+                            {"batching", eng.batching.policy},
+                            {"max_batch", eng.batching.max_batch},
+                            {"launch", backend_name == "cpu" ? "eager" : eng.launch},
+                            {"sweep", scenario.sweep_point}};
+  nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
+  if (scenario.measure.record_requests)
+    for (const auto& t : pooled.requests) requests.push_back(t.to_json());
+  if (scenario.measure.record_steps)
+    for (const auto& s : pooled.steps) steps.push_back(s.to_json());
+
+  out.run = {{"variant", variant},
+             {"model", config.to_json()},
+             {"kernels", backend->kernel_names()},
+             {"summary", summary},
+             {"repetitions", repetitions},
+             {"roofline", nlohmann::json::object()},
+             {"requests", requests},
+             {"steps", steps}};
+  return out;
+}
+
+}  // namespace rooflm

@@ -1,0 +1,126 @@
+// End-to-end: the rooflm CLI on the CPU backend. Checks exit codes (0 ok, 1 run failed, 2 bad
+// input), that messages name the offending key / file, that results.json carries every key of the
+// contract, and that a failed run leaves no results file behind.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/model/safetensors.h"
+#include "tests/unit/test_tmpdir.h"
+
+namespace rooflm {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+CliResult rooflm_cli(const std::string& args) {
+  test::TempDir io;
+  const std::string cmd = std::string(ROOFLM_CLI_PATH) + " " + args + " >" + (io.path() / "out").string() +
+                          " 2>" + (io.path() / "err").string();
+  const int status = std::system(cmd.c_str());
+  CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(io.path() / "out");
+  r.err = slurp(io.path() / "err");
+  return r;
+}
+
+TEST(CliE2e, QuickstartWritesResultsWithEveryContractKey) {
+  test::TempDir dir;
+  const CliResult r = rooflm_cli("run scenarios/quickstart.json --out " + dir.path().string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("TTFT p50"), std::string::npos) << r.out;
+  const auto doc = nlohmann::json::parse(slurp(dir.path() / "results.json"));
+  EXPECT_EQ(doc.at("schema"), "rooflm.result/1");
+  for (const char* k : {"gpu", "driver", "cuda", "clocks", "host", "git_commit", "timestamp"})
+    EXPECT_TRUE(doc.at("environment").contains(k)) << k;
+  EXPECT_TRUE(doc.at("scenario").is_object());
+  ASSERT_GE(doc.at("runs").size(), 2u) << "quickstart compares at least two variants";
+  for (const auto& run : doc.at("runs")) {
+    for (const char* k : {"backend", "kernels", "kv_cache", "precision", "batching", "launch"})
+      EXPECT_TRUE(run.at("variant").contains(k)) << k;
+    EXPECT_FALSE(run.at("kernels").empty());
+    const auto& s = run.at("summary");
+    for (const char* m : {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms", "queue_ms", "prefill_ms"})
+      for (const char* st : {"mean", "std", "min", "p50", "p90", "p95", "p99", "max"})
+        EXPECT_TRUE(s.at(m).contains(st)) << m << "." << st;
+    for (const char* k : {"output_tok_s", "total_tok_s", "req_s"}) EXPECT_GT(s.at("throughput").at(k).get<double>(), 0) << k;
+    for (const char* k : {"goodput_req_s", "requests", "mbu", "mfu", "kv"}) EXPECT_TRUE(s.contains(k)) << k;
+    EXPECT_EQ(s.at("requests").at("failed"), 0);
+    EXPECT_GT(s.at("requests").at("completed").get<int>(), 0);
+    EXPECT_TRUE(run.contains("roofline"));
+    EXPECT_EQ(run.at("requests").size(), s.at("requests").at("completed").get<size_t>());
+    EXPECT_FALSE(run.at("steps").empty());
+  }
+}
+
+TEST(CliE2e, MisspeltKeyExitsTwoNamingTheKey) {
+  test::TempDir dir;
+  test::write_text_file(dir.path() / "bad.json", R"({
+    "schema": "rooflm.scenario/1", "name": "bad",
+    "model": {"preset": "tiny"},
+    "engine": {"kv_cahce": {"layout": "contiguous"}}
+  })");
+  const CliResult r = rooflm_cli("run " + (dir.path() / "bad.json").string() + " --out " + (dir.path() / "o").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("kv_cahce"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("kv_cache"), std::string::npos) << "suggests the valid key: " << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "o" / "results.json"));
+  EXPECT_EQ(rooflm_cli("validate " + (dir.path() / "bad.json").string()).code, 2);
+}
+
+TEST(CliE2e, TruncatedSafetensorsExitsTwoNamingTheFile) {
+  test::TempDir dir;
+  const fs::path model = dir.path() / "model";
+  test::write_text_file(model / "config.json", R"({"hidden_size": 256, "num_hidden_layers": 4,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 768, "vocab_size": 2048,
+    "max_position_embeddings": 2048, "rms_norm_eps": 1e-5})");
+  SafetensorsWriteTensor t{"model.norm.weight", SafetensorsDtype::F32, {256}, std::vector<std::byte>(1024)};
+  write_safetensors(model / "model.safetensors", {t});
+  fs::resize_file(model / "model.safetensors", fs::file_size(model / "model.safetensors") - 100);
+  test::write_text_file(dir.path() / "s.json", R"({"schema": "rooflm.scenario/1", "name": "trunc",
+    "model": {"config": "model", "weights": "model"}, "engine": {"backend": "cpu"},
+    "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})");
+  const CliResult r = rooflm_cli("run " + (dir.path() / "s.json").string() + " --out " + (dir.path() / "o").string());
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("model.safetensors"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "o" / "results.json"));
+}
+
+TEST(CliE2e, UnknownPresetExitsTwo) {
+  const CliResult r = rooflm_cli("validate scenarios/quickstart.json --set model.preset=llama9-1b");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("llama9-1b"), std::string::npos) << r.err;
+}
+
+TEST(CliE2e, ValidateListAndHelpSucceed) {
+  EXPECT_EQ(rooflm_cli("validate scenarios/quickstart.json").code, 0);
+  const CliResult models = rooflm_cli("list models");
+  EXPECT_EQ(models.code, 0);
+  EXPECT_NE(models.out.find("llama2-7b"), std::string::npos);
+  EXPECT_EQ(rooflm_cli("list scenarios").code, 0);
+  for (const char* cmd : {"--help", "run --help", "validate --help", "list --help"})
+    EXPECT_EQ(rooflm_cli(cmd).code, 0) << cmd;
+  EXPECT_EQ(rooflm_cli("run").code, 2) << "missing scenario is a usage error";
+  EXPECT_EQ(rooflm_cli("frobnicate").code, 2);
+}
+
+}  // namespace
+}  // namespace rooflm

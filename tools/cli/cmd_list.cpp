@@ -1,0 +1,70 @@
+// `rooflm list [models|gpus|kernels|scenarios]`: what rooflm knows about.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "engine/common/error.h"
+#include "engine/common/source_dir.h"
+#include "engine/model/model_config.h"
+#include "engine/scenario/scenario.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/text_table.h"
+
+namespace rooflm {
+namespace {
+
+void list_models() {
+  TextTable t({"model", "params", "hidden", "layers", "heads", "kv heads", "head dim", "ffn", "vocab",
+               "max pos"});
+  for (const auto& name : model_preset_names()) {
+    const ModelConfig c = model_preset(name);
+    t.add_row({name, fmt_num(double(c.n_params()) / 1e9, 2) + "B", std::to_string(c.hidden),
+               std::to_string(c.n_layers), std::to_string(c.n_heads), std::to_string(c.n_kv_heads),
+               std::to_string(c.head_dim), std::to_string(c.ffn), std::to_string(c.vocab),
+               std::to_string(c.max_positions)});
+  }
+  t.print(std::cout);
+}
+
+void list_kernels() {
+  TextTable t({"backend", "kernel", "what"});
+  t.add_row({"cpu", "cpu_reference_fp32", "fp32 forward pass on fp16-rounded weights (test oracle)"});
+  t.print(std::cout);
+}
+
+void list_scenarios() {
+  const auto dir = source_dir() / "scenarios";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".json" && e.path().filename() != "scenario.schema.json")
+      files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  TextTable t({"scenario", "variants", "description"});
+  for (const auto& f : files) {
+    try {
+      const auto points = load_scenario(f);
+      t.add_row({std::filesystem::relative(f, source_dir()).string(), std::to_string(points.size()),
+                 points.front().description});
+    } catch (const InputError& e) {
+      t.add_row({std::filesystem::relative(f, source_dir()).string(), "-", std::string("INVALID: ") + e.what()});
+    }
+  }
+  t.print(std::cout);
+}
+
+}  // namespace
+
+void add_list_command(CLI::App& app) {
+  auto what = std::make_shared<std::string>("models");
+  CLI::App* sub = app.add_subcommand("list", "List models, gpus, kernels or scenarios");
+  sub->add_option("what", *what, "models | gpus | kernels | scenarios")
+      ->check(CLI::IsMember({"models", "gpus", "kernels", "scenarios"}));
+  sub->callback([what] {
+    if (*what == "models") list_models();
+    if (*what == "kernels") list_kernels();
+    if (*what == "scenarios") list_scenarios();
+    if (*what == "gpus") throw InputError("no GPU specs yet");
+  });
+}
+
+}  // namespace rooflm

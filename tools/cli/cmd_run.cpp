@@ -1,0 +1,98 @@
+// `rooflm run <scenario> [--out DIR] [--backend cpu|cuda|sim] [--set path=value]...`
+// Runs every variant of the scenario, writes DIR/results.json atomically, prints a summary table.
+#include <iostream>
+
+#include "engine/common/error.h"
+#include "engine/results/results.h"
+#include "engine/runtime/variant_run.h"
+#include "engine/scenario/scenario.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/progress_line.h"
+#include "tools/cli/text_table.h"
+
+namespace rooflm {
+namespace {
+
+struct RunArgs {
+  std::string scenario;
+  std::string out;
+  std::string backend;
+  std::vector<std::string> sets;
+};
+
+double stat(const nlohmann::json& summary, const char* metric, const char* key) {
+  const auto& v = summary.at(metric).at(key);
+  return v.is_null() ? NAN : v.get<double>();
+}
+
+void print_summary(const std::vector<VariantResult>& results, std::ostream& os) {
+  TextTable table({"variant", "backend", "done", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99",
+                   "ITL p99", "E2E p50", "out tok/s", "req/s", "goodput", "KV waste"});
+  for (const auto& r : results) {
+    const auto& s = r.run.at("summary");
+    const auto& req = s.at("requests");
+    table.add_row({r.label, r.run.at("variant").at("backend").get<std::string>(),
+                   std::to_string(req.at("completed").get<int64_t>()) + "/" +
+                       std::to_string(req.at("completed").get<int64_t>() + req.at("failed").get<int64_t>()),
+                   fmt_num(stat(s, "ttft_ms", "p50"), 1), fmt_num(stat(s, "ttft_ms", "p99"), 1),
+                   fmt_num(stat(s, "tpot_ms", "p50"), 2), fmt_num(stat(s, "tpot_ms", "p99"), 2),
+                   fmt_num(stat(s, "itl_ms", "p99"), 2), fmt_num(stat(s, "e2e_ms", "p50"), 1),
+                   fmt_num(s.at("throughput").at("output_tok_s").get<double>(), 1),
+                   fmt_num(s.at("throughput").at("req_s").get<double>(), 2),
+                   fmt_num(s.at("goodput_req_s").get<double>(), 2),
+                   fmt_num(s.at("kv").at("waste_pct").get<double>(), 1) + "%"});
+  }
+  os << "times in ms; TPOT = (finish - first token)/(outputs - 1) per request; ITL = every token gap;"
+        " goodput = req/s meeting every SLO\n";
+  table.print(os);
+}
+
+void run(const RunArgs& args) {
+  std::vector<std::string> overrides = args.sets;
+  if (!args.backend.empty()) overrides.push_back("engine.backend=" + args.backend);
+  const std::vector<Scenario> points = load_scenario(args.scenario, overrides);
+  const std::string out_dir = args.out.empty() ? "out/" + points.front().name : args.out;
+
+  std::vector<VariantResult> results;
+  ProgressLine progress;
+  for (size_t i = 0; i < points.size(); ++i) {
+    results.push_back(run_variant(points[i], [&](const VariantProgress& p) {
+      progress.update("variant " + std::to_string(i + 1) + "/" + std::to_string(points.size()) +
+                      " (" + p.label + ")" + (p.warmup ? " warm-up" : "") + " rep " +
+                      std::to_string(p.repetition + 1) + "/" + std::to_string(p.repetitions) +
+                      ": " + std::to_string(p.engine.finished) + "/" + std::to_string(p.engine.total) +
+                      " requests, " + std::to_string(p.engine.steps) + " steps");
+    }));
+    results.back().run["scenario"] = points[i].resolved;
+  }
+  progress.finish();
+
+  std::vector<nlohmann::json> runs;
+  for (const auto& r : results) runs.push_back(r.run);
+  nlohmann::json scenario = {{"name", points.front().name},
+                             {"description", points.front().description},
+                             {"source", points.front().source.string()},
+                             {"variants", int64_t(points.size())},
+                             {"resolved", points.front().resolved}};
+  const auto doc = make_results(capture_environment(results.front().device_info), scenario, runs);
+  const std::string path = out_dir + "/results.json";
+  write_json_atomic(path, doc);
+
+  print_summary(results, std::cout);
+  std::cout << "results: " << path << "\n";
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* sub = app.add_subcommand("run", "Run a scenario (every sweep variant) and write results.json");
+  sub->add_option("scenario", args->scenario, "Scenario file (rooflm.scenario/1, JSON with comments)")->required();
+  sub->add_option("--out", args->out, "Output folder for results.json (default: out/<scenario name>)");
+  sub->add_option("--backend", args->backend, "Override engine.backend")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda", "sim"}));
+  sub->add_option("--set", args->sets, "Override a scenario value: path=value (JSON value or string)");
+  sub->callback([args] { run(*args); });
+}
+
+}  // namespace rooflm

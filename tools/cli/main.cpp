@@ -1,0 +1,31 @@
+// rooflm command-line tool. `rooflm --help` lists the subcommands; `rooflm <cmd> --help` each one.
+// Exit codes: 0 success; 1 the run failed; 2 bad input (usage, scenario, model or weights file).
+#include <iostream>
+
+#include "engine/common/error.h"
+#include "tools/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rooflm: LLM inference benchmarking against the roofline"};
+  app.require_subcommand(1);
+  rooflm::add_run_command(app);
+  rooflm::add_validate_command(app);
+  rooflm::add_list_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return rooflm::kExitBadInput;
+  } catch (const rooflm::InputError& e) {
+    std::cerr << "rooflm: error: " << e.what() << "\n";
+    return rooflm::kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "rooflm: run failed: " << e.what() << "\n";
+    return rooflm::kExitRunFailed;
+  }
+  return rooflm::kExitOk;
+}
