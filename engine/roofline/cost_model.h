@@ -1,0 +1,100 @@
+// Cost model: FLOPs and minimum HBM bytes of every op one engine step launches, for a BatchPlan
+// (any mix of prefill chunks and decode tokens), a model shape, a precision and a kernel set; and the
+// roofline time of each op on a GPU.
+//
+// Counting rules (what a performance engineer would write on the whiteboard):
+//   * bytes are the minimum an op must move: each input read once, each output written once;
+//     weights are read once per step whatever the batch (the step is one GEMM over all its rows).
+//   * T = tokens in the plan, S = chunks that sample (one LM-head row each: a mid-prompt chunk
+//     computes no logits). A chunk at positions [s, e) attends causally: query p sees keys [0, p],
+//     so it has (e(e+1) - s(s+1)) / 2 (query, key) pairs and reads KV of all e context tokens.
+//   * tensor FLOPs (GEMMs, QK^T, PV) run at the tensor peak: linear layers at the precision's peak,
+//     attention and the LM head at fp16. Vector FLOPs (element-wise work on CUDA cores) run at the
+//     fp32 peak: RMSNorm 4/element (square, sum, scale by 1/rms, scale by weight), RoPE 3 per q/k
+//     element (4 mul + 2 add per rotated pair; sin/cos computed in-kernel), softmax 5/score (max,
+//     subtract, exp, sum, divide), SiLU 4/element, mul and residual add 1/element.
+//   * attention bytes = q, k, v of the new tokens + new KV written to the cache + KV read back for
+//     every context token (new ones included, as paged engines write then read) + O written. The
+//     naive set materialises S = QK^T and P = softmax(S) in fp32: S written, read, P written, read,
+//     each [n_heads, T, e] per chunk (the dense rectangle a GEMM writes; masked entries included).
+//     FLOPs count the causal pairs only: the useful work MFU credits. Split-K partials of
+//     flash-decoding and the KV of other heads' groups (GQA reads each KV head once) add nothing.
+//   * naive: q/k/v GEMMs, RoPE kernel, attention, o GEMM, residual add, mlp norm, gate and up GEMMs,
+//     SiLU kernel, mul kernel, down GEMM, residual add; final norm; LM head.
+//     fused: layer 0's attn norm is plain; every later norm adds the residual first (reads x and the
+//     branch, writes the new residual and the normed row); one QKV GEMM; RoPE in the attention
+//     prologue; one gate_up GEMM; one SiLU*mul kernel; the final norm adds the last residual and
+//     writes only the normed row (the residual stream is dead after it).
+//   * every norm runs on all T rows; only the LM head is cut to the S sampling rows. Logits are
+//     written in fp32 (what the sampler reads).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/model/model_config.h"
+#include "engine/roofline/gpu_spec.h"
+#include "engine/roofline/precision.h"
+#include "engine/sched/batch_plan.h"
+
+namespace rooflm {
+
+// One kernel of a step, per launch. A per-layer op is launched `calls` = n_layers times per step.
+struct OpCount {
+  std::string name;                       // "q_proj", "attention", "add_mlp_norm", ...
+  int64_t calls = 1;
+  double tensor_flops = 0;                // per call
+  TensorMath tensor_math = TensorMath::fp16;
+  double vector_flops = 0;                // per call
+  double bytes = 0;                       // per call
+
+  double flops() const { return tensor_flops + vector_flops; }
+  // FLOPs per byte moved.
+  double arithmetic_intensity() const { return bytes > 0 ? flops() / bytes : 0; }
+};
+
+enum class Bound { compute, memory };
+std::string_view bound_name(Bound bound);  // "compute" | "memory"
+
+// Every op of one step, in launch order. Throws InputError for an empty plan or a chunk with no
+// tokens or a negative start position.
+std::vector<OpCount> count_step_ops(const BatchPlan& plan, const ModelConfig& model,
+                                    const Precision& precision, KernelSet kernels);
+
+struct OpCost {
+  OpCount count;
+  double compute_seconds = 0;  // per call: tensor FLOPs / tensor peak + vector FLOPs / fp32 peak
+  double memory_seconds = 0;   // per call: bytes / peak bandwidth
+  double seconds = 0;          // per call: max of the two
+  Bound bound = Bound::memory;
+
+  double total_seconds() const { return seconds * double(count.calls); }
+  nlohmann::json to_json() const;  // totals over calls, plus per-call seconds
+};
+
+struct StepCost {
+  std::vector<OpCost> ops;
+  double flops = 0;            // summed over ops and calls
+  double bytes = 0;
+  double seconds = 0;          // sum of op times (kernels run one after another)
+  // The bound of the ops that hold most of the step's time.
+  Bound bound = Bound::memory;
+  double compute_bound_seconds = 0;  // time in compute-bound ops
+  double memory_bound_seconds = 0;   // time in memory-bound ops
+
+  double arithmetic_intensity() const { return bytes > 0 ? flops / bytes : 0; }
+  nlohmann::json to_json() const;
+};
+
+// Roofline time of each op on `gpu`: max(FLOPs / peak, bytes / bandwidth).
+StepCost time_step(const std::vector<OpCount>& ops, const GpuSpec& gpu);
+
+// count_step_ops then time_step.
+StepCost step_cost(const BatchPlan& plan, const ModelConfig& model, const Precision& precision,
+                   KernelSet kernels, const GpuSpec& gpu);
+
+}  // namespace rooflm

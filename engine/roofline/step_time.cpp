@@ -1,0 +1,71 @@
+// Roofline time of each op of a step on one GPU, the step's totals, and their JSON form.
+#include "engine/roofline/cost_model.h"
+
+#include <algorithm>
+
+namespace rooflm {
+namespace {
+
+double tensor_peak(const GpuSpec& gpu, TensorMath math) {
+  return math == TensorMath::int8 ? gpu.int8_tensor_ops_per_s : gpu.fp16_tensor_flops_per_s;
+}
+
+}  // namespace
+
+std::string_view bound_name(Bound bound) { return bound == Bound::compute ? "compute" : "memory"; }
+
+StepCost time_step(const std::vector<OpCount>& ops, const GpuSpec& gpu) {
+  StepCost step;
+  for (const OpCount& count : ops) {
+    OpCost cost{.count = count};
+    cost.compute_seconds =
+        count.tensor_flops / tensor_peak(gpu, count.tensor_math) + count.vector_flops / gpu.fp32_flops_per_s;
+    cost.memory_seconds = count.bytes / gpu.memory_bandwidth_bytes_per_s;
+    cost.bound = cost.compute_seconds > cost.memory_seconds ? Bound::compute : Bound::memory;
+    cost.seconds = std::max(cost.compute_seconds, cost.memory_seconds);
+
+    const double calls = double(count.calls);
+    step.flops += count.flops() * calls;
+    step.bytes += count.bytes * calls;
+    step.seconds += cost.total_seconds();
+    (cost.bound == Bound::compute ? step.compute_bound_seconds : step.memory_bound_seconds) += cost.total_seconds();
+    step.ops.push_back(std::move(cost));
+  }
+  step.bound = step.compute_bound_seconds > step.memory_bound_seconds ? Bound::compute : Bound::memory;
+  return step;
+}
+
+StepCost step_cost(const BatchPlan& plan, const ModelConfig& model, const Precision& precision,
+                   KernelSet kernels, const GpuSpec& gpu) {
+  return time_step(count_step_ops(plan, model, precision, kernels), gpu);
+}
+
+nlohmann::json OpCost::to_json() const {
+  const double calls = double(count.calls);
+  return {{"name", count.name},
+          {"calls", count.calls},
+          {"flops", count.flops() * calls},
+          {"tensor_flops", count.tensor_flops * calls},
+          {"tensor_math", count.tensor_math == TensorMath::int8 ? "int8" : "fp16"},
+          {"vector_flops", count.vector_flops * calls},
+          {"bytes", count.bytes * calls},
+          {"arithmetic_intensity", count.arithmetic_intensity()},
+          {"seconds", total_seconds()},
+          {"seconds_per_call", seconds},
+          {"bound", bound_name(bound)}};
+}
+
+nlohmann::json StepCost::to_json() const {
+  nlohmann::json op_list = nlohmann::json::array();
+  for (const OpCost& op : ops) op_list.push_back(op.to_json());
+  return {{"seconds", seconds},
+          {"flops", flops},
+          {"bytes", bytes},
+          {"arithmetic_intensity", arithmetic_intensity()},
+          {"bound", bound_name(bound)},
+          {"compute_bound_seconds", compute_bound_seconds},
+          {"memory_bound_seconds", memory_bound_seconds},
+          {"ops", op_list}};
+}
+
+}  // namespace rooflm

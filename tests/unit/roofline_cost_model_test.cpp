@@ -1,0 +1,263 @@
+// Tests of the per-op cost model (engine/roofline/cost_model.h): hand counts of every op's FLOPs
+// and bytes for the tiny model, and the properties the counting rules promise.
+// Run: build/tests/rooflm_unit_tests --gtest_filter='RooflineCostModel*' (from the repo root).
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "engine/common/error.h"
+#include "engine/roofline/cost_model.h"
+
+namespace rooflm {
+namespace {
+
+// The `tiny` preset, written out so these counts do not depend on the preset table.
+ModelConfig tiny_model() {
+  ModelConfig model;
+  model.name = "tiny";
+  model.hidden = 256;
+  model.n_layers = 4;
+  model.n_heads = 4;
+  model.n_kv_heads = 2;
+  model.head_dim = 64;
+  model.ffn = 768;
+  model.vocab = 2048;
+  model.max_positions = 2048;
+  return model;
+}
+
+SeqChunk chunk(SeqId seq, int64_t start_pos, int64_t n_tokens, bool sample) {
+  SeqChunk c;
+  c.seq = seq;
+  c.start_pos = start_pos;
+  c.tokens.assign(size_t(n_tokens), 1);
+  c.sample = sample;
+  c.is_prefill = start_pos == 0 && n_tokens > 1;
+  return c;
+}
+
+// One 8-token prefill chunk (sampling its first output token) and one decode token at position 20.
+BatchPlan prefill_and_decode_plan() {
+  BatchPlan plan;
+  plan.chunks = {chunk(0, 0, 8, true), chunk(1, 20, 1, true)};
+  return plan;
+}
+
+// Hand-counted shape of the plan above for the tiny model.
+constexpr double T = 9;       // tokens: 8 + 1
+constexpr double S = 2;       // sampling rows: both chunks sample
+constexpr double h = 256, q = 4 * 64, kv = 2 * 64, f = 768, H = 4, d = 64, V = 2048;
+constexpr double L = 4;
+constexpr double pairs = (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8) + 21;  // causal (query, key) pairs: 36 + 21
+constexpr double context = 8 + 21;                              // KV tokens read back
+constexpr double rectangle = 8 * 8 + 1 * 21;                    // naive S elements per head
+constexpr double a = 2;                                         // fp16 bytes
+
+struct Expected {
+  double calls, tensor_flops, vector_flops, bytes;
+};
+
+std::map<std::string, OpCount> by_name(const std::vector<OpCount>& ops) {
+  std::map<std::string, OpCount> map;
+  for (const OpCount& op : ops) map[op.name] = op;
+  return map;
+}
+
+void expect_ops(const std::vector<OpCount>& ops, const std::vector<std::pair<std::string, Expected>>& expected) {
+  ASSERT_EQ(ops.size(), expected.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    SCOPED_TRACE(expected[i].first);
+    EXPECT_EQ(ops[i].name, expected[i].first);
+    EXPECT_EQ(double(ops[i].calls), expected[i].second.calls);
+    EXPECT_DOUBLE_EQ(ops[i].tensor_flops, expected[i].second.tensor_flops);
+    EXPECT_DOUBLE_EQ(ops[i].vector_flops, expected[i].second.vector_flops);
+    EXPECT_DOUBLE_EQ(ops[i].bytes, expected[i].second.bytes);
+  }
+}
+
+// A linear layer [out, in] over all T rows, fp16: weights, input, output.
+Expected fp16_linear(double in, double out) {
+  return {L, 2 * T * in * out, 0, in * out * a + T * in * a + T * out * a};
+}
+
+TEST(RooflineCostModel, HandCountsOfEveryNaiveOp) {
+  const std::vector<OpCount> ops =
+      count_step_ops(prefill_and_decode_plan(), tiny_model(), precision_named("fp16"), KernelSet::naive);
+  const Expected norm = {L, 0, 4 * T * h, T * h * a + h * a + T * h * a};
+  expect_ops(ops, {
+      {"embedding", {1, 0, 0, T * 4 + T * h * a + T * h * a}},  // ids, rows gathered, rows written
+      {"attn_norm", norm},
+      {"q_proj", fp16_linear(h, q)},
+      {"k_proj", fp16_linear(h, kv)},
+      {"v_proj", fp16_linear(h, kv)},
+      {"rope", {L, 0, 3 * T * (q + kv), 2 * T * (q + kv) * a}},
+      {"attention",
+       {L, 2 * 2 * d * H * pairs, 5 * H * pairs,
+        T * (q + 2 * kv) * a          // new q, k, v
+            + T * 2 * kv * a          // new K, V into the cache
+            + context * 2 * kv * a    // K, V of every context token
+            + T * q * a               // O
+            + 4 * H * rectangle * 4}},  // fp32 S written + read, P written + read
+      {"o_proj", fp16_linear(q, h)},
+      {"residual_add", {2 * L, 0, T * h, 3 * T * h * a}},
+      {"mlp_norm", norm},
+      {"gate_proj", fp16_linear(h, f)},
+      {"up_proj", fp16_linear(h, f)},
+      {"silu", {L, 0, 4 * T * f, 2 * T * f * a}},
+      {"mul", {L, 0, T * f, 3 * T * f * a}},
+      {"down_proj", fp16_linear(f, h)},
+      {"final_norm", {1, 0, 4 * T * h, T * h * a + h * a + T * h * a}},
+      {"lm_head", {1, 2 * S * h * V, 0, V * h * a + S * h * a + S * V * 4}},  // fp32 logits
+  });
+  // The same numbers spelled out for two of them, as a check on the formulas above.
+  EXPECT_DOUBLE_EQ(ops[5].bytes, 13824);  // rope: 2 * 9 * 384 * 2
+  EXPECT_DOUBLE_EQ(ops[6].bytes, 9216 + 4608 + 14848 + 4608 + 5440);
+}
+
+TEST(RooflineCostModel, HandCountsOfEveryFusedOp) {
+  const std::vector<OpCount> ops =
+      count_step_ops(prefill_and_decode_plan(), tiny_model(), precision_named("fp16"), KernelSet::fused);
+  // residual + branch in, new residual out, normed row out.
+  const double add_norm_bytes = 2 * T * h * a + h * a + T * h * a + T * h * a;
+  expect_ops(ops, {
+      {"embedding", {1, 0, 0, T * 4 + T * h * a + T * h * a}},
+      {"attn_norm", {1, 0, 4 * T * h, T * h * a + h * a + T * h * a}},  // layer 0
+      {"add_attn_norm", {L - 1, 0, 5 * T * h, add_norm_bytes}},         // layers 1..3
+      {"qkv_proj", fp16_linear(h, q + 2 * kv)},
+      {"attention",
+       {L, 2 * 2 * d * H * pairs, 5 * H * pairs + 3 * T * (q + kv),  // softmax + RoPE prologue
+        T * (q + 2 * kv) * a + T * 2 * kv * a + context * 2 * kv * a + T * q * a}},
+      {"o_proj", fp16_linear(q, h)},
+      {"add_mlp_norm", {L, 0, 5 * T * h, add_norm_bytes}},
+      {"gate_up_proj", fp16_linear(h, 2 * f)},
+      {"silu_mul", {L, 0, 5 * T * f, 2 * T * f * a + T * f * a}},
+      {"down_proj", fp16_linear(f, h)},
+      {"add_final_norm", {1, 0, 5 * T * h, 2 * T * h * a + h * a + T * h * a}},  // residual is dead
+      {"lm_head", {1, 2 * S * h * V, 0, V * h * a + S * h * a + S * V * 4}},
+  });
+  EXPECT_DOUBLE_EQ(ops[4].bytes, 9216 + 4608 + 14848 + 4608);
+}
+
+TEST(RooflineCostModel, NaiveAttentionMovesMoreBytesThanFusedForTheSameMatrixFlops) {
+  BatchPlan prefill;
+  prefill.chunks = {chunk(0, 0, 512, true)};
+  const ModelConfig model = tiny_model();
+  const auto naive = by_name(count_step_ops(prefill, model, precision_named("fp16"), KernelSet::naive));
+  const auto fused = by_name(count_step_ops(prefill, model, precision_named("fp16"), KernelSet::fused));
+  EXPECT_DOUBLE_EQ(naive.at("attention").tensor_flops, fused.at("attention").tensor_flops);
+  // The difference is exactly the fp32 S and P round trips: 4 passes of H * 512 * 512 * 4 bytes.
+  EXPECT_DOUBLE_EQ(naive.at("attention").bytes - fused.at("attention").bytes, 4 * H * 512 * 512 * 4);
+}
+
+TEST(RooflineCostModel, MidPromptChunkComputesNoLogits) {
+  const ModelConfig model = tiny_model();
+  BatchPlan mid_prompt;
+  mid_prompt.chunks = {chunk(0, 0, 16, false)};
+  for (KernelSet kernels : {KernelSet::naive, KernelSet::fused})
+    EXPECT_EQ(by_name(count_step_ops(mid_prompt, model, precision_named("fp16"), kernels)).count("lm_head"), 0u);
+
+  BatchPlan mixed;  // a mid-prompt chunk and the final chunk of another prompt: one logits row
+  mixed.chunks = {chunk(0, 0, 16, false), chunk(1, 16, 16, true)};
+  const OpCount lm_head = by_name(count_step_ops(mixed, model, precision_named("fp16"), KernelSet::fused)).at("lm_head");
+  EXPECT_DOUBLE_EQ(lm_head.tensor_flops, 2 * 1 * h * V);
+}
+
+TEST(RooflineCostModel, WeightsAreReadOncePerStepWhateverTheBatch) {
+  const ModelConfig model = tiny_model();
+  BatchPlan one, eight;
+  one.chunks = {chunk(0, 100, 1, true)};
+  for (int i = 0; i < 8; ++i) eight.chunks.push_back(chunk(i, 100, 1, true));
+  const auto ops_one = by_name(count_step_ops(one, model, precision_named("fp16"), KernelSet::fused));
+  const auto ops_eight = by_name(count_step_ops(eight, model, precision_named("fp16"), KernelSet::fused));
+  // 7 more rows of input (h) and output (q + 2 kv) activations; the weight bytes do not repeat.
+  EXPECT_DOUBLE_EQ(ops_eight.at("qkv_proj").bytes - ops_one.at("qkv_proj").bytes, 7 * (h + q + 2 * kv) * a);
+  EXPECT_DOUBLE_EQ(ops_eight.at("qkv_proj").tensor_flops, 8 * ops_one.at("qkv_proj").tensor_flops);
+}
+
+TEST(RooflineCostModel, QuantisedPrecisionsChangeWeightAndInputBytesAndThePeak) {
+  const ModelConfig model = tiny_model();
+  const BatchPlan plan = prefill_and_decode_plan();
+  const auto w8a16 = by_name(count_step_ops(plan, model, precision_named("int8"), KernelSet::fused));
+  const auto w8a8 = by_name(count_step_ops(plan, model, precision_named("w8a8"), KernelSet::fused));
+  // int8 weights + one fp16 scale per output channel; W8A16 reads fp16 inputs, w8a8 int8 ones.
+  EXPECT_DOUBLE_EQ(w8a16.at("o_proj").bytes, q * h * 1 + h * 2 + T * q * a + T * h * a);
+  EXPECT_DOUBLE_EQ(w8a8.at("o_proj").bytes, q * h * 1 + h * 2 + T * q * 1 + T * h * a);
+  EXPECT_EQ(w8a16.at("o_proj").tensor_math, TensorMath::fp16);
+  EXPECT_EQ(w8a8.at("o_proj").tensor_math, TensorMath::int8);
+  // The LM head and attention stay fp16 in every precision.
+  EXPECT_EQ(w8a8.at("lm_head").tensor_math, TensorMath::fp16);
+  EXPECT_EQ(w8a8.at("attention").tensor_math, TensorMath::fp16);
+  EXPECT_DOUBLE_EQ(w8a8.at("lm_head").bytes, V * h * a + S * h * a + S * V * 4);
+  // The producers of GEMM inputs write them in int8 under w8a8.
+  EXPECT_DOUBLE_EQ(w8a8.at("silu_mul").bytes, 2 * T * f * a + T * f * 1);
+}
+
+TEST(RooflineCostModel, Int8KvCacheHalvesKvTraffic) {
+  const ModelConfig model = tiny_model();
+  const BatchPlan plan = prefill_and_decode_plan();
+  const auto fp16_kv = by_name(count_step_ops(plan, model, precision_named("fp16", "fp16"), KernelSet::fused));
+  const auto int8_kv = by_name(count_step_ops(plan, model, precision_named("fp16", "int8"), KernelSet::fused));
+  const double kv_traffic_fp16 = (T + context) * 2 * kv * 2;  // new KV written + context KV read
+  EXPECT_DOUBLE_EQ(fp16_kv.at("attention").bytes - int8_kv.at("attention").bytes, kv_traffic_fp16 / 2);
+}
+
+TEST(RooflineCostModel, OpTimeIsTheMaxOfComputeAndMemoryTime) {
+  GpuSpec gpu;
+  gpu.memory_bandwidth_bytes_per_s = 1e12;
+  gpu.fp16_tensor_flops_per_s = 100e12;
+  gpu.int8_tensor_ops_per_s = 200e12;
+  gpu.fp32_flops_per_s = 10e12;
+  const std::vector<OpCount> ops = {
+      {.name = "gemm", .calls = 2, .tensor_flops = 1e9, .bytes = 1e6},  // 10 us compute vs 1 us memory
+      {.name = "int8_gemm", .tensor_flops = 1e9, .tensor_math = TensorMath::int8, .bytes = 1e6},  // 5 us vs 1 us
+      {.name = "elementwise", .vector_flops = 1e6, .bytes = 1e7},       // 0.1 us compute vs 10 us memory
+  };
+  const StepCost step = time_step(ops, gpu);
+  ASSERT_EQ(step.ops.size(), 3u);
+  EXPECT_DOUBLE_EQ(step.ops[0].seconds, 1e-5);
+  EXPECT_EQ(step.ops[0].bound, Bound::compute);
+  EXPECT_DOUBLE_EQ(step.ops[0].total_seconds(), 2e-5);
+  EXPECT_DOUBLE_EQ(step.ops[1].seconds, 5e-6);
+  EXPECT_EQ(step.ops[1].bound, Bound::compute);
+  EXPECT_DOUBLE_EQ(step.ops[2].seconds, 1e-5);
+  EXPECT_DOUBLE_EQ(step.ops[2].compute_seconds, 1e-7);
+  EXPECT_EQ(step.ops[2].bound, Bound::memory);
+  EXPECT_DOUBLE_EQ(step.seconds, 2e-5 + 5e-6 + 1e-5);
+  EXPECT_DOUBLE_EQ(step.flops, 2e9 + 1e9 + 1e6);
+  EXPECT_DOUBLE_EQ(step.bytes, 2e6 + 1e6 + 1e7);
+  EXPECT_DOUBLE_EQ(step.compute_bound_seconds, 2.5e-5);
+  EXPECT_DOUBLE_EQ(step.memory_bound_seconds, 1e-5);
+  EXPECT_EQ(step.bound, Bound::compute);
+  EXPECT_EQ(step.to_json()["ops"][0]["bound"], "compute");
+  EXPECT_DOUBLE_EQ(step.to_json()["ops"][0]["flops"].get<double>(), 2e9);
+}
+
+TEST(RooflineCostModel, RejectsEmptyPlansAndEmptyChunks) {
+  const ModelConfig model = tiny_model();
+  EXPECT_THROW(count_step_ops(BatchPlan{}, model, precision_named("fp16"), KernelSet::fused), InputError);
+  BatchPlan empty_chunk;
+  empty_chunk.chunks = {chunk(0, 0, 4, true), chunk(1, 5, 0, true)};
+  try {
+    count_step_ops(empty_chunk, model, precision_named("fp16"), KernelSet::fused);
+    FAIL() << "expected InputError";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("chunk 1 has 0 tokens"), std::string::npos) << error.what();
+  }
+}
+
+TEST(RooflineCostModel, PrecisionAndKernelSetNamesAreChecked) {
+  EXPECT_EQ(parse_kernel_set("naive"), KernelSet::naive);
+  EXPECT_EQ(parse_kernel_set("fused"), KernelSet::fused);
+  EXPECT_THROW(parse_kernel_set("flash"), InputError);
+  EXPECT_THROW(precision_named("fp8"), InputError);
+  EXPECT_THROW(precision_named("fp16", "fp8"), InputError);
+  const Precision w8a8 = precision_named("w8a8", "int8");
+  EXPECT_EQ(w8a8.weight_bytes, 1);
+  EXPECT_EQ(w8a8.gemm_input_bytes, 1);
+  EXPECT_EQ(w8a8.activation_bytes, 2);
+  EXPECT_EQ(w8a8.kv_bytes, 1);
+}
+
+}  // namespace
+}  // namespace rooflm

@@ -1,0 +1,88 @@
+// Tests of weight and KV-cache footprints and the largest batch that fits
+// (engine/roofline/memory_model.h). Run: --gtest_filter='RooflineMemory*' from the repo root.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "engine/roofline/memory_model.h"
+
+namespace rooflm {
+namespace {
+
+ModelConfig tiny_model() {  // the `tiny` preset, written out
+  ModelConfig model;
+  model.name = "tiny";
+  model.hidden = 256;
+  model.n_layers = 4;
+  model.n_heads = 4;
+  model.n_kv_heads = 2;
+  model.head_dim = 64;
+  model.ffn = 768;
+  model.vocab = 2048;
+  model.max_positions = 2048;
+  return model;
+}
+
+constexpr int64_t kKiB = 1024, kMiB = 1024 * kKiB, kGiB = 1024 * kMiB;
+
+// Per layer: wq 256x256, wk and wv 128x256, wo 256x256, gate/up/down 768x256 each.
+constexpr int64_t kTinyLinearElements = 256 * 256 + 2 * 128 * 256 + 256 * 256 + 3 * 768 * 256;  // 786432
+constexpr int64_t kTinyOutputChannels = 256 + 2 * 128 + 256 + 2 * 768 + 256;                    // 2560
+// Embedding and LM head 2048x256 and three norm vectors of 256 (two per layer, one final), fp16.
+constexpr int64_t kTinyFp16OnlyBytes = 2 * 2048 * 256 * 2 + (4 * 2 + 1) * 256 * 2;
+
+TEST(RooflineMemory, TinyWeightBytesByHand) {
+  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_named("fp16")),
+            4 * kTinyLinearElements * 2 + kTinyFp16OnlyBytes);  // 8393216
+  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_named("int8")),
+            4 * (kTinyLinearElements * 1 + kTinyOutputChannels * 2) + kTinyFp16OnlyBytes);  // 5267968
+  ModelConfig tied = tiny_model();
+  tied.tied_embeddings = true;
+  EXPECT_EQ(model_weight_bytes(tied, precision_named("fp16")),
+            model_weight_bytes(tiny_model(), precision_named("fp16")) - 2048 * 256 * 2);
+}
+
+TEST(RooflineMemory, Fp16WeightsAreTwoBytesPerParameter) {
+  for (const char* preset : {"llama2-7b", "llama3-8b", "tiny"}) {
+    const ModelConfig model = model_preset(preset);
+    EXPECT_EQ(model_weight_bytes(model, precision_named("fp16")), 2 * model.n_params()) << preset;
+  }
+}
+
+TEST(RooflineMemory, Int8WeightsHalveTheLinearLayers) {
+  const ModelConfig model = model_preset("llama2-7b");
+  const int64_t fp16 = model_weight_bytes(model, precision_named("fp16"));
+  const int64_t int8 = model_weight_bytes(model, precision_named("int8"));
+  // 32 layers of 4 * 4096^2 + 3 * 4096 * 11008 linear elements lose one byte each and gain a 2-byte
+  // scale per output channel (4 * 4096 + 2 * 11008 + 4096 per layer).
+  const int64_t linear_elements = 32LL * (4 * 4096 * 4096 + 3 * 4096 * 11008);
+  const int64_t scale_bytes = 32LL * (4 * 4096 + 2 * 11008 + 4096) * 2;
+  EXPECT_EQ(fp16 - int8, linear_elements - scale_bytes);
+  EXPECT_EQ(model_weight_bytes(model, precision_named("w8a8")), int8);
+  // The fp16 embedding and LM head keep the total a little above half.
+  EXPECT_GT(double(int8) / double(fp16), 0.5);
+  EXPECT_LT(double(int8) / double(fp16), 0.53);
+}
+
+TEST(RooflineMemory, KvBytesPerTokenAndPerSequence) {
+  const ModelConfig llama2 = model_preset("llama2-7b");
+  EXPECT_EQ(kv_bytes_per_token(llama2, precision_named("fp16")), 512 * kKiB);  // 2 * 32 * 4096 * 2
+  EXPECT_EQ(kv_bytes_per_sequence(llama2, precision_named("fp16"), 4096), 2 * kGiB);
+  const ModelConfig llama3 = model_preset("llama3-8b");  // GQA: 8 KV heads of 128
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_named("fp16")), 128 * kKiB);
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_named("int8", "int8")), 64 * kKiB);
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_named("int8", "fp16")), 128 * kKiB);  // weights only
+}
+
+TEST(RooflineMemory, LargestBatchLeavesTheReserveAndTheWeights) {
+  GpuSpec gpu;
+  gpu.memory_bytes = kGiB;
+  const double budget = double(kGiB) * 0.95 - double(4 * kTinyLinearElements * 2 + kTinyFp16OnlyBytes);
+  const int64_t kv_per_sequence = 1000 * (2 * 4 * 128 * 2);  // 1000 tokens of 2 * layers * kv_dim * 2 bytes
+  EXPECT_EQ(max_batch_that_fits(tiny_model(), precision_named("fp16"), gpu, 1000),
+            int64_t(std::floor(budget / double(kv_per_sequence))));  // 493
+  EXPECT_EQ(max_batch_that_fits(model_preset("llama2-70b"), precision_named("fp16"), gpu_spec("a10"), 1000), 0);
+}
+
+}  // namespace
+}  // namespace rooflm
