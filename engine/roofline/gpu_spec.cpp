@@ -69,10 +69,17 @@ class SpecFileReader {
   nlohmann::json root_;
 };
 
-const char* const kSpecFields[] = {"name",          "display_name",  "match",
-                                   "memory_bandwidth_bytes_per_s", "fp16_tensor_flops_per_s",
-                                   "int8_tensor_ops_per_s",        "fp32_flops_per_s",
-                                   "memory_bytes",  "l2_bytes",      "sm_count",
+// Every field a spec file holds; any other key is a typo worth reporting.
+const char* const kSpecFields[] = {"name",
+                                   "display_name",
+                                   "match",
+                                   "memory_bandwidth_bytes_per_s",
+                                   "fp16_tensor_flops_per_s",
+                                   "int8_tensor_ops_per_s",
+                                   "fp32_flops_per_s",
+                                   "memory_bytes",
+                                   "l2_bytes",
+                                   "sm_count",
                                    "source"};
 
 GpuSpec read_spec_file(const fs::path& file) {
