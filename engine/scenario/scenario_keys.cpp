@@ -1,0 +1,116 @@
+// The key table of rooflm.scenario/1 and the edit-distance suggestions built on it.
+#include "engine/scenario/scenario_keys.h"
+
+#include <algorithm>
+
+namespace rooflm {
+namespace {
+
+// Keys of a length distribution object (the union over fixed, uniform, normal, lognormal).
+constexpr std::string_view kLengthKeys[] = {"dist", "value", "min", "max", "mean", "std"};
+
+std::vector<std::string> build_key_paths() {
+  std::vector<std::string> paths = {
+      "schema", "name", "description",
+      "model", "model.preset", "model.config", "model.weights", "model.seed",
+      "engine", "engine.backend", "engine.kernels", "engine.precision", "engine.launch",
+      "engine.gpu", "engine.threads",
+      "engine.kv_cache", "engine.kv_cache.layout", "engine.kv_cache.block_size",
+      "engine.kv_cache.dtype", "engine.kv_cache.max_seq_len", "engine.kv_cache.memory_fraction",
+      "engine.kv_cache.memory_bytes",
+      "engine.batching", "engine.batching.policy", "engine.batching.max_batch",
+      "engine.batching.max_wait_ms", "engine.batching.max_batched_tokens",
+      "engine.batching.chunked_prefill",
+      "workload", "workload.requests", "workload.prompt_len", "workload.output_len",
+      "workload.arrival", "workload.arrival.process", "workload.arrival.rate",
+      "workload.sampling", "workload.sampling.temperature", "workload.sampling.top_k",
+      "workload.sampling.top_p", "workload.seed",
+      "sweep",
+      "measure", "measure.warmup_requests", "measure.repetitions", "measure.record_requests",
+      "measure.record_steps",
+      "slo", "slo.ttft_ms", "slo.tpot_ms", "slo.e2e_ms",
+  };
+  for (std::string_view length : {"workload.prompt_len", "workload.output_len"}) {
+    const auto after = std::find(paths.begin(), paths.end(), length) + 1;
+    std::vector<std::string> children;
+    for (std::string_view key : kLengthKeys) children.push_back(std::string(length) + "." + std::string(key));
+    paths.insert(after, children.begin(), children.end());
+  }
+  return paths;
+}
+
+bool is_listed(const std::vector<std::string>& paths, std::string_view path) {
+  return std::find(paths.begin(), paths.end(), path) != paths.end();
+}
+
+}  // namespace
+
+const std::vector<std::string>& scenario_key_paths() {
+  static const std::vector<std::string> paths = build_key_paths();
+  return paths;
+}
+
+bool is_scenario_key_path(std::string_view path) { return is_listed(scenario_key_paths(), path); }
+
+std::vector<std::string> scenario_child_keys(std::string_view parent) {
+  const std::string prefix = parent.empty() ? "" : std::string(parent) + ".";
+  std::vector<std::string> keys;
+  for (const std::string& path : scenario_key_paths()) {
+    if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = path.substr(prefix.size());
+    if (rest.find('.') == std::string::npos) keys.push_back(rest);
+  }
+  return keys;
+}
+
+const std::vector<std::string>& sweepable_key_paths() {
+  static const std::vector<std::string> paths = [] {
+    std::vector<std::string> sweepable;
+    for (const std::string& path : scenario_key_paths())
+      if (path != "schema" && path != "name" && path != "description" && path != "sweep")
+        sweepable.push_back(path);
+    return sweepable;
+  }();
+  return paths;
+}
+
+bool is_sweepable_key_path(std::string_view path) { return is_listed(sweepable_key_paths(), path); }
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+std::optional<std::string> nearest_word(std::string_view word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  size_t best_distance = 0;
+  for (const std::string& candidate : candidates) {
+    const size_t distance = edit_distance(word, candidate);
+    if (!best || distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  // Close enough to be a typo: at most 2 edits, or a third of the word for long words.
+  const size_t tolerated = std::max<size_t>(2, word.size() / 3);
+  if (!best || best_distance > tolerated || best_distance >= word.size()) return std::nullopt;
+  return best;
+}
+
+std::string unknown_key_hint(std::string_view key, const std::vector<std::string>& candidates) {
+  if (const auto nearest = nearest_word(key, candidates)) return " (did you mean \"" + *nearest + "\"?)";
+  std::string list;
+  for (const std::string& candidate : candidates) list += (list.empty() ? "" : ", ") + candidate;
+  return " (valid keys: " + list + ")";
+}
+
+}  // namespace rooflm

@@ -1,0 +1,64 @@
+// load_scenario / parse_scenario: text -> JSON (comments allowed) -> schema check -> overrides ->
+// sweep expansion -> one strictly validated Scenario per sweep point.
+#include <fstream>
+#include <sstream>
+
+#include "engine/common/error.h"
+#include "engine/scenario/json_path.h"
+#include "engine/scenario/jsonc.h"
+#include "engine/scenario/overrides.h"
+#include "engine/scenario/scenario.h"
+#include "engine/scenario/scenario_read.h"
+#include "engine/scenario/sweep.h"
+
+namespace rooflm {
+
+std::vector<Scenario> load_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in || std::filesystem::is_directory(file))
+    throw InputError("scenario file not found: " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), file.string(), overrides);
+}
+
+std::vector<Scenario> parse_scenario(const std::string& text, const std::string& origin,
+                                     const std::vector<std::string>& overrides) {
+  ScenarioContext ctx;
+  ctx.origin = origin;
+  ctx.base_dir = std::filesystem::path(origin).parent_path();
+
+  nlohmann::ordered_json doc = parse_jsonc(text, origin);
+  check_scenario_schema(doc, ctx);
+  std::vector<Override> parsed_overrides;
+  for (const std::string& o : overrides) parsed_overrides.push_back(parse_override(o, ctx));
+  apply_overrides_to_sweep(doc, parsed_overrides);
+
+  const std::vector<SweepAxis> axes = read_sweep_axes(doc, ctx);
+  doc.erase("sweep");
+
+  std::vector<Scenario> scenarios;
+  for (const SweepPoint& point : sweep_points(axes, ctx)) {
+    nlohmann::ordered_json point_doc = doc;
+    ScenarioContext point_ctx = ctx;
+    nlohmann::json sweep_point = nlohmann::json::object();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      const nlohmann::ordered_json& value = axes[i].values[point[i]];
+      const std::string name = sweep_value_name(axes[i], point[i]);
+      if (const auto blocker = set_at_path(point_doc, axes[i].path, value))
+        ctx.fail("cannot apply " + name + ": " + ctx.where(*blocker) + " is not an object");
+      point_ctx.sources.push_back(ValueSource{axes[i].path, name});
+      sweep_point[axes[i].path] = nlohmann::json(value);
+    }
+    apply_value_overrides(point_doc, parsed_overrides, point_ctx);
+
+    Scenario scenario = read_scenario(point_doc, point_ctx);
+    scenario.source = origin;
+    scenario.resolved = resolved_scenario_json(scenario);
+    scenario.sweep_point = std::move(sweep_point);
+    scenarios.push_back(std::move(scenario));
+  }
+  return scenarios;
+}
+
+}  // namespace rooflm

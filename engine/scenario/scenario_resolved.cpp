@@ -1,0 +1,104 @@
+// resolved_scenario_json: a Scenario written back as a complete rooflm.scenario/1 document, every
+// default spelled out, so results.json records exactly what ran.
+#include <charconv>
+#include <string>
+
+#include "engine/scenario/scenario_keys.h"
+#include "engine/scenario/scenario_read.h"
+
+namespace rooflm {
+namespace {
+
+using json = nlohmann::json;
+
+// The shortest decimal that reads back as `x`: 0.7f is written 0.7, not 0.699999988079071.
+double shortest_decimal(float x) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, x);
+  return std::stod(std::string(text, result.ptr));
+}
+
+json length_json(const LengthDist& dist) {
+  switch (dist.kind) {
+    case LengthDist::Kind::fixed:
+      return {{"dist", "fixed"}, {"value", int64_t(dist.value)}};
+    case LengthDist::Kind::uniform:
+      return {{"dist", "uniform"}, {"min", dist.min}, {"max", dist.max}};
+    case LengthDist::Kind::normal:
+    case LengthDist::Kind::lognormal:
+      return {{"dist", dist.kind == LengthDist::Kind::normal ? "normal" : "lognormal"},
+              {"mean", dist.mean}, {"std", dist.std}, {"min", dist.min}, {"max", dist.max}};
+  }
+  return {};
+}
+
+json model_json(const ModelSpec& model) {
+  json out = json::object();
+  if (model.preset.empty()) out["config"] = model.config_path.string();
+  else out["preset"] = model.preset;
+  out["weights"] = model.weights_dir.empty() ? "synthetic" : model.weights_dir.string();
+  out["seed"] = model.seed;
+  return out;
+}
+
+json engine_json(const EngineSpec& engine) {
+  const KvCacheSpec& kv = engine.kv_cache;
+  const BatchingSpec& batching = engine.batching;
+  return {{"backend", engine.backend},
+          {"kernels", engine.kernels},
+          {"precision", engine.precision},
+          {"launch", engine.launch},
+          {"gpu", engine.gpu},
+          {"threads", engine.threads},
+          {"kv_cache", {{"layout", kv.layout},
+                        {"block_size", kv.block_size},
+                        {"dtype", kv.dtype},
+                        {"max_seq_len", kv.max_seq_len},
+                        {"memory_fraction", kv.memory_fraction},
+                        {"memory_bytes", kv.memory_bytes}}},
+          {"batching", {{"policy", batching.policy},
+                        {"max_batch", batching.max_batch},
+                        {"max_wait_ms", batching.max_wait_ms},
+                        {"max_batched_tokens", batching.max_batched_tokens},
+                        {"chunked_prefill", batching.chunked_prefill}}}};
+}
+
+json workload_json(const WorkloadSpec& workload) {
+  json arrival = {{"process", workload.arrival.process == ArrivalSpec::Process::burst ? "burst" : "poisson"}};
+  if (workload.arrival.process == ArrivalSpec::Process::poisson) arrival["rate"] = workload.arrival.rate;
+  return {{"requests", workload.requests},
+          {"prompt_len", length_json(workload.prompt_len)},
+          {"output_len", length_json(workload.output_len)},
+          {"arrival", arrival},
+          {"sampling", {{"temperature", shortest_decimal(workload.sampling.temperature)},
+                        {"top_k", workload.sampling.top_k},
+                        {"top_p", shortest_decimal(workload.sampling.top_p)}}},
+          {"seed", workload.seed}};
+}
+
+json slo_json(const SloSpec& slo) {
+  json out = json::object();
+  if (slo.ttft_ms) out["ttft_ms"] = *slo.ttft_ms;
+  if (slo.tpot_ms) out["tpot_ms"] = *slo.tpot_ms;
+  if (slo.e2e_ms) out["e2e_ms"] = *slo.e2e_ms;
+  return out;
+}
+
+}  // namespace
+
+json resolved_scenario_json(const Scenario& scenario) {
+  const MeasureSpec& measure = scenario.measure;
+  return {{"schema", kScenarioSchema},
+          {"name", scenario.name},
+          {"description", scenario.description},
+          {"model", model_json(scenario.model)},
+          {"engine", engine_json(scenario.engine)},
+          {"workload", workload_json(scenario.workload)},
+          {"measure", {{"warmup_requests", measure.warmup_requests},
+                       {"repetitions", measure.repetitions},
+                       {"record_requests", measure.record_requests},
+                       {"record_steps", measure.record_steps}}},
+          {"slo", slo_json(scenario.slo)}};
+}
+
+}  // namespace rooflm

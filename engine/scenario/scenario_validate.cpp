@@ -1,0 +1,208 @@
+// read_scenario: strict reading of one sweep-free rooflm.scenario/1 document into a Scenario —
+// closed objects, types, ranges, enums, required keys, and model paths that must exist.
+#include <algorithm>
+#include <limits>
+
+#include "engine/scenario/field_reader.h"
+#include "engine/scenario/scenario_keys.h"
+#include "engine/scenario/scenario_read.h"
+
+namespace rooflm {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+// Lengths used when the workload does not say.
+constexpr int64_t kDefaultPromptLen = 128;
+constexpr int64_t kDefaultOutputLen = 128;
+
+// A model path from the file: relative ones resolve against the scenario's folder.
+fs::path resolve_path(const FieldReader& model, std::string_view key) {
+  const fs::path written = model.required_text(key);
+  return (written.is_absolute() ? written : fs::absolute(model.context().base_dir / written)).lexically_normal();
+}
+
+ModelSpec read_model(const FieldReader& model) {
+  const ScenarioContext& ctx = model.context();
+  ModelSpec spec;
+  if (model.has("preset") == model.has("config"))
+    ctx.fail(ctx.where("model") + " needs exactly one of \"preset\" or \"config\"");
+  if (model.has("preset")) spec.preset = model.required_text("preset");
+  if (model.has("config")) {
+    spec.config_path = resolve_path(model, "config");
+    if (!fs::exists(spec.config_path))
+      ctx.fail(ctx.where("model.config") + " not found: " + spec.config_path.string());
+    if (fs::is_directory(spec.config_path) && !fs::exists(spec.config_path / "config.json"))
+      ctx.fail(ctx.where("model.config") + " folder has no config.json: " + spec.config_path.string());
+  }
+  if (model.has("weights") && model.text("weights", "") != "synthetic") {
+    spec.weights_dir = resolve_path(model, "weights");
+    if (!fs::is_directory(spec.weights_dir))
+      ctx.fail(ctx.where("model.weights") + " must be \"synthetic\" or an existing folder, got " +
+               spec.weights_dir.string());
+  }
+  spec.seed = model.seed("seed");
+  return spec;
+}
+
+KvCacheSpec read_kv_cache(const FieldReader& kv) {
+  KvCacheSpec spec;
+  spec.layout = kv.choice("layout", {"contiguous", "paged"}, spec.layout);
+  spec.block_size = kv.integer_choice("block_size", {8, 16, 32}, spec.block_size);
+  spec.dtype = kv.choice("dtype", {"fp16", "int8"}, spec.dtype);
+  spec.max_seq_len = kv.integer("max_seq_len", spec.max_seq_len, 0);
+  spec.memory_fraction = kv.number("memory_fraction", spec.memory_fraction, open_closed(0, 1));
+  spec.memory_bytes = kv.integer("memory_bytes", spec.memory_bytes, 0);
+  return spec;
+}
+
+BatchingSpec read_batching(const FieldReader& batching) {
+  BatchingSpec spec;
+  spec.policy = batching.choice("policy", {"static", "continuous"}, spec.policy);
+  spec.max_batch = batching.integer("max_batch", spec.max_batch, 1);
+  spec.max_wait_ms = batching.number("max_wait_ms", spec.max_wait_ms, at_least(0));
+  spec.max_batched_tokens = batching.integer("max_batched_tokens", spec.max_batched_tokens, 1);
+  spec.chunked_prefill = batching.boolean("chunked_prefill", spec.chunked_prefill);
+  return spec;
+}
+
+EngineSpec read_engine(const FieldReader& engine) {
+  EngineSpec spec;
+  spec.backend = engine.choice("backend", {"auto", "cpu", "cuda", "sim"}, spec.backend);
+  spec.kernels = engine.choice("kernels", {"naive", "fused"}, spec.kernels);
+  spec.precision = engine.choice("precision", {"fp16", "int8", "w8a8"}, spec.precision);
+  spec.launch = engine.choice("launch", {"eager", "graph"}, spec.launch);
+  spec.gpu = engine.text("gpu", spec.gpu);
+  spec.threads = engine.integer("threads", spec.threads, 0);
+  spec.kv_cache = read_kv_cache(engine.object("kv_cache"));
+  spec.batching = read_batching(engine.object("batching"));
+  return spec;
+}
+
+// A length: a bare integer (fixed) or {"dist": fixed|uniform|normal|lognormal, ...}.
+LengthDist read_length(const FieldReader& workload, std::string_view key, int64_t fallback) {
+  const ScenarioContext& ctx = workload.context();
+  LengthDist dist;
+  dist.value = double(fallback);
+  const ordered_json* value = workload.find(key);
+  if (!value) return dist;
+  if (value->is_number()) {
+    dist.value = double(workload.integer(key, fallback, 1));
+    return dist;
+  }
+  if (!value->is_object())
+    ctx.fail(ctx.where(workload.key_path(key)) + " must be an integer or an object, got " + value->type_name());
+  const FieldReader length = workload.object(key);
+  if (!length.has("dist")) length.fail_missing("dist");
+  const std::string kind = length.choice("dist", {"fixed", "uniform", "normal", "lognormal"}, "");
+  const std::string because = "dist \"" + kind + "\"";
+  if (kind == "fixed") {
+    length.allow_only({"dist", "value"}, because);
+    if (!length.has("value")) length.fail_missing("value");
+    dist.value = double(length.integer("value", 1, 1));
+    return dist;
+  }
+  if (kind == "uniform") {
+    dist.kind = LengthDist::Kind::uniform;
+    length.allow_only({"dist", "min", "max"}, because);
+    if (!length.has("min")) length.fail_missing("min");
+    if (!length.has("max")) length.fail_missing("max");
+  } else {
+    dist.kind = kind == "normal" ? LengthDist::Kind::normal : LengthDist::Kind::lognormal;
+    length.allow_only({"dist", "mean", "std", "min", "max"}, because);
+    if (!length.has("mean")) length.fail_missing("mean");
+    if (!length.has("std")) length.fail_missing("std");
+    dist.mean = length.number("mean", 0, at_least(1));
+    dist.std = length.number("std", 0, at_least(0));
+  }
+  dist.min = length.integer("min", dist.min, 1);
+  dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min);
+  return dist;
+}
+
+ArrivalSpec read_arrival(const FieldReader& arrival) {
+  ArrivalSpec spec;
+  if (!arrival.has("process")) {
+    if (arrival.has("rate")) arrival.fail_missing("process");
+    return spec;
+  }
+  const std::string process = arrival.choice("process", {"burst", "poisson"}, "");
+  if (process == "burst") {
+    arrival.allow_only({"process"}, "process \"burst\"");
+    return spec;
+  }
+  spec.process = ArrivalSpec::Process::poisson;
+  if (!arrival.has("rate")) arrival.fail_missing("rate");
+  spec.rate = arrival.number("rate", 0, greater_than(0));
+  return spec;
+}
+
+SamplingParams read_sampling(const FieldReader& sampling) {
+  SamplingParams params;
+  params.temperature = float(sampling.number("temperature", params.temperature, at_least(0)));
+  params.top_k = int32_t(sampling.integer("top_k", params.top_k, 0, std::numeric_limits<int32_t>::max()));
+  params.top_p = float(sampling.number("top_p", params.top_p, open_closed(0, 1)));
+  return params;
+}
+
+WorkloadSpec read_workload(const FieldReader& workload) {
+  WorkloadSpec spec;
+  spec.requests = workload.integer("requests", spec.requests, 1);
+  spec.prompt_len = read_length(workload, "prompt_len", kDefaultPromptLen);
+  spec.output_len = read_length(workload, "output_len", kDefaultOutputLen);
+  spec.arrival = read_arrival(workload.object("arrival"));
+  spec.sampling = read_sampling(workload.object("sampling"));
+  spec.seed = workload.seed("seed");
+  return spec;
+}
+
+MeasureSpec read_measure(const FieldReader& measure) {
+  MeasureSpec spec;
+  spec.warmup_requests = measure.integer("warmup_requests", spec.warmup_requests, 0);
+  spec.repetitions = measure.integer("repetitions", spec.repetitions, 1);
+  spec.record_requests = measure.boolean("record_requests", spec.record_requests);
+  spec.record_steps = measure.boolean("record_steps", spec.record_steps);
+  return spec;
+}
+
+SloSpec read_slo(const FieldReader& slo) {
+  SloSpec spec;
+  spec.ttft_ms = slo.optional_number("ttft_ms", greater_than(0));
+  spec.tpot_ms = slo.optional_number("tpot_ms", greater_than(0));
+  spec.e2e_ms = slo.optional_number("e2e_ms", greater_than(0));
+  return spec;
+}
+
+}  // namespace
+
+void check_scenario_schema(const ordered_json& doc, const ScenarioContext& ctx) {
+  if (!doc.is_object()) ctx.fail("a scenario must be a JSON object, got " + std::string(doc.type_name()));
+  const auto schema = doc.find("schema");
+  if (schema == doc.end()) ctx.fail("missing required key \"schema\" (write \"schema\": \"" + std::string(kScenarioSchema) + "\")");
+  if (!schema->is_string()) ctx.fail("\"schema\" must be a string, got " + std::string(schema->type_name()));
+  const std::string value = schema->get<std::string>();
+  if (value == kScenarioSchema) return;
+  const std::string family = "rooflm.scenario/";
+  if (value.starts_with(family))
+    ctx.fail("\"schema\" is \"" + value + "\", a version this build does not read (it reads \"" +
+             std::string(kScenarioSchema) + "\")");
+  ctx.fail("\"schema\" must be \"" + std::string(kScenarioSchema) + "\", got \"" + value + "\"");
+}
+
+Scenario read_scenario(const ordered_json& doc, const ScenarioContext& ctx) {
+  check_scenario_schema(doc, ctx);
+  const FieldReader top(&doc, "", ctx);
+  Scenario scenario;
+  scenario.name = top.required_text("name");
+  scenario.description = top.text("description", "");
+  if (!top.has("model")) top.fail_missing("model");
+  scenario.model = read_model(top.object("model"));
+  scenario.engine = read_engine(top.object("engine"));
+  scenario.workload = read_workload(top.object("workload"));
+  scenario.measure = read_measure(top.object("measure"));
+  scenario.slo = read_slo(top.object("slo"));
+  return scenario;
+}
+
+}  // namespace rooflm

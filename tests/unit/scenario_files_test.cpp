@@ -1,0 +1,113 @@
+// Unit tests of the committed scenario files: every scenarios/*.json loads, quickstart.json says
+// what it promises, and scenarios/scenario.schema.json is a closed JSON Schema whose keys match
+// the parser's key table (engine/scenario/scenario_keys.cpp).
+// Run: build/tests/rooflm_unit_tests --gtest_filter='ScenarioFiles*'
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "engine/scenario/scenario.h"
+#include "engine/scenario/scenario_keys.h"
+
+namespace rooflm {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+fs::path scenarios_dir() {
+  const char* root = std::getenv("ROOFLM_SOURCE_DIR");
+  return fs::path(root ? root : ROOFLM_SOURCE_DIR) / "scenarios";
+}
+
+json read_schema() {
+  std::ifstream in(scenarios_dir() / "scenario.schema.json");
+  EXPECT_TRUE(in.good());
+  return json::parse(in);  // plain JSON: no comments allowed in the schema
+}
+
+// Collects the dotted key paths a schema node describes, following $ref and oneOf/anyOf/allOf,
+// and checks every object with properties is closed.
+void collect_schema_paths(const json& schema, const json& node, const std::string& path,
+                          std::set<std::string>& paths) {
+  if (node.contains("$ref")) {
+    const std::string ref = node["$ref"];
+    ASSERT_EQ(ref.rfind("#/$defs/", 0), 0u) << ref;
+    collect_schema_paths(schema, schema["$defs"].at(ref.substr(8)), path, paths);
+  }
+  if (node.contains("properties")) {
+    EXPECT_EQ(node.value("additionalProperties", json(true)), json(false)) << "open object at \"" << path << "\"";
+    for (const auto& [key, child] : node["properties"].items()) {
+      const std::string child_path = path.empty() ? key : path + "." + key;
+      paths.insert(child_path);
+      collect_schema_paths(schema, child, child_path, paths);
+    }
+  }
+  for (const char* combinator : {"oneOf", "anyOf", "allOf"})
+    if (node.contains(combinator))
+      for (const json& variant : node[combinator]) collect_schema_paths(schema, variant, path, paths);
+}
+
+TEST(ScenarioFiles, EveryScenarioFileLoads) {
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(scenarios_dir())) {
+    const fs::path file = entry.path();
+    if (file.extension() != ".json" || file.filename() == "scenario.schema.json") continue;
+    ++files;
+    std::vector<Scenario> scenarios;
+    EXPECT_NO_THROW(scenarios = load_scenario(file)) << file;
+    EXPECT_FALSE(scenarios.empty()) << file;
+    for (const Scenario& s : scenarios) EXPECT_EQ(s.resolved["schema"], "rooflm.scenario/1") << file;
+  }
+  EXPECT_GE(files, 1);
+}
+
+TEST(ScenarioFiles, QuickstartIsTheTinyTwoPointSweep) {
+  const std::vector<Scenario> points = load_scenario(scenarios_dir() / "quickstart.json");
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].engine.batching.max_batch, 1);
+  EXPECT_EQ(points[1].engine.batching.max_batch, 8);
+  for (const Scenario& s : points) {
+    EXPECT_EQ(s.model.preset, "tiny");
+    EXPECT_EQ(s.engine.backend, "auto");
+    EXPECT_EQ(s.engine.batching.policy, "static");
+    EXPECT_EQ(s.workload.requests, 16);
+    EXPECT_EQ(s.workload.prompt_len.kind, LengthDist::Kind::uniform);
+    EXPECT_EQ(s.workload.prompt_len.min, 16);
+    EXPECT_EQ(s.workload.prompt_len.max, 64);
+    EXPECT_EQ(s.workload.output_len.min, 16);
+    EXPECT_EQ(s.workload.output_len.max, 32);
+    EXPECT_EQ(s.workload.arrival.process, ArrivalSpec::Process::poisson);
+    EXPECT_EQ(s.workload.arrival.rate, 20);
+    EXPECT_EQ(s.workload.sampling.temperature, 0.0f);
+    EXPECT_EQ(s.slo.ttft_ms, 500.0);
+    EXPECT_EQ(s.slo.tpot_ms, 50.0);
+  }
+}
+
+TEST(ScenarioFiles, SchemaIsDraft202012) {
+  const json schema = read_schema();
+  EXPECT_EQ(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+  EXPECT_EQ(schema["properties"]["schema"]["const"], "rooflm.scenario/1");
+  EXPECT_EQ(schema["required"], json::parse(R"(["schema", "name", "model"])"));
+}
+
+TEST(ScenarioFiles, SchemaKeysMatchTheParser) {
+  const json schema = read_schema();
+  std::set<std::string> schema_paths;
+  collect_schema_paths(schema, schema, "", schema_paths);
+  const std::set<std::string> parser_paths(scenario_key_paths().begin(), scenario_key_paths().end());
+  EXPECT_EQ(schema_paths, parser_paths);
+
+  const json sweep_names = schema["$defs"]["sweep"]["propertyNames"]["enum"];
+  const std::set<std::string> schema_sweepable(sweep_names.begin(), sweep_names.end());
+  const std::set<std::string> parser_sweepable(sweepable_key_paths().begin(), sweepable_key_paths().end());
+  EXPECT_EQ(schema_sweepable, parser_sweepable);
+}
+
+}  // namespace
+}  // namespace rooflm

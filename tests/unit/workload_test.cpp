@@ -1,0 +1,220 @@
+// Unit tests of workload generation (engine/scenario/workload.cpp): determinism, length
+// distributions, clamping, arrival processes.
+// Run: build/tests/rooflm_unit_tests --gtest_filter='Workload*'
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "engine/scenario/workload.h"
+
+namespace rooflm {
+namespace {
+
+constexpr int64_t kVocab = 1000;
+constexpr int64_t kMaxPositions = 4096;
+
+LengthDist fixed(int64_t value) {
+  LengthDist dist;
+  dist.value = double(value);
+  return dist;
+}
+
+LengthDist uniform(int64_t min, int64_t max) {
+  LengthDist dist;
+  dist.kind = LengthDist::Kind::uniform;
+  dist.min = min;
+  dist.max = max;
+  return dist;
+}
+
+LengthDist shaped(LengthDist::Kind kind, double mean, double std) {
+  LengthDist dist;
+  dist.kind = kind;
+  dist.mean = mean;
+  dist.std = std;
+  return dist;
+}
+
+WorkloadSpec spec_with(int64_t requests, uint64_t seed) {
+  WorkloadSpec spec;
+  spec.requests = requests;
+  spec.prompt_len = uniform(1, 50);
+  spec.output_len = uniform(1, 20);
+  spec.arrival.process = ArrivalSpec::Process::poisson;
+  spec.arrival.rate = 10;
+  spec.seed = seed;
+  return spec;
+}
+
+struct SampleMoments {
+  double mean = 0, std = 0;
+};
+
+SampleMoments moments(const std::vector<double>& xs) {
+  SampleMoments m;
+  for (double x : xs) m.mean += x;
+  m.mean /= double(xs.size());
+  for (double x : xs) m.std += (x - m.mean) * (x - m.mean);
+  m.std = std::sqrt(m.std / double(xs.size() - 1));
+  return m;
+}
+
+std::vector<double> draws(const LengthDist& dist, int n, uint64_t seed = 7) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> xs;
+  for (int i = 0; i < n; ++i) xs.push_back(double(draw_length(dist, rng)));
+  return xs;
+}
+
+TEST(Workload, SameSeedSameRequests) {
+  const std::vector<Request> a = generate_workload(spec_with(64, 42), kVocab, kMaxPositions);
+  const std::vector<Request> b = generate_workload(spec_with(64, 42), kVocab, kMaxPositions);
+  const std::vector<Request> c = generate_workload(spec_with(64, 43), kVocab, kMaxPositions);
+  ASSERT_EQ(a.size(), 64u);
+  bool any_difference = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].arrival, b[i].arrival);
+    EXPECT_EQ(a[i].prompt, b[i].prompt);
+    EXPECT_EQ(a[i].max_output, b[i].max_output);
+    EXPECT_EQ(a[i].seed, b[i].seed);
+    any_difference |= a[i].prompt != c[i].prompt || a[i].arrival != c[i].arrival;
+  }
+  EXPECT_TRUE(any_difference) << "another seed must give other requests";
+}
+
+TEST(Workload, RequestContentsDoNotDependOnArrivalsOrCount) {
+  WorkloadSpec burst = spec_with(16, 5);
+  burst.arrival.process = ArrivalSpec::Process::burst;
+  const std::vector<Request> poisson = generate_workload(spec_with(32, 5), kVocab, kMaxPositions);
+  const std::vector<Request> fewer_burst = generate_workload(burst, kVocab, kMaxPositions);
+  for (size_t i = 0; i < fewer_burst.size(); ++i) {
+    EXPECT_EQ(fewer_burst[i].prompt, poisson[i].prompt);
+    EXPECT_EQ(fewer_burst[i].max_output, poisson[i].max_output);
+    EXPECT_EQ(fewer_burst[i].seed, poisson[i].seed);
+  }
+}
+
+TEST(Workload, RequestFields) {
+  WorkloadSpec spec = spec_with(200, 1);
+  spec.sampling.temperature = 0.5f;
+  spec.sampling.top_k = 7;
+  const std::vector<Request> requests = generate_workload(spec, kVocab, kMaxPositions);
+  std::set<uint64_t> seeds;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Request& r = requests[i];
+    EXPECT_EQ(r.id, int64_t(i));
+    EXPECT_EQ(r.state, RequestState::pending);
+    EXPECT_TRUE(r.output.empty());
+    EXPECT_EQ(r.sampling.temperature, 0.5f);
+    EXPECT_EQ(r.sampling.top_k, 7);
+    for (int32_t token : r.prompt) {
+      EXPECT_GE(token, 0);
+      EXPECT_LT(token, kVocab);
+    }
+    if (i > 0) {
+      EXPECT_GE(r.arrival, requests[i - 1].arrival);
+    }
+    seeds.insert(r.seed);
+  }
+  EXPECT_EQ(seeds.size(), requests.size()) << "each request gets its own sampling seed";
+}
+
+TEST(Workload, PromptTokensCoverTheVocabulary) {
+  WorkloadSpec spec = spec_with(1, 3);
+  spec.prompt_len = fixed(4000);
+  const std::vector<Request> requests = generate_workload(spec, 10, kMaxPositions);
+  std::vector<int> counts(10, 0);
+  for (int32_t token : requests[0].prompt) ++counts[size_t(token)];
+  for (int count : counts) EXPECT_NEAR(count, 400, 80);  // 4000 draws over 10 ids
+}
+
+TEST(Workload, FixedLengthIsExact) {
+  for (double x : draws(fixed(37), 100)) EXPECT_EQ(x, 37);
+}
+
+TEST(Workload, UniformStaysWithinBoundsAndReachesThem) {
+  const std::vector<double> xs = draws(uniform(3, 7), 20000);
+  std::vector<int> counts(8, 0);
+  for (double x : xs) {
+    ASSERT_GE(x, 3);
+    ASSERT_LE(x, 7);
+    ++counts[size_t(x)];
+  }
+  for (int value = 3; value <= 7; ++value) EXPECT_NEAR(counts[size_t(value)], 4000, 300) << value;
+  for (double x : draws(uniform(5, 5), 10)) EXPECT_EQ(x, 5);
+}
+
+TEST(Workload, NormalHasTheAskedMeanAndStd) {
+  const SampleMoments m = moments(draws(shaped(LengthDist::Kind::normal, 200, 20), 20000));
+  EXPECT_NEAR(m.mean, 200, 1.0);
+  EXPECT_NEAR(m.std, 20, 1.0);
+}
+
+TEST(Workload, LognormalMeanAndStdAreOfTheLengths) {
+  // mean/std describe the lengths, not the underlying normal: mu = ln(200) - sigma^2/2,
+  // sigma^2 = ln(1 + (150/200)^2) = ln(1.5625).
+  const SampleMoments m = moments(draws(shaped(LengthDist::Kind::lognormal, 200, 150), 20000));
+  EXPECT_NEAR(m.mean, 200, 20);
+  EXPECT_NEAR(m.std, 150, 30);
+  // Skewed as a lognormal must be: the median exp(mu) = 200 / sqrt(1.5625) = 160 is below the mean.
+  std::vector<double> xs = draws(shaped(LengthDist::Kind::lognormal, 200, 150), 20001);
+  std::nth_element(xs.begin(), xs.begin() + 10000, xs.end());
+  EXPECT_NEAR(xs[10000], 160, 8);
+}
+
+TEST(Workload, DrawsAreClampedToMinMax) {
+  LengthDist dist = shaped(LengthDist::Kind::normal, 100, 50);
+  dist.min = 80;
+  dist.max = 120;
+  int at_min = 0, at_max = 0;
+  for (double x : draws(dist, 5000)) {
+    ASSERT_GE(x, 80);
+    ASSERT_LE(x, 120);
+    at_min += x == 80;
+    at_max += x == 120;
+  }
+  // P(N(100, 50) <= 80.5) ~ 0.35, P(>= 119.5) ~ 0.35.
+  EXPECT_NEAR(at_min, 1750, 200);
+  EXPECT_NEAR(at_max, 1750, 200);
+}
+
+TEST(Workload, PromptPlusOutputIsClampedToMaxPositions) {
+  WorkloadSpec spec = spec_with(3, 0);
+  spec.prompt_len = fixed(100);
+  spec.output_len = fixed(50);
+  for (const Request& r : generate_workload(spec, kVocab, 120)) {
+    EXPECT_EQ(r.prompt.size(), 100u);
+    EXPECT_EQ(r.max_output, 20);
+  }
+  spec.prompt_len = fixed(500);
+  for (const Request& r : generate_workload(spec, kVocab, 120)) {
+    EXPECT_EQ(r.prompt.size(), 119u);  // room for one output token
+    EXPECT_EQ(r.max_output, 1);
+    EXPECT_EQ(r.total_len(), 120);
+  }
+}
+
+TEST(Workload, PoissonGapsAverageOneOverRate) {
+  WorkloadSpec spec = spec_with(20001, 11);
+  spec.prompt_len = fixed(1);
+  spec.output_len = fixed(1);
+  spec.arrival.rate = 40;
+  const std::vector<Request> requests = generate_workload(spec, kVocab, kMaxPositions);
+  EXPECT_EQ(requests.front().arrival, 0.0);
+  std::vector<double> gaps;
+  for (size_t i = 1; i < requests.size(); ++i) gaps.push_back(requests[i].arrival - requests[i - 1].arrival);
+  const SampleMoments m = moments(gaps);
+  EXPECT_NEAR(m.mean, 1.0 / 40, 0.05 / 40);
+  EXPECT_NEAR(m.std, 1.0 / 40, 0.05 / 40);  // exponential: std equals mean
+}
+
+TEST(Workload, BurstArrivesAllAtZero) {
+  WorkloadSpec spec = spec_with(50, 2);
+  spec.arrival.process = ArrivalSpec::Process::burst;
+  for (const Request& r : generate_workload(spec, kVocab, kMaxPositions)) EXPECT_EQ(r.arrival, 0.0);
+}
+
+}  // namespace
+}  // namespace rooflm
