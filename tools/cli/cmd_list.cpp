@@ -6,6 +6,8 @@
 #include "engine/common/error.h"
 #include "engine/common/source_dir.h"
 #include "engine/model/model_config.h"
+#include "engine/roofline/calibration.h"
+#include "engine/roofline/gpu_spec.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/text_table.h"
@@ -24,6 +26,24 @@ void list_models() {
                std::to_string(c.max_positions)});
   }
   t.print(std::cout);
+}
+
+void list_gpus() {
+  TextTable t({"gpu", "name", "HBM TB/s", "fp16 TFLOP/s", "int8 TOP/s", "fp32 TFLOP/s", "memory GiB",
+               "L2 MiB", "SMs", "calibrated"});
+  for (const GpuSpec& g : load_gpu_specs()) {
+    const auto cal = find_calibration(g.name);
+    t.add_row({g.name, g.display_name, fmt_num(g.memory_bandwidth_bytes_per_s / 1e12, 2),
+               fmt_num(g.fp16_tensor_flops_per_s / 1e12, 1), fmt_num(g.int8_tensor_ops_per_s / 1e12, 1),
+               fmt_num(g.fp32_flops_per_s / 1e12, 1), fmt_num(double(g.memory_bytes) / double(1 << 30), 0),
+               fmt_num(double(g.l2_bytes) / double(1 << 20), 0), std::to_string(g.sm_count),
+               cal ? fmt_num(cal->read_bandwidth_bytes_per_s / 1e12, 2) + " TB/s, " +
+                         fmt_num(cal->fp16_gemm_flops_per_s / 1e12, 0) + " TFLOP/s"
+                   : "-"});
+  }
+  t.print(std::cout);
+  std::cout << "datasheet dense peaks (no sparsity); 'calibrated' = measured read bandwidth and fp16 GEMM "
+               "(rooflm calibrate)\n";
 }
 
 void list_kernels() {
@@ -63,7 +83,7 @@ void add_list_command(CLI::App& app) {
     if (*what == "models") list_models();
     if (*what == "kernels") list_kernels();
     if (*what == "scenarios") list_scenarios();
-    if (*what == "gpus") throw InputError("no GPU specs yet");
+    if (*what == "gpus") list_gpus();
   });
 }
 

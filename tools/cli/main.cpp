@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   rooflm::add_run_command(app);
   rooflm::add_validate_command(app);
   rooflm::add_list_command(app);
+  rooflm::add_roofline_command(app);
+  rooflm::add_calibrate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
