@@ -110,7 +110,8 @@ struct Scenario {
 std::vector<Scenario> load_scenario(const std::filesystem::path& file,
                                     const std::vector<std::string>& overrides = {});
 
-// Same, from text already in memory (`origin` names it in errors).
+// Same, from text already in memory (`origin` names it in errors; relative model paths resolve
+// against the folder of `origin`, the current directory when it has none).
 std::vector<Scenario> parse_scenario(const std::string& text, const std::string& origin,
                                      const std::vector<std::string>& overrides = {});
 

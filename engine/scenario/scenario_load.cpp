@@ -14,9 +14,10 @@
 namespace rooflm {
 
 std::vector<Scenario> load_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+  if (std::filesystem::is_directory(file))
+    throw InputError("scenario path is a folder, not a file: " + file.string());
   std::ifstream in(file, std::ios::binary);
-  if (!in || std::filesystem::is_directory(file))
-    throw InputError("scenario file not found: " + file.string());
+  if (!in) throw InputError("scenario file not found: " + file.string());
   std::ostringstream text;
   text << in.rdbuf();
   return parse_scenario(text.str(), file.string(), overrides);

@@ -35,8 +35,8 @@ double uniform_open_closed(std::mt19937_64& rng) { return double((rng() >> 11) +
 
 // Uniform integer in [lo, hi], unbiased (rejects the top partial block of 2^64).
 int64_t uniform_int(std::mt19937_64& rng, int64_t lo, int64_t hi) {
-  const uint64_t span = uint64_t(hi) - uint64_t(lo) + 1;  // 0 means the full 2^64 range
-  if (span == 0) return int64_t(rng());
+  ROOFLM_CHECK(0 <= lo && lo <= hi, "uniform_int range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  const uint64_t span = uint64_t(hi - lo) + 1;
   const uint64_t limit = ~uint64_t(0) - (~uint64_t(0) % span + 1) % span;
   uint64_t draw = rng();
   while (draw > limit) draw = rng();

@@ -66,6 +66,7 @@ TEST(ScenarioFiles, EveryScenarioFileLoads) {
   EXPECT_GE(files, 1);
 }
 
+// Request count and arrival rate are tuning knobs of the file and are not pinned here.
 TEST(ScenarioFiles, QuickstartIsTheTinyTwoPointSweep) {
   const std::vector<Scenario> points = load_scenario(scenarios_dir() / "quickstart.json");
   ASSERT_EQ(points.size(), 2u);
@@ -75,14 +76,12 @@ TEST(ScenarioFiles, QuickstartIsTheTinyTwoPointSweep) {
     EXPECT_EQ(s.model.preset, "tiny");
     EXPECT_EQ(s.engine.backend, "auto");
     EXPECT_EQ(s.engine.batching.policy, "static");
-    EXPECT_EQ(s.workload.requests, 16);
     EXPECT_EQ(s.workload.prompt_len.kind, LengthDist::Kind::uniform);
     EXPECT_EQ(s.workload.prompt_len.min, 16);
     EXPECT_EQ(s.workload.prompt_len.max, 64);
     EXPECT_EQ(s.workload.output_len.min, 16);
     EXPECT_EQ(s.workload.output_len.max, 32);
     EXPECT_EQ(s.workload.arrival.process, ArrivalSpec::Process::poisson);
-    EXPECT_EQ(s.workload.arrival.rate, 20);
     EXPECT_EQ(s.workload.sampling.temperature, 0.0f);
     EXPECT_EQ(s.slo.ttft_ms, 500.0);
     EXPECT_EQ(s.slo.tpot_ms, 50.0);

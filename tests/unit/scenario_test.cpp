@@ -142,6 +142,8 @@ TEST(Scenario, SyntaxErrorNamesLineAndColumn) {
 TEST(Scenario, DuplicateKeyIsAnError) {
   EXPECT_EQ(error_of(scenario_text(R"("engine": {"kernels": "naive", "kernels": "fused"})")),
             "x.json: duplicate key \"engine.kernels\"");
+  EXPECT_EQ(error_of(scenario_text(R"("sweep": {"workload.prompt_len": [8, {"dist": "fixed", "dist": "fixed"}]})")),
+            "x.json: duplicate key \"sweep.workload.prompt_len[1].dist\"");
 }
 
 TEST(Scenario, MissingFileNamesIt) {
@@ -151,6 +153,8 @@ TEST(Scenario, MissingFileNamesIt) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "scenario file not found: no/such/scenario.json");
   }
+  ScenarioFolder folder;
+  EXPECT_THROW(load_scenario(folder.path()), InputError);
 }
 
 TEST(Scenario, ModelNeedsExactlyOneOfPresetOrConfig) {
@@ -166,6 +170,14 @@ TEST(Scenario, LengthDistributionKeysDependOnDist) {
             "x.json: \"workload.output_len.mean\" is not used with dist \"uniform\" (it takes: dist, min, max)");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "uniform", "min": 16, "max": 8}})")),
             "x.json: \"workload.prompt_len.max\" must be >= 16, got 8");
+  EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "uniform", "min": 0, "max": 8}})")),
+            "x.json: \"workload.prompt_len.min\" must be >= 1, got 0");
+  EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "normal", "mean": 0.5, "std": 1}})")),
+            "x.json: \"workload.prompt_len.mean\" must be >= 1, got 0.5");
+  EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "fixed", "value": 0}})")),
+            "x.json: \"workload.prompt_len.value\" must be >= 1, got 0");
+  EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "poisson"}})")),
+            "x.json: \"workload.prompt_len.dist\" must be one of fixed|uniform|normal|lognormal, got \"poisson\"");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": 0})")),
             "x.json: \"workload.prompt_len\" must be >= 1, got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": "long"})")),
