@@ -2,6 +2,7 @@
 #include "engine/backend/backend_factory.h"
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/sim/sim_backend.h"
 #include "engine/common/error.h"
 #include "engine/model/weights.h"
 
@@ -19,14 +20,35 @@ ModelConfig resolve_model_config(const ModelSpec& model) {
   return config;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig& config,
-                                      const ModelSpec& model, const EngineSpec& engine) {
+std::optional<GpuSpec> backend_gpu_spec(const std::string& backend_name, const EngineSpec& engine,
+                                        const nlohmann::json& device_info) {
+  if (backend_name == "sim") {
+    if (engine.gpu.empty())
+      throw InputError("engine.gpu is required by the sim backend (e.g. --gpu h100-sxm; see rooflm list gpus)");
+    return gpu_spec(engine.gpu);
+  }
+  if (backend_name == "cuda" && device_info.contains("gpu") && device_info["gpu"].is_string())
+    return match_gpu_spec(device_info["gpu"].get<std::string>());
+  return std::nullopt;
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig& config, const Scenario& scenario,
+                                      const BackendOptions& options) {
+  const EngineSpec& engine = scenario.engine;
   if (name == "cpu") {
-    ModelWeights weights = model.weights_dir.empty() ? synthetic_weights(config, model.seed)
-                                                     : load_safetensors_weights(model.weights_dir, config);
+    ModelWeights weights = scenario.model.weights_dir.empty()
+                               ? synthetic_weights(config, scenario.model.seed)
+                               : load_safetensors_weights(scenario.model.weights_dir, config);
     return std::make_unique<CpuBackend>(config, std::move(weights), int(engine.threads));
   }
-  throw InputError("engine.backend \"" + name + "\" is not available in this build (available: cpu)");
+  if (name == "sim") {
+    SimEfficiency eff;
+    if (!options.calibrate_from.empty()) eff = sim_efficiency_from_results(options.calibrate_from);
+    return std::make_unique<SimBackend>(config, *backend_gpu_spec(name, engine, {}),
+                                        precision_named(engine.precision, engine.kv_cache.dtype),
+                                        parse_kernel_set(engine.kernels), eff);
+  }
+  throw InputError("engine.backend \"" + name + "\" is not available in this build (available: cpu, sim)");
 }
 
 }  // namespace rooflm

@@ -59,6 +59,7 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
     }
     const std::vector<SeqId> seqs = plan.seqs();
     const StepOutput out = backend_.forward(plan, kv_.view(seqs), false);
+    clock_.advance(out.modelled_seconds);  // virtual clock only
     rec.end = clock_.now();
 
     for (size_t i = 0; i < plan.chunks.size(); ++i) {

@@ -5,17 +5,11 @@
 #include <numeric>
 #include <vector>
 
+#include "engine/model/synthetic_init.h"  // splitmix64
 #include "engine/runtime/sampling.h"
 
 namespace rooflm {
 namespace {
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 int32_t argmax(std::span<const float> logits) {
   int32_t best = 0;

@@ -7,6 +7,8 @@
 #include "engine/backend/backend_factory.h"
 #include "engine/common/error.h"
 #include "engine/kv/contiguous_kv_cache.h"
+#include "engine/metrics/utilization.h"
+#include "engine/roofline/memory_model.h"
 #include "engine/scenario/workload.h"
 
 namespace rooflm {
@@ -60,7 +62,7 @@ std::string variant_label(const nlohmann::json& sweep_point) {
   return label;
 }
 
-VariantResult run_variant(const Scenario& scenario,
+VariantResult run_variant(const Scenario& scenario, const BackendOptions& options,
                           const std::function<void(const VariantProgress&)>& on_progress) {
   VariantResult out;
   out.label = variant_label(scenario.sweep_point);
@@ -73,14 +75,16 @@ VariantResult run_variant(const Scenario& scenario,
   int64_t longest = 0;
   for (const auto& r : workload) longest = std::max(longest, r.total_len());
 
-  std::unique_ptr<Backend> backend = make_backend(backend_name, config, scenario.model, eng);
+  std::unique_ptr<Backend> backend = make_backend(backend_name, config, scenario, options);
   out.device_info = backend->device_info();
+  const std::optional<GpuSpec> spec = backend_gpu_spec(backend_name, eng, out.device_info);
+  const Precision precision = precision_named(eng.precision, eng.kv_cache.dtype);
 
   KvGeometry geom;
   geom.n_layers = config.n_layers;
   geom.n_kv_heads = config.n_kv_heads;
   geom.head_dim = config.head_dim;
-  geom.dtype = backend_name == "cpu" ? DType::f32 : DType::f16;
+  geom.dtype = backend_name == "cpu" ? DType::f32 : eng.kv_cache.dtype == "int8" ? DType::i8 : DType::f16;
   geom.block_size = eng.kv_cache.max_seq_len > 0 ? eng.kv_cache.max_seq_len : longest;
   if (geom.block_size < longest)
     throw InputError("engine.kv_cache.max_seq_len = " + std::to_string(geom.block_size) +
@@ -89,6 +93,14 @@ VariantResult run_variant(const Scenario& scenario,
   if (eng.kv_cache.layout != "contiguous")
     throw InputError("engine.kv_cache.layout \"" + eng.kv_cache.layout +
                      "\" is not implemented yet (have: contiguous)");
+  if (backend_name == "sim") {  // the simulated GPU must hold the weights and the KV pool
+    const int64_t need = model_weight_bytes(config, precision) + geom.total_bytes();
+    if (need > spec->memory_bytes)
+      throw InputError("model " + config.name + " needs " + std::to_string(need) + " bytes (weights " +
+                       std::to_string(model_weight_bytes(config, precision)) + " + KV pool " +
+                       std::to_string(geom.total_bytes()) + ") but " + spec->name + " has " +
+                       std::to_string(spec->memory_bytes) + "; lower engine.batching.max_batch or the lengths");
+  }
   ContiguousKvCache kv(geom);
   kv.bind(backend->allocate_kv(geom));
 
@@ -97,11 +109,13 @@ VariantResult run_variant(const Scenario& scenario,
   prog.repetitions = scenario.measure.repetitions;
   auto run_once = [&](std::vector<Request> requests, bool warmup, int64_t rep) {
     auto scheduler = make_scheduler(eng.batching, kv);
-    SteadyClock clock;
+    SteadyClock steady;
+    VirtualClock virtual_clock;
+    Clock& clock = backend_name == "sim" ? static_cast<Clock&>(virtual_clock) : steady;
     Engine engine(*backend, kv, *scheduler, clock);
     prog.warmup = warmup;
     prog.repetition = rep;
-    return engine.run(requests, false, [&](const EngineProgress& p) {
+    return engine.run(requests, spec.has_value() && !warmup, [&](const EngineProgress& p) {
       prog.engine = p;
       if (on_progress) on_progress(prog);
     });
@@ -129,16 +143,36 @@ VariantResult run_variant(const Scenario& scenario,
     for (auto& t : r.requests) t.id += id_base;
     pooled.requests.insert(pooled.requests.end(), r.requests.begin(), r.requests.end());
     pooled.steps.insert(pooled.steps.end(), r.steps.begin(), r.steps.end());
+    for (auto& p : r.plans) pooled.plans.push_back(std::move(p));
   }
 
   out.summary = summarize(pooled.requests, scenario.slo);
   nlohmann::json summary = out.summary.to_json();
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
-  summary["mbu"] = nullptr;  // filled from the cost model for backends with a GPU spec
-  summary["mfu"] = nullptr;
+
+  nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
+  if (scenario.measure.record_requests)
+    for (const auto& t : pooled.requests) requests.push_back(t.to_json());
+  if (scenario.measure.record_steps)
+    for (const auto& s : pooled.steps) steps.push_back(s.to_json());
+
+  nlohmann::json roofline;
+  if (spec) {
+    UtilizationInputs in{&config, precision, parse_kernel_set(eng.kernels), *spec, find_calibration(spec->name)};
+    const Utilization u = account_utilization(in, pooled.plans, pooled.steps, steps);
+    summary["mbu"] = u.mbu;
+    summary["mfu"] = u.mfu;
+    roofline = u.roofline;
+    out.valid = u.valid;
+  } else {
+    summary["mbu"] = nullptr;
+    summary["mfu"] = nullptr;
+    roofline = {{"status", "no GPU spec for the " + backend_name + " backend: MBU/MFU are not defined"}};
+  }
 
   nlohmann::json variant = {{"label", out.label},
                             {"backend", backend_name},
+                            {"gpu", spec ? nlohmann::json(spec->name) : nlohmann::json(nullptr)},
                             {"kernels", backend_name == "cpu" ? "reference" : eng.kernels},
                             {"kv_cache", eng.kv_cache.layout},
                             {"kv_dtype", dtype_name(geom.dtype)},
@@ -147,18 +181,13 @@ VariantResult run_variant(const Scenario& scenario,
                             {"max_batch", eng.batching.max_batch},
                             {"launch", backend_name == "cpu" ? "eager" : eng.launch},
                             {"sweep", scenario.sweep_point}};
-  nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
-  if (scenario.measure.record_requests)
-    for (const auto& t : pooled.requests) requests.push_back(t.to_json());
-  if (scenario.measure.record_steps)
-    for (const auto& s : pooled.steps) steps.push_back(s.to_json());
-
   out.run = {{"variant", variant},
              {"model", config.to_json()},
              {"kernels", backend->kernel_names()},
              {"summary", summary},
              {"repetitions", repetitions},
-             {"roofline", nlohmann::json::object()},
+             {"roofline", roofline},
+             {"valid", out.valid},
              {"requests", requests},
              {"steps", steps}};
   return out;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/backend/backend_factory.h"
 #include "engine/metrics/summary.h"
 #include "engine/runtime/engine.h"
 #include "engine/scenario/scenario.h"
@@ -25,12 +26,13 @@ struct VariantResult {
   nlohmann::json run;            // the results.json "runs" entry
   nlohmann::json device_info;    // the backend's device description (for the environment)
   Summary summary;
+  bool valid = true;             // false when an MBU/MFU exceeds 1 (see roofline.invalid_reasons)
 };
 
 // A short label for a sweep point: "kernels=naive launch=graph" (last path component = value).
 std::string variant_label(const nlohmann::json& sweep_point);
 
-VariantResult run_variant(const Scenario& scenario,
+VariantResult run_variant(const Scenario& scenario, const BackendOptions& options = {},
                           const std::function<void(const VariantProgress&)>& on_progress = {});
 
 }  // namespace rooflm

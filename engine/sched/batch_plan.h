@@ -44,6 +44,7 @@ struct BatchPlan {
 struct StepOutput {
   std::vector<int32_t> next_tokens;
   std::vector<std::vector<float>> logits;
+  double modelled_seconds = 0;  // sim backend: the step's modelled time (advances the virtual clock)
 };
 
 }  // namespace rooflm

@@ -122,5 +122,35 @@ TEST(CliE2e, ValidateListAndHelpSucceed) {
   EXPECT_EQ(rooflm_cli("frobnicate").code, 2);
 }
 
+TEST(CliE2e, SeedExampleOnTheSimBackendIsDeterministicWithMbuAndMfu) {
+  test::TempDir a, b;
+  const CliResult ra = rooflm_cli("run scenarios/seed_a10.json --backend sim --out " + a.path().string());
+  ASSERT_EQ(ra.code, 0) << ra.err;
+  ASSERT_EQ(rooflm_cli("run scenarios/seed_a10.json --backend sim --out " + b.path().string()).code, 0);
+  const auto da = nlohmann::json::parse(slurp(a.path() / "results.json"));
+  const auto db = nlohmann::json::parse(slurp(b.path() / "results.json"));
+  EXPECT_EQ(da.at("runs"), db.at("runs")) << "same scenario, same results (timestamps aside)";
+  for (const auto& run : da.at("runs")) {
+    for (const char* phase : {"prefill", "decode"}) {
+      EXPECT_TRUE(run.at("summary").at("mbu").at(phase).at("datasheet").is_number()) << phase;
+      EXPECT_TRUE(run.at("summary").at("mfu").at(phase).at("datasheet").is_number()) << phase;
+      const auto& p = run.at("roofline").at("phases").at(phase);
+      EXPECT_GT(p.at("predicted_s").get<double>(), 0) << phase;
+      EXPECT_GT(p.at("measured_s").get<double>(), 0) << phase;
+    }
+    EXPECT_TRUE(run.at("valid").get<bool>());
+  }
+}
+
+TEST(CliE2e, RooflineCalculatorReproducesTheSeedExample) {
+  const CliResult r = rooflm_cli("roofline --model llama2-7b --gpu a10 --prompt 350 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j.at("prefill").at("seconds").get<double>() * 1e3, 39.0, 39.0 * 0.05);
+  EXPECT_NEAR(j.at("decode").at("seconds").get<double>() * 1e3, 23.0, 23.0 * 0.05);
+  EXPECT_EQ(rooflm_cli("roofline --model llama2-7b --gpu a11").code, 2);
+  EXPECT_EQ(rooflm_cli("roofline --model nope --gpu a10").code, 2);
+}
+
 }  // namespace
 }  // namespace rooflm

@@ -17,6 +17,8 @@ struct RunArgs {
   std::string scenario;
   std::string out;
   std::string backend;
+  std::string gpu;
+  std::string calibrate_from;
   std::vector<std::string> sets;
 };
 
@@ -25,9 +27,21 @@ double stat(const nlohmann::json& summary, const char* metric, const char* key) 
   return v.is_null() ? NAN : v.get<double>();
 }
 
+// "prefill 71% / decode 83%" of a utilisation object ({phase: {"datasheet": x, ...}}), or "-".
+std::string phase_pcts(const nlohmann::json& util) {
+  if (!util.is_object()) return "-";
+  std::string out;
+  for (const char* phase : {"prefill", "decode", "mixed"}) {
+    if (!util.contains(phase) || !util[phase]["datasheet"].is_number()) continue;
+    if (!out.empty()) out += " ";
+    out += std::string(1, phase[0]) + ":" + fmt_num(100 * util[phase]["datasheet"].get<double>(), 0) + "%";
+  }
+  return out.empty() ? "-" : out;
+}
+
 void print_summary(const std::vector<VariantResult>& results, std::ostream& os) {
   TextTable table({"variant", "backend", "done", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99",
-                   "ITL p99", "E2E p50", "out tok/s", "req/s", "goodput", "KV waste"});
+                   "ITL p99", "E2E p50", "out tok/s", "req/s", "goodput", "KV waste", "MBU", "MFU"});
   for (const auto& r : results) {
     const auto& s = r.run.at("summary");
     const auto& req = s.at("requests");
@@ -40,23 +54,30 @@ void print_summary(const std::vector<VariantResult>& results, std::ostream& os) 
                    fmt_num(s.at("throughput").at("output_tok_s").get<double>(), 1),
                    fmt_num(s.at("throughput").at("req_s").get<double>(), 2),
                    fmt_num(s.at("goodput_req_s").get<double>(), 2),
-                   fmt_num(s.at("kv").at("waste_pct").get<double>(), 1) + "%"});
+                   fmt_num(s.at("kv").at("waste_pct").get<double>(), 1) + "%", phase_pcts(s.at("mbu")),
+                   phase_pcts(s.at("mfu"))});
   }
   os << "times in ms; TPOT = (finish - first token)/(outputs - 1) per request; ITL = every token gap;"
-        " goodput = req/s meeting every SLO\n";
+        " goodput = req/s meeting every SLO;\nMBU/MFU per phase (p: prefill, d: decode, m: mixed) against the datasheet peak\n";
   table.print(os);
+  for (const auto& r : results)
+    for (const auto& reason : r.run.at("roofline").value("invalid_reasons", nlohmann::json::array()))
+      os << "INVALID " << r.label << ": " << reason.get<std::string>() << "\n";
 }
 
 void run(const RunArgs& args) {
   std::vector<std::string> overrides = args.sets;
   if (!args.backend.empty()) overrides.push_back("engine.backend=" + args.backend);
+  if (!args.gpu.empty()) overrides.push_back("engine.gpu=" + args.gpu);
+  BackendOptions options;
+  options.calibrate_from = args.calibrate_from;
   const std::vector<Scenario> points = load_scenario(args.scenario, overrides);
   const std::string out_dir = args.out.empty() ? "out/" + points.front().name : args.out;
 
   std::vector<VariantResult> results;
   ProgressLine progress;
   for (size_t i = 0; i < points.size(); ++i) {
-    results.push_back(run_variant(points[i], [&](const VariantProgress& p) {
+    results.push_back(run_variant(points[i], options, [&](const VariantProgress& p) {
       progress.update("variant " + std::to_string(i + 1) + "/" + std::to_string(points.size()) +
                       " (" + p.label + ")" + (p.warmup ? " warm-up" : "") + " rep " +
                       std::to_string(p.repetition + 1) + "/" + std::to_string(p.repetitions) +
@@ -80,6 +101,8 @@ void run(const RunArgs& args) {
 
   print_summary(results, std::cout);
   std::cout << "results: " << path << "\n";
+  for (const auto& r : results)
+    if (!r.valid) throw std::runtime_error("run marked invalid (MBU or MFU above 1): see roofline.invalid_reasons in " + path);
 }
 
 }  // namespace
@@ -91,6 +114,9 @@ void add_run_command(CLI::App& app) {
   sub->add_option("--out", args->out, "Output folder for results.json (default: out/<scenario name>)");
   sub->add_option("--backend", args->backend, "Override engine.backend")
       ->check(CLI::IsMember({"auto", "cpu", "cuda", "sim"}));
+  sub->add_option("--gpu", args->gpu, "GPU spec the sim backend models (rooflm list gpus)");
+  sub->add_option("--calibrate-from", args->calibrate_from,
+                  "sim: scale the roofline by the per-phase efficiencies of this measured results.json");
   sub->add_option("--set", args->sets, "Override a scenario value: path=value (JSON value or string)");
   sub->callback([args] { run(*args); });
 }

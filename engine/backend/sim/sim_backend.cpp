@@ -1,0 +1,67 @@
+// SimBackend implementation.
+#include "engine/backend/sim/sim_backend.h"
+
+#include "engine/common/error.h"
+#include "engine/model/synthetic_init.h"
+#include "engine/results/results.h"
+
+namespace rooflm {
+
+SimBackend::SimBackend(ModelConfig model, GpuSpec gpu, Precision precision, KernelSet kernels,
+                       SimEfficiency efficiency)
+    : model_(std::move(model)),
+      gpu_(std::move(gpu)),
+      precision_(std::move(precision)),
+      kernels_(kernels),
+      efficiency_(std::move(efficiency)) {}
+
+StepOutput SimBackend::forward(const BatchPlan& plan, const KvView&, bool) {
+  const StepCost cost = step_cost(plan, model_, precision_, kernels_, gpu_);
+  const int64_t prefill = plan.n_prefill_tokens(), decode = plan.n_decode_tokens();
+  const double eff = decode == 0 ? efficiency_.prefill : prefill == 0 ? efficiency_.decode : efficiency_.mixed;
+  StepOutput out;
+  out.modelled_seconds = cost.seconds / eff;
+  out.next_tokens.assign(plan.chunks.size(), -1);
+  for (size_t i = 0; i < plan.chunks.size(); ++i) {
+    const SeqChunk& ch = plan.chunks[i];
+    if (ch.sample)
+      out.next_tokens[i] = int32_t(splitmix64(ch.sample_seed ^ uint64_t(ch.end_pos())) % uint64_t(model_.vocab));
+  }
+  return out;
+}
+
+std::vector<std::string> SimBackend::kernel_names() const {
+  return {"sim_roofline_" + std::string(kernel_set_name(kernels_))};
+}
+
+nlohmann::json SimBackend::device_info() const {
+  return {{"gpu", gpu_.display_name + " (simulated)"},
+          {"device",
+           {{"kind", "sim"},
+            {"gpu_spec", gpu_.name},
+            {"efficiency", {{"prefill", efficiency_.prefill}, {"decode", efficiency_.decode}, {"mixed", efficiency_.mixed}}},
+            {"efficiency_source", efficiency_.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(efficiency_.source)}}}};
+}
+
+SimEfficiency sim_efficiency_from_results(const std::string& results_file) {
+  const nlohmann::json doc = read_results(results_file);
+  for (const auto& run : doc.value("runs", nlohmann::json::array())) {
+    const auto phases = run.value("roofline", nlohmann::json::object()).value("phases", nlohmann::json::object());
+    if (phases.empty()) continue;
+    SimEfficiency e;
+    e.source = results_file;
+    auto get = [&](const char* phase, double fallback) {
+      if (!phases.contains(phase) || !phases[phase]["efficiency"].is_number()) return fallback;
+      const double v = phases[phase]["efficiency"].get<double>();
+      if (!(v > 0)) throw InputError(results_file + ": roofline.phases." + phase + ".efficiency must be > 0");
+      return v;
+    };
+    e.prefill = get("prefill", 1.0);
+    e.decode = get("decode", 1.0);
+    e.mixed = get("mixed", 0.5 * (e.prefill + e.decode));
+    return e;
+  }
+  throw InputError(results_file + ": no run with roofline phases to calibrate the sim backend from");
+}
+
+}  // namespace rooflm

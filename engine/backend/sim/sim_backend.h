@@ -1,0 +1,44 @@
+// SimBackend: no model math. Each step "takes" the cost model's roofline time for its BatchPlan on
+// a GPU spec, divided by a per-phase efficiency (1.0 by default, or predicted/measured ratios read
+// from a measured results file), on the engine's virtual clock. Tokens are pseudo-random and
+// deterministic, so the same scenario gives the same results on any machine.
+#pragma once
+
+#include <string>
+
+#include "engine/backend/backend.h"
+#include "engine/model/model_config.h"
+#include "engine/roofline/cost_model.h"
+#include "engine/roofline/gpu_spec.h"
+#include "engine/roofline/precision.h"
+
+namespace rooflm {
+
+struct SimEfficiency {
+  double prefill = 1.0, decode = 1.0, mixed = 1.0;  // predicted / measured time per phase
+  std::string source;                               // results file it came from, or empty
+};
+
+class SimBackend final : public Backend {
+ public:
+  SimBackend(ModelConfig model, GpuSpec gpu, Precision precision, KernelSet kernels, SimEfficiency efficiency);
+
+  std::string name() const override { return "sim"; }
+  KvStorage allocate_kv(const KvGeometry&) override { return {}; }
+  StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) override;
+  std::vector<std::string> kernel_names() const override;
+  nlohmann::json device_info() const override;
+
+ private:
+  ModelConfig model_;
+  GpuSpec gpu_;
+  Precision precision_;
+  KernelSet kernels_;
+  SimEfficiency efficiency_;
+};
+
+// Per-phase efficiencies from a measured results.json: the first run whose roofline has phases.
+// Throws InputError naming the file when it has none.
+SimEfficiency sim_efficiency_from_results(const std::string& results_file);
+
+}  // namespace rooflm

@@ -1,0 +1,73 @@
+// Sim backend: steps cost the roofline time (scaled by efficiency) on a virtual clock; the same
+// scenario gives identical results; the seed example's TTFT and TPOT come out of a full run.
+#include <gtest/gtest.h>
+
+#include "engine/backend/sim/sim_backend.h"
+#include "engine/common/error.h"
+#include "engine/runtime/variant_run.h"
+#include "engine/scenario/scenario.h"
+
+namespace rooflm {
+namespace {
+
+const char* kSeedScenario = R"({
+  "schema": "rooflm.scenario/1", "name": "seed",
+  "model": {"preset": "llama2-7b"},
+  "engine": {"backend": "sim", "gpu": "a10", "batching": {"max_batch": 1}},
+  "workload": {"requests": 3, "prompt_len": 350, "output_len": 16, "arrival": {"process": "burst"}},
+  "measure": {"warmup_requests": 1}
+})";
+
+TEST(SimBackend, StepTakesTheRooflineTimeOverEfficiency) {
+  const ModelConfig m = model_preset("llama2-7b");
+  BatchPlan plan;
+  SeqChunk d;
+  d.seq = 0;
+  d.start_pos = 100;
+  d.tokens = {5};
+  d.sample = true;
+  plan.chunks = {d};
+  SimEfficiency eff;
+  eff.decode = 0.5;
+  SimBackend sim(m, gpu_spec("a10"), precision_named("fp16"), KernelSet::fused, eff);
+  const StepOutput out = sim.forward(plan, {}, false);
+  const double roof = step_cost(plan, m, precision_named("fp16"), KernelSet::fused, gpu_spec("a10")).seconds;
+  EXPECT_DOUBLE_EQ(out.modelled_seconds, roof / 0.5);
+  ASSERT_EQ(out.next_tokens.size(), 1u);
+  EXPECT_GE(out.next_tokens[0], 0);
+  EXPECT_LT(out.next_tokens[0], m.vocab);
+}
+
+TEST(SimBackend, SeedExampleRunIsDeterministicAndOnTheRoofline) {
+  const Scenario s = parse_scenario(kSeedScenario, "seed.json").front();
+  const VariantResult a = run_variant(s), b = run_variant(s);
+  EXPECT_EQ(a.run.dump(), b.run.dump()) << "the sim backend must be deterministic";
+  // Batch 1, burst: request 0's TTFT is one prefill step (~39-40 ms on an A10), TPOT one decode step.
+  const auto& r0 = a.run["requests"][0];
+  const double ttft_ms = 1e3 * (r0["first_token"].get<double>() - r0["arrival"].get<double>());
+  EXPECT_NEAR(ttft_ms, 39.0, 39.0 * 0.05);
+  EXPECT_NEAR(a.run["summary"]["tpot_ms"]["p50"].get<double>(), 23.0, 23.0 * 0.05);
+  EXPECT_TRUE(a.valid);
+  EXPECT_NEAR(a.run["summary"]["mbu"]["decode"]["datasheet"].get<double>(), 1.0, 0.05);
+  EXPECT_NEAR(a.run["roofline"]["phases"]["prefill"]["efficiency"].get<double>(), 1.0, 1e-9);
+}
+
+TEST(SimBackend, ModelThatDoesNotFitIsBadInput) {
+  const std::string text = std::string(kSeedScenario).replace(std::string(kSeedScenario).find("llama2-7b"), 9, "llama2-70b");
+  const Scenario s = parse_scenario(text, "big.json").front();
+  try {
+    run_variant(s);
+    FAIL() << "a 70B fp16 model cannot fit a 24 GB A10";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("a10 has"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SimBackend, RequiresAGpu) {
+  std::string text = kSeedScenario;
+  text.replace(text.find(", \"gpu\": \"a10\""), 14, "");
+  EXPECT_THROW(run_variant(parse_scenario(text, "nogpu.json").front()), InputError);
+}
+
+}  // namespace
+}  // namespace rooflm
