@@ -1,0 +1,130 @@
+// Public host API of the attention kernels (fp16 storage, fp32 accumulation, fp16 out):
+//   kv_write / rope_kv_write     store this step's K,V (RoPE fused into Q,K on the second) in the cache
+//   attn_prefill_flash_f16       FlashAttention-style varlen causal prefill (wgmma, sm_90a)
+//   attn_decode_splitk_f16       split-K flash-decoding, one query token per sequence
+//   attn_naive_f16               S = QK^T in global memory (cuBLAS), softmax kernel, P V (cuBLAS)
+// Every attention entry point has a `_supported` check and a `_scratch_bytes` query, and is
+// selectable by name through attn_kernel_by_name(). Launch functions never synchronize.
+#pragma once
+
+#include <cublas_v2.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "engine/kv/kv_view.h"
+
+namespace rooflm::attn {
+
+// The device-side mirror of KvView: same geometry and storage layout, device block tables.
+//   contiguous: block_size = max_seq_len, num_blocks = number of slots, table row = {slot}.
+//   paged:      table row i lists sequence i's blocks; -1 marks unused entries.
+struct KvDeviceView {
+  KvLayout layout = KvLayout::contiguous;
+  int32_t n_layers = 0;
+  int32_t n_kv_heads = 0;
+  int32_t head_dim = 0;
+  int32_t block_size = 0;
+  int32_t num_blocks = 0;
+  __half* k = nullptr;                     // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  __half* v = nullptr;                     // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  const int32_t* block_tables = nullptr;   // [n_seqs, max_blocks_per_seq] device memory
+  int32_t max_blocks_per_seq = 0;
+  int32_t n_seqs = 0;
+};
+
+// Builds the device view from a KvView whose storage pointers are device memory (fp16) and a
+// device copy of its block tables. Throws InputError if the view is not fp16.
+KvDeviceView make_kv_device_view(const KvView& view, const int32_t* device_block_tables);
+
+// A varlen batch. Sequence i owns query rows [q_begin[i], q_begin[i+1]) of Q and out; they sit at
+// positions [kv_len[i] - q_len_i, kv_len[i]) and attend causally to cache positions [0, position];
+// sequence i reads block-table row i. kv_len counts this step's tokens (written before attention).
+struct AttnBatch {
+  int32_t n_seqs = 0;
+  int32_t n_tokens = 0;     // q_begin[n_seqs]
+  int32_t max_q_len = 0;    // host-known maxima: grid sizes and split-K choice
+  int32_t max_kv_len = 0;
+  const int32_t* q_begin = nullptr;       // [n_seqs + 1] device
+  const int32_t* kv_len = nullptr;        // [n_seqs] device
+  const int32_t* q_begin_host = nullptr;  // [n_seqs + 1] host copy (naive sizes its cuBLAS calls from it)
+  const int32_t* kv_len_host = nullptr;   // [n_seqs] host copy
+};
+
+// Per-token destination of this step's K,V: block-table row and position of each token.
+struct KvWriteTokens {
+  int32_t n_tokens = 0;
+  const int32_t* seq_row = nullptr;   // [n_tokens] device
+  const int32_t* position = nullptr;  // [n_tokens] device
+};
+
+// ---- KV-cache write ------------------------------------------------------------------------------
+// Stores k, v (already rotated) into the cache at each token's (seq row, position) of `layer`.
+void kv_write_f16(const __half* k,  // [n_tokens, n_kv_heads, head_dim]
+                  const __half* v,  // [n_tokens, n_kv_heads, head_dim]
+                  const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream);
+
+// Fused RoPE (Hugging Face rotate_half, inv_freq = theta^(-2i/head_dim)) and KV write: rotates q in
+// place, rotates k on the way into the cache (k itself is left unchanged), copies v into the cache.
+void rope_kv_write_f16(__half* q,        // [n_tokens, n_heads, head_dim] rotated in place
+                       const __half* k,  // [n_tokens, n_kv_heads, head_dim]
+                       const __half* v,  // [n_tokens, n_kv_heads, head_dim]
+                       int32_t n_heads, double rope_theta, const KvWriteTokens& tokens, int32_t layer,
+                       const KvDeviceView& kv, cudaStream_t stream);
+
+bool kv_write_supported(int32_t head_dim);
+
+// ---- Attention -----------------------------------------------------------------------------------
+// Softmax scale is 1/sqrt(head_dim). GQA: query head h reads kv head h / (n_heads / n_kv_heads).
+
+// Prefill (any q_len, any cached prefix). head_dim 64 or 128; needs an sm_90 device.
+bool attn_prefill_flash_supported(int32_t head_dim, int32_t n_heads, int32_t n_kv_heads);
+size_t attn_prefill_flash_scratch_bytes(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv);
+void attn_prefill_flash_f16(const __half* q,  // [n_tokens, n_heads, head_dim]
+                            __half* out,      // [n_tokens, n_heads, head_dim]
+                            const AttnBatch& batch, int32_t n_heads, int32_t layer, const KvDeviceView& kv,
+                            void* scratch, cudaStream_t stream);
+
+// Decode: every sequence has exactly one query token (max_q_len == 1). The context is cut into
+// n_splits chunks (0: chosen from the context length and the SM count), each block writes a partial
+// (max, sum, acc) to the scratch workspace and a merge kernel combines them by log-sum-exp.
+bool attn_decode_splitk_supported(int32_t head_dim, int32_t n_heads, int32_t n_kv_heads, int32_t max_q_len);
+int32_t attn_decode_splitk_num_splits(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv);
+size_t attn_decode_splitk_scratch_bytes(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv,
+                                        int32_t n_splits = 0);
+void attn_decode_splitk_f16(const __half* q,  // [n_seqs, n_heads, head_dim]
+                            __half* out,      // [n_seqs, n_heads, head_dim]
+                            const AttnBatch& batch, int32_t n_heads, int32_t layer, const KvDeviceView& kv,
+                            void* scratch, cudaStream_t stream, int32_t n_splits = 0);
+
+// Naive: per sequence, S = Q K^T (fp32, [n_heads, q_len, kv_len] in scratch) by one cuBLAS
+// pointer-array batched GEMM over heads (GQA: each head's pointer names its kv head), a
+// scale+causal-mask+softmax kernel writing P (fp16), then O = P V by a second batched GEMM.
+// Contiguous caches are read in place (lda = n_kv_heads * head_dim); a paged cache is first
+// gathered, one sequence at a time, into a contiguous scratch copy. Sequences run one after another
+// and reuse the S/P scratch. Needs the host copies in `batch`.
+bool attn_naive_supported(int32_t head_dim, int32_t n_heads, int32_t n_kv_heads);
+size_t attn_naive_scratch_bytes(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv);
+void attn_naive_f16(const __half* q,  // [n_tokens, n_heads, head_dim]
+                    __half* out,      // [n_tokens, n_heads, head_dim]
+                    const AttnBatch& batch, int32_t n_heads, int32_t layer, const KvDeviceView& kv,
+                    void* scratch, cublasHandle_t cublas, cudaStream_t stream);
+
+// ---- Selection by name ---------------------------------------------------------------------------
+enum class AttnKernel { prefill_flash, decode_splitk, naive };
+
+// "attn_prefill_flash_f16", "attn_decode_splitk_f16", "attn_naive_f16".
+const char* attn_kernel_name(AttnKernel kernel);
+// Throws InputError naming the unknown name.
+AttnKernel attn_kernel_by_name(const std::string& name);
+bool attn_supported(AttnKernel kernel, const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv);
+size_t attn_scratch_bytes(AttnKernel kernel, const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv);
+// cublas is used by the naive kernel only (may be null for the others).
+void attn_launch(AttnKernel kernel, const __half* q, __half* out, const AttnBatch& batch, int32_t n_heads,
+                 int32_t layer, const KvDeviceView& kv, void* scratch, cublasHandle_t cublas,
+                 cudaStream_t stream);
+
+}  // namespace rooflm::attn

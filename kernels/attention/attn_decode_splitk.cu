@@ -1,0 +1,361 @@
+// attn_decode_splitk_f16: split-K flash-decoding, one query token per sequence.
+//
+// Grid (n_splits, n_kv_heads, n_seqs). Block (split, kv head, seq) reads the keys
+// [split * chunk_len, min(kv_len, (split + 1) * chunk_len)) of one kv head once, for all the query
+// heads that share it (GQA group, up to 16: the rows of an m16n8k16 tensor-core tile; unused rows
+// are zeros). K/V tiles of 64 keys stream through a 3-stage cp.async pipeline (16-byte loads) into
+// 128-byte-swizzled shared memory; warp w takes keys [16w, 16w + 16) of every tile, computes
+// S = Q K^T and O += P V with mma.sync and keeps its own online softmax. At the end the 4 warps are
+// merged in shared memory. With one split the block writes the fp16 output; otherwise it writes a
+// partial (normalised acc, log2-sum-exp) to the workspace and attn_decode_merge_kernel combines the
+// splits of each (seq, head) by log-sum-exp.
+//
+// Workspace: part_o [n_seqs, n_heads, n_splits, head_dim] fp32, part_lse [n_seqs, n_heads, n_splits] fp32.
+// Bytes moved (for benchmarks): the K and V of every context token, once.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "engine/common/error.h"
+#include "kernels/attention/attention.h"
+#include "kernels/attention/dispatch.cuh"
+#include "kernels/attention/kv_accessor.cuh"
+#include "kernels/attention/ptx.cuh"
+#include "kernels/common/cuda_check.h"
+
+namespace rooflm::attn {
+namespace {
+
+constexpr int kTileKeys = 64;
+constexpr int kStages = 3;
+constexpr int kWarps = 4;  // warp w owns keys [16w, 16w + 16) of each tile
+constexpr int kThreads = kWarps * 32;
+constexpr int kMaxGroup = 16;     // query heads per kv head: the m16 rows of the MMA
+constexpr int kMinSplitKeys = 128;  // a split gets at least two tiles (unless the context is shorter)
+
+template <int kHeadDim>
+struct DecodeSmem {
+  static constexpr int kQBytes = kMaxGroup * kHeadDim * 2;
+  static constexpr int kTileBytes = kTileKeys * kHeadDim * 2;
+  static constexpr int kPipeBytes = kQBytes + kStages * 2 * kTileBytes;
+  // After the loop the pipeline buffers hold each warp's (m, l, acc) for the final merge.
+  static constexpr int kMergeBytes = kWarps * kMaxGroup * (kHeadDim + 2) * 4;
+  static constexpr int kBytes = (kPipeBytes > kMergeBytes ? kPipeBytes : kMergeBytes) + 1024;
+};
+
+template <int kRows>
+__device__ __forceinline__ uint32_t tile_offset(int r, int unit) {
+  return uint32_t((unit / 8) * kRows * 128) + ptx::swizzle_128b(r, unit % 8);
+}
+
+template <int kHeadDim, class Kv>
+__device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, const __half* k, const __half* v,
+                                             const Kv& kv, int key0, int key_end, int kv_head_off, int tid) {
+  constexpr int kUnits = kHeadDim / 8;
+  const int unit = tid % kUnits;
+#pragma unroll
+  for (int r = tid / kUnits; r < kTileKeys; r += kThreads / kUnits) {
+    const int key = key0 + r;
+    const bool valid = key < key_end;
+    const int64_t src = valid ? kv.token(key) + kv_head_off + unit * 8 : 0;
+    const uint32_t dst = tile_offset<kTileKeys>(r, unit);
+    ptx::cp_async_16(k_tile + dst, k + src, valid);
+    ptx::cp_async_16(v_tile + dst, v + src, valid);
+  }
+}
+
+template <int kHeadDim, class Kv>
+__global__ void __launch_bounds__(kThreads)
+    attn_decode_splitk_kernel(const __half* __restrict__ q,         // [n_seqs, n_heads, head_dim]
+                              __half* __restrict__ out,             // [n_seqs, n_heads, head_dim]
+                              float* __restrict__ part_o,           // [n_seqs, n_heads, n_splits, head_dim]
+                              float* __restrict__ part_lse,         // [n_seqs, n_heads, n_splits]
+                              const int32_t* __restrict__ q_begin,  // [n_seqs + 1]
+                              const int32_t* __restrict__ kv_lens,  // [n_seqs]
+                              int n_heads, int group, int layer, KvDeviceView kv_view, int chunk_len,
+                              float scale_log2) {
+  constexpr int D = kHeadDim;
+  using Smem = DecodeSmem<D>;
+  extern __shared__ uint8_t smem_raw[];
+  uint8_t* smem_ptr = smem_raw + ((1024u - (ptx::smem_addr(smem_raw) & 1023u)) & 1023u);
+  const uint32_t smem = ptx::smem_addr(smem_ptr);
+  const uint32_t q_tile = smem;
+  const uint32_t stage0 = smem + Smem::kQBytes;
+
+  const int split = blockIdx.x, kv_head = blockIdx.y, seq = blockIdx.z, n_splits = gridDim.x;
+  const int kv_len = kv_lens[seq];
+  const int key_begin = split * chunk_len;
+  if (key_begin >= kv_len) return;  // the merge reads only the splits that hold keys
+  const int key_end = min(kv_len, key_begin + chunk_len);
+  const int n_tiles = (key_end - key_begin + kTileKeys - 1) / kTileKeys;
+  const int kv_head_off = kv_head * D;
+  const int q_row = q_begin[seq];
+  const int head0 = kv_head * group;
+  const Kv kv = Kv::bind(kv_view, seq, layer);
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+
+  {  // Q rows of the group; rows >= group are zeros
+    constexpr int kUnits = D / 8;
+    const int unit = tid % kUnits;
+#pragma unroll
+    for (int r = tid / kUnits; r < kMaxGroup; r += kThreads / kUnits) {
+      const bool valid = r < group;
+      const __half* src = q + (int64_t(q_row) * n_heads + head0 + (valid ? r : 0)) * D + unit * 8;
+      ptx::cp_async_16(q_tile + tile_offset<kMaxGroup>(r, unit), src, valid);
+    }
+  }
+#pragma unroll
+  for (int st = 0; st < kStages - 1; ++st) {
+    if (st < n_tiles) {
+      const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
+      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, key_begin + st * kTileKeys,
+                      key_end, kv_head_off, tid);
+    }
+    ptx::cp_async_commit();
+  }
+
+  uint32_t q_frag[D / 16][4];
+  float o[D / 8][4];
+#pragma unroll
+  for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
+  float m_lo = -INFINITY, m_hi = -INFINITY, l_lo = 0.0f, l_hi = 0.0f;
+  const int col_of_lane = 2 * (lane % 4);
+
+  for (int j = 0; j < n_tiles; ++j) {
+    ptx::cp_async_wait<kStages - 2>();
+    __syncthreads();  // tile j landed for everyone; everyone is done with tile j - 1's stage
+    if (j + kStages - 1 < n_tiles) {
+      const int st = (j + kStages - 1) % kStages;
+      const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
+      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv,
+                      key_begin + (j + kStages - 1) * kTileKeys, key_end, kv_head_off, tid);
+    }
+    ptx::cp_async_commit();
+    if (j == 0) {
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk)
+        ptx::ldmatrix_x4(q_frag[kk], q_tile + tile_offset<kMaxGroup>((lane % 8) + ((lane / 8) % 2) * 8,
+                                                                       2 * kk + lane / 16));
+    }
+    const uint32_t k_tile = stage0 + uint32_t((j % kStages) * 2) * Smem::kTileBytes;
+    const uint32_t v_tile = k_tile + Smem::kTileBytes;
+
+    // S = Q K^T for this warp's 16 keys: s[n-tile of 8 keys][4]
+    float s[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t b[4];
+      ptx::ldmatrix_x4(b, k_tile + tile_offset<kTileKeys>(warp * 16 + (lane % 8) + (lane / 16) * 8,
+                                                          2 * kk + (lane / 8) % 2));
+      ptx::mma_m16n8k16(s[0], q_frag[kk], b[0], b[1]);
+      ptx::mma_m16n8k16(s[1], q_frag[kk], b[2], b[3]);
+    }
+    const int key_of_lane = key_begin + j * kTileKeys + warp * 16 + col_of_lane;
+    if (key_begin + (j + 1) * kTileKeys > key_end) {
+#pragma unroll
+      for (int nt = 0; nt < 2; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e)
+          if (key_of_lane + nt * 8 + (e & 1) >= key_end) s[nt][e] = -INFINITY;
+    }
+
+    // Online softmax; a warp whose keys are all masked so far keeps m = -inf and contributes zero.
+    float max_lo = fmaxf(m_lo, fmaxf(fmaxf(s[0][0], s[0][1]), fmaxf(s[1][0], s[1][1])));
+    float max_hi = fmaxf(m_hi, fmaxf(fmaxf(s[0][2], s[0][3]), fmaxf(s[1][2], s[1][3])));
+#pragma unroll
+    for (int offset = 1; offset <= 2; offset *= 2) {
+      max_lo = fmaxf(max_lo, __shfl_xor_sync(0xffffffffu, max_lo, offset));
+      max_hi = fmaxf(max_hi, __shfl_xor_sync(0xffffffffu, max_hi, offset));
+    }
+    const float safe_lo = max_lo == -INFINITY ? 0.0f : max_lo;
+    const float safe_hi = max_hi == -INFINITY ? 0.0f : max_hi;
+    const float alpha_lo = exp2f((m_lo - safe_lo) * scale_log2);
+    const float alpha_hi = exp2f((m_hi - safe_hi) * scale_log2);
+    m_lo = max_lo;
+    m_hi = max_hi;
+    float p[2][4];
+#pragma unroll
+    for (int nt = 0; nt < 2; ++nt) {
+      p[nt][0] = exp2f((s[nt][0] - safe_lo) * scale_log2);
+      p[nt][1] = exp2f((s[nt][1] - safe_lo) * scale_log2);
+      p[nt][2] = exp2f((s[nt][2] - safe_hi) * scale_log2);
+      p[nt][3] = exp2f((s[nt][3] - safe_hi) * scale_log2);
+    }
+    l_lo = l_lo * alpha_lo + (p[0][0] + p[0][1] + p[1][0] + p[1][1]);
+    l_hi = l_hi * alpha_hi + (p[0][2] + p[0][3] + p[1][2] + p[1][3]);
+    const uint32_t p_frag[4] = {ptx::pack_half2(p[0][0], p[0][1]), ptx::pack_half2(p[0][2], p[0][3]),
+                                ptx::pack_half2(p[1][0], p[1][1]), ptx::pack_half2(p[1][2], p[1][3])};
+
+    // O += P V over this warp's 16 keys
+#pragma unroll
+    for (int dt = 0; dt < D / 16; ++dt) {
+      uint32_t b[4];
+      ptx::ldmatrix_x4_trans(b, v_tile + tile_offset<kTileKeys>(warp * 16 + (lane % 8) + ((lane / 8) % 2) * 8,
+                                                                2 * dt + lane / 16));
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        o[2 * dt][e] *= (e < 2 ? alpha_lo : alpha_hi);
+        o[2 * dt + 1][e] *= (e < 2 ? alpha_lo : alpha_hi);
+      }
+      ptx::mma_m16n8k16(o[2 * dt], p_frag, b[0], b[1]);
+      ptx::mma_m16n8k16(o[2 * dt + 1], p_frag, b[2], b[3]);
+    }
+  }
+  ptx::cp_async_wait<0>();
+  __syncthreads();  // the pipeline buffers become the merge buffers
+
+  // Merge the 4 warps: merge_o [warp][row][D], merge_m / merge_l [warp][row].
+  float* merge_o = reinterpret_cast<float*>(smem_ptr);
+  float* merge_m = merge_o + kWarps * kMaxGroup * D;
+  float* merge_l = merge_m + kWarps * kMaxGroup;
+#pragma unroll
+  for (int offset = 1; offset <= 2; offset *= 2) {
+    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, offset);
+    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, offset);
+  }
+  const int row_lo = lane / 4;
+  if (lane % 4 == 0) {
+    merge_m[warp * kMaxGroup + row_lo] = m_lo;
+    merge_m[warp * kMaxGroup + row_lo + 8] = m_hi;
+    merge_l[warp * kMaxGroup + row_lo] = l_lo;
+    merge_l[warp * kMaxGroup + row_lo + 8] = l_hi;
+  }
+#pragma unroll
+  for (int nt = 0; nt < D / 8; ++nt) {
+    float* lo = merge_o + (warp * kMaxGroup + row_lo) * D + nt * 8 + col_of_lane;
+    lo[0] = o[nt][0];
+    lo[1] = o[nt][1];
+    lo[8 * D] = o[nt][2];
+    lo[8 * D + 1] = o[nt][3];
+  }
+  __syncthreads();
+
+  for (int idx = tid; idx < group * D; idx += kThreads) {
+    const int row = idx / D, d = idx % D;
+    float m = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) m = fmaxf(m, merge_m[w * kMaxGroup + row]);
+    float l = 0.0f, acc = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float weight = exp2f((merge_m[w * kMaxGroup + row] - m) * scale_log2);  // 0 for an empty warp
+      l += weight * merge_l[w * kMaxGroup + row];
+      acc += weight * merge_o[(w * kMaxGroup + row) * D + d];
+    }
+    const int head = head0 + row;
+    if (n_splits == 1) {
+      out[(int64_t(q_row) * n_heads + head) * D + d] = __float2half_rn(acc / l);
+    } else {
+      const int64_t part = (int64_t(seq) * n_heads + head) * n_splits + split;
+      part_o[part * D + d] = acc / l;
+      if (d == 0) part_lse[part] = m * scale_log2 + log2f(l);
+    }
+  }
+}
+
+// out[seq, head] = sum_s 2^(lse_s - M) o_s / sum_s 2^(lse_s - M) over the splits holding keys.
+template <int kHeadDim>
+__global__ void __launch_bounds__(kHeadDim)
+    attn_decode_merge_kernel(__half* __restrict__ out,                // [n_seqs, n_heads, head_dim]
+                             const float* __restrict__ part_o,        // [n_seqs, n_heads, n_splits, head_dim]
+                             const float* __restrict__ part_lse,      // [n_seqs, n_heads, n_splits]
+                             const int32_t* __restrict__ q_begin,     // [n_seqs + 1]
+                             const int32_t* __restrict__ kv_lens,     // [n_seqs]
+                             int n_heads, int n_splits, int chunk_len) {
+  const int head = blockIdx.x, seq = blockIdx.y, d = threadIdx.x;
+  const int valid_splits = (kv_lens[seq] + chunk_len - 1) / chunk_len;
+  const int64_t part0 = (int64_t(seq) * n_heads + head) * n_splits;
+  float m = -INFINITY;
+  for (int s = 0; s < valid_splits; ++s) m = fmaxf(m, part_lse[part0 + s]);
+  float weight_sum = 0.0f, acc = 0.0f;
+  for (int s = 0; s < valid_splits; ++s) {
+    const float weight = exp2f(part_lse[part0 + s] - m);
+    weight_sum += weight;
+    acc += weight * part_o[(part0 + s) * kHeadDim + d];
+  }
+  out[(int64_t(q_begin[seq]) * n_heads + head) * kHeadDim + d] = __float2half_rn(acc / weight_sum);
+}
+
+int sm_count() {
+  int device = 0, count = 0;
+  ROOFLM_CUDA_CHECK(cudaGetDevice(&device));
+  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device));
+  return count;
+}
+
+struct SplitPlan {
+  int n_splits;
+  int chunk_len;  // keys per split, a multiple of the tile
+};
+
+// requested 0: enough blocks for ~4 per SM (2 resident per SM, 2 waves), each split >= kMinSplitKeys.
+SplitPlan plan_splits(const AttnBatch& batch, int n_kv_heads, int requested) {
+  const int max_kv = batch.max_kv_len > 0 ? batch.max_kv_len : 1;
+  int want = requested;
+  if (want <= 0) {
+    const int base_blocks = batch.n_seqs * n_kv_heads;
+    want = (4 * sm_count() + base_blocks - 1) / base_blocks;
+    want = std::min(want, (max_kv + kMinSplitKeys - 1) / kMinSplitKeys);
+  }
+  want = std::max(1, std::min(want, (max_kv + kTileKeys - 1) / kTileKeys));
+  const int chunk = ((max_kv + want - 1) / want + kTileKeys - 1) / kTileKeys * kTileKeys;
+  return {(max_kv + chunk - 1) / chunk, chunk};
+}
+
+size_t align_up(size_t x) { return (x + 255) & ~size_t(255); }
+
+}  // namespace
+
+bool attn_decode_splitk_supported(int32_t head_dim, int32_t n_heads, int32_t n_kv_heads, int32_t max_q_len) {
+  return (head_dim == 64 || head_dim == 128) && n_kv_heads > 0 && n_heads % n_kv_heads == 0 &&
+         n_heads / n_kv_heads <= kMaxGroup && max_q_len <= 1;
+}
+
+int32_t attn_decode_splitk_num_splits(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv) {
+  return plan_splits(batch, kv.n_kv_heads, 0).n_splits;
+}
+
+size_t attn_decode_splitk_scratch_bytes(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv,
+                                        int32_t n_splits) {
+  const SplitPlan plan = plan_splits(batch, kv.n_kv_heads, n_splits);
+  if (plan.n_splits == 1) return 0;
+  const size_t parts = size_t(batch.n_seqs) * n_heads * plan.n_splits;
+  return align_up(parts * kv.head_dim * sizeof(float)) + align_up(parts * sizeof(float));
+}
+
+void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch, int32_t n_heads, int32_t layer,
+                            const KvDeviceView& kv, void* scratch, cudaStream_t stream, int32_t n_splits) {
+  if (!attn_decode_splitk_supported(kv.head_dim, n_heads, kv.n_kv_heads, batch.max_q_len))
+    throw InputError("attn_decode_splitk_f16: unsupported head_dim " + std::to_string(kv.head_dim) + ", n_heads " +
+                     std::to_string(n_heads) + ", n_kv_heads " + std::to_string(kv.n_kv_heads) + ", max_q_len " +
+                     std::to_string(batch.max_q_len) + " (needs head_dim 64/128, a GQA group <= 16, q_len 1)");
+  if (batch.n_seqs == 0) return;
+  const SplitPlan plan = plan_splits(batch, kv.n_kv_heads, n_splits);
+  const size_t parts = size_t(batch.n_seqs) * n_heads * plan.n_splits;
+  float* part_o = static_cast<float*>(scratch);
+  float* part_lse = plan.n_splits > 1
+                        ? reinterpret_cast<float*>(static_cast<char*>(scratch) +
+                                                   align_up(parts * kv.head_dim * sizeof(float)))
+                        : nullptr;
+  ROOFLM_CHECK(plan.n_splits == 1 || scratch != nullptr, "decode split-K needs its workspace");
+  const float scale_log2 = float(M_LOG2E / std::sqrt(double(kv.head_dim)));
+  const int group = n_heads / kv.n_kv_heads;
+  ROOFLM_DISPATCH_HEAD_DIM(kv.head_dim, kHeadDim, [&] {
+    ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
+      auto* kernel = attn_decode_splitk_kernel<kHeadDim, Kv>;
+      constexpr int smem = DecodeSmem<kHeadDim>::kBytes;
+      ROOFLM_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+      const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));
+      kernel<<<grid, kThreads, smem, stream>>>(q, out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, group,
+                                               layer, kv, plan.chunk_len, scale_log2);
+      ROOFLM_CUDA_CHECK(cudaGetLastError());
+    });
+    if (plan.n_splits > 1) {
+      attn_decode_merge_kernel<kHeadDim><<<dim3(unsigned(n_heads), unsigned(batch.n_seqs)), kHeadDim, 0, stream>>>(
+          out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, plan.n_splits, plan.chunk_len);
+      ROOFLM_CUDA_CHECK(cudaGetLastError());
+    }
+  });
+}
+
+}  // namespace rooflm::attn

@@ -1,0 +1,275 @@
+// attn_prefill_flash_f16: FlashAttention-style causal prefill over a varlen batch, on Hopper
+// warpgroup MMA (wgmma, sm_90a). S = Q K^T never leaves registers.
+//
+// One CTA = 2 warpgroups = 128 query rows (64 per warpgroup) of one (sequence, head). It walks the
+// keys [0, last query position] in tiles of 128: K and V tiles are double-buffered in shared memory
+// by cp.async (the next tile loads while this one is computed), S = Q K^T is a wgmma with both
+// operands in shared memory (K-major), the online softmax runs on the accumulator registers, and
+// O += P V is a wgmma with P from registers and V from shared memory (MN-major). Q, K and V tiles use
+// the 128-byte swizzle, in column blocks of 64 elements:
+//   element (r, c) of a tile of R rows at (c / 64) * R * 128 + ((c % 64) / 8 ^ r % 8) * 16 + (c % 8) * 2
+// Grid (n_heads, n_seqs, query tiles), the last query tiles (most keys) first. Rows past q_len and
+// keys past kv_len are zero-filled (never read from memory), so NaN-poisoned cache slots stay unread.
+//
+// FLOP count (for benchmarks): 4 * head_dim * (unmasked (query, key) pairs) per head.
+#include <cmath>
+#include <string>
+
+#include "engine/common/error.h"
+#include "kernels/attention/attention.h"
+#include "kernels/attention/dispatch.cuh"
+#include "kernels/attention/kv_accessor.cuh"
+#include "kernels/attention/ptx.cuh"
+#include "kernels/common/cuda_check.h"
+
+namespace rooflm::attn {
+namespace {
+
+constexpr int kBlockM = 128;  // query rows per CTA (2 warpgroups x 64)
+constexpr int kBlockN = 128;  // keys per tile
+constexpr int kThreads = 256;
+
+template <int kHeadDim>
+struct PrefillSmem {
+  static constexpr int kTileBytes = kBlockN * kHeadDim * 2;  // Q (kBlockM == kBlockN), K and V tiles
+  // Q, then K0, V0, K1, V1; plus slack to align the base to 1024 bytes (the swizzle period).
+  static constexpr int kBytes = 5 * kTileBytes + 1024;
+  static_assert(kBlockM == kBlockN, "Q and K/V tiles share one size");
+};
+
+// Byte offset of 16-byte unit `unit` (0 .. head_dim/8) of row r in a swizzled tile of kRows rows.
+template <int kRows>
+__device__ __forceinline__ uint32_t tile_offset(int r, int unit) {
+  return uint32_t((unit / 8) * kRows * 128) + ptx::swizzle_128b(r, unit % 8);
+}
+
+// Loads keys [key0, key0 + kBlockN) of kv head `kv_head_off` (element offset) into K and V tiles.
+template <int kHeadDim, class Kv>
+__device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, const __half* k, const __half* v,
+                                             const Kv& kv, int key0, int kv_len, int kv_head_off, int tid) {
+  constexpr int kUnits = kHeadDim / 8;
+  constexpr int kRowsPerPass = kThreads / kUnits;
+  const int unit = tid % kUnits;
+#pragma unroll
+  for (int r = tid / kUnits; r < kBlockN; r += kRowsPerPass) {
+    const int key = key0 + r;
+    const bool valid = key < kv_len;
+    const int64_t src = valid ? kv.token(key) + kv_head_off + unit * 8 : 0;
+    const uint32_t dst = tile_offset<kBlockN>(r, unit);
+    ptx::cp_async_16(k_tile + dst, k + src, valid);
+    ptx::cp_async_16(v_tile + dst, v + src, valid);
+  }
+}
+
+template <int kHeadDim, class Kv>
+__global__ void __launch_bounds__(kThreads, 1)
+    attn_prefill_flash_kernel(const __half* __restrict__ q,         // [n_tokens, n_heads, head_dim]
+                              __half* __restrict__ out,             // [n_tokens, n_heads, head_dim]
+                              const int32_t* __restrict__ q_begin,  // [n_seqs + 1]
+                              const int32_t* __restrict__ kv_lens,  // [n_seqs]
+                              int n_heads, int group, int layer, KvDeviceView kv_view, float scale_log2) {
+#ifdef ROOFLM_HAVE_WGMMA
+  constexpr int D = kHeadDim;
+  constexpr int kTileBytes = PrefillSmem<D>::kTileBytes;
+  extern __shared__ uint8_t smem_raw[];
+  const uint32_t smem = (ptx::smem_addr(smem_raw) + 1023u) & ~1023u;
+  const uint32_t q_tile = smem;
+
+  const int head = blockIdx.x, seq = blockIdx.y;
+  const int m_tile = int(gridDim.z) - 1 - int(blockIdx.z);
+  const int q0 = q_begin[seq];
+  const int q_len = q_begin[seq + 1] - q0;
+  const int m0 = m_tile * kBlockM;
+  if (m0 >= q_len) return;
+  const int kv_len = kv_lens[seq];
+  const int pos0 = kv_len - q_len + m0;  // position of tile row 0
+  const int rows = min(kBlockM, q_len - m0);
+  const int n_tiles = (pos0 + rows - 1) / kBlockN + 1;
+  const int kv_head_off = (head / group) * D;
+  const Kv kv = Kv::bind(kv_view, seq, layer);
+  const int tid = threadIdx.x;
+
+  {  // Q tile; rows past q_len are zeros
+    constexpr int kUnits = D / 8;
+    const int unit = tid % kUnits;
+#pragma unroll
+    for (int r = tid / kUnits; r < kBlockM; r += kThreads / kUnits) {
+      const bool valid = r < rows;
+      const __half* src = q + (int64_t(q0 + m0 + (valid ? r : 0)) * n_heads + head) * D + unit * 8;
+      ptx::cp_async_16(q_tile + tile_offset<kBlockM>(r, unit), src, valid);
+    }
+  }
+  load_kv_tile<D>(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, 0, kv_len, kv_head_off, tid);
+  ptx::cp_async_commit();
+
+  const int warpgroup = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
+  const int row_lo = warpgroup * 64 + warp * 16 + lane / 4;  // tile row of accumulator regs 0,1 (+8: regs 2,3)
+  const int pos_lo = pos0 + row_lo, pos_hi = pos_lo + 8;
+  const int first_pos_of_warpgroup = pos0 + warpgroup * 64;
+  const int col_of_lane = 2 * (lane % 4);
+
+  float o[D / 2];
+#pragma unroll
+  for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
+  float m_lo = -INFINITY, m_hi = -INFINITY;  // running row maxima of the raw scores
+  float l_lo = 0.0f, l_hi = 0.0f;            // this thread's part of the running row sums
+
+  for (int j = 0; j < n_tiles; ++j) {
+    const uint32_t k_tile = smem + uint32_t(1 + 2 * (j & 1)) * kTileBytes;
+    const uint32_t v_tile = k_tile + kTileBytes;
+    if (j + 1 < n_tiles) {
+      const uint32_t next_k = smem + uint32_t(1 + 2 * ((j + 1) & 1)) * kTileBytes;
+      load_kv_tile<D>(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, (j + 1) * kBlockN, kv_len,
+                      kv_head_off, tid);
+    }
+    ptx::cp_async_commit();
+    ptx::cp_async_wait<1>();
+    ptx::fence_proxy_async();
+    __syncthreads();
+
+    // S = Q K^T: [64 rows of this warpgroup, kBlockN keys]
+    float s[kBlockN / 2];
+    ptx::wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      const uint64_t desc_q = ptx::wgmma_desc_sw128(
+          q_tile + uint32_t((kk / 4) * kBlockM * 128 + warpgroup * 64 * 128 + (kk % 4) * 32), 16, 1024);
+      const uint64_t desc_k =
+          ptx::wgmma_desc_sw128(k_tile + uint32_t((kk / 4) * kBlockN * 128 + (kk % 4) * 32), 16, 1024);
+      ptx::wgmma_m64n128k16_ss(s, desc_q, desc_k, kk > 0);
+    }
+    ptx::wgmma_commit();
+    ptx::wgmma_wait<0>();
+#pragma unroll
+    for (int i = 0; i < kBlockN / 2; ++i) ptx::fence_operand(s[i]);
+
+    // Causal mask, only where a key of this tile can follow a query of this warpgroup.
+    if (j * kBlockN + kBlockN - 1 > first_pos_of_warpgroup) {
+#pragma unroll
+      for (int c = 0; c < kBlockN / 8; ++c) {
+        const int key = j * kBlockN + c * 8 + col_of_lane;
+        if (key > pos_lo) s[4 * c + 0] = -INFINITY;
+        if (key + 1 > pos_lo) s[4 * c + 1] = -INFINITY;
+        if (key > pos_hi) s[4 * c + 2] = -INFINITY;
+        if (key + 1 > pos_hi) s[4 * c + 3] = -INFINITY;
+      }
+    }
+
+    // Online softmax. Every row sees key 0 in tile 0, so the maxima are finite from then on.
+    float max_lo = m_lo, max_hi = m_hi;
+#pragma unroll
+    for (int c = 0; c < kBlockN / 8; ++c) {
+      max_lo = fmaxf(max_lo, fmaxf(s[4 * c + 0], s[4 * c + 1]));
+      max_hi = fmaxf(max_hi, fmaxf(s[4 * c + 2], s[4 * c + 3]));
+    }
+#pragma unroll
+    for (int offset = 1; offset <= 2; offset *= 2) {
+      max_lo = fmaxf(max_lo, __shfl_xor_sync(0xffffffffu, max_lo, offset));
+      max_hi = fmaxf(max_hi, __shfl_xor_sync(0xffffffffu, max_hi, offset));
+    }
+    const float alpha_lo = exp2f((m_lo - max_lo) * scale_log2);
+    const float alpha_hi = exp2f((m_hi - max_hi) * scale_log2);
+    m_lo = max_lo;
+    m_hi = max_hi;
+    const float bias_lo = max_lo * scale_log2, bias_hi = max_hi * scale_log2;
+    float sum_lo = 0.0f, sum_hi = 0.0f;
+    uint32_t p[kBlockN / 16][4];  // P as m16n8k16 A fragments, one per 16 keys
+#pragma unroll
+    for (int c = 0; c < kBlockN / 8; ++c) {
+      const float p0 = exp2f(fmaf(s[4 * c + 0], scale_log2, -bias_lo));
+      const float p1 = exp2f(fmaf(s[4 * c + 1], scale_log2, -bias_lo));
+      const float p2 = exp2f(fmaf(s[4 * c + 2], scale_log2, -bias_hi));
+      const float p3 = exp2f(fmaf(s[4 * c + 3], scale_log2, -bias_hi));
+      sum_lo += p0 + p1;
+      sum_hi += p2 + p3;
+      p[c / 2][(c % 2) * 2 + 0] = ptx::pack_half2(p0, p1);
+      p[c / 2][(c % 2) * 2 + 1] = ptx::pack_half2(p2, p3);
+    }
+    l_lo = l_lo * alpha_lo + sum_lo;
+    l_hi = l_hi * alpha_hi + sum_hi;
+#pragma unroll
+    for (int c = 0; c < D / 8; ++c) {
+      o[4 * c + 0] *= alpha_lo;
+      o[4 * c + 1] *= alpha_lo;
+      o[4 * c + 2] *= alpha_hi;
+      o[4 * c + 3] *= alpha_hi;
+    }
+
+    // O += P V: [64 rows, D]
+#pragma unroll
+    for (int i = 0; i < D / 2; ++i) ptx::fence_operand(o[i]);
+    ptx::wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < kBlockN / 16; ++kk) {
+      const uint64_t desc_v = ptx::wgmma_desc_sw128(v_tile + uint32_t(kk * 16 * 128), kBlockN * 128, 1024);
+      if constexpr (D == 128)
+        ptx::wgmma_m64n128k16_rs(o, p[kk], desc_v);
+      else
+        ptx::wgmma_m64n64k16_rs(o, p[kk], desc_v);
+    }
+    ptx::wgmma_commit();
+    ptx::wgmma_wait<0>();
+#pragma unroll
+    for (int i = 0; i < D / 2; ++i) ptx::fence_operand(o[i]);
+    __syncthreads();  // this K/V buffer is refilled by the next iteration's loads
+  }
+
+#pragma unroll
+  for (int offset = 1; offset <= 2; offset *= 2) {
+    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, offset);
+    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, offset);
+  }
+  const float inv_lo = 1.0f / l_lo, inv_hi = 1.0f / l_hi;
+  __half* out_lo = out + (int64_t(q0 + m0 + row_lo) * n_heads + head) * D + col_of_lane;
+  __half* out_hi = out_lo + int64_t(8) * n_heads * D;
+#pragma unroll
+  for (int c = 0; c < D / 8; ++c) {
+    if (row_lo < rows)
+      *reinterpret_cast<__half2*>(out_lo + c * 8) = __floats2half2_rn(o[4 * c + 0] * inv_lo, o[4 * c + 1] * inv_lo);
+    if (row_lo + 8 < rows)
+      *reinterpret_cast<__half2*>(out_hi + c * 8) = __floats2half2_rn(o[4 * c + 2] * inv_hi, o[4 * c + 3] * inv_hi);
+  }
+#else
+  __trap();  // built without sm_90a: attn_prefill_flash_supported() is false there
+#endif
+}
+
+bool device_is_sm90() {
+  int device = 0, major = 0, minor = 0;
+  ROOFLM_CUDA_CHECK(cudaGetDevice(&device));
+  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  return major == 9 && minor == 0;
+}
+
+}  // namespace
+
+bool attn_prefill_flash_supported(int32_t head_dim, int32_t n_heads, int32_t n_kv_heads) {
+  return (head_dim == 64 || head_dim == 128) && n_kv_heads > 0 && n_heads % n_kv_heads == 0 && device_is_sm90();
+}
+
+size_t attn_prefill_flash_scratch_bytes(const AttnBatch&, int32_t, const KvDeviceView&) { return 0; }
+
+void attn_prefill_flash_f16(const __half* q, __half* out, const AttnBatch& batch, int32_t n_heads, int32_t layer,
+                            const KvDeviceView& kv, void*, cudaStream_t stream) {
+  if (!attn_prefill_flash_supported(kv.head_dim, n_heads, kv.n_kv_heads))
+    throw InputError("attn_prefill_flash_f16: unsupported head_dim " + std::to_string(kv.head_dim) + ", n_heads " +
+                     std::to_string(n_heads) + ", n_kv_heads " + std::to_string(kv.n_kv_heads) +
+                     " (needs head_dim 64/128, n_heads % n_kv_heads == 0, an sm_90 device)");
+  if (batch.n_seqs == 0 || batch.max_q_len == 0) return;
+  const float scale_log2 = float(M_LOG2E / std::sqrt(double(kv.head_dim)));
+  const int group = n_heads / kv.n_kv_heads;
+  const dim3 grid(unsigned(n_heads), unsigned(batch.n_seqs), unsigned((batch.max_q_len + kBlockM - 1) / kBlockM));
+  ROOFLM_DISPATCH_HEAD_DIM(kv.head_dim, kHeadDim, [&] {
+    ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
+      auto* kernel = attn_prefill_flash_kernel<kHeadDim, Kv>;
+      constexpr int smem = PrefillSmem<kHeadDim>::kBytes;
+      ROOFLM_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+      kernel<<<grid, kThreads, smem, stream>>>(q, out, batch.q_begin, batch.kv_len, n_heads, group, layer, kv,
+                                               scale_log2);
+      ROOFLM_CUDA_CHECK(cudaGetLastError());
+    });
+  });
+}
+
+}  // namespace rooflm::attn

@@ -1,0 +1,113 @@
+// kv_write_f16 and rope_kv_write_f16: store this step's K,V in the KV cache at each token's
+// (block-table row, position), through the same accessors the attention kernels read with.
+//   kv_write:       one thread per 16-byte unit of a token's K (and the same unit of V).
+//   rope_kv_write:  one block per token; a thread rotates 8 rotate_half pairs (dims i and
+//                   i + head_dim/2, 16 bytes from each half) of one Q head (in place) or K head (into
+//                   the cache), then V is copied. cos/sin of position * theta^(-2i/head_dim) in fp32,
+//                   as Hugging Face computes inv_freq.
+#include <cmath>
+#include <string>
+
+#include "engine/common/error.h"
+#include "kernels/attention/attention.h"
+#include "kernels/attention/dispatch.cuh"
+#include "kernels/attention/kv_accessor.cuh"
+#include "kernels/common/cuda_check.h"
+
+namespace rooflm::attn {
+namespace {
+
+template <class Kv>
+__global__ void kv_write_kernel(const __half* __restrict__ k,            // [n_tokens, n_kv_heads, head_dim]
+                                const __half* __restrict__ v,            // [n_tokens, n_kv_heads, head_dim]
+                                const int32_t* __restrict__ seq_row,     // [n_tokens]
+                                const int32_t* __restrict__ position,    // [n_tokens]
+                                int n_tokens, int layer, KvDeviceView kv) {
+  const int units_per_token = kv.n_kv_heads * kv.head_dim / 8;
+  const int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx >= int64_t(n_tokens) * units_per_token) return;
+  const int t = int(idx / units_per_token), unit = int(idx % units_per_token);
+  const int64_t dst = Kv::bind(kv, seq_row[t], layer).token(position[t]) + unit * 8;
+  *reinterpret_cast<uint4*>(kv.k + dst) = reinterpret_cast<const uint4*>(k)[idx];
+  *reinterpret_cast<uint4*>(kv.v + dst) = reinterpret_cast<const uint4*>(v)[idx];
+}
+
+// Rotates 8 pairs: lo holds dims [i0, i0 + 8), hi dims [i0 + half, i0 + half + 8).
+__device__ __forceinline__ void rotate8(uint4& lo, uint4& hi, int i0, int head_dim, float position,
+                                       float log2_theta) {
+  __half2* l2 = reinterpret_cast<__half2*>(&lo);
+  __half2* h2 = reinterpret_cast<__half2*>(&hi);
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    float2 x1 = __half22float2(l2[e]), x2 = __half22float2(h2[e]);
+    float s0, c0, s1, c1;
+    sincosf(position * exp2f(-float(2 * (i0 + 2 * e)) / float(head_dim) * log2_theta), &s0, &c0);
+    sincosf(position * exp2f(-float(2 * (i0 + 2 * e + 1)) / float(head_dim) * log2_theta), &s1, &c1);
+    l2[e] = __floats2half2_rn(x1.x * c0 - x2.x * s0, x1.y * c1 - x2.y * s1);
+    h2[e] = __floats2half2_rn(x2.x * c0 + x1.x * s0, x2.y * c1 + x1.y * s1);
+  }
+}
+
+template <class Kv>
+__global__ void rope_kv_write_kernel(__half* __restrict__ q,                 // [n_tokens, n_heads, head_dim]
+                                     const __half* __restrict__ k,           // [n_tokens, n_kv_heads, head_dim]
+                                     const __half* __restrict__ v,           // [n_tokens, n_kv_heads, head_dim]
+                                     const int32_t* __restrict__ seq_row,    // [n_tokens]
+                                     const int32_t* __restrict__ position,   // [n_tokens]
+                                     int n_heads, float log2_theta, int layer, KvDeviceView kv) {
+  const int t = blockIdx.x;
+  const int d = kv.head_dim, half = d / 2, n_kv = kv.n_kv_heads;
+  const int pos = position[t];
+  const int64_t cache_row = Kv::bind(kv, seq_row[t], layer).token(pos);
+  const int groups_per_head = half / 8;
+  for (int item = threadIdx.x; item < (n_heads + n_kv) * groups_per_head; item += blockDim.x) {
+    const int head = item / groups_per_head, i0 = (item % groups_per_head) * 8;
+    const bool is_q = head < n_heads;
+    const __half* src = is_q ? q + (int64_t(t) * n_heads + head) * d : k + (int64_t(t) * n_kv + head - n_heads) * d;
+    uint4 lo = *reinterpret_cast<const uint4*>(src + i0);
+    uint4 hi = *reinterpret_cast<const uint4*>(src + half + i0);
+    rotate8(lo, hi, i0, d, float(pos), log2_theta);
+    __half* dst = is_q ? q + (int64_t(t) * n_heads + head) * d : kv.k + cache_row + (head - n_heads) * d;
+    *reinterpret_cast<uint4*>(dst + i0) = lo;
+    *reinterpret_cast<uint4*>(dst + half + i0) = hi;
+  }
+  for (int unit = threadIdx.x; unit < n_kv * d / 8; unit += blockDim.x)
+    *reinterpret_cast<uint4*>(kv.v + cache_row + unit * 8) =
+        reinterpret_cast<const uint4*>(v + int64_t(t) * n_kv * d)[unit];
+}
+
+void check_supported(const char* who, const KvDeviceView& kv) {
+  if (!kv_write_supported(kv.head_dim))
+    throw InputError(std::string(who) + ": unsupported head_dim: " + std::to_string(kv.head_dim) +
+                     " (needs a multiple of 16)");
+}
+
+}  // namespace
+
+bool kv_write_supported(int32_t head_dim) { return head_dim > 0 && head_dim % 16 == 0; }
+
+void kv_write_f16(const __half* k, const __half* v, const KvWriteTokens& tokens, int32_t layer,
+                  const KvDeviceView& kv, cudaStream_t stream) {
+  check_supported("kv_write_f16", kv);
+  if (tokens.n_tokens == 0) return;
+  const int64_t units = int64_t(tokens.n_tokens) * kv.n_kv_heads * kv.head_dim / 8;
+  ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
+    kv_write_kernel<Kv><<<unsigned((units + 255) / 256), 256, 0, stream>>>(k, v, tokens.seq_row, tokens.position,
+                                                                           tokens.n_tokens, layer, kv);
+    ROOFLM_CUDA_CHECK(cudaGetLastError());
+  });
+}
+
+void rope_kv_write_f16(__half* q, const __half* k, const __half* v, int32_t n_heads, double rope_theta,
+                       const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream) {
+  check_supported("rope_kv_write_f16", kv);
+  if (tokens.n_tokens == 0) return;
+  const float log2_theta = float(std::log2(rope_theta));
+  ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
+    rope_kv_write_kernel<Kv><<<unsigned(tokens.n_tokens), 128, 0, stream>>>(q, k, v, tokens.seq_row, tokens.position,
+                                                                            n_heads, log2_theta, layer, kv);
+    ROOFLM_CUDA_CHECK(cudaGetLastError());
+  });
+}
+
+}  // namespace rooflm::attn
