@@ -1,0 +1,79 @@
+// cuBLASLt wrapper for y = x W^T (see gemm_cublaslt.h).
+//
+// cuBLAS is column-major. Row-major y [n, out] is column-major y^T [out, n]; row-major W [out, in]
+// is column-major W^T [in, out]; row-major x [n, in] is column-major x^T [in, n]. So
+//   y^T = op(W^T) x^T with op = transpose:  m = out, n = n, k = in, "TN", all leading dims packed.
+#include "kernels/gemm/gemm_cublaslt.h"
+
+#include <string>
+
+#include "engine/common/error.h"
+#include "kernels/common/cuda_check.h"
+
+namespace rooflm {
+
+GemmCublasLt::GemmCublasLt(size_t workspace_bytes) : workspace_bytes_(workspace_bytes) {
+  ROOFLM_CUBLAS_CHECK(cublasLtCreate(&handle_));
+  ROOFLM_CUDA_CHECK(cudaMalloc(&workspace_, workspace_bytes_));
+}
+
+GemmCublasLt::~GemmCublasLt() {
+  for (auto& [key, p] : plans_) {
+    cublasLtMatrixLayoutDestroy(p.y_layout);
+    cublasLtMatrixLayoutDestroy(p.x_layout);
+    cublasLtMatrixLayoutDestroy(p.w_layout);
+    cublasLtMatmulDescDestroy(p.desc);
+  }
+  cudaFree(workspace_);
+  cublasLtDestroy(handle_);
+}
+
+const GemmCublasLt::Plan& GemmCublasLt::plan(int64_t n, int64_t in, int64_t out, Epilogue epilogue) {
+  const PlanKey key{n, in, out, epilogue};
+  if (const auto found = plans_.find(key); found != plans_.end()) return found->second;
+  ROOFLM_CHECK(n > 0 && in > 0 && out > 0, "gemm shape n=" + std::to_string(n) + " in=" + std::to_string(in) +
+                                               " out=" + std::to_string(out));
+
+  Plan p;
+  ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  const cublasOperation_t transpose = CUBLAS_OP_T;
+  ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof transpose));
+  const cudaDataType_t y_type = epilogue == Epilogue::store_f16 ? CUDA_R_16F : CUDA_R_32F;
+  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.w_layout, CUDA_R_16F, uint64_t(in), uint64_t(out), in));
+  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.x_layout, CUDA_R_16F, uint64_t(in), uint64_t(n), in));
+  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.y_layout, y_type, uint64_t(out), uint64_t(n), out));
+
+  cublasLtMatmulPreference_t preference = nullptr;
+  ROOFLM_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&preference));
+  ROOFLM_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                                          &workspace_bytes_, sizeof workspace_bytes_));
+  cublasLtMatmulHeuristicResult_t heuristic{};
+  int found = 0;
+  const cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(handle_, p.desc, p.w_layout, p.x_layout, p.y_layout,
+                                                               p.y_layout, preference, 1, &heuristic, &found);
+  cublasLtMatmulPreferenceDestroy(preference);
+  ROOFLM_CUBLAS_CHECK(status);
+  ROOFLM_CHECK(found > 0, "cuBLASLt has no algorithm for n=" + std::to_string(n) + " in=" + std::to_string(in) +
+                              " out=" + std::to_string(out));
+  p.algo = heuristic.algo;
+  return plans_.emplace(key, p).first->second;
+}
+
+void GemmCublasLt::run(const Plan& p, const __half* x, const __half* w, const void* c, void* d, float beta,
+                       cudaStream_t stream) {
+  const float alpha = 1.0f;
+  ROOFLM_CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w, p.w_layout, x, p.x_layout, &beta, c, p.y_layout,
+                                     d, p.y_layout, &p.algo, workspace_, workspace_bytes_, stream));
+}
+
+void GemmCublasLt::xwt_f16(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
+                           cudaStream_t stream) {
+  run(plan(n, in, out, Epilogue::store_f16), x, w, y, y, 0.0f, stream);
+}
+
+void GemmCublasLt::xwt_add_residual_f16(const __half* x, const __half* w, float* residual, int64_t n, int64_t in,
+                                        int64_t out, cudaStream_t stream) {
+  run(plan(n, in, out, Epilogue::add_residual_f32), x, w, residual, residual, 1.0f, stream);
+}
+
+}  // namespace rooflm

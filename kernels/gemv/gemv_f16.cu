@@ -1,0 +1,163 @@
+// Decode GEMV / skinny GEMM y = x W^T for n = 1..16 tokens (see gemv_f16.h).
+// Template constants: N_TOKENS (1..16, every value instantiated: decode batches take any size),
+// ROWS (output rows per block: 1, 2, 4 - the tuning axis kbench sweeps).
+#include "kernels/gemv/gemv_f16.h"
+
+#include <string>
+
+#include "engine/common/error.h"
+#include "kernels/common/cuda_check.h"
+
+namespace rooflm {
+namespace {
+
+constexpr int kThreads = 128;     // 4 warps split the in-dimension of the block's rows
+constexpr int kLoadsInFlight = 4;  // 16-byte weight loads per thread per row issued before use
+
+// Weights are read exactly once: skip L1 so that x, which every block re-reads, stays there.
+__device__ __forceinline__ uint4 load_streaming(const uint4* p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+__device__ __forceinline__ void to_float8(const uint4& v, float (&f)[8]) {
+  const __half2* h = reinterpret_cast<const __half2*>(&v);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 pair = __half22float2(h[i]);
+    f[2 * i] = pair.x;
+    f[2 * i + 1] = pair.y;
+  }
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+template <int N_TOKENS, int ROWS>
+__global__ void __launch_bounds__(kThreads)
+    gemv_xwt_f16_kernel(const uint4* __restrict__ x,  // [N_TOKENS, n_vec] (8 halves per uint4)
+                        const uint4* __restrict__ w,  // [out, n_vec]
+                        __half* __restrict__ y,       // [N_TOKENS, out]
+                        int n_vec, int out) {
+  const int row0 = blockIdx.x * ROWS;
+  float acc[ROWS][N_TOKENS];
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r)
+#pragma unroll
+    for (int t = 0; t < N_TOKENS; ++t) acc[r][t] = 0.0f;
+
+  for (int v0 = threadIdx.x; v0 < n_vec; v0 += kThreads * kLoadsInFlight) {
+    uint4 wv[kLoadsInFlight][ROWS];
+#pragma unroll
+    for (int u = 0; u < kLoadsInFlight; ++u) {
+      const int v = v0 + u * kThreads;
+#pragma unroll
+      for (int r = 0; r < ROWS; ++r) {
+        const int row = min(row0 + r, out - 1);  // rows past the end re-read the last row, never stored
+        wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kLoadsInFlight; ++u) {
+      const int v = v0 + u * kThreads;
+      if (v >= n_vec) break;
+      float wf[ROWS][8];
+#pragma unroll
+      for (int r = 0; r < ROWS; ++r) to_float8(wv[u][r], wf[r]);
+#pragma unroll
+      for (int t = 0; t < N_TOKENS; ++t) {
+        float xf[8];
+        to_float8(__ldg(x + size_t(t) * n_vec + v), xf);
+#pragma unroll
+        for (int r = 0; r < ROWS; ++r)
+#pragma unroll
+          for (int i = 0; i < 8; ++i) acc[r][t] = fmaf(wf[r][i], xf[i], acc[r][t]);
+      }
+    }
+  }
+
+  __shared__ float partial[kThreads / 32][ROWS][N_TOKENS];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r)
+#pragma unroll
+    for (int t = 0; t < N_TOKENS; ++t) {
+      const float sum = warp_sum(acc[r][t]);
+      if (lane == 0) partial[warp][r][t] = sum;
+    }
+  __syncthreads();
+  for (int i = threadIdx.x; i < ROWS * N_TOKENS; i += kThreads) {
+    const int r = i / N_TOKENS, t = i % N_TOKENS;
+    const int row = row0 + r;
+    float sum = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kThreads / 32; ++k) sum += partial[k][r][t];
+    if (row < out) y[size_t(t) * out + row] = __float2half_rn(sum);
+  }
+}
+
+template <int N_TOKENS>
+void launch_tokens(const __half* x, const __half* w, __half* y, int64_t in, int64_t out, int rows,
+                   cudaStream_t stream) {
+  const int n_vec = int(in / 8);
+  const auto* xv = reinterpret_cast<const uint4*>(x);
+  const auto* wv = reinterpret_cast<const uint4*>(w);
+  const unsigned blocks = unsigned((out + rows - 1) / rows);
+  switch (rows) {
+    case 1: gemv_xwt_f16_kernel<N_TOKENS, 1><<<blocks, kThreads, 0, stream>>>(xv, wv, y, n_vec, int(out)); break;
+    case 2: gemv_xwt_f16_kernel<N_TOKENS, 2><<<blocks, kThreads, 0, stream>>>(xv, wv, y, n_vec, int(out)); break;
+    case 4: gemv_xwt_f16_kernel<N_TOKENS, 4><<<blocks, kThreads, 0, stream>>>(xv, wv, y, n_vec, int(out)); break;
+    default: ROOFLM_CHECK(false, "unsupported gemv rows_per_block: " + std::to_string(rows));
+  }
+  ROOFLM_CUDA_CHECK(cudaGetLastError());
+}
+
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+}  // namespace
+
+bool gemv_xwt_f16_supported(int64_t n, int64_t in, int64_t out) {
+  return n >= 1 && n <= kGemvMaxTokens && in > 0 && in % 8 == 0 && in / 8 <= INT32_MAX / kGemvMaxTokens &&
+         out >= 1 && out <= INT32_MAX;
+}
+
+int gemv_xwt_f16_default_rows(int64_t n) { return n <= 2 ? 1 : n <= 4 ? 2 : 4; }
+
+void gemv_xwt_f16(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
+                  cudaStream_t stream) {
+  gemv_xwt_f16_rows(x, w, y, n, in, out, gemv_xwt_f16_default_rows(n), stream);
+}
+
+void gemv_xwt_f16_rows(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
+                       int rows_per_block, cudaStream_t stream) {
+  ROOFLM_CHECK(gemv_xwt_f16_supported(n, in, out), "unsupported gemv shape n=" + std::to_string(n) +
+                                                       " in=" + std::to_string(in) + " out=" + std::to_string(out));
+  ROOFLM_CHECK(aligned16(x) && aligned16(w), "gemv needs 16-byte aligned x and w");
+  switch (n) {
+    case 1: launch_tokens<1>(x, w, y, in, out, rows_per_block, stream); break;
+    case 2: launch_tokens<2>(x, w, y, in, out, rows_per_block, stream); break;
+    case 3: launch_tokens<3>(x, w, y, in, out, rows_per_block, stream); break;
+    case 4: launch_tokens<4>(x, w, y, in, out, rows_per_block, stream); break;
+    case 5: launch_tokens<5>(x, w, y, in, out, rows_per_block, stream); break;
+    case 6: launch_tokens<6>(x, w, y, in, out, rows_per_block, stream); break;
+    case 7: launch_tokens<7>(x, w, y, in, out, rows_per_block, stream); break;
+    case 8: launch_tokens<8>(x, w, y, in, out, rows_per_block, stream); break;
+    case 9: launch_tokens<9>(x, w, y, in, out, rows_per_block, stream); break;
+    case 10: launch_tokens<10>(x, w, y, in, out, rows_per_block, stream); break;
+    case 11: launch_tokens<11>(x, w, y, in, out, rows_per_block, stream); break;
+    case 12: launch_tokens<12>(x, w, y, in, out, rows_per_block, stream); break;
+    case 13: launch_tokens<13>(x, w, y, in, out, rows_per_block, stream); break;
+    case 14: launch_tokens<14>(x, w, y, in, out, rows_per_block, stream); break;
+    case 15: launch_tokens<15>(x, w, y, in, out, rows_per_block, stream); break;
+    case 16: launch_tokens<16>(x, w, y, in, out, rows_per_block, stream); break;
+    default: ROOFLM_CHECK(false, "unsupported gemv n_tokens: " + std::to_string(n));
+  }
+}
+
+}  // namespace rooflm

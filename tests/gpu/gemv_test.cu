@@ -1,0 +1,72 @@
+// gemv_xwt_f16 (decode skinny GEMM) vs the double-accumulation CPU reference, every element, fresh
+// random inputs, every token count 1..16 (each is its own template instance) and every rows-per-block
+// variant. Tolerance 1e-2 + 1e-2 |ref| as for the GEMM (outputs O(1) by construction; fp16 output
+// rounding 2^-11; fp32 accumulation over K <= 11008).
+#include <random>
+#include <string>
+
+#include "kernels/gemv/gemv_f16.h"
+#include "kernels/reference/linear_ref.h"
+#include "tests/gpu/gpu_test_util.h"
+
+namespace rooflm {
+namespace {
+
+using gputest::all_close;
+using gputest::DeviceBuffer;
+using gputest::random_half;
+using gputest::to_float;
+
+constexpr double kAtol = 1e-2, kRtol = 1e-2;
+
+// Runs one shape with every rows-per-block variant against one reference.
+void check_shape(int64_t n, int64_t in, int64_t out) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("n=" + std::to_string(n) + " in=" + std::to_string(in) + " out=" + std::to_string(out) +
+               " seed=" + std::to_string(seed));
+  ASSERT_TRUE(gemv_xwt_f16_supported(n, in, out));
+  std::vector<float> x_f, w_f;
+  DeviceBuffer<__half> x(random_half(size_t(n * in), 1.0f, seed, &x_f));
+  DeviceBuffer<__half> w(random_half(size_t(out * in), float(1.0 / std::sqrt(double(in))), seed + 1, &w_f));
+  std::vector<float> ref(size_t(n * out));
+  ref::linear_xwt(x_f.data(), w_f.data(), ref.data(), n, in, out);
+  DeviceBuffer<__half> y(size_t(n * out));
+  for (const int rows : {1, 2, 4}) {
+    SCOPED_TRACE("rows_per_block=" + std::to_string(rows));
+    y.poison();
+    gemv_xwt_f16_rows(x.get(), w.get(), y.get(), n, in, out, rows, nullptr);
+    ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+    EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
+  }
+  y.poison();
+  gemv_xwt_f16(x.get(), w.get(), y.get(), n, in, out, nullptr);
+  ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+  EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
+}
+
+TEST(GemvXwtF16, EveryTokenCountMatchesReference) {
+  ROOFLM_REQUIRE_GPU();
+  for (int64_t n = 1; n <= kGemvMaxTokens; ++n) check_shape(n, 4096, 257);
+}
+
+TEST(GemvXwtF16, LongAndOddInnerDimsMatchReference) {
+  ROOFLM_REQUIRE_GPU();
+  check_shape(1, 11008, 129);   // w_down's K, several load rounds per thread
+  check_shape(3, 11008, 17);
+  check_shape(16, 11008, 3);    // fewer rows than one 4-row block
+  check_shape(1, 1000, 1);      // K not a multiple of the 4096-element block stride
+  check_shape(5, 8, 257);       // one vector per row
+  check_shape(16, 4104, 1);     // K = 4096 + 8: one extra vector past the block stride
+}
+
+TEST(GemvXwtF16, SupportedRejectsWhatTheKernelCannotDo) {
+  EXPECT_TRUE(gemv_xwt_f16_supported(1, 4096, 4096));
+  EXPECT_TRUE(gemv_xwt_f16_supported(16, 8, 1));
+  EXPECT_FALSE(gemv_xwt_f16_supported(0, 4096, 4096));   // no tokens
+  EXPECT_FALSE(gemv_xwt_f16_supported(17, 4096, 4096));  // beyond the decode range: use the GEMM
+  EXPECT_FALSE(gemv_xwt_f16_supported(1, 4100, 4096));   // rows not 16-byte multiples
+  EXPECT_FALSE(gemv_xwt_f16_supported(1, 4096, 0));
+}
+
+}  // namespace
+}  // namespace rooflm

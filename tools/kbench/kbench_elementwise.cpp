@@ -1,0 +1,144 @@
+// kbench elementwise kernels at Llama-2-7B sizes (hidden 4096, 32 heads of 128, ffn 11008), at
+// n = 2048 tokens (bandwidth) and n = 1 (decode latency). Bytes are the minimal HBM traffic: the
+// residual stream x is fp32 (4 B), everything else fp16 (2 B).
+// Names: <kernel>/n:<tokens>
+#include <string>
+#include <vector>
+
+#include "kernels/activation/activation_f16.h"
+#include "kernels/common/cuda_check.h"
+#include "kernels/embedding/embedding_gather_f16.h"
+#include "kernels/norm/rmsnorm_f16.h"
+#include "kernels/rope/rope_f16.h"
+#include "tools/kbench/kbench_register.h"
+#include "tools/kbench/kbench_timing.h"
+
+namespace rooflm::kbench {
+namespace {
+
+constexpr int64_t kHidden = 4096, kHeads = 32, kHeadDim = 128, kFfn = 11008, kVocab = 32000;
+constexpr int64_t kTokenCounts[] = {1, 2048};
+constexpr float kEps = 1e-5f;
+
+// `rotations` fp32 residual streams [n, hidden], filled with small non-zero values.
+std::vector<float*> streams(DeviceArena& arena, int64_t n, int rotations) {
+  std::vector<float*> x;
+  for (int r = 0; r < rotations; ++r) {
+    x.push_back(static_cast<float*>(arena.bytes(size_t(n * kHidden) * sizeof(float))));
+    ROOFLM_CUDA_CHECK(cudaMemset(x.back(), 0x3c, size_t(n * kHidden) * sizeof(float)));
+  }
+  return x;
+}
+
+std::vector<__half*> halves(DeviceArena& arena, size_t count, int rotations, uint64_t id) {
+  std::vector<__half*> v;
+  for (int r = 0; r < rotations; ++r) v.push_back(arena.f16(count, 1.0f, id + uint64_t(r)));
+  return v;
+}
+
+void bench_residual_add(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const int rotations = rotations_for(size_t(n * kHidden) * 6);
+  const auto x = streams(arena, n, rotations);
+  const auto r = halves(arena, size_t(n * kHidden), rotations, 100);
+  time_launches(state, [&](int i, cudaStream_t s) { residual_add_f16(x[i], r[i], n, kHidden, s); }, rotations,
+                Cost{double(n * kHidden) * (4 + 2 + 4), 0});
+}
+
+void bench_rmsnorm(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const int rotations = rotations_for(size_t(n * kHidden) * 6);
+  const auto x = streams(arena, n, rotations);
+  const auto h = halves(arena, size_t(n * kHidden), rotations, 200);
+  const __half* w = arena.f16(size_t(kHidden), 1.0f, 300);
+  time_launches(state, [&](int i, cudaStream_t s) { rmsnorm_f16(x[i], w, h[i], n, kHidden, kEps, s); }, rotations,
+                Cost{double(n * kHidden) * (4 + 2) + 2.0 * kHidden, 0});
+}
+
+void bench_add_rmsnorm(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const int rotations = rotations_for(size_t(n * kHidden) * 8);
+  const auto x = streams(arena, n, rotations);
+  const auto r = halves(arena, size_t(n * kHidden), rotations, 400);
+  const auto h = halves(arena, size_t(n * kHidden), rotations, 500);
+  const __half* w = arena.f16(size_t(kHidden), 1.0f, 600);
+  time_launches(state, [&](int i, cudaStream_t s) { add_rmsnorm_f16(x[i], r[i], w, h[i], n, kHidden, kEps, s); },
+                rotations, Cost{double(n * kHidden) * (4 + 2 + 4 + 2) + 2.0 * kHidden, 0});
+}
+
+void bench_rope(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const size_t per_tensor = size_t(n * kHeads * kHeadDim);
+  const int rotations = rotations_for(per_tensor * 4);
+  const auto q = halves(arena, per_tensor, rotations, 700);
+  const auto k = halves(arena, per_tensor, rotations, 800);
+  std::vector<int32_t> positions(size_t(n));
+  for (int64_t t = 0; t < n; ++t) positions[size_t(t)] = int32_t(t);
+  auto* positions_d = static_cast<int32_t*>(arena.bytes(positions.size() * sizeof(int32_t)));
+  ROOFLM_CUDA_CHECK(cudaMemcpy(positions_d, positions.data(), positions.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+  time_launches(state,
+                [&](int i, cudaStream_t s) { rope_f16(q[i], k[i], positions_d, n, kHeads, kHeads, kHeadDim, 10000.0, s); },
+                rotations, Cost{double(per_tensor) * 2 * (2 + 2), 0});
+}
+
+void bench_silu(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const size_t count = size_t(n * kFfn);
+  const int rotations = rotations_for(count * 4);
+  const auto g = halves(arena, count, rotations, 900);
+  const auto y = halves(arena, count, rotations, 1000);
+  time_launches(state, [&](int i, cudaStream_t s) { silu_f16(g[i], y[i], int64_t(count), s); }, rotations,
+                Cost{double(count) * (2 + 2), 0});
+}
+
+void bench_mul(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const size_t count = size_t(n * kFfn);
+  const int rotations = rotations_for(count * 6);
+  const auto a = halves(arena, count, rotations, 1100);
+  const auto b = halves(arena, count, rotations, 1200);
+  const auto y = halves(arena, count, rotations, 1300);
+  time_launches(state, [&](int i, cudaStream_t s) { mul_f16(a[i], b[i], y[i], int64_t(count), s); }, rotations,
+                Cost{double(count) * (2 + 2 + 2), 0});
+}
+
+void bench_silu_mul(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const size_t count = size_t(n * kFfn);
+  const int rotations = rotations_for(count * 6);
+  const auto gate_up = halves(arena, 2 * count, rotations, 1400);
+  const auto y = halves(arena, count, rotations, 1500);
+  time_launches(state, [&](int i, cudaStream_t s) { silu_mul_f16(gate_up[i], y[i], n, kFfn, s); }, rotations,
+                Cost{double(count) * (2 + 2 + 2), 0});
+}
+
+void bench_embedding_gather(benchmark::State& state, int64_t n) {
+  DeviceArena arena;
+  const __half* table = arena.f16(size_t(kVocab * kHidden), 1.0f, 1600);
+  std::vector<int32_t> tokens(size_t(n));
+  for (int64_t t = 0; t < n; ++t) tokens[size_t(t)] = int32_t((t * 7919) % kVocab);
+  auto* tokens_d = static_cast<int32_t*>(arena.bytes(tokens.size() * sizeof(int32_t)));
+  ROOFLM_CUDA_CHECK(cudaMemcpy(tokens_d, tokens.data(), tokens.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+  const int rotations = rotations_for(size_t(n * kHidden) * 4);
+  const auto x = streams(arena, n, rotations);
+  time_launches(state, [&](int i, cudaStream_t s) { embedding_gather_f16(table, tokens_d, x[i], n, kVocab, kHidden, s); },
+                rotations, Cost{double(n * kHidden) * (2 + 4), 0});
+}
+
+using Bench = void (*)(benchmark::State&, int64_t);
+
+}  // namespace
+
+void register_elementwise_benchmarks() {
+  const std::pair<const char*, Bench> benches[] = {
+      {"residual_add_f16", bench_residual_add}, {"rmsnorm_f16", bench_rmsnorm},   {"add_rmsnorm_f16", bench_add_rmsnorm},
+      {"rope_f16", bench_rope},                 {"silu_f16", bench_silu},         {"mul_f16", bench_mul},
+      {"silu_mul_f16", bench_silu_mul},         {"embedding_gather_f16", bench_embedding_gather}};
+  for (const auto& [name, bench] : benches)
+    for (const int64_t n : kTokenCounts)
+      benchmark::RegisterBenchmark((std::string(name) + "/n:" + std::to_string(n)).c_str(),
+                                   [bench = bench, n](benchmark::State& st) { bench(st, n); })
+          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace rooflm::kbench

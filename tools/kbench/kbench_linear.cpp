@@ -1,0 +1,110 @@
+// kbench linear layers: the cuBLASLt GEMM at Llama-2-7B prefill shapes (n = 350, 2048), and at
+// decode sizes (n = 1..16) the custom GEMV (every rows-per-block variant) beside cuBLASLt, which
+// gives the crossover where the registry should switch to the GEMM.
+// Names: <kernel>/n:<tokens>/in:<in>/out:<out>[/rows:<rows per block>]
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kernels/common/cuda_check.h"
+#include "kernels/gemm/gemm_cublaslt.h"
+#include "kernels/gemv/gemv_f16.h"
+#include "tools/kbench/kbench_register.h"
+#include "tools/kbench/kbench_timing.h"
+
+namespace rooflm::kbench {
+namespace {
+
+struct LinearShape {
+  int64_t in, out;
+};
+
+// Llama-2-7B: wq/wk/wv/wo, w_gate/w_up, w_down, fused wqkv, fused w_gate_up.
+constexpr LinearShape kPrefillShapes[] = {{4096, 4096}, {4096, 11008}, {11008, 4096}, {4096, 12288}, {4096, 22016}};
+constexpr int64_t kPrefillTokens[] = {350, 2048};
+// Decode: the same projections plus the LM head [32000, 4096].
+constexpr LinearShape kDecodeShapes[] = {{4096, 4096}, {4096, 11008}, {11008, 4096}, {4096, 32000}};
+constexpr int64_t kDecodeTokens[] = {1, 2, 4, 8, 16};
+
+Cost linear_cost(int64_t n, LinearShape s, size_t y_bytes_per_element, bool reads_y) {
+  Cost c;
+  c.bytes = 2.0 * double(n * s.in + s.in * s.out) + double(n * s.out) * double(y_bytes_per_element) * (reads_y ? 2 : 1);
+  c.flops = 2.0 * double(n) * double(s.in) * double(s.out);
+  return c;
+}
+
+// Input sets: x [n, in] and W [out, in] per rotation.
+struct LinearInputs {
+  std::vector<const __half*> x, w;
+  int rotations = 0;
+};
+
+LinearInputs make_inputs(DeviceArena& arena, int64_t n, LinearShape s) {
+  LinearInputs in;
+  in.rotations = rotations_for(size_t(2 * (n * s.in + s.in * s.out)));
+  for (int r = 0; r < in.rotations; ++r) {
+    in.x.push_back(arena.f16(size_t(n * s.in), 1.0f, uint64_t(2 * r)));
+    in.w.push_back(arena.f16(size_t(s.in * s.out), float(1.0 / std::sqrt(double(s.in))), uint64_t(2 * r + 1)));
+  }
+  return in;
+}
+
+void bench_gemm(benchmark::State& state, int64_t n, LinearShape s) {
+  DeviceArena arena;
+  GemmCublasLt gemm;
+  const LinearInputs in = make_inputs(arena, n, s);
+  auto* y = static_cast<__half*>(arena.bytes(size_t(n * s.out) * sizeof(__half)));
+  time_launches(state, [&](int r, cudaStream_t stream) { gemm.xwt_f16(in.x[r], in.w[r], y, n, s.in, s.out, stream); },
+                in.rotations, linear_cost(n, s, sizeof(__half), false));
+}
+
+void bench_gemm_add_residual(benchmark::State& state, int64_t n, LinearShape s) {
+  DeviceArena arena;
+  GemmCublasLt gemm;
+  const LinearInputs in = make_inputs(arena, n, s);
+  auto* residual = static_cast<float*>(arena.bytes(size_t(n * s.out) * sizeof(float)));
+  ROOFLM_CUDA_CHECK(cudaMemset(residual, 0x3c, size_t(n * s.out) * sizeof(float)));  // 0.0115 in every element
+  time_launches(state,
+                [&](int r, cudaStream_t stream) { gemm.xwt_add_residual_f16(in.x[r], in.w[r], residual, n, s.in, s.out, stream); },
+                in.rotations, linear_cost(n, s, sizeof(float), true));
+}
+
+void bench_gemv(benchmark::State& state, int64_t n, LinearShape s, int rows) {
+  DeviceArena arena;
+  const LinearInputs in = make_inputs(arena, n, s);
+  auto* y = static_cast<__half*>(arena.bytes(size_t(n * s.out) * sizeof(__half)));
+  time_launches(state,
+                [&](int r, cudaStream_t stream) { gemv_xwt_f16_rows(in.x[r], in.w[r], y, n, s.in, s.out, rows, stream); },
+                in.rotations, linear_cost(n, s, sizeof(__half), false));
+}
+
+std::string shape_name(const char* kernel, int64_t n, LinearShape s) {
+  return std::string(kernel) + "/n:" + std::to_string(n) + "/in:" + std::to_string(s.in) + "/out:" + std::to_string(s.out);
+}
+
+}  // namespace
+
+void register_linear_benchmarks() {
+  for (const int64_t n : kPrefillTokens)
+    for (const LinearShape s : kPrefillShapes) {
+      benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
+                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); })
+          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+      if (s.out == 4096)  // wo and w_down: the projections whose output is added to the residual stream
+        benchmark::RegisterBenchmark(shape_name("gemm_xwt_add_residual_f16_cublaslt", n, s).c_str(),
+                                     [n, s](benchmark::State& st) { bench_gemm_add_residual(st, n, s); })
+            ->UseManualTime()->Unit(benchmark::kMicrosecond);
+    }
+  for (const LinearShape s : kDecodeShapes)
+    for (const int64_t n : kDecodeTokens) {
+      benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
+                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); })
+          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+      for (const int rows : {1, 2, 4})
+        benchmark::RegisterBenchmark((shape_name("gemv_xwt_f16", n, s) + "/rows:" + std::to_string(rows)).c_str(),
+                                     [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); })
+            ->UseManualTime()->Unit(benchmark::kMicrosecond);
+    }
+}
+
+}  // namespace rooflm::kbench

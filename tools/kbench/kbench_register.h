@@ -1,0 +1,10 @@
+// The benchmark families of rooflm_kbench; each registers its Google Benchmark cases.
+#pragma once
+
+namespace rooflm::kbench {
+
+void register_linear_benchmarks();       // cuBLASLt GEMM (prefill shapes), decode GEMV vs cuBLASLt
+void register_elementwise_benchmarks();  // norm, RoPE, activation, embedding gather
+void register_sampling_benchmarks();     // argmax, seeded top-k / top-p sampling
+
+}  // namespace rooflm::kbench
