@@ -75,6 +75,13 @@ void rope_kv_write_f16(__half* q,        // [n_tokens, n_heads, head_dim] rotate
                        int32_t n_heads, double rope_theta, const KvWriteTokens& tokens, int32_t layer,
                        const KvDeviceView& kv, cudaStream_t stream);
 
+// The fused set's variant reading the fused QKV GEMM output: row t of qkv is [q heads | k heads |
+// v heads]; rotated q goes to a contiguous q, rotated k and v into the cache (one kernel).
+void rope_qkv_kv_write_f16(const __half* qkv,  // [n_tokens, (n_heads + 2 * n_kv_heads) * head_dim]
+                           __half* q,          // [n_tokens, n_heads, head_dim] out
+                           int32_t n_heads, double rope_theta, const KvWriteTokens& tokens, int32_t layer,
+                           const KvDeviceView& kv, cudaStream_t stream);
+
 bool kv_write_supported(int32_t head_dim);
 
 // ---- Attention -----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 // [split * chunk_len, min(kv_len, (split + 1) * chunk_len)) of one kv head once, for all the query
 // heads that share it (GQA group, up to 16: the rows of an m16n8k16 tensor-core tile; unused rows
 // are zeros). K/V tiles of 64 keys stream through a 3-stage cp.async pipeline (16-byte loads) into
-// 128-byte-swizzled shared memory; warp w takes keys [16w, 16w + 16) of every tile, computes
+// 128-byte-swizzled shared memory (the block-table lookups of a tile are issued one tile earlier
+// still); warp w takes keys [16w, 16w + 16) of every tile, computes
 // S = Q K^T and O += P V with mma.sync and keeps its own online softmax. At the end the 4 warps are
 // merged in shared memory. With one split the block writes the fp16 output; otherwise it writes a
 // partial (normalised acc, log2-sum-exp) to the workspace and attn_decode_merge_kernel combines the
@@ -18,6 +19,7 @@
 
 #include "engine/common/error.h"
 #include "kernels/attention/attention.h"
+#include "kernels/attention/device_caps.h"
 #include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"
 #include "kernels/attention/ptx.cuh"
@@ -48,16 +50,38 @@ __device__ __forceinline__ uint32_t tile_offset(int r, int unit) {
   return uint32_t((unit / 8) * kRows * 128) + ptx::swizzle_128b(r, unit % 8);
 }
 
+// Thread tid loads 16-byte unit tid % kUnits of the tile rows tid / kUnits + i * kRowStep.
+template <int kHeadDim>
+struct TileRows {
+  static constexpr int kUnits = kHeadDim / 8;
+  static constexpr int kRowStep = kThreads / kUnits;
+  static constexpr int kPerThread = kTileKeys / kRowStep;
+};
+
+// Block-table lookups of this thread's rows of the tile starting at key0 (issued a tile ahead).
+template <int kHeadDim, class Kv>
+__device__ __forceinline__ void lookup_tile(int32_t (&blocks)[TileRows<kHeadDim>::kPerThread], const Kv& kv,
+                                            int key0, int key_end, int tid) {
+  using R = TileRows<kHeadDim>;
+#pragma unroll
+  for (int i = 0; i < R::kPerThread; ++i) {
+    const int key = key0 + tid / R::kUnits + i * R::kRowStep;
+    blocks[i] = key < key_end ? kv.lookup(key) : 0;
+  }
+}
+
 template <int kHeadDim, class Kv>
 __device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, const __half* k, const __half* v,
-                                             const Kv& kv, int key0, int key_end, int kv_head_off, int tid) {
-  constexpr int kUnits = kHeadDim / 8;
-  const int unit = tid % kUnits;
+                                             const Kv& kv, const int32_t (&blocks)[TileRows<kHeadDim>::kPerThread],
+                                             int key0, int key_end, int kv_head_off, int tid) {
+  using R = TileRows<kHeadDim>;
+  const int unit = tid % R::kUnits;
 #pragma unroll
-  for (int r = tid / kUnits; r < kTileKeys; r += kThreads / kUnits) {
+  for (int i = 0; i < R::kPerThread; ++i) {
+    const int r = tid / R::kUnits + i * R::kRowStep;
     const int key = key0 + r;
     const bool valid = key < key_end;
-    const int64_t src = valid ? kv.token(key) + kv_head_off + unit * 8 : 0;
+    const int64_t src = valid ? kv.token(blocks[i], key) + kv_head_off + unit * 8 : 0;
     const uint32_t dst = tile_offset<kTileKeys>(r, unit);
     ptx::cp_async_16(k_tile + dst, k + src, valid);
     ptx::cp_async_16(v_tile + dst, v + src, valid);
@@ -65,7 +89,7 @@ __device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, c
 }
 
 template <int kHeadDim, class Kv>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks per SM
     attn_decode_splitk_kernel(const __half* __restrict__ q,         // [n_seqs, n_heads, head_dim]
                               __half* __restrict__ out,             // [n_seqs, n_heads, head_dim]
                               float* __restrict__ part_o,           // [n_seqs, n_heads, n_splits, head_dim]
@@ -104,15 +128,18 @@ __global__ void __launch_bounds__(kThreads)
       ptx::cp_async_16(q_tile + tile_offset<kMaxGroup>(r, unit), src, valid);
     }
   }
+  int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next tile to load
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st) {
     if (st < n_tiles) {
       const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
-      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, key_begin + st * kTileKeys,
-                      key_end, kv_head_off, tid);
+      lookup_tile<D>(blocks, kv, key_begin + st * kTileKeys, key_end, tid);
+      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, blocks,
+                      key_begin + st * kTileKeys, key_end, kv_head_off, tid);
     }
     ptx::cp_async_commit();
   }
+  if (kStages - 1 < n_tiles) lookup_tile<D>(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_end, tid);
 
   uint32_t q_frag[D / 16][4];
   float o[D / 8][4];
@@ -127,10 +154,11 @@ __global__ void __launch_bounds__(kThreads)
     if (j + kStages - 1 < n_tiles) {
       const int st = (j + kStages - 1) % kStages;
       const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
-      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv,
+      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, blocks,
                       key_begin + (j + kStages - 1) * kTileKeys, key_end, kv_head_off, tid);
     }
     ptx::cp_async_commit();
+    if (j + kStages < n_tiles) lookup_tile<D>(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_end, tid);
     if (j == 0) {
 #pragma unroll
       for (int kk = 0; kk < D / 16; ++kk)
@@ -276,13 +304,6 @@ __global__ void __launch_bounds__(kHeadDim)
   out[(int64_t(q_begin[seq]) * n_heads + head) * kHeadDim + d] = __float2half_rn(acc / weight_sum);
 }
 
-int sm_count() {
-  int device = 0, count = 0;
-  ROOFLM_CUDA_CHECK(cudaGetDevice(&device));
-  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device));
-  return count;
-}
-
 struct SplitPlan {
   int n_splits;
   int chunk_len;  // keys per split, a multiple of the tile
@@ -294,7 +315,7 @@ SplitPlan plan_splits(const AttnBatch& batch, int n_kv_heads, int requested) {
   int want = requested;
   if (want <= 0) {
     const int base_blocks = batch.n_seqs * n_kv_heads;
-    want = (4 * sm_count() + base_blocks - 1) / base_blocks;
+    want = (4 * current_device_caps().sm_count + base_blocks - 1) / base_blocks;
     want = std::min(want, (max_kv + kMinSplitKeys - 1) / kMinSplitKeys);
   }
   want = std::max(1, std::min(want, (max_kv + kTileKeys - 1) / kTileKeys));
@@ -344,7 +365,7 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
       auto* kernel = attn_decode_splitk_kernel<kHeadDim, Kv>;
       constexpr int smem = DecodeSmem<kHeadDim>::kBytes;
-      ROOFLM_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+      ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
       const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));
       kernel<<<grid, kThreads, smem, stream>>>(q, out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, group,
                                                layer, kv, plan.chunk_len, scale_log2);

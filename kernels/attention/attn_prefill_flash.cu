@@ -3,7 +3,8 @@
 //
 // One CTA = 2 warpgroups = 128 query rows (64 per warpgroup) of one (sequence, head). It walks the
 // keys [0, last query position] in tiles of 128: K and V tiles are double-buffered in shared memory
-// by cp.async (the next tile loads while this one is computed), S = Q K^T is a wgmma with both
+// by cp.async (the next tile loads while this one is computed; its block-table lookups were issued
+// one tile earlier still), S = Q K^T is a wgmma with both
 // operands in shared memory (K-major), the online softmax runs on the accumulator registers, and
 // O += P V is a wgmma with P from registers and V from shared memory (MN-major). Q, K and V tiles use
 // the 128-byte swizzle, in column blocks of 64 elements:
@@ -17,6 +18,7 @@
 
 #include "engine/common/error.h"
 #include "kernels/attention/attention.h"
+#include "kernels/attention/device_caps.h"
 #include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"
 #include "kernels/attention/ptx.cuh"
@@ -43,18 +45,39 @@ __device__ __forceinline__ uint32_t tile_offset(int r, int unit) {
   return uint32_t((unit / 8) * kRows * 128) + ptx::swizzle_128b(r, unit % 8);
 }
 
-// Loads keys [key0, key0 + kBlockN) of kv head `kv_head_off` (element offset) into K and V tiles.
+// Thread tid loads 16-byte unit tid % kUnits of the tile rows tid / kUnits + i * kRowStep.
+template <int kHeadDim>
+struct TileRows {
+  static constexpr int kUnits = kHeadDim / 8;
+  static constexpr int kRowStep = kThreads / kUnits;
+  static constexpr int kPerThread = kBlockN / kRowStep;
+};
+
+// Block-table lookups of this thread's rows of the key tile starting at key0 (issued a tile ahead).
+template <int kHeadDim, class Kv>
+__device__ __forceinline__ void lookup_tile(int32_t (&blocks)[TileRows<kHeadDim>::kPerThread], const Kv& kv,
+                                            int key0, int kv_len, int tid) {
+  using R = TileRows<kHeadDim>;
+#pragma unroll
+  for (int i = 0; i < R::kPerThread; ++i) {
+    const int key = key0 + tid / R::kUnits + i * R::kRowStep;
+    blocks[i] = key < kv_len ? kv.lookup(key) : 0;
+  }
+}
+
+// Loads keys [key0, key0 + kBlockN) of one kv head (element offset kv_head_off) into K and V tiles.
 template <int kHeadDim, class Kv>
 __device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, const __half* k, const __half* v,
-                                             const Kv& kv, int key0, int kv_len, int kv_head_off, int tid) {
-  constexpr int kUnits = kHeadDim / 8;
-  constexpr int kRowsPerPass = kThreads / kUnits;
-  const int unit = tid % kUnits;
+                                             const Kv& kv, const int32_t (&blocks)[TileRows<kHeadDim>::kPerThread],
+                                             int key0, int kv_len, int kv_head_off, int tid) {
+  using R = TileRows<kHeadDim>;
+  const int unit = tid % R::kUnits;
 #pragma unroll
-  for (int r = tid / kUnits; r < kBlockN; r += kRowsPerPass) {
+  for (int i = 0; i < R::kPerThread; ++i) {
+    const int r = tid / R::kUnits + i * R::kRowStep;
     const int key = key0 + r;
     const bool valid = key < kv_len;
-    const int64_t src = valid ? kv.token(key) + kv_head_off + unit * 8 : 0;
+    const int64_t src = valid ? kv.token(blocks[i], key) + kv_head_off + unit * 8 : 0;
     const uint32_t dst = tile_offset<kBlockN>(r, unit);
     ptx::cp_async_16(k_tile + dst, k + src, valid);
     ptx::cp_async_16(v_tile + dst, v + src, valid);
@@ -99,8 +122,12 @@ __global__ void __launch_bounds__(kThreads, 1)
       ptx::cp_async_16(q_tile + tile_offset<kBlockM>(r, unit), src, valid);
     }
   }
-  load_kv_tile<D>(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, 0, kv_len, kv_head_off, tid);
+  int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next key tile to load
+  lookup_tile<D>(blocks, kv, 0, kv_len, tid);
+  load_kv_tile<D>(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, blocks, 0, kv_len,
+                  kv_head_off, tid);
   ptx::cp_async_commit();
+  if (1 < n_tiles) lookup_tile<D>(blocks, kv, kBlockN, kv_len, tid);
 
   const int warpgroup = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
   const int row_lo = warpgroup * 64 + warp * 16 + lane / 4;  // tile row of accumulator regs 0,1 (+8: regs 2,3)
@@ -119,10 +146,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     const uint32_t v_tile = k_tile + kTileBytes;
     if (j + 1 < n_tiles) {
       const uint32_t next_k = smem + uint32_t(1 + 2 * ((j + 1) & 1)) * kTileBytes;
-      load_kv_tile<D>(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, (j + 1) * kBlockN, kv_len,
+      load_kv_tile<D>(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, blocks, (j + 1) * kBlockN, kv_len,
                       kv_head_off, tid);
     }
     ptx::cp_async_commit();
+    if (j + 2 < n_tiles) lookup_tile<D>(blocks, kv, (j + 2) * kBlockN, kv_len, tid);
     ptx::cp_async_wait<1>();
     ptx::fence_proxy_async();
     __syncthreads();
@@ -234,18 +262,11 @@ __global__ void __launch_bounds__(kThreads, 1)
 #endif
 }
 
-bool device_is_sm90() {
-  int device = 0, major = 0, minor = 0;
-  ROOFLM_CUDA_CHECK(cudaGetDevice(&device));
-  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  return major == 9 && minor == 0;
-}
-
 }  // namespace
 
 bool attn_prefill_flash_supported(int32_t head_dim, int32_t n_heads, int32_t n_kv_heads) {
-  return (head_dim == 64 || head_dim == 128) && n_kv_heads > 0 && n_heads % n_kv_heads == 0 && device_is_sm90();
+  return (head_dim == 64 || head_dim == 128) && n_kv_heads > 0 && n_heads % n_kv_heads == 0 &&
+         current_device_caps().cc_major == 9 && current_device_caps().cc_minor == 0;
 }
 
 size_t attn_prefill_flash_scratch_bytes(const AttnBatch&, int32_t, const KvDeviceView&) { return 0; }
@@ -264,7 +285,7 @@ void attn_prefill_flash_f16(const __half* q, __half* out, const AttnBatch& batch
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
       auto* kernel = attn_prefill_flash_kernel<kHeadDim, Kv>;
       constexpr int smem = PrefillSmem<kHeadDim>::kBytes;
-      ROOFLM_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+      ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
       kernel<<<grid, kThreads, smem, stream>>>(q, out, batch.q_begin, batch.kv_len, n_heads, group, layer, kv,
                                                scale_log2);
       ROOFLM_CUDA_CHECK(cudaGetLastError());

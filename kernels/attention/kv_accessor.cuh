@@ -2,6 +2,8 @@
 // same code reads a contiguous or a paged cache and a benchmark isolates the block-table lookup.
 //   Kv acc = Kv::bind(view, seq_row, layer);   acc.token(pos) = element offset of (pos, kv head 0, dim 0)
 // in view.k / view.v. Storage: [n_layers, num_blocks, block_size, n_kv_heads, head_dim].
+// token(pos) == token(lookup(pos), pos): lookup() is the only memory read (the block-table entry), so
+// a kernel can issue the lookups of a future tile early and keep their latency off its critical path.
 #pragma once
 
 #include <cstdint>
@@ -21,25 +23,35 @@ struct ContiguousKv {
     const int32_t row_stride = kv.n_kv_heads * kv.head_dim;
     return {(int64_t(layer) * kv.num_blocks + slot) * kv.block_size * row_stride, row_stride};
   }
-  __device__ int64_t token(int32_t pos) const { return seq_base + int64_t(pos) * row_stride; }
+  __device__ int32_t lookup(int32_t) const { return 0; }
+  __device__ int64_t token(int32_t, int32_t pos) const { return seq_base + int64_t(pos) * row_stride; }
+  __device__ int64_t token(int32_t pos) const { return token(0, pos); }
 };
 
-// Fixed-size blocks from a pool: block = table_row[pos / block_size].
+// Fixed-size blocks from a pool: block = table_row[pos / block_size] (shift and mask when the block
+// size is a power of two, as 8/16/32 are).
 struct PagedKv {
   const int32_t* table_row;  // [max_blocks_per_seq]
   int64_t layer_base;        // element offset of (layer, block 0)
   int32_t block_size;
   int32_t row_stride;
+  int32_t block_shift;  // log2(block_size), or -1 when it is not a power of two
 
   __device__ static PagedKv bind(const KvDeviceView& kv, int32_t seq_row, int32_t layer) {
     const int32_t row_stride = kv.n_kv_heads * kv.head_dim;
+    const bool pow2 = (kv.block_size & (kv.block_size - 1)) == 0;
     return {kv.block_tables + int64_t(seq_row) * kv.max_blocks_per_seq,
-            int64_t(layer) * kv.num_blocks * kv.block_size * row_stride, kv.block_size, row_stride};
+            int64_t(layer) * kv.num_blocks * kv.block_size * row_stride, kv.block_size, row_stride,
+            pow2 ? __ffs(kv.block_size) - 1 : -1};
   }
-  __device__ int64_t token(int32_t pos) const {
-    const int32_t block = __ldg(table_row + pos / block_size);
-    return layer_base + (int64_t(block) * block_size + pos % block_size) * row_stride;
+  __device__ int32_t lookup(int32_t pos) const {
+    return __ldg(table_row + (block_shift >= 0 ? pos >> block_shift : pos / block_size));
   }
+  __device__ int64_t token(int32_t block, int32_t pos) const {
+    const int32_t in_block = block_shift >= 0 ? pos & (block_size - 1) : pos % block_size;
+    return layer_base + (int64_t(block) * block_size + in_block) * row_stride;
+  }
+  __device__ int64_t token(int32_t pos) const { return token(lookup(pos), pos); }
 };
 
 }  // namespace rooflm::attn

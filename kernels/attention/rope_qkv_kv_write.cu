@@ -1,0 +1,76 @@
+// rope_qkv_kv_write_f16: the fused set's RoPE + KV write reading the fused QKV GEMM's output
+// directly. Row t of qkv is [q heads | k heads | v heads]; the kernel writes rotated q heads to a
+// contiguous q [n_tokens, n_heads, head_dim] (what the attention kernels read), rotated k heads and
+// v heads into the cache. One block per token; a thread rotates 8 rotate_half pairs (dims i and
+// i + head_dim/2, 16 bytes from each half) with cos/sin of position * theta^(-2i/head_dim) in fp32.
+#include <cmath>
+#include <string>
+
+#include "engine/common/error.h"
+#include "kernels/attention/attention.h"
+#include "kernels/attention/dispatch.cuh"
+#include "kernels/attention/kv_accessor.cuh"
+#include "kernels/common/cuda_check.h"
+
+namespace rooflm::attn {
+namespace {
+
+__device__ __forceinline__ void rotate_pairs8(uint4& lo, uint4& hi, int i0, int head_dim, float position,
+                                              float log2_theta) {
+  __half2* l2 = reinterpret_cast<__half2*>(&lo);
+  __half2* h2 = reinterpret_cast<__half2*>(&hi);
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 x1 = __half22float2(l2[e]), x2 = __half22float2(h2[e]);
+    float s0, c0, s1, c1;
+    sincosf(position * exp2f(-float(2 * (i0 + 2 * e)) / float(head_dim) * log2_theta), &s0, &c0);
+    sincosf(position * exp2f(-float(2 * (i0 + 2 * e + 1)) / float(head_dim) * log2_theta), &s1, &c1);
+    l2[e] = __floats2half2_rn(x1.x * c0 - x2.x * s0, x1.y * c1 - x2.y * s1);
+    h2[e] = __floats2half2_rn(x2.x * c0 + x1.x * s0, x2.y * c1 + x1.y * s1);
+  }
+}
+
+template <class Kv>
+__global__ void rope_qkv_kv_write_kernel(const __half* __restrict__ qkv,        // [n_tokens, (n_heads + 2*n_kv) * head_dim]
+                                         __half* __restrict__ q,                // [n_tokens, n_heads, head_dim]
+                                         const int32_t* __restrict__ seq_row,   // [n_tokens]
+                                         const int32_t* __restrict__ position,  // [n_tokens]
+                                         int n_heads, float log2_theta, int layer, KvDeviceView kv) {
+  const int t = blockIdx.x;
+  const int d = kv.head_dim, half = d / 2, n_kv = kv.n_kv_heads;
+  const int64_t row = int64_t(t) * (n_heads + 2 * n_kv) * d;
+  const int pos = position[t];
+  const int64_t cache_row = Kv::bind(kv, seq_row[t], layer).token(pos);
+  const int groups_per_head = half / 8;
+  for (int item = threadIdx.x; item < (n_heads + n_kv) * groups_per_head; item += blockDim.x) {
+    const int head = item / groups_per_head, i0 = (item % groups_per_head) * 8;
+    const __half* src = qkv + row + int64_t(head) * d;  // q heads then k heads
+    uint4 lo = *reinterpret_cast<const uint4*>(src + i0);
+    uint4 hi = *reinterpret_cast<const uint4*>(src + half + i0);
+    rotate_pairs8(lo, hi, i0, d, float(pos), log2_theta);
+    __half* dst = head < n_heads ? q + (int64_t(t) * n_heads + head) * d : kv.k + cache_row + int64_t(head - n_heads) * d;
+    *reinterpret_cast<uint4*>(dst + i0) = lo;
+    *reinterpret_cast<uint4*>(dst + half + i0) = hi;
+  }
+  const uint4* v = reinterpret_cast<const uint4*>(qkv + row + int64_t(n_heads + n_kv) * d);
+  for (int unit = threadIdx.x; unit < n_kv * d / 8; unit += blockDim.x)
+    *reinterpret_cast<uint4*>(kv.v + cache_row + unit * 8) = v[unit];
+}
+
+}  // namespace
+
+void rope_qkv_kv_write_f16(const __half* qkv, __half* q, int32_t n_heads, double rope_theta,
+                           const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream) {
+  if (!kv_write_supported(kv.head_dim))
+    throw InputError("rope_qkv_kv_write_f16: unsupported head_dim: " + std::to_string(kv.head_dim) +
+                     " (needs a multiple of 16)");
+  if (tokens.n_tokens == 0) return;
+  const float log2_theta = float(std::log2(rope_theta));
+  ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
+    rope_qkv_kv_write_kernel<Kv><<<unsigned(tokens.n_tokens), 128, 0, stream>>>(
+        qkv, q, tokens.seq_row, tokens.position, n_heads, log2_theta, layer, kv);
+    ROOFLM_CUDA_CHECK(cudaGetLastError());
+  });
+}
+
+}  // namespace rooflm::attn
