@@ -8,8 +8,17 @@
 
 namespace rooflm {
 
+namespace {
+CudaBackendHooks& cuda_hooks() {
+  static CudaBackendHooks hooks;
+  return hooks;
+}
+}  // namespace
+
+void register_cuda_backend(CudaBackendHooks hooks) { cuda_hooks() = hooks; }
+
 std::string resolve_backend_name(const std::string& requested) {
-  if (requested == "auto") return "cpu";  // the cuda backend joins here once it exists
+  if (requested == "auto") return cuda_hooks().make && cuda_hooks().device_present() ? "cuda" : "cpu";
   return requested;
 }
 
@@ -48,7 +57,12 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig
                                         precision_named(engine.precision, engine.kv_cache.dtype),
                                         parse_kernel_set(engine.kernels), eff);
   }
-  throw InputError("engine.backend \"" + name + "\" is not available in this build (available: cpu, sim)");
+  if (name == "cuda") {
+    if (!cuda_hooks().make) throw InputError("engine.backend \"cuda\": this rooflm was built without CUDA");
+    if (!cuda_hooks().device_present()) throw InputError("engine.backend \"cuda\": no CUDA device is present");
+    return cuda_hooks().make(config, scenario);
+  }
+  throw InputError("engine.backend \"" + name + "\" is unknown (have: cpu, cuda, sim)");
 }
 
 }  // namespace rooflm

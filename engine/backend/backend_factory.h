@@ -17,6 +17,15 @@ struct BackendOptions {
   std::string calibrate_from;  // sim: results.json whose per-phase efficiencies scale the roofline
 };
 
+// The cuda backend lives in its own library (it links the kernels); a program built with it
+// registers it once at start-up (see engine/backend/cuda/cuda_register.h), so the engine library
+// itself never depends on CUDA.
+struct CudaBackendHooks {
+  bool (*device_present)() = nullptr;
+  std::unique_ptr<Backend> (*make)(const ModelConfig& config, const Scenario& scenario) = nullptr;
+};
+void register_cuda_backend(CudaBackendHooks hooks);
+
 // "cpu" | "cuda" | "sim" for a requested "auto" | "cpu" | "cuda" | "sim".
 std::string resolve_backend_name(const std::string& requested);
 

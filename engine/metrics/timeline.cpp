@@ -42,7 +42,9 @@ nlohmann::json StepRecord::to_json() const {
           {"kv_used_tokens", kv_used_tokens},
           {"kv_reserved_tokens", kv_reserved_tokens},
           {"kv_capacity_tokens", kv_capacity_tokens},
-          {"context_tokens", context_tokens}};
+          {"context_tokens", context_tokens},
+          {"device_seconds", device_seconds >= 0 ? nlohmann::json(device_seconds) : nlohmann::json(nullptr)},
+          {"host_overhead_seconds", device_seconds >= 0 ? nlohmann::json(seconds() - device_seconds) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace rooflm

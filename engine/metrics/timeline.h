@@ -36,6 +36,8 @@ struct StepRecord {
   int64_t kv_reserved_tokens = 0;
   int64_t kv_capacity_tokens = 0;
   int64_t context_tokens = 0;      // sum over chunks of end position (tokens attended)
+  double device_seconds = -1;      // GPU time of the step by CUDA events (-1: not measured); the
+                                   // rest of seconds() is host overhead (launches, sync, scheduling)
 
   double seconds() const { return end - start; }
   nlohmann::json to_json() const;

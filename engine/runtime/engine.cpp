@@ -61,6 +61,7 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
     const StepOutput out = backend_.forward(plan, kv_.view(seqs), false);
     clock_.advance(out.modelled_seconds);  // virtual clock only
     rec.end = clock_.now();
+    rec.device_seconds = out.device_seconds;
 
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       const SeqChunk& ch = plan.chunks[i];

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "engine/backend/backend_factory.h"
 #include "engine/common/error.h"
@@ -47,6 +48,22 @@ nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::ve
           {"peak_used_tokens", peak_used},
           // time-weighted share of reserved KV that held no token
           {"waste_pct", reserved_sum > 0 ? 100.0 * (1.0 - used_sum / reserved_sum) : 0.0}};
+}
+
+// Per phase: GPU time of a step (CUDA events) and the host overhead around it (launches,
+// metadata, synchronisation, scheduling) = wall time - GPU time. Null without device timing.
+nlohmann::json launch_summary(const std::string& mode, const std::vector<StepRecord>& steps) {
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_phase;
+  for (const auto& s : steps) {
+    if (s.device_seconds < 0) continue;
+    auto& [device, host] = by_phase[step_phase(s)];
+    device.push_back(1e3 * s.device_seconds);
+    host.push_back(1e3 * (s.seconds() - s.device_seconds));
+  }
+  nlohmann::json phases = nlohmann::json::object();
+  for (auto& [phase, v] : by_phase)
+    phases[phase] = {{"device_ms", compute_stats(v.first).to_json()}, {"host_overhead_ms", compute_stats(v.second).to_json()}};
+  return {{"mode", mode}, {"phases", by_phase.empty() ? nlohmann::json(nullptr) : phases}};
 }
 
 }  // namespace
@@ -149,6 +166,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   out.summary = summarize(pooled.requests, scenario.slo);
   nlohmann::json summary = out.summary.to_json();
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
+  summary["launch"] = launch_summary(backend_name == "cuda" ? eng.launch : "eager", pooled.steps);
 
   nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
   if (scenario.measure.record_requests)

@@ -45,6 +45,7 @@ struct StepOutput {
   std::vector<int32_t> next_tokens;
   std::vector<std::vector<float>> logits;
   double modelled_seconds = 0;  // sim backend: the step's modelled time (advances the virtual clock)
+  double device_seconds = -1;   // cuda backend: the step's GPU time by CUDA events (-1: not measured)
 };
 
 }  // namespace rooflm

@@ -1,10 +1,10 @@
 // cuda_device_info(): CUDA runtime properties plus NVML's driver version and clocks. NVML is
-// opened with dlopen, so binaries still start on machines without a driver (CI).
+// opened with dlopen, so binaries still start on machines without a driver (CI), and its few
+// entry points are declared here (its stable C ABI), since the toolkit may ship without nvml.h.
 #include "kernels/common/device_info.h"
 
 #include <cuda_runtime.h>
 #include <dlfcn.h>
-#include <nvml.h>
 
 #include <string>
 
@@ -13,15 +13,21 @@
 namespace rooflm {
 namespace {
 
+// NVML's C ABI (nvml.h): return codes, opaque device handle, clock domains.
+using nvmlReturn_t = int;
+using nvmlDevice_t = struct nvmlDevice_st*;
+constexpr nvmlReturn_t NVML_SUCCESS = 0;
+constexpr int NVML_CLOCK_SM = 1, NVML_CLOCK_MEM = 2;
+
 // The few NVML entry points we use, resolved from libnvidia-ml.so.1 at run time.
 struct Nvml {
   void* lib = nullptr;
-  decltype(&nvmlInit_v2) init = nullptr;
-  decltype(&nvmlShutdown) shutdown = nullptr;
-  decltype(&nvmlSystemGetDriverVersion) driver_version = nullptr;
-  decltype(&nvmlDeviceGetHandleByPciBusId_v2) handle_by_bus = nullptr;
-  decltype(&nvmlDeviceGetClockInfo) clock = nullptr;
-  decltype(&nvmlDeviceGetMaxClockInfo) max_clock = nullptr;
+  nvmlReturn_t (*init)() = nullptr;
+  nvmlReturn_t (*shutdown)() = nullptr;
+  nvmlReturn_t (*driver_version)(char*, unsigned int) = nullptr;
+  nvmlReturn_t (*handle_by_bus)(const char*, nvmlDevice_t*) = nullptr;
+  nvmlReturn_t (*clock)(nvmlDevice_t, int, unsigned int*) = nullptr;
+  nvmlReturn_t (*max_clock)(nvmlDevice_t, int, unsigned int*) = nullptr;
 
   Nvml() {
     lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);

@@ -50,7 +50,8 @@ void calibrate(const std::string& out_arg, bool quick) {
   nlohmann::json doc = cal.to_json();
   doc["environment"] = capture_environment(device);
   doc["measurements"] = sample_json;
-  const std::filesystem::path out = out_arg.empty() ? default_calibration_path(spec ? spec->name : gpu_name) : out_arg;
+  const std::filesystem::path out =
+      out_arg.empty() ? default_calibration_path(spec ? spec->name : gpu_name) : std::filesystem::path(out_arg);
   write_json_atomic(out, doc);
 
   TextTable t({"ceiling", "measured", "datasheet", "ratio"});

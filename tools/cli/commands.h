@@ -11,5 +11,6 @@ void add_validate_command(CLI::App& app);
 void add_list_command(CLI::App& app);
 void add_roofline_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 }  // namespace rooflm

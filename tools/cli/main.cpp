@@ -4,8 +4,14 @@
 
 #include "engine/common/error.h"
 #include "tools/cli/commands.h"
+#if ROOFLM_HAVE_CUDA
+#include "engine/backend/cuda/cuda_register.h"
+#endif
 
 int main(int argc, char** argv) {
+#if ROOFLM_HAVE_CUDA
+  rooflm::use_cuda_backend();
+#endif
   CLI::App app{"rooflm: LLM inference benchmarking against the roofline"};
   app.require_subcommand(1);
   rooflm::add_run_command(app);
@@ -13,6 +19,7 @@ int main(int argc, char** argv) {
   rooflm::add_list_command(app);
   rooflm::add_roofline_command(app);
   rooflm::add_calibrate_command(app);
+  rooflm::add_generate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
