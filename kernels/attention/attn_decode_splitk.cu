@@ -128,18 +128,22 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
       ptx::cp_async_16(q_tile + tile_offset<kMaxGroup>(r, unit), src, valid);
     }
   }
+  // All lookups of the first tiles go out together, so the prologue waits for one table round trip.
+  int32_t first_blocks[kStages - 1][TileRows<D>::kPerThread];
   int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next tile to load
+#pragma unroll
+  for (int st = 0; st < kStages - 1; ++st)
+    if (st < n_tiles) lookup_tile<D>(first_blocks[st], kv, key_begin + st * kTileKeys, key_end, tid);
+  if (kStages - 1 < n_tiles) lookup_tile<D>(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_end, tid);
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st) {
     if (st < n_tiles) {
       const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
-      lookup_tile<D>(blocks, kv, key_begin + st * kTileKeys, key_end, tid);
-      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, blocks,
+      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, first_blocks[st],
                       key_begin + st * kTileKeys, key_end, kv_head_off, tid);
     }
     ptx::cp_async_commit();
   }
-  if (kStages - 1 < n_tiles) lookup_tile<D>(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_end, tid);
 
   uint32_t q_frag[D / 16][4];
   float o[D / 8][4];

@@ -122,12 +122,14 @@ __global__ void __launch_bounds__(kThreads, 1)
       ptx::cp_async_16(q_tile + tile_offset<kBlockM>(r, unit), src, valid);
     }
   }
+  // Lookups of tiles 0 and 1 go out together: the prologue waits for one table round trip.
+  int32_t first_blocks[TileRows<D>::kPerThread];
   int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next key tile to load
-  lookup_tile<D>(blocks, kv, 0, kv_len, tid);
-  load_kv_tile<D>(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, blocks, 0, kv_len,
+  lookup_tile<D>(first_blocks, kv, 0, kv_len, tid);
+  if (1 < n_tiles) lookup_tile<D>(blocks, kv, kBlockN, kv_len, tid);
+  load_kv_tile<D>(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, first_blocks, 0, kv_len,
                   kv_head_off, tid);
   ptx::cp_async_commit();
-  if (1 < n_tiles) lookup_tile<D>(blocks, kv, kBlockN, kv_len, tid);
 
   const int warpgroup = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
   const int row_lo = warpgroup * 64 + warp * 16 + lane / 4;  // tile row of accumulator regs 0,1 (+8: regs 2,3)

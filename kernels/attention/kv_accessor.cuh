@@ -44,8 +44,13 @@ struct PagedKv {
             int64_t(layer) * kv.num_blocks * kv.block_size * row_stride, kv.block_size, row_stride,
             pow2 ? __ffs(kv.block_size) - 1 : -1};
   }
+  // A volatile load: the compiler keeps it where the kernel issues it (a tile ahead of its use)
+  // instead of sinking it next to the use to save a register.
   __device__ int32_t lookup(int32_t pos) const {
-    return __ldg(table_row + (block_shift >= 0 ? pos >> block_shift : pos / block_size));
+    const int32_t* entry = table_row + (block_shift >= 0 ? pos >> block_shift : pos / block_size);
+    int32_t block;
+    asm volatile("ld.global.nc.b32 %0, [%1];\n" : "=r"(block) : "l"(entry));
+    return block;
   }
   __device__ int64_t token(int32_t block, int32_t pos) const {
     const int32_t in_block = block_shift >= 0 ? pos & (block_size - 1) : pos % block_size;

@@ -12,6 +12,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu 
 echo "== tests"
 "$build/attn_tests" 2>&1 | tee "$out/tests.log" | grep -E "FAILED|PASSED|Failure|elements off|rror" | head -60
 echo "== sass: HGMMA instructions in the test binary: $(cuobjdump -sass "$build/attn_tests" | grep -c HGMMA)"
+cuobjdump -sass "$build/attn_tests" > "$out/attn_kernels.sass" 2>&1
 echo "== bench"
 "$build/attn_bench" --out "$out/attn_bench.json" --commit "$commit" > "$out/bench.log" 2>&1
 echo "bench rc=$?"
