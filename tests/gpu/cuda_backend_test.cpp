@@ -12,6 +12,7 @@
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cuda/cuda_backend.h"
+#include "engine/common/error.h"
 #include "engine/kv/contiguous_kv_cache.h"
 #include "tests/gpu/gpu_test_util.h"
 
@@ -94,7 +95,7 @@ TEST(CudaBackend, SyntheticWeightsTooLargeForTheGpuAreBadInput) {
   ROOFLM_REQUIRE_GPU();
   ModelConfig huge = model_preset("llama2-70b");
   huge.n_layers = 400;  // ~0.7 TB of fp16 weights
-  EXPECT_THROW(CudaBackend(huge, tiny_scenario("fused", "eager")), InputError);
+  EXPECT_THROW({ CudaBackend too_big(huge, tiny_scenario("fused", "eager")); }, InputError);
 }
 
 }  // namespace
