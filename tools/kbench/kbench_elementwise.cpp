@@ -72,7 +72,7 @@ void bench_rope(benchmark::State& state, int64_t n) {
   const int rotations = rotations_for(per_tensor * 4);
   const auto q = halves(arena, per_tensor, rotations, 700);
   const auto k = halves(arena, per_tensor, rotations, 800);
-  std::vector<int32_t> positions(size_t(n));
+  std::vector<int32_t> positions(static_cast<size_t>(n));
   for (int64_t t = 0; t < n; ++t) positions[size_t(t)] = int32_t(t);
   auto* positions_d = static_cast<int32_t*>(arena.bytes(positions.size() * sizeof(int32_t)));
   ROOFLM_CUDA_CHECK(cudaMemcpy(positions_d, positions.data(), positions.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
@@ -115,7 +115,7 @@ void bench_silu_mul(benchmark::State& state, int64_t n) {
 void bench_embedding_gather(benchmark::State& state, int64_t n) {
   DeviceArena arena;
   const __half* table = arena.f16(size_t(kVocab * kHidden), 1.0f, 1600);
-  std::vector<int32_t> tokens(size_t(n));
+  std::vector<int32_t> tokens(static_cast<size_t>(n));
   for (int64_t t = 0; t < n; ++t) tokens[size_t(t)] = int32_t((t * 7919) % kVocab);
   auto* tokens_d = static_cast<int32_t*>(arena.bytes(tokens.size() * sizeof(int32_t)));
   ROOFLM_CUDA_CHECK(cudaMemcpy(tokens_d, tokens.data(), tokens.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
@@ -136,9 +136,8 @@ void register_elementwise_benchmarks() {
       {"silu_mul_f16", bench_silu_mul},         {"embedding_gather_f16", bench_embedding_gather}};
   for (const auto& [name, bench] : benches)
     for (const int64_t n : kTokenCounts)
-      benchmark::RegisterBenchmark((std::string(name) + "/n:" + std::to_string(n)).c_str(),
-                                   [bench = bench, n](benchmark::State& st) { bench(st, n); })
-          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+      configure(benchmark::RegisterBenchmark((std::string(name) + "/n:" + std::to_string(n)).c_str(),
+                                   [bench = bench, n](benchmark::State& st) { bench(st, n); }));
 }
 
 }  // namespace rooflm::kbench

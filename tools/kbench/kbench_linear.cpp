@@ -87,23 +87,19 @@ std::string shape_name(const char* kernel, int64_t n, LinearShape s) {
 void register_linear_benchmarks() {
   for (const int64_t n : kPrefillTokens)
     for (const LinearShape s : kPrefillShapes) {
-      benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
-                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); })
-          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+      configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
+                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
       if (s.out == 4096)  // wo and w_down: the projections whose output is added to the residual stream
-        benchmark::RegisterBenchmark(shape_name("gemm_xwt_add_residual_f16_cublaslt", n, s).c_str(),
-                                     [n, s](benchmark::State& st) { bench_gemm_add_residual(st, n, s); })
-            ->UseManualTime()->Unit(benchmark::kMicrosecond);
+        configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_add_residual_f16_cublaslt", n, s).c_str(),
+                                     [n, s](benchmark::State& st) { bench_gemm_add_residual(st, n, s); }));
     }
   for (const LinearShape s : kDecodeShapes)
     for (const int64_t n : kDecodeTokens) {
-      benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
-                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); })
-          ->UseManualTime()->Unit(benchmark::kMicrosecond);
+      configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
+                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
       for (const int rows : {1, 2, 4})
-        benchmark::RegisterBenchmark((shape_name("gemv_xwt_f16", n, s) + "/rows:" + std::to_string(rows)).c_str(),
-                                     [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); })
-            ->UseManualTime()->Unit(benchmark::kMicrosecond);
+        configure(benchmark::RegisterBenchmark((shape_name("gemv_xwt_f16", n, s) + "/rows:" + std::to_string(rows)).c_str(),
+                                     [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); }));
     }
 }
 

@@ -30,7 +30,7 @@ void bench_argmax(benchmark::State& state, int64_t rows) {
 void bench_sample(benchmark::State& state, int64_t rows, SamplingRow params) {
   DeviceArena arena;
   const __half* logits = arena.f16(size_t(rows * kVocab), 8.0f, 77);
-  std::vector<SamplingRow> row_params(size_t(rows), params);
+  std::vector<SamplingRow> row_params(static_cast<size_t>(rows), params);
   for (int64_t r = 0; r < rows; ++r) row_params[size_t(r)].seed = uint64_t(r) * 0x9e3779b97f4a7c15ull;
   auto* rows_d = static_cast<SamplingRow*>(arena.bytes(row_params.size() * sizeof(SamplingRow)));
   ROOFLM_CUDA_CHECK(cudaMemcpy(rows_d, row_params.data(), row_params.size() * sizeof(SamplingRow), cudaMemcpyHostToDevice));
@@ -46,15 +46,12 @@ void bench_sample(benchmark::State& state, int64_t rows, SamplingRow params) {
 
 void register_sampling_benchmarks() {
   for (const int64_t rows : kRowCounts) {
-    benchmark::RegisterBenchmark(("argmax_f16/rows:" + std::to_string(rows)).c_str(),
-                                 [rows](benchmark::State& st) { bench_argmax(st, rows); })
-        ->UseManualTime()->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("sample_f16/rows:" + std::to_string(rows) + "/t:0.8/top_k:50").c_str(),
-                                 [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 50, 1.0f}); })
-        ->UseManualTime()->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("sample_f16/rows:" + std::to_string(rows) + "/t:0.8/top_p:0.9").c_str(),
-                                 [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 0, 0.9f}); })
-        ->UseManualTime()->Unit(benchmark::kMicrosecond);
+    configure(benchmark::RegisterBenchmark(("argmax_f16/rows:" + std::to_string(rows)).c_str(),
+                                 [rows](benchmark::State& st) { bench_argmax(st, rows); }));
+    configure(benchmark::RegisterBenchmark(("sample_f16/rows:" + std::to_string(rows) + "/t:0.8/top_k:50").c_str(),
+                                 [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 50, 1.0f}); }));
+    configure(benchmark::RegisterBenchmark(("sample_f16/rows:" + std::to_string(rows) + "/t:0.8/top_p:0.9").c_str(),
+                                 [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 0, 0.9f}); }));
   }
 }
 

@@ -36,6 +36,13 @@ int rotations_for(size_t bytes_per_set);
 
 using Launch = std::function<void(int rotation, cudaStream_t stream)>;
 
+// Every kbench case: manual (CUDA event) time in microseconds, a fixed number of timed graph
+// replays per repetition (pass --benchmark_repetitions=N for N samples).
+inline constexpr int kTimedReplays = 25;
+inline benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b) {
+  return b->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(kTimedReplays);
+}
+
 void time_launches(benchmark::State& state, const Launch& launch, int rotations, Cost cost);
 
 // Device allocations of one benchmark run, freed when it ends (cudaFree synchronises: never
