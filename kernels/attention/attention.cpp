@@ -22,7 +22,18 @@ KvDeviceView make_kv_device_view(const KvView& view, const int32_t* device_block
   d.block_tables = device_block_tables;
   d.max_blocks_per_seq = view.max_blocks_per_seq;
   d.n_seqs = view.n_seqs;
+  require_kv_view_supported(d, "make_kv_device_view");
   return d;
+}
+
+bool kv_view_supported(const KvDeviceView& kv) {
+  return kv.layout == KvLayout::contiguous || (kv.block_size > 0 && (kv.block_size & (kv.block_size - 1)) == 0);
+}
+
+void require_kv_view_supported(const KvDeviceView& kv, const char* who) {
+  if (!kv_view_supported(kv))
+    throw InputError(std::string(who) + ": paged KV block_size must be a power of two, got " +
+                     std::to_string(kv.block_size));
 }
 
 const char* attn_kernel_name(AttnKernel kernel) {
@@ -42,6 +53,7 @@ AttnKernel attn_kernel_by_name(const std::string& name) {
 }
 
 bool attn_supported(AttnKernel kernel, const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv) {
+  if (!kv_view_supported(kv)) return false;
   switch (kernel) {
     case AttnKernel::prefill_flash: return attn_prefill_flash_supported(kv.head_dim, n_heads, kv.n_kv_heads);
     case AttnKernel::decode_splitk:

@@ -37,8 +37,13 @@ struct KvDeviceView {
 };
 
 // Builds the device view from a KvView whose storage pointers are device memory (fp16) and a
-// device copy of its block tables. Throws InputError if the view is not fp16.
+// device copy of its block tables. Throws InputError if the view is not fp16 or not supported.
 KvDeviceView make_kv_device_view(const KvView& view, const int32_t* device_block_tables);
+
+// The kernels index paged blocks by shift and mask: a paged block_size must be a power of two.
+bool kv_view_supported(const KvDeviceView& kv);
+// Throws InputError naming `who` and the block size when !kv_view_supported(kv).
+void require_kv_view_supported(const KvDeviceView& kv, const char* who);
 
 // A varlen batch. Sequence i owns query rows [q_begin[i], q_begin[i+1]) of Q and out; they sit at
 // positions [kv_len[i] - q_len_i, kv_len[i]) and attend causally to cache positions [0, position];

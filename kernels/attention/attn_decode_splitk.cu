@@ -66,7 +66,7 @@ __device__ __forceinline__ void lookup_tile(int32_t (&blocks)[TileRows<kHeadDim>
 #pragma unroll
   for (int i = 0; i < R::kPerThread; ++i) {
     const int key = key0 + tid / R::kUnits + i * R::kRowStep;
-    blocks[i] = key < key_end ? kv.lookup(key) : 0;
+    blocks[i] = kv.lookup(min(key, key_end - 1));  // clamped: always a real table entry, no branch
   }
 }
 
@@ -81,7 +81,8 @@ __device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, c
     const int r = tid / R::kUnits + i * R::kRowStep;
     const int key = key0 + r;
     const bool valid = key < key_end;
-    const int64_t src = valid ? kv.token(blocks[i], key) + kv_head_off + unit * 8 : 0;
+    // Past the end: the address of the last key (never read: cp.async copies zeros), no branch.
+    const int64_t src = kv.token(blocks[i], min(key, key_end - 1)) + kv_head_off + unit * 8;
     const uint32_t dst = tile_offset<kTileKeys>(r, unit);
     ptx::cp_async_16(k_tile + dst, k + src, valid);
     ptx::cp_async_16(v_tile + dst, v + src, valid);
@@ -366,6 +367,7 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
   const float scale_log2 = float(M_LOG2E / std::sqrt(double(kv.head_dim)));
   const int group = n_heads / kv.n_kv_heads;
   ROOFLM_DISPATCH_HEAD_DIM(kv.head_dim, kHeadDim, [&] {
+    require_kv_view_supported(kv, "attn_decode_splitk_f16");
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
       auto* kernel = attn_decode_splitk_kernel<kHeadDim, Kv>;
       constexpr int smem = DecodeSmem<kHeadDim>::kBytes;

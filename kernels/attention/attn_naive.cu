@@ -161,6 +161,7 @@ void attn_naive_f16(const __half* q, __half* out, const AttnBatch& batch, int32_
   if (!attn_naive_supported(kv.head_dim, n_heads, kv.n_kv_heads))
     throw InputError("attn_naive_f16: unsupported head_dim " + std::to_string(kv.head_dim) + ", n_heads " +
                      std::to_string(n_heads) + ", n_kv_heads " + std::to_string(kv.n_kv_heads));
+  require_kv_view_supported(kv, "attn_naive_f16");
   if (batch.n_seqs == 0) return;
   ROOFLM_CHECK(batch.q_begin_host && batch.kv_len_host, "attn_naive_f16 needs the host copies of the batch");
   ROOFLM_CHECK(scratch != nullptr && cublas != nullptr, "attn_naive_f16 needs its scratch and a cuBLAS handle");

@@ -61,7 +61,7 @@ __device__ __forceinline__ void lookup_tile(int32_t (&blocks)[TileRows<kHeadDim>
 #pragma unroll
   for (int i = 0; i < R::kPerThread; ++i) {
     const int key = key0 + tid / R::kUnits + i * R::kRowStep;
-    blocks[i] = key < kv_len ? kv.lookup(key) : 0;
+    blocks[i] = kv.lookup(min(key, kv_len - 1));  // clamped: always a real table entry, no branch
   }
 }
 
@@ -77,7 +77,8 @@ __device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, c
     const int r = tid / R::kUnits + i * R::kRowStep;
     const int key = key0 + r;
     const bool valid = key < kv_len;
-    const int64_t src = valid ? kv.token(blocks[i], key) + kv_head_off + unit * 8 : 0;
+    // Past the end: the address of the last key (never read: cp.async copies zeros), no branch.
+    const int64_t src = kv.token(blocks[i], min(key, kv_len - 1)) + kv_head_off + unit * 8;
     const uint32_t dst = tile_offset<kBlockN>(r, unit);
     ptx::cp_async_16(k_tile + dst, k + src, valid);
     ptx::cp_async_16(v_tile + dst, v + src, valid);
@@ -284,6 +285,7 @@ void attn_prefill_flash_f16(const __half* q, __half* out, const AttnBatch& batch
   const int group = n_heads / kv.n_kv_heads;
   const dim3 grid(unsigned(n_heads), unsigned(batch.n_seqs), unsigned((batch.max_q_len + kBlockM - 1) / kBlockM));
   ROOFLM_DISPATCH_HEAD_DIM(kv.head_dim, kHeadDim, [&] {
+    require_kv_view_supported(kv, "attn_prefill_flash_f16");
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
       auto* kernel = attn_prefill_flash_kernel<kHeadDim, Kv>;
       constexpr int smem = PrefillSmem<kHeadDim>::kBytes;

@@ -28,33 +28,30 @@ struct ContiguousKv {
   __device__ int64_t token(int32_t pos) const { return token(0, pos); }
 };
 
-// Fixed-size blocks from a pool: block = table_row[pos / block_size] (shift and mask when the block
-// size is a power of two, as 8/16/32 are).
+// Fixed-size blocks from a pool: block = table_row[pos >> log2(block_size)]. Block sizes are powers
+// of two (the launchers check it: kv_view_supported), so the lookup is a shift, a mask and one load.
 struct PagedKv {
   const int32_t* table_row;  // [max_blocks_per_seq]
   int64_t layer_base;        // element offset of (layer, block 0)
-  int32_t block_size;
+  int32_t block_shift;       // log2(block_size)
   int32_t row_stride;
-  int32_t block_shift;  // log2(block_size), or -1 when it is not a power of two
 
   __device__ static PagedKv bind(const KvDeviceView& kv, int32_t seq_row, int32_t layer) {
     const int32_t row_stride = kv.n_kv_heads * kv.head_dim;
-    const bool pow2 = (kv.block_size & (kv.block_size - 1)) == 0;
     return {kv.block_tables + int64_t(seq_row) * kv.max_blocks_per_seq,
-            int64_t(layer) * kv.num_blocks * kv.block_size * row_stride, kv.block_size, row_stride,
-            pow2 ? __ffs(kv.block_size) - 1 : -1};
+            int64_t(layer) * kv.num_blocks * kv.block_size * row_stride, __ffs(kv.block_size) - 1, row_stride};
   }
   // A volatile load: the compiler keeps it where the kernel issues it (a tile ahead of its use)
   // instead of sinking it next to the use to save a register.
   __device__ int32_t lookup(int32_t pos) const {
-    const int32_t* entry = table_row + (block_shift >= 0 ? pos >> block_shift : pos / block_size);
+    const int32_t* entry = table_row + (pos >> block_shift);
     int32_t block;
     asm volatile("ld.global.nc.b32 %0, [%1];\n" : "=r"(block) : "l"(entry));
     return block;
   }
   __device__ int64_t token(int32_t block, int32_t pos) const {
-    const int32_t in_block = block_shift >= 0 ? pos & (block_size - 1) : pos % block_size;
-    return layer_base + (int64_t(block) * block_size + in_block) * row_stride;
+    const int32_t in_block = pos & ((1 << block_shift) - 1);
+    return layer_base + int64_t((block << block_shift) + in_block) * row_stride;
   }
   __device__ int64_t token(int32_t pos) const { return token(lookup(pos), pos); }
 };

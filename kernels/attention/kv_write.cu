@@ -80,6 +80,7 @@ void check_supported(const char* who, const KvDeviceView& kv) {
   if (!kv_write_supported(kv.head_dim))
     throw InputError(std::string(who) + ": unsupported head_dim: " + std::to_string(kv.head_dim) +
                      " (needs a multiple of 16)");
+  require_kv_view_supported(kv, who);
 }
 
 }  // namespace

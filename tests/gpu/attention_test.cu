@@ -483,6 +483,27 @@ TEST(AttentionSelection, UnsupportedHeadDimThrowsInputError) {
   }
 }
 
+TEST(AttentionSelection, PagedBlockSizeMustBePowerOfTwo) {
+  KvView view;
+  view.layout = KvLayout::paged;
+  view.geom = {1, 8, 128, 24, 10, DType::f16};
+  try {
+    make_kv_device_view(view, nullptr);
+    FAIL() << "paged block_size 24 was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("power of two, got 24"), std::string::npos) << e.what();
+  }
+  view.geom.block_size = 16;
+  const KvDeviceView kv = make_kv_device_view(view, nullptr);
+  EXPECT_TRUE(kv_view_supported(kv));
+  KvDeviceView odd = kv;
+  odd.block_size = 12;
+  EXPECT_FALSE(kv_view_supported(odd));
+  EXPECT_FALSE(attn_supported(AttnKernel::naive, AttnBatch{}, 32, odd));
+  odd.layout = KvLayout::contiguous;  // contiguous: block_size is max_seq_len, any value
+  EXPECT_TRUE(kv_view_supported(odd));
+}
+
 TEST(AttentionSelection, DecodeWorkspaceFollowsSplits) {
   ROOFLM_REQUIRE_GPU();  // the automatic split count reads the SM count
   KvDeviceView kv;

@@ -3,9 +3,11 @@
 //            head_dim 128, 32 heads (MHA); FLOPs = 4 * head_dim * heads * (unmasked (q, k) pairs),
 //            roofline = FLOPs / 765 TFLOP/s (measured cuBLAS fp16 peak of the project's H100).
 //   decode:  attn_decode_splitk_f16, batch 1/8/32 x context 512/4096, head_dim 128, 32 heads, 8 kv
-//            heads, contiguous vs paged (block 16, shuffled block tables); bytes = K+V of every
+//            heads, contiguous vs paged (block 16 and 32 in a shuffled pool; block 16 in order, which
+//            separates the table lookup from the scattering of blocks); bytes = K+V of every
 //            context token + q + out, roofline = bytes / 3.10 TB/s (measured read bandwidth).
-//            Decode launches rotate over enough layers that the KV read is several times the L2.
+//            Decode launches rotate over enough layers that the KV read is several times the L2, and
+//            are timed as a CUDA graph of 40 launches (no host launch overhead in the numbers).
 // Fresh random fp16 inputs (never zeros); CUDA-event timing after warm-up; every raw sample, the
 // median, min and max go to the JSON rows (--out), a table is printed last.
 // Build (no CMake target yet; after building rooflm_kernels and rooflm_engine in build-<name>):
@@ -105,6 +107,41 @@ std::vector<double> time_launches(const std::function<void(int)>& launch, int wa
   return us;
 }
 
+// Captures reps launches into a CUDA graph on `stream`, then times samples replays of it.
+std::vector<double> time_graph(const std::function<void(int, cudaStream_t)>& launch, int warmup, int samples,
+                               int reps) {
+  cudaStream_t stream;
+  ROOFLM_CUDA_CHECK(cudaStreamCreate(&stream));
+  launch(0, stream);  // first launch outside the capture: one-time kernel attribute setup
+  ROOFLM_CUDA_CHECK(cudaStreamSynchronize(stream));
+  cudaGraph_t graph;
+  ROOFLM_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  for (int r = 0; r < reps; ++r) launch(r, stream);
+  ROOFLM_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+  cudaGraphExec_t exec;
+  ROOFLM_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  cudaEvent_t start, stop;
+  ROOFLM_CUDA_CHECK(cudaEventCreate(&start));
+  ROOFLM_CUDA_CHECK(cudaEventCreate(&stop));
+  for (int w = 0; w < warmup; ++w) ROOFLM_CUDA_CHECK(cudaGraphLaunch(exec, stream));
+  std::vector<double> us;
+  for (int s = 0; s < samples; ++s) {
+    ROOFLM_CUDA_CHECK(cudaEventRecord(start, stream));
+    ROOFLM_CUDA_CHECK(cudaGraphLaunch(exec, stream));
+    ROOFLM_CUDA_CHECK(cudaEventRecord(stop, stream));
+    ROOFLM_CUDA_CHECK(cudaEventSynchronize(stop));
+    float ms = 0;
+    ROOFLM_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    us.push_back(double(ms) * 1e3 / reps);
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cudaStreamDestroy(stream);
+  return us;
+}
+
 struct Batch {
   std::vector<int32_t> q_begin, kv_len;
   Dev<int32_t> q_begin_d, kv_len_d;
@@ -125,38 +162,46 @@ struct Batch {
   }
 };
 
-// n_seqs sequences of ctx tokens in n_layers layers; paged: blocks of 16 in a shuffled order.
+// Paged layout of a benchmark cache: block size, and blocks shuffled over the pool or in order.
+struct PagedSpec {
+  int block_size = 16;
+  bool shuffled = true;
+  std::string name() const { return "paged" + std::to_string(block_size) + (shuffled ? "" : "_ordered"); }
+};
+
+// n_seqs sequences of ctx tokens in n_layers layers.
 struct Cache {
   KvDeviceView view;
   std::vector<int32_t> tables;
   Dev<__half> k, v;
   Dev<int32_t> tables_d;
-  static size_t elems(int n_layers, int n_seqs, int ctx, int n_kv) {
-    return size_t(n_layers) * n_seqs * size_t((ctx + 15) / 16 * 16) * n_kv * kHeadDim;
+  static size_t elems(int n_layers, int n_seqs, int ctx, int n_kv, int bs) {
+    return size_t(n_layers) * n_seqs * size_t((ctx + bs - 1) / bs * bs) * n_kv * kHeadDim;
   }
-  Cache(KvLayout layout, int n_layers, int n_seqs, int ctx, int n_kv)
-      : k(elems(n_layers, n_seqs, ctx, n_kv)), v(elems(n_layers, n_seqs, ctx, n_kv)),
-        tables_d(size_t(n_seqs) * ((ctx + 15) / 16)) {
-    const int blocks_per_seq = (ctx + 15) / 16;
+  Cache(KvLayout layout, PagedSpec paged, int n_layers, int n_seqs, int ctx, int n_kv)
+      : k(elems(n_layers, n_seqs, ctx, n_kv, paged.block_size)), v(elems(n_layers, n_seqs, ctx, n_kv, paged.block_size)),
+        tables_d(size_t(n_seqs) * ((ctx + paged.block_size - 1) / paged.block_size)) {
+    const int bs = paged.block_size;
+    const int blocks_per_seq = (ctx + bs - 1) / bs;
     view.layout = layout;
     view.n_layers = n_layers;
     view.n_kv_heads = n_kv;
     view.head_dim = kHeadDim;
     view.n_seqs = n_seqs;
     if (layout == KvLayout::contiguous) {
-      view.block_size = blocks_per_seq * 16;
+      view.block_size = blocks_per_seq * bs;
       view.num_blocks = n_seqs;
       view.max_blocks_per_seq = 1;
       for (int i = 0; i < n_seqs; ++i) tables.push_back(i);
     } else {
-      view.block_size = 16;
+      view.block_size = bs;
       view.num_blocks = n_seqs * blocks_per_seq;
       view.max_blocks_per_seq = blocks_per_seq;
       tables.resize(size_t(view.num_blocks));
       std::iota(tables.begin(), tables.end(), 0);
-      std::shuffle(tables.begin(), tables.end(), std::mt19937_64(42));
+      if (paged.shuffled) std::shuffle(tables.begin(), tables.end(), std::mt19937_64(42));
     }
-    const size_t n = elems(n_layers, n_seqs, ctx, n_kv);
+    const size_t n = elems(n_layers, n_seqs, ctx, n_kv, bs);
     fill(k.p, n, 1);
     fill(v.p, n, 2);
     ROOFLM_CUDA_CHECK(cudaMemcpy(tables_d.p, tables.data(), tables.size() * 4, cudaMemcpyHostToDevice));
@@ -169,7 +214,7 @@ struct Cache {
 Row bench_prefill(AttnKernel kernel, KvLayout layout, int tokens, cublasHandle_t cublas) {
   const int n_kv = kHeads;
   Batch batch(1, tokens, tokens);
-  Cache cache(layout, 1, 1, tokens, n_kv);
+  Cache cache(layout, PagedSpec{}, 1, 1, tokens, n_kv);
   Dev<__half> q(size_t(tokens) * kHeads * kHeadDim), out(size_t(tokens) * kHeads * kHeadDim);
   fill(q.p, size_t(tokens) * kHeads * kHeadDim, 3);
   Row row;
@@ -189,17 +234,17 @@ Row bench_prefill(AttnKernel kernel, KvLayout layout, int tokens, cublasHandle_t
   return row;
 }
 
-Row bench_decode(KvLayout layout, int n_seqs, int ctx) {
+Row bench_decode(KvLayout layout, PagedSpec paged, int n_seqs, int ctx) {
   const int n_kv = 8;
   const double kv_bytes_per_layer = double(n_seqs) * ctx * n_kv * kHeadDim * 2 * 2;
   const int n_layers = int(std::clamp(std::ceil(400e6 / kv_bytes_per_layer), 1.0, 128.0));
   Batch batch(n_seqs, 1, ctx);
-  Cache cache(layout, n_layers, n_seqs, ctx, n_kv);
+  Cache cache(layout, paged, n_layers, n_seqs, ctx, n_kv);
   Dev<__half> q(size_t(n_seqs) * kHeads * kHeadDim), out(size_t(n_seqs) * kHeads * kHeadDim);
   fill(q.p, size_t(n_seqs) * kHeads * kHeadDim, 3);
   Row row;
   row.kernel = attn_kernel_name(AttnKernel::decode_splitk);
-  row.layout = layout == KvLayout::paged ? "paged16" : "contiguous";
+  row.layout = layout == KvLayout::paged ? paged.name() : "contiguous";
   row.phase = "decode";
   row.batch = n_seqs;
   row.q_len = 1;
@@ -210,11 +255,11 @@ Row bench_decode(KvLayout layout, int n_seqs, int ctx) {
   Dev<char> scratch(row.scratch_bytes);
   row.flops = 4.0 * kHeadDim * kHeads * double(n_seqs) * ctx;
   row.bytes = kv_bytes_per_layer + 2.0 * n_seqs * kHeads * kHeadDim * 2;
-  row.samples_us = time_launches(
-      [&](int i) {
-        attn_decode_splitk_f16(q.p, out.p, batch.b, kHeads, i % n_layers, cache.view, scratch.p, nullptr);
+  row.samples_us = time_graph(
+      [&](int i, cudaStream_t stream) {
+        attn_decode_splitk_f16(q.p, out.p, batch.b, kHeads, i % n_layers, cache.view, scratch.p, stream);
       },
-      5, 15, 40);
+      10, 15, 40);
   return row;
 }
 
@@ -249,8 +294,11 @@ int run(int argc, char** argv) {
   }
   rows.push_back(bench_prefill(AttnKernel::prefill_flash, KvLayout::paged, 4096, cublas));
   for (int n_seqs : {1, 8, 32})
-    for (int ctx : {512, 4096})
-      for (KvLayout layout : {KvLayout::contiguous, KvLayout::paged}) rows.push_back(bench_decode(layout, n_seqs, ctx));
+    for (int ctx : {512, 4096}) {
+      rows.push_back(bench_decode(KvLayout::contiguous, PagedSpec{}, n_seqs, ctx));
+      for (PagedSpec paged : {PagedSpec{16, true}, PagedSpec{16, false}, PagedSpec{32, true}})
+        rows.push_back(bench_decode(KvLayout::paged, paged, n_seqs, ctx));
+    }
   cublasDestroy(cublas);
 
   nlohmann::json doc = {{"schema", "rooflm.kbench/1"}, {"bench", "attn"}, {"environment", environment(commit)}};
@@ -268,19 +316,20 @@ int run(int argc, char** argv) {
   }
   if (!out_path.empty()) std::ofstream(out_path) << doc.dump(2) << "\n";
 
-  std::printf("%-24s %-10s %5s %6s %7s %10s %8s %8s %9s %6s %10s\n", "kernel", "layout", "batch", "q_len", "ctx",
+  std::printf("%-24s %-14s %5s %6s %7s %10s %8s %8s %9s %6s %10s\n", "kernel", "layout", "batch", "q_len", "ctx",
               "median_us", "TFLOP/s", "GB/s", "roof_us", "%roof", "scratch_MB");
   for (const Row& r : rows) {
     const double med = r.median();
-    std::printf("%-24s %-10s %5d %6d %7d %10.2f %8.1f %8.1f %9.2f %5.1f%% %10.2f\n", r.kernel.c_str(),
+    std::printf("%-24s %-14s %5d %6d %7d %10.2f %8.1f %8.1f %9.2f %5.1f%% %10.2f\n", r.kernel.c_str(),
                 r.layout.c_str(), r.batch, r.q_len, r.ctx, med, r.flops / med * 1e-6, r.bytes / med * 1e-3,
                 r.roofline_us(), 100.0 * r.roofline_us() / med, double(r.scratch_bytes) / 1e6);
   }
   for (const Row& c : rows)
     for (const Row& p : rows)
-      if (c.phase == "decode" && p.phase == "decode" && c.layout == "contiguous" && p.layout == "paged16" &&
+      if (c.phase == "decode" && p.phase == "decode" && c.layout == "contiguous" && p.layout != "contiguous" &&
           c.batch == p.batch && c.ctx == p.ctx)
-        std::printf("decode batch %2d ctx %5d: paged/contiguous = %.3f\n", c.batch, c.ctx, p.median() / c.median());
+        std::printf("decode batch %2d ctx %5d: %s/contiguous = %.3f\n", c.batch, c.ctx, p.layout.c_str(),
+                    p.median() / c.median());
   return 0;
 }
 
