@@ -100,7 +100,11 @@ nlohmann::json capture_environment(const nlohmann::json& device_info) {
                                 {"timestamp", utc_timestamp()}, {"rooflm_version", kRooflmVersion}};
 
   const std::optional<std::string> head = git_output("rev-parse HEAD");
-  if (head) {
+  if (const char* pinned = std::getenv("ROOFLM_GIT_COMMIT"); pinned && *pinned) {
+    // A copy of the tree without .git (e.g. on a lent GPU machine): the caller names the commit.
+    environment["git_commit"] = pinned;
+    environment["git_dirty"] = nullptr;
+  } else if (head) {
     environment["git_commit"] = head->substr(0, head->find_last_not_of(" \n\r\t") + 1);
     const std::optional<std::string> status = git_output("status --porcelain");
     environment["git_dirty"] = status ? nlohmann::json(!status->empty()) : nlohmann::json(nullptr);

@@ -26,9 +26,9 @@ struct LengthDist {
 };
 
 struct ArrivalSpec {
-  enum class Process { burst, poisson };
+  enum class Process { burst, poisson, constant };
   Process process = Process::burst;
-  double rate = 0;  // requests per second (poisson)
+  double rate = 0;  // requests per second (poisson: mean; constant: exact spacing 1/rate)
 };
 
 struct ModelSpec {

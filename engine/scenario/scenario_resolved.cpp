@@ -64,8 +64,11 @@ json engine_json(const EngineSpec& engine) {
 }
 
 json workload_json(const WorkloadSpec& workload) {
-  json arrival = {{"process", workload.arrival.process == ArrivalSpec::Process::burst ? "burst" : "poisson"}};
-  if (workload.arrival.process == ArrivalSpec::Process::poisson) arrival["rate"] = workload.arrival.rate;
+  const ArrivalSpec::Process process = workload.arrival.process;
+  json arrival = {{"process", process == ArrivalSpec::Process::burst     ? "burst"
+                              : process == ArrivalSpec::Process::poisson ? "poisson"
+                                                                         : "constant"}};
+  if (process != ArrivalSpec::Process::burst) arrival["rate"] = workload.arrival.rate;
   return {{"requests", workload.requests},
           {"prompt_len", length_json(workload.prompt_len)},
           {"output_len", length_json(workload.output_len)},

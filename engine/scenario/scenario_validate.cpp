@@ -127,12 +127,12 @@ ArrivalSpec read_arrival(const FieldReader& arrival) {
     if (arrival.has("rate")) arrival.fail_missing("process");
     return spec;
   }
-  const std::string process = arrival.choice("process", {"burst", "poisson"}, "");
+  const std::string process = arrival.choice("process", {"burst", "poisson", "constant"}, "");
   if (process == "burst") {
     arrival.allow_only({"process"}, "process \"burst\"");
     return spec;
   }
-  spec.process = ArrivalSpec::Process::poisson;
+  spec.process = process == "poisson" ? ArrivalSpec::Process::poisson : ArrivalSpec::Process::constant;
   if (!arrival.has("rate")) arrival.fail_missing("rate");
   spec.rate = arrival.number("rate", 0, greater_than(0));
   return spec;

@@ -84,6 +84,7 @@ std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, 
   for (int64_t id = 0; id < spec.requests; ++id) {
     if (id > 0 && spec.arrival.process == ArrivalSpec::Process::poisson)
       arrival += -std::log(uniform_open_closed(arrival_rng)) / spec.arrival.rate;
+    if (id > 0 && spec.arrival.process == ArrivalSpec::Process::constant) arrival = double(id) / spec.arrival.rate;
 
     std::mt19937_64 rng(hash_seed(spec.seed, kRequestStream, uint64_t(id)));
     const int64_t prompt_len = std::min(draw_length(spec.prompt_len, rng), max_positions - 1);

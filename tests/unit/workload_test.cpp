@@ -216,5 +216,13 @@ TEST(Workload, BurstArrivesAllAtZero) {
   for (const Request& r : generate_workload(spec, kVocab, kMaxPositions)) EXPECT_EQ(r.arrival, 0.0);
 }
 
+TEST(Workload, ConstantArrivalsAreEvenlySpaced) {
+  WorkloadSpec spec = spec_with(5, 2);
+  spec.arrival.process = ArrivalSpec::Process::constant;
+  spec.arrival.rate = 4.0;
+  const auto requests = generate_workload(spec, kVocab, kMaxPositions);
+  for (size_t i = 0; i < requests.size(); ++i) EXPECT_DOUBLE_EQ(requests[i].arrival, 0.25 * double(i));
+}
+
 }  // namespace
 }  // namespace rooflm

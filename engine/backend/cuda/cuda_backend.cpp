@@ -239,25 +239,22 @@ void CudaBackend::launch_graph(const StepShape& s) {
   auto it = graphs_by_shape_.find(key);
   // The fused decode step depends only on device-side metadata once its shapes are fixed, so one
   // graph per (batch size, sampler) replays every step. The naive set sizes its cuBLAS calls from
-  // host-side lengths, so its graph is re-captured every step and updated in place.
-  if (it == graphs_by_shape_.end() || set_ == KernelSet::naive) {
+  // host-side context lengths, so its graph is captured and instantiated anew every step: the
+  // measurement then shows what graphs cost when they cannot be reused.
+  if (set_ == KernelSet::naive && it != graphs_by_shape_.end()) {
+    cudaGraphExecDestroy(it->second);
+    graphs_by_shape_.erase(it);
+    it = graphs_by_shape_.end();
+  }
+  if (it == graphs_by_shape_.end()) {
     cudaGraph_t graph;
     ROOFLM_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
     enqueue_step(s);
     ROOFLM_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
-    if (it != graphs_by_shape_.end()) {
-      cudaGraphExecUpdateResultInfo info;
-      if (cudaGraphExecUpdate(it->second, graph, &info) != cudaSuccess) {
-        (void)cudaGetLastError();
-        cudaGraphExecDestroy(it->second);
-        ROOFLM_CUDA_CHECK(cudaGraphInstantiate(&it->second, graph, 0));
-      }
-    } else {
-      cudaGraphExec_t exec;
-      ROOFLM_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-      it = graphs_by_shape_.emplace(key, exec).first;
-    }
+    cudaGraphExec_t exec;
+    ROOFLM_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
     ROOFLM_CUDA_CHECK(cudaGraphDestroy(graph));
+    it = graphs_by_shape_.emplace(key, exec).first;
   }
   ROOFLM_CUDA_CHECK(cudaGraphLaunch(it->second, stream_));
 }
