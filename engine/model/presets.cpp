@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/common/error.h"
+#include "engine/common/edit_distance.h"
 #include "engine/model/model_config.h"
 
 namespace rooflm {
@@ -28,21 +29,6 @@ constexpr std::array kPresets = {
     PresetShape{"mistral-7b", 4096, 32, 32, 8, 0, 14336, 32768, 32768, 1e6},  // v0.3
     PresetShape{"tiny", 256, 4, 4, 2, 64, 768, 2048, 2048, 1e4},
 };
-
-// Levenshtein distance, for "did you mean".
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Loading and looking up the GPU spec files of engine/roofline/gpus/.
 #include "engine/roofline/gpu_spec.h"
+#include "engine/common/edit_distance.h"
 
 #include <algorithm>
 #include <cctype>
@@ -130,21 +131,6 @@ std::string normalized_device_name(std::string_view device_name) {
   constexpr std::string_view kVendor = "nvidia ";
   if (name.starts_with(kVendor)) name.erase(0, kVendor.size());
   return name;
-}
-
-// Levenshtein distance, for "did you mean".
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
 }
 
 const GpuSpec* find_by_device_name(const std::vector<GpuSpec>& specs, std::string_view device_name) {

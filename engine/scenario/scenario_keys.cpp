@@ -1,5 +1,6 @@
 // The key table of rooflm.scenario/1 and the edit-distance suggestions built on it.
 #include "engine/scenario/scenario_keys.h"
+#include "engine/common/edit_distance.h"
 
 #include <algorithm>
 
@@ -75,20 +76,6 @@ const std::vector<std::string>& sweepable_key_paths() {
 }
 
 bool is_sweepable_key_path(std::string_view path) { return is_listed(sweepable_key_paths(), path); }
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
 
 std::optional<std::string> nearest_word(std::string_view word, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;

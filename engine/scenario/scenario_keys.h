@@ -24,7 +24,6 @@ const std::vector<std::string>& sweepable_key_paths();
 bool is_sweepable_key_path(std::string_view path);
 
 // Levenshtein distance between two strings.
-size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate nearest to `word` when it is close enough to be a likely typo.
 std::optional<std::string> nearest_word(std::string_view word, const std::vector<std::string>& candidates);
