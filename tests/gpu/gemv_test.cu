@@ -59,6 +59,32 @@ TEST(GemvXwtF16, LongAndOddInnerDimsMatchReference) {
   check_shape(16, 4104, 1);     // K = 4096 + 8: one extra vector past the block stride
 }
 
+// The GEMV starts streaming weights before the previous kernel ends (PDL); a GEMV that consumes the
+// previous GEMV's output must still see all of it. y1 is poisoned first, so reading it early
+// would put NaN into y2.
+TEST(GemvXwtF16, ChainedLaunchReadsTheWholePreviousOutput) {
+  ROOFLM_REQUIRE_GPU();
+  for (const int64_t n : {1, 3, 16}) {
+    const uint64_t seed = std::random_device{}();
+    SCOPED_TRACE("n=" + std::to_string(n) + " seed=" + std::to_string(seed));
+    const int64_t in1 = 11008, mid = 4096, out2 = 8192;
+    DeviceBuffer<__half> x(random_half(size_t(n * in1), 1.0f, seed));
+    DeviceBuffer<__half> w1(random_half(size_t(mid * in1), float(1.0 / std::sqrt(double(in1))), seed + 1));
+    std::vector<float> w2_f;
+    DeviceBuffer<__half> w2(random_half(size_t(out2 * mid), float(1.0 / std::sqrt(double(mid))), seed + 2, &w2_f));
+    DeviceBuffer<__half> y1(size_t(n * mid)), y2(size_t(n * out2));
+    y1.poison();
+    y2.poison();
+    gemv_xwt_f16(x.get(), w1.get(), y1.get(), n, in1, mid, nullptr);
+    gemv_xwt_f16(y1.get(), w2.get(), y2.get(), n, mid, out2, nullptr);
+    ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+    const std::vector<float> y1_f = to_float(y1.download());
+    std::vector<float> ref(size_t(n * out2));
+    ref::linear_xwt(y1_f.data(), w2_f.data(), ref.data(), n, mid, out2);
+    EXPECT_TRUE(all_close(to_float(y2.download()), ref, kAtol, kRtol));
+  }
+}
+
 TEST(GemvXwtF16, SupportedRejectsWhatTheKernelCannotDo) {
   EXPECT_TRUE(gemv_xwt_f16_supported(1, 4096, 4096));
   EXPECT_TRUE(gemv_xwt_f16_supported(16, 8, 1));

@@ -137,7 +137,7 @@ void register_elementwise_benchmarks() {
   for (const auto& [name, bench] : benches)
     for (const int64_t n : kTokenCounts)
       configure(benchmark::RegisterBenchmark((std::string(name) + "/n:" + std::to_string(n)).c_str(),
-                                   [bench = bench, n](benchmark::State& st) { bench(st, n); }));
+                                             [bench = bench, n](benchmark::State& st) { bench(st, n); }));
 }
 
 }  // namespace rooflm::kbench

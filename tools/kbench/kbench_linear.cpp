@@ -24,7 +24,7 @@ constexpr LinearShape kPrefillShapes[] = {{4096, 4096}, {4096, 11008}, {11008, 4
 constexpr int64_t kPrefillTokens[] = {350, 2048};
 // Decode: the same projections plus the LM head [32000, 4096].
 constexpr LinearShape kDecodeShapes[] = {{4096, 4096}, {4096, 11008}, {11008, 4096}, {4096, 32000}};
-constexpr int64_t kDecodeTokens[] = {1, 2, 4, 8, 16};
+constexpr int64_t kDecodeTokens[] = {1, 2, 4, 5, 6, 7, 8, 16};  // 5..8 pin the crossover
 
 Cost linear_cost(int64_t n, LinearShape s, size_t y_bytes_per_element, bool reads_y) {
   Cost c;
@@ -88,18 +88,18 @@ void register_linear_benchmarks() {
   for (const int64_t n : kPrefillTokens)
     for (const LinearShape s : kPrefillShapes) {
       configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
-                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
+                                             [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
       if (s.out == 4096)  // wo and w_down: the projections whose output is added to the residual stream
         configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_add_residual_f16_cublaslt", n, s).c_str(),
-                                     [n, s](benchmark::State& st) { bench_gemm_add_residual(st, n, s); }));
+                                               [n, s](benchmark::State& st) { bench_gemm_add_residual(st, n, s); }));
     }
   for (const LinearShape s : kDecodeShapes)
     for (const int64_t n : kDecodeTokens) {
       configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
-                                   [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
+                                             [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
       for (const int rows : {1, 2, 4})
         configure(benchmark::RegisterBenchmark((shape_name("gemv_xwt_f16", n, s) + "/rows:" + std::to_string(rows)).c_str(),
-                                     [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); }));
+                                               [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); }));
     }
 }
 

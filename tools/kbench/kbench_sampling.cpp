@@ -47,11 +47,11 @@ void bench_sample(benchmark::State& state, int64_t rows, SamplingRow params) {
 void register_sampling_benchmarks() {
   for (const int64_t rows : kRowCounts) {
     configure(benchmark::RegisterBenchmark(("argmax_f16/rows:" + std::to_string(rows)).c_str(),
-                                 [rows](benchmark::State& st) { bench_argmax(st, rows); }));
+                                           [rows](benchmark::State& st) { bench_argmax(st, rows); }));
     configure(benchmark::RegisterBenchmark(("sample_f16/rows:" + std::to_string(rows) + "/t:0.8/top_k:50").c_str(),
-                                 [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 50, 1.0f}); }));
+                                           [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 50, 1.0f}); }));
     configure(benchmark::RegisterBenchmark(("sample_f16/rows:" + std::to_string(rows) + "/t:0.8/top_p:0.9").c_str(),
-                                 [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 0, 0.9f}); }));
+                                           [rows](benchmark::State& st) { bench_sample(st, rows, SamplingRow{0.8f, 0, 0.9f}); }));
   }
 }
 

@@ -22,7 +22,8 @@ def load_runs(path):
         if b.get("run_type") != "iteration" or b.get("error_occurred"):
             continue
         scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b["time_unit"]]
-        samples[b["run_name"]].append({
+        name = re.sub(r"(/iterations:\d+)?(/manual_time)?$", "", b["run_name"])
+        samples[name].append({
             "us": b["real_time"] * scale,
             "gbps": b.get("GB/s", 0.0),
             "tflops": b.get("TFLOP/s", 0.0),
@@ -101,7 +102,7 @@ def main():
         "schema": "rooflm.kbench/1",
         "environment": {key: context.get(key) for key in
                         ("date", "host_name", "gpu", "gpu_sms", "gpu_l2_bytes", "cuda_driver", "cuda_runtime",
-                         "git_commit", "clocks", "library_build_type")},
+                         "git_commit", "clocks")},
         "ceilings": {"read_bandwidth_bytes_per_s": 3.10e12, "fp16_gemm_flop_per_s": 765e12,
                      "source": "DESIGN.md measured H100 80GB HBM3 ceilings"},
         "kernels": kernels,
