@@ -89,7 +89,10 @@ TEST_P(CudaBackendVsCpu, PrefillAnd32DecodeStepsMatchEveryLogit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(KernelSetsAndLaunch, CudaBackendVsCpu,
-                         ::testing::Combine(::testing::Values("naive", "fused"), ::testing::Values("eager", "graph")));
+                         ::testing::Combine(::testing::Values("naive", "fused"), ::testing::Values("eager", "graph")),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param);
+                         });
 
 TEST(CudaBackend, SyntheticWeightsTooLargeForTheGpuAreBadInput) {
   ROOFLM_REQUIRE_GPU();
