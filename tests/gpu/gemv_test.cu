@@ -59,9 +59,8 @@ TEST(GemvXwtF16, LongAndOddInnerDimsMatchReference) {
   check_shape(16, 4104, 1);     // K = 4096 + 8: one extra vector past the block stride
 }
 
-// The GEMV starts streaming weights before the previous kernel ends (PDL); a GEMV that consumes the
-// previous GEMV's output must still see all of it. y1 is poisoned first, so reading it early
-// would put NaN into y2.
+// Two GEMVs back to back in one stream, the second consuming the first's output (as decode chains
+// projections): y1 is poisoned first, so a launch that read it early would put NaN into y2.
 TEST(GemvXwtF16, ChainedLaunchReadsTheWholePreviousOutput) {
   ROOFLM_REQUIRE_GPU();
   for (const int64_t n : {1, 3, 16}) {

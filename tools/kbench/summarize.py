@@ -102,7 +102,8 @@ def main():
         "schema": "rooflm.kbench/1",
         "environment": {key: context.get(key) for key in
                         ("date", "host_name", "gpu", "gpu_sms", "gpu_l2_bytes", "cuda_driver", "cuda_runtime",
-                         "git_commit", "clocks")},
+                         "nvidia_driver", "git_commit", "clocks")},
+        "clocks_format": "SM MHz / memory MHz / max SM MHz / power / temperature C, read just before the run",
         "ceilings": {"read_bandwidth_bytes_per_s": 3.10e12, "fp16_gemm_flop_per_s": 765e12,
                      "source": "DESIGN.md measured H100 80GB HBM3 ceilings"},
         "kernels": kernels,
