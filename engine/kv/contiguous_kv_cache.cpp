@@ -11,7 +11,8 @@ namespace rooflm {
 nlohmann::json KvStats::to_json() const {
   return {{"capacity_tokens", capacity_tokens}, {"reserved_tokens", reserved_tokens},
           {"used_tokens", used_tokens},         {"live_seqs", live_seqs},
-          {"peak_live_seqs", peak_live_seqs}};
+          {"peak_live_seqs", peak_live_seqs},     {"prefix_query_tokens", prefix_query_tokens},
+          {"prefix_hit_tokens", prefix_hit_tokens}};
 }
 
 ContiguousKvCache::ContiguousKvCache(KvGeometry geom) : geom_(geom) {
@@ -42,7 +43,8 @@ bool ContiguousKvCache::reserve(SeqId seq, int64_t n_new_tokens) {
   return true;
 }
 
-void ContiguousKvCache::commit(SeqId seq, int64_t n) {
+void ContiguousKvCache::commit(SeqId seq, std::span<const int32_t> tokens) {
+  const int64_t n = int64_t(tokens.size());
   auto it = seqs_.find(seq);
   ROOFLM_CHECK(it != seqs_.end(), "commit of unknown sequence " + std::to_string(seq));
   ROOFLM_CHECK(n <= it->second.pending, "commit of more tokens than reserved");

@@ -21,7 +21,7 @@ class ContiguousKvCache final : public KvCache {
 
   bool can_admit(int64_t max_tokens) const override;
   bool reserve(SeqId seq, int64_t n_new_tokens) override;
-  void commit(SeqId seq, int64_t n) override;
+  void commit(SeqId seq, std::span<const int32_t> tokens) override;
   int64_t length(SeqId seq) const override;
   void release(SeqId seq) override;
 

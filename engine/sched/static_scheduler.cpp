@@ -61,7 +61,7 @@ BatchPlan StaticScheduler::schedule(double now) {
 }
 
 void StaticScheduler::update(const BatchPlan& plan) {
-  for (const SeqChunk& ch : plan.chunks) kv_.commit(ch.seq, ch.n_tokens());
+  for (const SeqChunk& ch : plan.chunks) kv_.commit(ch.seq, ch.tokens);
   for (Request* r : batch_) r->n_cached = kv_.length(r->seq());
   bool all_done = true;
   for (Request* r : batch_) all_done = all_done && r->done();

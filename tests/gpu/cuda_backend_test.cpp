@@ -29,7 +29,7 @@ struct Side {
   StepOutput step(BatchPlan plan) {
     for (auto& ch : plan.chunks) EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
     StepOutput out = backend->forward(plan, kv.view(plan.seqs()), true);
-    for (auto& ch : plan.chunks) kv.commit(ch.seq, ch.n_tokens());
+    for (auto& ch : plan.chunks) kv.commit(ch.seq, ch.tokens);
     return out;
   }
 };

@@ -16,8 +16,8 @@ TEST(ContiguousKvCache, SlotsAreReservedWholeAndReused) {
   EXPECT_TRUE(kv.reserve(9, 1));
   EXPECT_FALSE(kv.can_admit(1));
   EXPECT_FALSE(kv.reserve(11, 1));  // no slot left: refused, nothing changed
-  kv.commit(5, 4);
-  kv.commit(9, 1);
+  kv.commit(5, std::vector<int32_t>{1, 2, 3, 4});
+  kv.commit(9, std::vector<int32_t>{7});
   KvStats s = kv.stats();
   EXPECT_EQ(s.capacity_tokens, 20);
   EXPECT_EQ(s.reserved_tokens, 20);
@@ -38,7 +38,7 @@ TEST(ContiguousKvCache, InvariantViolationsThrowInReleaseBuilds) {
   auto kv = make(1, 4);
   EXPECT_TRUE(kv.reserve(1, 4));
   EXPECT_THROW(kv.reserve(1, 1), std::logic_error);  // past max_seq_len
-  EXPECT_THROW(kv.commit(1, 5), std::logic_error);   // more than reserved
+  EXPECT_THROW(kv.commit(1, std::vector<int32_t>(5, 0)), std::logic_error);  // more than reserved
   EXPECT_THROW(kv.release(2), std::logic_error);     // unknown sequence
   EXPECT_THROW(kv.view(std::vector<SeqId>{3}), std::logic_error);
 }

@@ -30,7 +30,7 @@ struct Rig {
     plan.chunks = std::move(chunks);
     for (auto& ch : plan.chunks) EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
     StepOutput out = backend.forward(plan, kv.view(plan.seqs()), true);
-    for (auto& ch : plan.chunks) kv.commit(ch.seq, ch.n_tokens());
+    for (auto& ch : plan.chunks) kv.commit(ch.seq, ch.tokens);
     return out.logits;
   }
 };

@@ -69,7 +69,7 @@ void generate(const GenerateArgs& a) {
     plan.chunks = {ch};
     if (!kv.reserve(0, ch.n_tokens())) throw std::runtime_error("KV cache full");
     const StepOutput out = backend->forward(plan, kv.view(plan.seqs()), !a.logits_out.empty());
-    kv.commit(0, ch.n_tokens());
+    kv.commit(0, ch.tokens);
     generated.push_back(out.next_tokens[0]);
     if (!a.logits_out.empty()) logits.push_back(out.logits[0]);
     ch.start_pos = ch.end_pos();
