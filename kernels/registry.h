@@ -37,7 +37,7 @@ struct KernelChoice {
 
 // Decode-sized linear layers up to this many tokens stream weights through the custom GEMV; larger
 // ones go to cuBLASLt (crossover measured with kbench on an H100; see results/h100/kernels/).
-inline constexpr int64_t kGemvCrossoverTokens = 8;
+inline constexpr int64_t kGemvCrossoverTokens = 4;
 
 KernelChoice select_kernel(const OpDesc& op, KernelSet set);
 
