@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   rooflm::add_roofline_command(app);
   rooflm::add_calibrate_command(app);
   rooflm::add_generate_command(app);
+  rooflm::add_compare_command(app);
+  rooflm::add_gate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

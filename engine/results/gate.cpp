@@ -1,0 +1,135 @@
+// Gate decision: validity first, then per-metric threshold + significance (see gate.h).
+#include "engine/results/gate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace rooflm {
+
+namespace {
+
+const char* status_name(GateStatus s) {
+  switch (s) {
+    case GateStatus::pass: return "pass";
+    case GateStatus::regression: return "regression";
+    case GateStatus::observed: return "observed";
+  }
+  return "?";
+}
+
+// Percent by which the candidate is worse than the baseline (0 when better or equal).
+double regression_pct(const MetricComparison& c) {
+  if (!std::isfinite(c.delta_pct)) return 0;
+  const double worse = c.direction == MetricDirection::lower_is_better ? c.delta_pct : -c.delta_pct;
+  return worse > 0 ? worse : 0;
+}
+
+std::string fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return "-";
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(decimals);
+  os << v;
+  return os.str();
+}
+
+std::string p_text(double p) {
+  if (!std::isfinite(p)) return "-";
+  if (p < 1e-4) return "<0.0001";
+  return fixed(p, 4);
+}
+
+}  // namespace
+
+bool GateReport::regressed() const {
+  for (const auto& r : rows)
+    if (r.status == GateStatus::regression) return true;
+  return false;
+}
+
+int GateReport::exit_code() const { return invalid() ? 2 : regressed() ? 1 : 0; }
+
+std::string GateReport::verdict() const { return invalid() ? "INVALID" : regressed() ? "REGRESSION" : "PASS"; }
+
+nlohmann::json GateReport::to_json() const {
+  nlohmann::json metrics = nlohmann::json::array();
+  for (const auto& r : rows) {
+    nlohmann::json row = r.comparison.to_json();
+    row["status"] = status_name(r.status);
+    row["max_regression_pct"] = r.policy.max_regression_pct;
+    row["min_samples"] = r.policy.min_samples;
+    row["observe_only"] = r.policy.observe_only;
+    metrics.push_back(row);
+  }
+  return {{"verdict", verdict()},          {"exit_code", exit_code()},   {"invalid_reasons", invalid_reasons},
+          {"significance_level", significance_level}, {"metrics", metrics}, {"notes", notes}};
+}
+
+GateReport run_gate(const nlohmann::json& baseline, const nlohmann::json& candidate, const GatePolicy& policy) {
+  GateReport report;
+  report.significance_level = policy.significance_level;
+  report.invalid_reasons = gate_validity_problems(baseline, candidate);
+
+  std::vector<std::string> names;
+  for (const auto& m : policy.metrics) names.push_back(m.metric);
+  if (names.empty()) {
+    report.invalid_reasons.push_back("the gate policy has no metrics");
+    return report;
+  }
+  ResultsComparison comparison = compare_results(baseline, candidate, policy.significance_level, names);
+  for (const auto& u : comparison.unpaired)
+    if (u.rfind("candidate only", 0) == 0) report.notes.push_back(u + " (not judged)");
+
+  for (auto& c : comparison.metrics) {
+    GateRow row;
+    row.policy = *std::find_if(policy.metrics.begin(), policy.metrics.end(),
+                               [&](const MetricPolicy& m) { return m.metric == c.metric; });
+    c.direction = row.policy.direction;
+    row.comparison = c;
+    if (row.policy.observe_only) {
+      row.status = GateStatus::observed;
+    } else if (c.baseline_count < row.policy.min_samples || c.candidate_count < row.policy.min_samples) {
+      report.invalid_reasons.push_back("variant \"" + c.variant + "\" metric " + c.metric + ": " +
+                                       std::to_string(c.baseline_count) + " baseline / " +
+                                       std::to_string(c.candidate_count) + " candidate samples, policy needs " +
+                                       std::to_string(row.policy.min_samples) + " on each side");
+    } else if (c.significant && regression_pct(c) > row.policy.max_regression_pct) {
+      row.status = GateStatus::regression;
+    }
+    report.rows.push_back(row);
+  }
+  return report;
+}
+
+std::string gate_markdown(const GateReport& report, const std::string& baseline_name,
+                          const std::string& candidate_name) {
+  std::ostringstream md;
+  md << "## rooflm gate: " << report.verdict() << "\n\n";
+  md << "Baseline `" << baseline_name << "`, candidate `" << candidate_name
+     << "`. A metric regresses when it is worse by more than its threshold and the Mann-Whitney U "
+        "test finds the change significant (p < "
+     << report.significance_level << ").\n\n";
+  if (report.invalid()) {
+    md << "The gate refuses to judge this pair:\n\n";
+    for (const auto& reason : report.invalid_reasons) md << "- " << reason << "\n";
+    md << "\n";
+  }
+  if (!report.rows.empty()) {
+    md << "| variant | metric | baseline median | candidate median | delta | p | threshold | status |\n";
+    md << "|---|---|---:|---:|---:|---:|---:|---|\n";
+    for (const auto& r : report.rows) {
+      const auto& c = r.comparison;
+      std::string status = status_name(r.status);
+      if (r.status == GateStatus::regression) status = "**REGRESSION**";
+      md << "| " << c.variant << " | " << c.metric << " | " << fixed(c.baseline_median, 3) << " | "
+         << fixed(c.candidate_median, 3) << " | " << (c.delta_pct > 0 ? "+" : "") << fixed(c.delta_pct, 2)
+         << "% (" << c.verdict() << ") | " << p_text(c.p_value) << " | "
+         << (r.policy.observe_only ? "-" : fixed(r.policy.max_regression_pct, 1) + "%") << " | " << status << " |\n";
+    }
+  }
+  for (const auto& note : report.notes) md << "\nNote: " << note << "\n";
+  return md.str();
+}
+
+}  // namespace rooflm

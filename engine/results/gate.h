@@ -1,0 +1,48 @@
+// Regression gate (`rooflm gate --baseline A.json --candidate B.json [--policy gate.json]`).
+// A metric regresses only when it moved the worse way by more than its policy's threshold AND the
+// move is significant (Mann–Whitney U). The gate refuses (invalid, exit 2) rather than pass when
+// the pair cannot be compared: another scenario, GPU, model or clocks; a run marked invalid (MBU or
+// MFU above 1); fewer completed requests; a baseline variant missing; too few samples.
+// Exit codes: 0 pass, 1 regression, 2 invalid input.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/results/compare.h"
+#include "engine/results/gate_policy.h"
+
+namespace rooflm {
+
+enum class GateStatus { pass, regression, observed };
+
+struct GateRow {
+  MetricComparison comparison;
+  MetricPolicy policy;
+  GateStatus status = GateStatus::pass;
+};
+
+struct GateReport {
+  std::vector<std::string> invalid_reasons;  // non-empty: the gate refuses to judge
+  std::vector<GateRow> rows;
+  std::vector<std::string> notes;  // e.g. "candidate only: x" (not judged)
+  double significance_level = kDefaultSignificanceLevel;
+  bool invalid() const { return !invalid_reasons.empty(); }
+  bool regressed() const;
+  int exit_code() const;           // 2 invalid, 1 regression, 0 pass
+  std::string verdict() const;     // "INVALID", "REGRESSION" or "PASS"
+  nlohmann::json to_json() const;
+};
+
+// Reasons why `baseline` and `candidate` (results documents) cannot be gated against each other.
+std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, const nlohmann::json& candidate);
+
+GateReport run_gate(const nlohmann::json& baseline, const nlohmann::json& candidate, const GatePolicy& policy);
+
+// Markdown summary (for a PR comment / CI log): verdict, reasons, one table row per gated metric.
+std::string gate_markdown(const GateReport& report, const std::string& baseline_name,
+                          const std::string& candidate_name);
+
+}  // namespace rooflm

@@ -1,0 +1,120 @@
+// Gate policy: defaults, parsing and validation of a policy file (see gate_policy.h).
+#include "engine/results/gate_policy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "engine/common/error.h"
+
+namespace rooflm {
+
+namespace {
+
+const char* direction_name(MetricDirection d) {
+  return d == MetricDirection::lower_is_better ? "lower_is_better" : "higher_is_better";
+}
+
+[[noreturn]] void bad(const std::string& source, const std::string& path, const std::string& what) {
+  throw InputError("gate policy '" + source + "': " + path + " " + what);
+}
+
+void apply_metric_entry(MetricPolicy& policy, const nlohmann::json& entry, const std::string& source,
+                        const std::string& path) {
+  if (!entry.is_object()) bad(source, path, "must be an object or null, is " + entry.dump());
+  for (const auto& [key, value] : entry.items()) {
+    const std::string where = path + "." + key;
+    if (key == "direction") {
+      if (value == "lower_is_better") policy.direction = MetricDirection::lower_is_better;
+      else if (value == "higher_is_better") policy.direction = MetricDirection::higher_is_better;
+      else bad(source, where, "is " + value.dump() + ", expected \"lower_is_better\" or \"higher_is_better\"");
+    } else if (key == "max_regression_pct") {
+      if (!value.is_number() || !(value.get<double>() >= 0) || !std::isfinite(value.get<double>()))
+        bad(source, where, "is " + value.dump() + ", expected a number >= 0");
+      policy.max_regression_pct = value.get<double>();
+    } else if (key == "min_samples") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 1)
+        bad(source, where, "is " + value.dump() + ", expected an integer >= 1");
+      policy.min_samples = value.get<int64_t>();
+    } else if (key == "observe_only") {
+      if (!value.is_boolean()) bad(source, where, "is " + value.dump() + ", expected true or false");
+      policy.observe_only = value.get<bool>();
+    } else {
+      bad(source, where, "is not a known key (direction, max_regression_pct, min_samples, observe_only)");
+    }
+  }
+}
+
+}  // namespace
+
+nlohmann::json GatePolicy::to_json() const {
+  nlohmann::json by_metric = nlohmann::json::object();
+  for (const auto& info : sampled_metrics()) by_metric[info.name] = nullptr;  // null: dropped
+  for (const auto& m : metrics)
+    by_metric[m.metric] = {{"direction", direction_name(m.direction)},
+                           {"max_regression_pct", m.max_regression_pct},
+                           {"min_samples", m.min_samples},
+                           {"observe_only", m.observe_only}};
+  return {{"schema", kGatePolicySchema}, {"significance_level", significance_level}, {"metrics", by_metric}};
+}
+
+GatePolicy default_gate_policy() {
+  GatePolicy policy;
+  for (const auto& info : sampled_metrics()) {
+    MetricPolicy m;
+    m.metric = info.name;
+    m.direction = info.direction;
+    m.observe_only = info.direction == MetricDirection::higher_is_better;  // per-repetition samples
+    policy.metrics.push_back(m);
+  }
+  return policy;
+}
+
+GatePolicy parse_gate_policy(const nlohmann::json& doc, const std::string& source) {
+  GatePolicy policy = default_gate_policy();
+  if (!doc.is_object()) bad(source, "(top level)", "must be a JSON object");
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "schema") {
+      if (value != kGatePolicySchema) bad(source, "schema", "is " + value.dump() + ", expected \"" + kGatePolicySchema + "\"");
+    } else if (key == "significance_level") {
+      if (!value.is_number() || !(value.get<double>() > 0 && value.get<double>() < 1))
+        bad(source, "significance_level", "is " + value.dump() + ", expected a number in (0, 1)");
+      policy.significance_level = value.get<double>();
+    } else if (key == "metrics") {
+      if (!value.is_object()) bad(source, "metrics", "must be an object of metric name -> policy");
+      for (const auto& [metric, entry] : value.items()) {
+        auto it = std::find_if(policy.metrics.begin(), policy.metrics.end(),
+                               [&](const MetricPolicy& m) { return m.metric == metric; });
+        if (it == policy.metrics.end()) {
+          try {
+            sampled_metric(metric);
+          } catch (const InputError& e) {
+            bad(source, "metrics." + metric, e.what());
+          }
+        }
+        if (entry.is_null()) {
+          policy.metrics.erase(it);
+          continue;
+        }
+        apply_metric_entry(*it, entry, source, "metrics." + metric);
+      }
+    } else {
+      bad(source, key, "is not a known key (schema, significance_level, metrics)");
+    }
+  }
+  return policy;
+}
+
+GatePolicy read_gate_policy(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("gate policy '" + path.string() + "': cannot open (missing or unreadable)");
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw InputError("gate policy '" + path.string() + "': not valid JSON: " + error.what());
+  }
+  return parse_gate_policy(doc, path.string());
+}
+
+}  // namespace rooflm

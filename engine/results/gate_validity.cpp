@@ -1,0 +1,85 @@
+// Validity checks of a gate pair: what makes `rooflm gate` refuse (exit 2) instead of judging.
+#include <map>
+
+#include "engine/results/gate.h"
+
+namespace rooflm {
+
+namespace {
+
+const nlohmann::json& at_or_null(const nlohmann::json& doc, const std::vector<const char*>& path) {
+  static const nlohmann::json null_value;
+  const nlohmann::json* node = &doc;
+  for (const char* key : path) {
+    if (!node->is_object() || !node->contains(key)) return null_value;
+    node = &(*node)[key];
+  }
+  return *node;
+}
+
+void check_same(const nlohmann::json& baseline, const nlohmann::json& candidate, const std::vector<const char*>& path,
+                const std::string& what, std::vector<std::string>& problems) {
+  const auto& a = at_or_null(baseline, path);
+  const auto& b = at_or_null(candidate, path);
+  if (a != b) problems.push_back(what + " differs: baseline " + a.dump() + ", candidate " + b.dump());
+}
+
+std::map<std::string, const nlohmann::json*> runs_by_label(const nlohmann::json& doc) {
+  std::map<std::string, const nlohmann::json*> out;
+  const auto& runs = at_or_null(doc, {"runs"});
+  for (size_t i = 0; i < runs.size(); ++i) out[run_label(runs[i], i)] = &runs[i];
+  return out;
+}
+
+int64_t completed_requests(const nlohmann::json& run) {
+  const auto& v = at_or_null(run, {"summary", "requests", "completed"});
+  return v.is_number_integer() ? v.get<int64_t>() : 0;
+}
+
+void check_run_valid(const nlohmann::json& run, const std::string& side, const std::string& label,
+                     std::vector<std::string>& problems) {
+  if (run.value("valid", true)) return;
+  std::string reasons;
+  for (const auto& r : at_or_null(run, {"roofline", "invalid_reasons"}))
+    reasons += (reasons.empty() ? "" : "; ") + (r.is_string() ? r.get<std::string>() : r.dump());
+  problems.push_back(side + " run \"" + label + "\" is marked invalid (MBU or MFU above 1)" +
+                     (reasons.empty() ? "" : ": " + reasons));
+}
+
+}  // namespace
+
+std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, const nlohmann::json& candidate) {
+  std::vector<std::string> problems;
+  check_same(baseline, candidate, {"scenario", "name"}, "scenario name", problems);
+  check_same(baseline, candidate, {"scenario", "resolved", "workload"}, "scenario workload", problems);
+  check_same(baseline, candidate, {"scenario", "resolved", "model"}, "scenario model", problems);
+  check_same(baseline, candidate, {"environment", "gpu"}, "GPU", problems);
+  check_same(baseline, candidate, {"environment", "clocks"}, "GPU clocks", problems);
+
+  const auto base_runs = runs_by_label(baseline);
+  const auto cand_runs = runs_by_label(candidate);
+  if (base_runs.empty()) problems.push_back("baseline has no runs");
+  for (const auto& [label, base] : base_runs) {
+    check_run_valid(*base, "baseline", label, problems);
+    const auto it = cand_runs.find(label);
+    if (it == cand_runs.end()) {
+      problems.push_back("variant \"" + label + "\" of the baseline is missing from the candidate");
+      continue;
+    }
+    const nlohmann::json& cand = *it->second;
+    check_run_valid(cand, "candidate", label, problems);
+    if (at_or_null(*base, {"model"}) != at_or_null(cand, {"model"}))
+      problems.push_back("variant \"" + label + "\": model configuration differs");
+    if (at_or_null(*base, {"variant", "gpu"}) != at_or_null(cand, {"variant", "gpu"}))
+      problems.push_back("variant \"" + label + "\": GPU spec differs: baseline " +
+                         at_or_null(*base, {"variant", "gpu"}).dump() + ", candidate " +
+                         at_or_null(cand, {"variant", "gpu"}).dump());
+    const int64_t base_done = completed_requests(*base), cand_done = completed_requests(cand);
+    if (cand_done < base_done)
+      problems.push_back("variant \"" + label + "\": candidate completed fewer requests (" +
+                         std::to_string(cand_done) + ") than the baseline (" + std::to_string(base_done) + ")");
+  }
+  return problems;
+}
+
+}  // namespace rooflm

@@ -1,0 +1,20 @@
+// Structural check of a JSON document against a JSON Schema (the subset results/schema/*.json
+// use: type, required, properties, items, $ref to "#/$defs/<name>", enum, pattern, minimum,
+// minItems). Used to validate results files against results/schema/result.schema.json.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rooflm {
+
+// Violations as "<JSON path>: <what>", e.g. "runs[0].summary.ttft_ms: missing required key \"p99\"";
+// at most `max_violations` of them. Empty when `doc` conforms. Throws InputError for a schema
+// keyword outside the subset (so a schema change cannot be silently ignored).
+std::vector<std::string> json_schema_violations(const nlohmann::json& doc, const nlohmann::json& schema,
+                                                size_t max_violations = 20);
+
+}  // namespace rooflm

@@ -1,0 +1,136 @@
+// rooflm gate decisions: an injected 10% slowdown fails, run-to-run noise passes, and pairs that
+// cannot be compared are refused (exit code 2) rather than passed.
+#include <gtest/gtest.h>
+
+#include "engine/results/gate.h"
+#include "tests/unit/compare_synthetic_results.h"
+
+namespace rooflm {
+namespace {
+
+nlohmann::json noisy_candidate(double slowdown) {
+  test::SyntheticRunSpec spec;
+  spec.seed = 7;  // other noise than the baseline's seed 1
+  spec.slowdown = slowdown;
+  return test::synthetic_results(spec);
+}
+
+const nlohmann::json& baseline() {
+  static const nlohmann::json doc = test::synthetic_results(test::SyntheticRunSpec{});
+  return doc;
+}
+
+bool has_reason(const GateReport& report, const std::string& fragment) {
+  for (const auto& r : report.invalid_reasons)
+    if (r.find(fragment) != std::string::npos) return true;
+  return false;
+}
+
+TEST(Gate, InjectedTenPercentSlowdownFails) {
+  const GateReport report = run_gate(baseline(), noisy_candidate(1.10), default_gate_policy());
+  EXPECT_FALSE(report.invalid()) << report.invalid_reasons.front();
+  EXPECT_TRUE(report.regressed());
+  EXPECT_EQ(report.exit_code(), 1);
+  EXPECT_EQ(report.verdict(), "REGRESSION");
+  int regressions = 0;
+  for (const auto& row : report.rows) regressions += row.status == GateStatus::regression;
+  EXPECT_EQ(regressions, 5);  // ttft, tpot, itl, e2e, step; throughput and goodput only observed
+  const std::string md = gate_markdown(report, "a.json", "b.json");
+  EXPECT_NE(md.find("## rooflm gate: REGRESSION"), std::string::npos);
+  EXPECT_NE(md.find("| default | ttft_ms |"), std::string::npos);
+  EXPECT_NE(md.find("**REGRESSION**"), std::string::npos);
+}
+
+TEST(Gate, RunToRunNoisePasses) {
+  const GateReport report = run_gate(baseline(), noisy_candidate(1.0), default_gate_policy());
+  EXPECT_FALSE(report.invalid());
+  EXPECT_EQ(report.exit_code(), 0);
+  EXPECT_EQ(report.verdict(), "PASS");
+  EXPECT_EQ(report.rows.size(), sampled_metrics().size());
+}
+
+TEST(Gate, SmallSignificantSlowdownBelowThresholdPasses) {
+  const GateReport report = run_gate(baseline(), noisy_candidate(1.03), default_gate_policy());
+  EXPECT_EQ(report.exit_code(), 0);
+  bool any_significant = false;
+  for (const auto& row : report.rows) any_significant |= row.comparison.significant;
+  EXPECT_TRUE(any_significant);  // a real 3% move, but the policy allows 5%
+}
+
+TEST(Gate, LargeButInsignificantChangePasses) {
+  // 3 samples a side can never reach p < 0.05 with the U test (smallest p is 0.08).
+  GatePolicy policy = default_gate_policy();
+  for (auto& m : policy.metrics) {
+    m.min_samples = 1;
+    m.observe_only = m.metric != "output_tok_s";
+  }
+  const GateReport report = run_gate(baseline(), noisy_candidate(1.5), policy);
+  EXPECT_EQ(report.exit_code(), 0);
+}
+
+TEST(Gate, ObserveOnlyMetricsNeverFail) {
+  GatePolicy policy = default_gate_policy();
+  for (auto& m : policy.metrics) m.observe_only = true;
+  const GateReport report = run_gate(baseline(), noisy_candidate(1.5), policy);
+  EXPECT_EQ(report.exit_code(), 0);
+  for (const auto& row : report.rows) EXPECT_EQ(row.status, GateStatus::observed);
+}
+
+TEST(Gate, DifferentScenarioGpuModelOrClocksAreRefused) {
+  auto other_scenario = noisy_candidate(1.0);
+  other_scenario["scenario"]["name"] = "other";
+  EXPECT_TRUE(has_reason(run_gate(baseline(), other_scenario, default_gate_policy()), "scenario name differs"));
+
+  auto other_gpu = noisy_candidate(1.0);
+  other_gpu["environment"]["gpu"] = "NVIDIA A100";
+  const GateReport gpu_report = run_gate(baseline(), other_gpu, default_gate_policy());
+  EXPECT_EQ(gpu_report.exit_code(), 2);
+  EXPECT_TRUE(has_reason(gpu_report, "GPU differs"));
+
+  auto other_model = noisy_candidate(1.0);
+  other_model["runs"][0]["model"]["name"] = "llama-2-13b";
+  EXPECT_TRUE(has_reason(run_gate(baseline(), other_model, default_gate_policy()), "model configuration differs"));
+
+  auto other_clocks = noisy_candidate(1.0);
+  other_clocks["environment"]["clocks"]["sm_mhz"] = 1755;
+  EXPECT_TRUE(has_reason(run_gate(baseline(), other_clocks, default_gate_policy()), "GPU clocks differs"));
+}
+
+TEST(Gate, InvalidRunOrFewerCompletedRequestsAreRefusedEvenWhenFaster) {
+  auto invalid = noisy_candidate(0.9);
+  invalid["runs"][0]["valid"] = false;
+  invalid["runs"][0]["roofline"]["invalid_reasons"] = {"decode MBU 1.12 > 1 (datasheet)"};
+  const GateReport report = run_gate(baseline(), invalid, default_gate_policy());
+  EXPECT_EQ(report.exit_code(), 2);
+  EXPECT_TRUE(has_reason(report, "decode MBU 1.12 > 1"));
+
+  auto fewer = noisy_candidate(0.9);
+  fewer["runs"][0]["summary"]["requests"]["completed"] = 39;
+  EXPECT_TRUE(has_reason(run_gate(baseline(), fewer, default_gate_policy()), "completed fewer requests (39) than the baseline (40)"));
+}
+
+TEST(Gate, MissingVariantOrTooFewSamplesAreRefused) {
+  test::SyntheticRunSpec renamed;
+  renamed.label = "kernels=naive";
+  const GateReport missing = run_gate(baseline(), test::synthetic_results(renamed), default_gate_policy());
+  EXPECT_EQ(missing.exit_code(), 2);
+  EXPECT_TRUE(has_reason(missing, "variant \"default\" of the baseline is missing"));
+  ASSERT_EQ(missing.notes.size(), 1u);
+
+  test::SyntheticRunSpec few;
+  few.n_requests = 3;
+  const GateReport too_few = run_gate(test::synthetic_results(few), test::synthetic_results(few), default_gate_policy());
+  EXPECT_EQ(too_few.exit_code(), 2);
+  EXPECT_TRUE(has_reason(too_few, "metric ttft_ms: 3 baseline / 3 candidate samples, policy needs 5"));
+}
+
+TEST(Gate, JsonCarriesVerdictAndRows) {
+  const auto json = run_gate(baseline(), noisy_candidate(1.10), default_gate_policy()).to_json();
+  EXPECT_EQ(json["verdict"], "REGRESSION");
+  EXPECT_EQ(json["exit_code"], 1);
+  EXPECT_EQ(json["metrics"][0]["metric"], "ttft_ms");
+  EXPECT_EQ(json["metrics"][0]["status"], "regression");
+}
+
+}  // namespace
+}  // namespace rooflm
