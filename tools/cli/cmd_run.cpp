@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "engine/common/error.h"
+#include "engine/report/report_html.h"
 #include "engine/results/results.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
@@ -98,6 +99,7 @@ void run(const RunArgs& args) {
   const auto doc = make_results(capture_environment(results.front().device_info), scenario, runs);
   const std::string path = out_dir + "/results.json";
   write_json_atomic(path, doc);
+  write_report_beside(path, std::cerr);
 
   print_summary(results, std::cout);
   std::cout << "results: " << path << "\n";

@@ -14,5 +14,6 @@ void add_calibrate_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_gate_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace rooflm

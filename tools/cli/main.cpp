@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   rooflm::add_generate_command(app);
   rooflm::add_compare_command(app);
   rooflm::add_gate_command(app);
+  rooflm::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,27 @@
+// The data a rooflm report shows, condensed from results files (reports read results JSON only):
+//   {"files": [{"name", "environment", "scenario", "runs": [{"label", "variant", "kernels", "summary",
+//     "valid", "invalid_reasons", "ceilings", "phases": [{phase, arithmetic_intensity,
+//     achieved_flops_per_s, bound}], "samples": {ttft_ms, tpot_ms, itl_ms, e2e_ms},
+//     "steps": [{start_s, step_ms, n_seqs, kv_occupancy}], "kernel_breakdown" (when present)}]}]}
+// Sample lists and step series longer than kMaxReportPoints are thinned evenly (samples sorted
+// first, so a CDF keeps its shape), to keep the report file small.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rooflm {
+
+inline constexpr size_t kMaxReportPoints = 2000;
+
+struct NamedResults {
+  std::string name;       // how the report calls the file (its path as given)
+  nlohmann::json doc;     // a results document (read_results)
+};
+
+nlohmann::json report_data(const std::vector<NamedResults>& files);
+
+}  // namespace rooflm

@@ -1,0 +1,112 @@
+// Markdown and CSV views of the report data: the variant comparison table of the HTML report.
+#include "engine/report/report_text.h"
+
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+namespace rooflm {
+
+namespace {
+
+std::string number(const nlohmann::json& v, int decimals) {
+  if (!v.is_number()) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v.get<double>());
+  return buf;
+}
+
+const nlohmann::json& stat(const nlohmann::json& summary, const char* metric, const char* key) {
+  static const nlohmann::json null_value;
+  if (!summary.contains(metric) || !summary[metric].is_object() || !summary[metric].contains(key)) return null_value;
+  return summary[metric][key];
+}
+
+// Datasheet MBU/MFU of one phase, or null.
+const nlohmann::json& utilization(const nlohmann::json& summary, const char* kind, const char* phase) {
+  static const nlohmann::json null_value;
+  const auto& u = summary.value(kind, nlohmann::json());
+  if (!u.is_object() || !u.contains(phase) || !u[phase].contains("datasheet")) return null_value;
+  return summary[kind][phase]["datasheet"];
+}
+
+struct Column {
+  std::string header;
+  std::string (*value)(const nlohmann::json& file, const nlohmann::json& run);
+};
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+const std::vector<Column>& columns() {
+  static const std::vector<Column> cols = {
+      {"file", [](const nlohmann::json& f, const nlohmann::json&) { return f.value("name", ""); }},
+      {"variant", [](const nlohmann::json&, const nlohmann::json& r) { return r.value("label", ""); }},
+      {"backend", [](const nlohmann::json&, const nlohmann::json& r) { return r["variant"].value("backend", ""); }},
+      {"kernels", [](const nlohmann::json&, const nlohmann::json& r) {
+         std::string out;
+         for (const auto& k : r["kernels"]) out += (out.empty() ? "" : " ") + k.get<std::string>();
+         return out;
+       }},
+      {"completed", [](const nlohmann::json&, const nlohmann::json& r) { return r["summary"]["requests"]["completed"].dump(); }},
+      {"ttft_p50_ms", [](const nlohmann::json&, const nlohmann::json& r) { return number(stat(r["summary"], "ttft_ms", "p50"), 3); }},
+      {"ttft_p99_ms", [](const nlohmann::json&, const nlohmann::json& r) { return number(stat(r["summary"], "ttft_ms", "p99"), 3); }},
+      {"tpot_p50_ms", [](const nlohmann::json&, const nlohmann::json& r) { return number(stat(r["summary"], "tpot_ms", "p50"), 3); }},
+      {"tpot_p99_ms", [](const nlohmann::json&, const nlohmann::json& r) { return number(stat(r["summary"], "tpot_ms", "p99"), 3); }},
+      {"itl_p99_ms", [](const nlohmann::json&, const nlohmann::json& r) { return number(stat(r["summary"], "itl_ms", "p99"), 3); }},
+      {"e2e_p50_ms", [](const nlohmann::json&, const nlohmann::json& r) { return number(stat(r["summary"], "e2e_ms", "p50"), 3); }},
+      {"e2e_p99_ms", [](const nlohmann::json&, const nlohmann::json& r) { return number(stat(r["summary"], "e2e_ms", "p99"), 3); }},
+      {"output_tok_s", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"]["throughput"]["output_tok_s"], 2); }},
+      {"req_s", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"]["throughput"]["req_s"], 3); }},
+      {"goodput_req_s", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"]["goodput_req_s"], 3); }},
+      {"mbu_decode", [](const nlohmann::json&, const nlohmann::json& r) { return number(utilization(r["summary"], "mbu", "decode"), 3); }},
+      {"mfu_prefill", [](const nlohmann::json&, const nlohmann::json& r) { return number(utilization(r["summary"], "mfu", "prefill"), 3); }},
+      {"valid", [](const nlohmann::json&, const nlohmann::json& r) { return std::string(r.value("valid", true) ? "yes" : "no"); }},
+  };
+  return cols;
+}
+
+}  // namespace
+
+std::string render_report_markdown(const nlohmann::json& data) {
+  std::ostringstream md;
+  md << "## rooflm report\n\n";
+  for (const auto& f : data["files"])
+    md << "- `" << f.value("name", "") << "`: scenario **" << f["scenario"].value("name", "") << "**, GPU "
+       << f["environment"].value("gpu", nlohmann::json()).dump() << ", commit "
+       << f["environment"].value("git_commit", nlohmann::json()).dump() << "\n";
+  md << "\nTimes in ms; MBU/MFU against the datasheet peak.\n\n|";
+  for (const auto& c : columns()) md << " " << c.header << " |";
+  md << "\n|";
+  for (size_t i = 0; i < columns().size(); ++i) md << (i < 4 ? "---|" : "---:|");
+  md << "\n";
+  for (const auto& f : data["files"])
+    for (const auto& r : f["runs"]) {
+      md << "|";
+      for (const auto& c : columns()) md << " " << c.value(f, r) << " |";
+      md << "\n";
+    }
+  for (const auto& f : data["files"])
+    for (const auto& r : f["runs"])
+      for (const auto& reason : r["invalid_reasons"])
+        md << "\n**INVALID** " << r.value("label", "") << ": " << reason.get<std::string>() << "\n";
+  return md.str();
+}
+
+std::string render_report_csv(const nlohmann::json& data) {
+  std::ostringstream csv;
+  for (size_t i = 0; i < columns().size(); ++i) csv << (i ? "," : "") << columns()[i].header;
+  csv << "\n";
+  for (const auto& f : data["files"])
+    for (const auto& r : f["runs"]) {
+      for (size_t i = 0; i < columns().size(); ++i) csv << (i ? "," : "") << csv_field(columns()[i].value(f, r));
+      csv << "\n";
+    }
+  return csv.str();
+}
+
+}  // namespace rooflm

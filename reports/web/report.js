@@ -1,0 +1,191 @@
+// rooflm report page: builds every section and Vega-Lite chart from the JSON that `rooflm report`
+// embeds in <script id="rooflm-data">. Runs offline: vega, vega-lite and vega-embed are inlined.
+// Each chart div gets data-rendered="true" once drawn; errors are counted in body[data-errors].
+(function () {
+  'use strict';
+  const errors = [];
+  const recordError = (message) => {
+    errors.push(String(message));
+    document.body.dataset.errors = String(errors.length);
+    const list = document.getElementById('errors');
+    if (list) { list.hidden = false; list.textContent = errors.join('\n'); }
+  };
+  window.addEventListener('error', (e) => recordError(e.message));
+  window.addEventListener('unhandledrejection', (e) => recordError(e.reason));
+  const consoleError = console.error.bind(console);
+  console.error = (...args) => { recordError(args.join(' ')); consoleError(...args); };
+
+  const data = JSON.parse(document.getElementById('rooflm-data').textContent);
+  const fmt = (v, d) => (v === null || v === undefined || Number.isNaN(v)) ? '-' : Number(v).toFixed(d);
+  const el = (tag, attrs, children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    for (const c of [].concat(children || [])) node.append(c instanceof Node ? c : String(c));
+    return node;
+  };
+  const table = (header, rows) => el('table', {}, [
+    el('thead', {}, el('tr', {}, header.map((h) => el('th', {}, h)))),
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))),
+  ]);
+  const section = (id, title, children) => {
+    const s = el('section', { id }, [el('h2', {}, title)].concat(children));
+    document.getElementById('sections').append(s);
+    return s;
+  };
+  let pendingCharts = 0;
+  const chart = (parent, name, spec) => {
+    const div = el('div', { class: 'chart', 'data-chart': name });
+    parent.append(div);
+    pendingCharts += 1;
+    spec.$schema = 'https://vega.github.io/schema/vega-lite/v5.json';
+    spec.width = spec.width || 560;
+    spec.height = spec.height || 260;
+    vegaEmbed(div, spec, { renderer: 'svg', actions: false })
+      .then(() => { div.dataset.rendered = 'true'; })
+      .catch((e) => recordError(name + ': ' + e))
+      .finally(() => {
+        pendingCharts -= 1;
+        if (pendingCharts === 0) document.body.dataset.chartsDone = 'true';
+      });
+  };
+
+  const runs = [];  // every run of every file: {file, fileIndex, runIndex, id, name, run}
+  data.files.forEach((f, fi) => f.runs.forEach((r, ri) => runs.push({
+    file: f, fileIndex: fi, runIndex: ri, id: `run-${fi}-${ri}`,
+    name: (data.files.length > 1 ? f.name + ': ' : '') + r.label, run: r,
+  })));
+
+  // links between the files and runs compared
+  const nav = document.getElementById('links');
+  nav.append(el('span', {}, 'Runs: '));
+  runs.forEach((r) => nav.append(el('a', { href: '#' + r.id }, r.name), ' '));
+
+  // environment and ceilings
+  section('environment', 'Environment and ceilings', data.files.map((f) => el('div', {}, [
+    el('h3', {}, f.name),
+    table(['key', 'value'], ['gpu', 'driver', 'cuda', 'clocks', 'host', 'cpu', 'git_commit', 'timestamp']
+      .map((k) => [k, typeof f.environment[k] === 'object' && f.environment[k] !== null ? JSON.stringify(f.environment[k]) : String(f.environment[k])])),
+    table(['run', 'ceiling', 'bandwidth GB/s', 'compute TFLOP/s'], f.runs.flatMap((r) =>
+      Object.entries(r.ceilings || {}).filter(([, c]) => c).map(([k, c]) =>
+        [r.label, k, fmt(c.bandwidth_bytes_per_s / 1e9, 0), fmt(c.flops_per_s / 1e12, 1)]))),
+  ])));
+
+  // the scenario
+  section('scenario', 'Scenario', data.files.map((f) => el('div', {}, [
+    el('h3', {}, `${f.scenario.name}: ${f.scenario.description || ''}`),
+    el('pre', {}, JSON.stringify(f.scenario.resolved, null, 2)),
+  ])));
+
+  // variant comparison table
+  const pct = (s, k) => fmt(s && s[k], 2);
+  const util = (u) => u ? Object.entries(u).map(([phase, v]) => `${phase[0]}:${fmt(100 * v.datasheet, 0)}%`).join(' ') : '-';
+  section('variants', 'Variant comparison', [table(
+    ['variant', 'kernels', 'done', 'TTFT p50/p90/p99', 'TPOT p50/p90/p99', 'ITL p50/p99', 'E2E p50/p99',
+      'out tok/s', 'req/s', 'goodput req/s', 'MBU', 'MFU', 'valid'],
+    runs.map((r) => {
+      const s = r.run.summary;
+      return [el('a', { href: '#' + r.id, id: r.id }, r.name), r.run.kernels.join(', '),
+        `${s.requests.completed}/${s.requests.completed + s.requests.failed}`,
+        `${pct(s.ttft_ms, 'p50')} / ${pct(s.ttft_ms, 'p90')} / ${pct(s.ttft_ms, 'p99')}`,
+        `${pct(s.tpot_ms, 'p50')} / ${pct(s.tpot_ms, 'p90')} / ${pct(s.tpot_ms, 'p99')}`,
+        `${pct(s.itl_ms, 'p50')} / ${pct(s.itl_ms, 'p99')}`, `${pct(s.e2e_ms, 'p50')} / ${pct(s.e2e_ms, 'p99')}`,
+        fmt(s.throughput.output_tok_s, 1), fmt(s.throughput.req_s, 2), fmt(s.goodput_req_s, 2),
+        util(s.mbu), util(s.mfu), r.run.valid ? 'yes' : 'INVALID'];
+    }))]);
+
+  // roofline: log-log, roofs of the datasheet and calibrated ceilings, each phase (and kernel) a point
+  const rooflineSection = section('roofline', 'Roofline', []);
+  const roofs = [], points = [];
+  runs.forEach((r) => {
+    Object.entries(r.run.ceilings || {}).forEach(([kind, c]) => {
+      if (!c) return;
+      const ridge = c.flops_per_s / c.bandwidth_bytes_per_s;
+      for (const x of [0.1, ridge, 10000]) {
+        roofs.push({ roof: `${r.file.name} ${kind}`, intensity: x, flops: Math.min(c.flops_per_s, c.bandwidth_bytes_per_s * x) / 1e12 });
+      }
+    });
+    (r.run.phases || []).forEach((p) => points.push({ run: r.name, point: p.phase, intensity: p.arithmetic_intensity, flops: p.achieved_flops_per_s / 1e12 }));
+    (r.run.kernel_points || []).forEach((p) => points.push({ run: r.name, point: p.name, intensity: p.arithmetic_intensity, flops: p.achieved_flops_per_s / 1e12 }));
+  });
+  if (roofs.length || points.length) {
+    chart(rooflineSection, 'roofline', {
+      layer: [
+        { data: { values: roofs }, mark: 'line', encoding: {
+          x: { field: 'intensity', type: 'quantitative', scale: { type: 'log' }, title: 'arithmetic intensity (FLOP/byte)' },
+          y: { field: 'flops', type: 'quantitative', scale: { type: 'log' }, title: 'TFLOP/s' },
+          strokeDash: { field: 'roof', type: 'nominal', title: 'roof' } } },
+        { data: { values: points }, mark: { type: 'point', filled: true, size: 80 }, encoding: {
+          x: { field: 'intensity', type: 'quantitative' }, y: { field: 'flops', type: 'quantitative' },
+          color: { field: 'run', type: 'nominal' }, shape: { field: 'point', type: 'nominal', title: 'phase / kernel' },
+          tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'intensity', format: '.2f' }, { field: 'flops', format: '.2f' }] } },
+      ],
+    });
+  } else {
+    rooflineSection.append(el('p', {}, 'No GPU spec for these runs (cpu backend): no roofline.'));
+  }
+
+  // latency CDFs
+  const cdfSection = section('latency', 'Latency CDFs', []);
+  for (const metric of ['ttft_ms', 'tpot_ms', 'itl_ms', 'e2e_ms']) {
+    const values = [];
+    runs.forEach((r) => {
+      const samples = (r.run.samples[metric] || []).slice().sort((a, b) => a - b);
+      samples.forEach((v, i) => values.push({ run: r.name, ms: v, fraction: (i + 1) / samples.length }));
+    });
+    chart(cdfSection, 'cdf-' + metric, {
+      title: metric, data: { values }, mark: { type: 'line', interpolate: 'step-after' },
+      encoding: { x: { field: 'ms', type: 'quantitative', title: metric.replace('_ms', ' (ms)') },
+        y: { field: 'fraction', type: 'quantitative', title: 'fraction of samples' }, color: { field: 'run', type: 'nominal' } },
+    });
+  }
+
+  // throughput-latency curves (one point per variant; a rate sweep draws a curve per file)
+  const tl = runs.map((r) => ({ file: r.file.name, run: r.name, throughput: r.run.summary.throughput.output_tok_s,
+    p50: r.run.summary.e2e_ms.p50, p99: r.run.summary.e2e_ms.p99, tpot_p50: r.run.summary.tpot_ms.p50 }));
+  chart(section('throughput-latency', 'Throughput vs latency', []), 'throughput-latency', {
+    data: { values: tl }, transform: [{ fold: ['p50', 'p99'], as: ['percentile', 'e2e_ms'] }],
+    mark: { type: 'line', point: true },
+    encoding: { x: { field: 'throughput', type: 'quantitative', title: 'output tokens/s' },
+      y: { field: 'e2e_ms', type: 'quantitative', title: 'E2E latency (ms)' },
+      color: { field: 'file', type: 'nominal' }, strokeDash: { field: 'percentile', type: 'nominal' },
+      tooltip: [{ field: 'run' }, { field: 'throughput', format: '.1f' }, { field: 'e2e_ms', format: '.1f' }] },
+  });
+
+  // time series of batch size, KV occupancy and step time
+  const tsSection = section('timeseries', 'Batch size, KV occupancy and step time', []);
+  const steps = [];
+  runs.forEach((r) => (r.run.steps || []).forEach((s) => steps.push(Object.assign({ run: r.name }, s))));
+  for (const [field, title] of [['n_seqs', 'sequences in the step'], ['kv_occupancy', 'KV occupancy (used / capacity)'], ['step_ms', 'step time (ms)']]) {
+    chart(tsSection, 'ts-' + field, {
+      title, height: 180, data: { values: steps }, mark: { type: 'line', interpolate: 'step-after' },
+      encoding: { x: { field: 'start_s', type: 'quantitative', title: 'time (s)' },
+        y: { field, type: 'quantitative', title }, color: { field: 'run', type: 'nominal' } },
+    });
+  }
+
+  // per-kernel breakdown when present
+  const kernelRows = [];
+  runs.forEach((r) => (r.run.kernel_breakdown || []).forEach((k) => kernelRows.push(Object.assign({ run: r.name }, k))));
+  const kernelSection = section('kernels', 'Per-kernel breakdown', []);
+  if (kernelRows.length) {
+    chart(kernelSection, 'kernels', {
+      data: { values: kernelRows }, mark: 'bar',
+      encoding: { y: { field: 'name', type: 'nominal', title: 'kernel' }, x: { field: 'ms', type: 'quantitative', title: 'time (ms)' },
+        color: { field: 'run', type: 'nominal' }, yOffset: { field: 'run' } },
+    });
+  } else {
+    kernelSection.append(el('p', {}, 'Chosen kernels: ' + runs.map((r) => `${r.name}: ${r.run.kernels.join(', ')}`).join('; ') +
+      '. No per-kernel timings in these results (run under `rooflm profile` for them).'));
+  }
+
+  // SLO and goodput
+  const sloSection = section('slo', 'SLO and goodput', data.files.map((f) =>
+    el('p', {}, `${f.name}: SLO ${JSON.stringify(f.scenario.resolved.slo || {})}`)));
+  chart(sloSection, 'goodput', {
+    data: { values: runs.map((r) => ({ run: r.name, 'requests/s': r.run.summary.throughput.req_s, 'goodput (meets every SLO)': r.run.summary.goodput_req_s })) },
+    transform: [{ fold: ['requests/s', 'goodput (meets every SLO)'], as: ['measure', 'req_s'] }],
+    mark: 'bar', encoding: { y: { field: 'run', type: 'nominal' }, x: { field: 'req_s', type: 'quantitative', title: 'requests/s' },
+      color: { field: 'measure', type: 'nominal' }, yOffset: { field: 'measure' } },
+  });
+  if (pendingCharts === 0) document.body.dataset.chartsDone = 'true';
+}());
