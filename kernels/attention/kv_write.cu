@@ -12,6 +12,7 @@
 #include "kernels/attention/attention.h"
 #include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"
+#include "kernels/attention/rope_rotate.cuh"
 #include "kernels/common/cuda_check.h"
 
 namespace rooflm::attn {
@@ -30,22 +31,6 @@ __global__ void kv_write_kernel(const __half* __restrict__ k,            // [n_t
   const int64_t dst = Kv::bind(kv, seq_row[t], layer).token(position[t]) + unit * 8;
   *reinterpret_cast<uint4*>(kv.k + dst) = reinterpret_cast<const uint4*>(k)[idx];
   *reinterpret_cast<uint4*>(kv.v + dst) = reinterpret_cast<const uint4*>(v)[idx];
-}
-
-// Rotates 8 pairs: lo holds dims [i0, i0 + 8), hi dims [i0 + half, i0 + half + 8).
-__device__ __forceinline__ void rotate8(uint4& lo, uint4& hi, int i0, int head_dim, float position,
-                                       float log2_theta) {
-  __half2* l2 = reinterpret_cast<__half2*>(&lo);
-  __half2* h2 = reinterpret_cast<__half2*>(&hi);
-#pragma unroll
-  for (int e = 0; e < 4; ++e) {
-    float2 x1 = __half22float2(l2[e]), x2 = __half22float2(h2[e]);
-    float s0, c0, s1, c1;
-    sincosf(position * exp2f(-float(2 * (i0 + 2 * e)) / float(head_dim) * log2_theta), &s0, &c0);
-    sincosf(position * exp2f(-float(2 * (i0 + 2 * e + 1)) / float(head_dim) * log2_theta), &s1, &c1);
-    l2[e] = __floats2half2_rn(x1.x * c0 - x2.x * s0, x1.y * c1 - x2.y * s1);
-    h2[e] = __floats2half2_rn(x2.x * c0 + x1.x * s0, x2.y * c1 + x1.y * s1);
-  }
 }
 
 template <class Kv>

@@ -10,25 +10,11 @@
 #include "kernels/attention/attention.h"
 #include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"
+#include "kernels/attention/rope_rotate.cuh"
 #include "kernels/common/cuda_check.h"
 
 namespace rooflm::attn {
 namespace {
-
-__device__ __forceinline__ void rotate_pairs8(uint4& lo, uint4& hi, int i0, int head_dim, float position,
-                                              float log2_theta) {
-  __half2* l2 = reinterpret_cast<__half2*>(&lo);
-  __half2* h2 = reinterpret_cast<__half2*>(&hi);
-#pragma unroll
-  for (int e = 0; e < 4; ++e) {
-    const float2 x1 = __half22float2(l2[e]), x2 = __half22float2(h2[e]);
-    float s0, c0, s1, c1;
-    sincosf(position * exp2f(-float(2 * (i0 + 2 * e)) / float(head_dim) * log2_theta), &s0, &c0);
-    sincosf(position * exp2f(-float(2 * (i0 + 2 * e + 1)) / float(head_dim) * log2_theta), &s1, &c1);
-    l2[e] = __floats2half2_rn(x1.x * c0 - x2.x * s0, x1.y * c1 - x2.y * s1);
-    h2[e] = __floats2half2_rn(x2.x * c0 + x1.x * s0, x2.y * c1 + x1.y * s1);
-  }
-}
 
 template <class Kv>
 __global__ void rope_qkv_kv_write_kernel(const __half* __restrict__ qkv,        // [n_tokens, (n_heads + 2*n_kv) * head_dim]
@@ -47,7 +33,7 @@ __global__ void rope_qkv_kv_write_kernel(const __half* __restrict__ qkv,        
     const __half* src = qkv + row + int64_t(head) * d;  // q heads then k heads
     uint4 lo = *reinterpret_cast<const uint4*>(src + i0);
     uint4 hi = *reinterpret_cast<const uint4*>(src + half + i0);
-    rotate_pairs8(lo, hi, i0, d, float(pos), log2_theta);
+    rotate8(lo, hi, i0, d, float(pos), log2_theta);
     __half* dst = head < n_heads ? q + (int64_t(t) * n_heads + head) * d : kv.k + cache_row + int64_t(head - n_heads) * d;
     *reinterpret_cast<uint4*>(dst + i0) = lo;
     *reinterpret_cast<uint4*>(dst + half + i0) = hi;
