@@ -18,6 +18,28 @@ rooflm_install_deps() {
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
   fi
+  # reports need their chart libraries; everything else works without them
+  rooflm_install_web_deps || rooflm_log "report assets not installed: rooflm report / report.html will fail"
+}
+
+# Report assets: Vega/Vega-Lite/vega-embed from the npm registry, exactly as package-lock.json pins
+# them (npm ci), into reports/web/node_modules; skipped when that install is newer than the lock.
+# With "browser", also Debian's chromium for the report-in-browser test (tools/test).
+rooflm_install_web_deps() {
+  local web="$ROOT/reports/web" pkgs=()
+  command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
+  [ "${1:-}" = browser ] && ! command -v chromium >/dev/null 2>&1 && pkgs+=(chromium)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    rooflm_log "installing ${pkgs[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${pkgs[@]}" >&2
+  fi
+  if [ ! "$web/node_modules/.package-lock.json" -nt "$web/package-lock.json" ]; then
+    rooflm_log "installing report assets (npm ci in reports/web)"
+    (cd "$web" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+  fi
 }
 
 rooflm_configure() {

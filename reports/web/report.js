@@ -95,10 +95,11 @@
 
   // roofline: log-log, roofs of the datasheet and calibrated ceilings, each phase (and kernel) a point
   const rooflineSection = section('roofline', 'Roofline', []);
-  const roofs = [], points = [];
+  const roofs = [], points = [], roofNames = new Set();
   runs.forEach((r) => {
     Object.entries(r.run.ceilings || {}).forEach(([kind, c]) => {
-      if (!c) return;
+      if (!c || roofNames.has(`${r.file.name} ${kind}`)) return;  // one roof per file and kind
+      roofNames.add(`${r.file.name} ${kind}`);
       const ridge = c.flops_per_s / c.bandwidth_bytes_per_s;
       for (const x of [0.1, ridge, 10000]) {
         roofs.push({ roof: `${r.file.name} ${kind}`, intensity: x, flops: Math.min(c.flops_per_s, c.bandwidth_bytes_per_s * x) / 1e12 });
