@@ -14,6 +14,7 @@ const char* status_name(GateStatus s) {
     case GateStatus::pass: return "pass";
     case GateStatus::regression: return "regression";
     case GateStatus::observed: return "observed";
+    case GateStatus::not_applicable: return "not applicable";
   }
   return "?";
 }
@@ -87,7 +88,9 @@ GateReport run_gate(const nlohmann::json& baseline, const nlohmann::json& candid
                                [&](const MetricPolicy& m) { return m.metric == c.metric; });
     c.direction = row.policy.direction;
     row.comparison = c;
-    if (row.policy.observe_only) {
+    if (c.baseline_count == 0 && c.candidate_count == 0) {
+      row.status = GateStatus::not_applicable;
+    } else if (row.policy.observe_only) {
       row.status = GateStatus::observed;
     } else if (c.baseline_count < row.policy.min_samples || c.candidate_count < row.policy.min_samples) {
       report.invalid_reasons.push_back("variant \"" + c.variant + "\" metric " + c.metric + ": " +

@@ -2,7 +2,8 @@
 // A metric regresses only when it moved the worse way by more than its policy's threshold AND the
 // move is significant (Mann–Whitney U). The gate refuses (invalid, exit 2) rather than pass when
 // the pair cannot be compared: another scenario, GPU, model or clocks; a run marked invalid (MBU or
-// MFU above 1); fewer completed requests; a baseline variant missing; too few samples.
+// MFU above 1); fewer completed requests; a baseline variant missing; too few samples on a side
+// (a metric without samples on either side is not applicable, not a refusal).
 // Exit codes: 0 pass, 1 regression, 2 invalid input.
 #pragma once
 
@@ -16,7 +17,8 @@
 
 namespace rooflm {
 
-enum class GateStatus { pass, regression, observed };
+// not_applicable: neither side has samples (e.g. TPOT of one-token outputs).
+enum class GateStatus { pass, regression, observed, not_applicable };
 
 struct GateRow {
   MetricComparison comparison;

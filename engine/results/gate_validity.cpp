@@ -31,6 +31,16 @@ std::map<std::string, const nlohmann::json*> runs_by_label(const nlohmann::json&
   return out;
 }
 
+// The clocks a GPU is set to run at: the "max_*" entries when the environment has them (the
+// current "sm_mhz"/"mem_mhz" readings vary with load and idle time), else the whole value.
+nlohmann::json configured_clocks(const nlohmann::json& clocks) {
+  if (!clocks.is_object()) return clocks;
+  nlohmann::json configured = nlohmann::json::object();
+  for (const auto& [key, value] : clocks.items())
+    if (key.rfind("max_", 0) == 0) configured[key] = value;
+  return configured.empty() ? clocks : configured;
+}
+
 int64_t completed_requests(const nlohmann::json& run) {
   const auto& v = at_or_null(run, {"summary", "requests", "completed"});
   return v.is_number_integer() ? v.get<int64_t>() : 0;
@@ -54,7 +64,10 @@ std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, 
   check_same(baseline, candidate, {"scenario", "resolved", "workload"}, "scenario workload", problems);
   check_same(baseline, candidate, {"scenario", "resolved", "model"}, "scenario model", problems);
   check_same(baseline, candidate, {"environment", "gpu"}, "GPU", problems);
-  check_same(baseline, candidate, {"environment", "clocks"}, "GPU clocks", problems);
+  const nlohmann::json base_clocks = configured_clocks(at_or_null(baseline, {"environment", "clocks"}));
+  const nlohmann::json cand_clocks = configured_clocks(at_or_null(candidate, {"environment", "clocks"}));
+  if (base_clocks != cand_clocks)
+    problems.push_back("GPU clocks differ: baseline " + base_clocks.dump() + ", candidate " + cand_clocks.dump());
 
   const auto base_runs = runs_by_label(baseline);
   const auto cand_runs = runs_by_label(candidate);

@@ -93,7 +93,16 @@ TEST(Gate, DifferentScenarioGpuModelOrClocksAreRefused) {
 
   auto other_clocks = noisy_candidate(1.0);
   other_clocks["environment"]["clocks"]["sm_mhz"] = 1755;
-  EXPECT_TRUE(has_reason(run_gate(baseline(), other_clocks, default_gate_policy()), "GPU clocks differs"));
+  EXPECT_TRUE(has_reason(run_gate(baseline(), other_clocks, default_gate_policy()), "GPU clocks differ"));
+
+  // with configured ("max_*") clocks, only those count: the current reading varies with load
+  auto with_max = baseline();
+  with_max["environment"]["clocks"] = {{"max_sm_mhz", 1980}, {"sm_mhz", 1980}};
+  auto current_differs = noisy_candidate(1.0);
+  current_differs["environment"]["clocks"] = {{"max_sm_mhz", 1980}, {"sm_mhz", 345}};
+  EXPECT_EQ(run_gate(with_max, current_differs, default_gate_policy()).exit_code(), 0);
+  current_differs["environment"]["clocks"]["max_sm_mhz"] = 1755;
+  EXPECT_TRUE(has_reason(run_gate(with_max, current_differs, default_gate_policy()), "GPU clocks differ"));
 }
 
 TEST(Gate, InvalidRunOrFewerCompletedRequestsAreRefusedEvenWhenFaster) {
@@ -122,6 +131,21 @@ TEST(Gate, MissingVariantOrTooFewSamplesAreRefused) {
   const GateReport too_few = run_gate(test::synthetic_results(few), test::synthetic_results(few), default_gate_policy());
   EXPECT_EQ(too_few.exit_code(), 2);
   EXPECT_TRUE(has_reason(too_few, "metric ttft_ms: 3 baseline / 3 candidate samples, policy needs 5"));
+}
+
+TEST(Gate, MetricWithoutSamplesOnEitherSideIsNotApplicable) {
+  test::SyntheticRunSpec one_token;  // n_output 1: no TPOT, no ITL
+  one_token.n_output = 1;
+  const GateReport report =
+      run_gate(test::synthetic_results(one_token), test::synthetic_results(one_token), default_gate_policy());
+  EXPECT_EQ(report.exit_code(), 0);
+  int not_applicable = 0;
+  for (const auto& row : report.rows) not_applicable += row.status == GateStatus::not_applicable;
+  EXPECT_EQ(not_applicable, 2);
+  // samples on one side only: refused
+  test::SyntheticRunSpec two_tokens;
+  two_tokens.n_output = 2;
+  EXPECT_EQ(run_gate(test::synthetic_results(one_token), test::synthetic_results(two_tokens), default_gate_policy()).exit_code(), 2);
 }
 
 TEST(Gate, JsonCarriesVerdictAndRows) {
