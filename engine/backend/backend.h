@@ -2,12 +2,16 @@
 // Implementations: cpu/ (fp32 reference, the test oracle), cuda/ (the real one), sim/ (virtual clock).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/kv/kv_cache.h"
 #include "engine/kv/kv_view.h"
 #include "engine/sched/batch_plan.h"
 
@@ -20,6 +24,13 @@ class Backend {
   virtual std::string name() const = 0;
   // Allocates (and owns) zero-cost-to-read KV storage for `geom` in the backend's memory.
   virtual KvStorage allocate_kv(const KvGeometry& geom) = 0;
+  // Bytes the KV pool may take from the backend's memory (before kv_cache.memory_fraction):
+  // cuda: free device memory after weights and activation headroom; sim: the GPU spec's memory
+  // minus the weights; nullopt where there is no device to fill (cpu: size the pool from the batch).
+  virtual std::optional<int64_t> kv_memory_budget_bytes() const = 0;
+  // Copies whole blocks (every layer, K and V) of the storage allocate_kv returned, in order
+  // (copy-on-write of the paged cache). Issued before the next forward, which then sees them.
+  virtual void copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) = 0;
   // Runs the plan: writes the plan's KV through `kv`, returns one sampled token per sampling chunk.
   // Blocks until the step's results are on the host (the engine's clock times the whole step).
   virtual StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) = 0;

@@ -7,7 +7,7 @@
 
 #include "engine/backend/backend_factory.h"
 #include "engine/common/error.h"
-#include "engine/kv/contiguous_kv_cache.h"
+#include "engine/kv/kv_cache_factory.h"
 #include "engine/metrics/utilization.h"
 #include "engine/roofline/memory_model.h"
 #include "engine/scenario/workload.h"
@@ -31,23 +31,13 @@ void shift_times(EngineRunResult& r, double dt) {
 }
 
 nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::vector<StepRecord>& steps) {
-  int64_t peak_used = 0, peak_reserved = 0, peak_seqs = 0, prefix_query = 0, prefix_hit = 0;
+  int64_t peak_used = 0, peak_reserved = 0;
   double reserved_sum = 0, used_sum = 0;
-  // KV bytes reserved vs used over time: one point per step, at its end.
-  nlohmann::json timeline = {{"t", nlohmann::json::array()},
-                             {"reserved_bytes", nlohmann::json::array()},
-                             {"used_bytes", nlohmann::json::array()}};
   for (const auto& s : steps) {
     peak_used = std::max(peak_used, s.kv_used_tokens);
     peak_reserved = std::max(peak_reserved, s.kv_reserved_tokens);
-    peak_seqs = std::max(peak_seqs, s.live_seqs);
-    prefix_query += s.prefix_query_tokens;
-    prefix_hit += s.prefix_hit_tokens;
     reserved_sum += double(s.kv_reserved_tokens) * s.seconds();
     used_sum += double(s.kv_used_tokens) * s.seconds();
-    timeline["t"].push_back(s.end);
-    timeline["reserved_bytes"].push_back(s.kv_reserved_tokens * geom.bytes_per_token());
-    timeline["used_bytes"].push_back(s.kv_used_tokens * geom.bytes_per_token());
   }
   return {{"layout", layout == KvLayout::contiguous ? "contiguous" : "paged"},
           {"block_size", geom.block_size},
@@ -56,16 +46,8 @@ nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::ve
           {"pool_bytes", geom.total_bytes()},
           {"peak_reserved_tokens", peak_reserved},
           {"peak_used_tokens", peak_used},
-          {"peak_reserved_bytes", peak_reserved * geom.bytes_per_token()},
-          {"peak_used_bytes", peak_used * geom.bytes_per_token()},
           // time-weighted share of reserved KV that held no token
-          {"waste_pct", reserved_sum > 0 ? 100.0 * (1.0 - used_sum / reserved_sum) : 0.0},
-          {"peak_concurrent_seqs", peak_seqs},
-          {"prefix_query_tokens", prefix_query},
-          {"prefix_hit_tokens", prefix_hit},
-          {"prefix_hit_rate", prefix_query > 0 ? nlohmann::json(double(prefix_hit) / double(prefix_query))
-                                               : nlohmann::json(nullptr)},
-          {"over_time", timeline}};
+          {"waste_pct", reserved_sum > 0 ? 100.0 * (1.0 - used_sum / reserved_sum) : 0.0}};
 }
 
 // Per phase: GPU time of a step (CUDA events) and the host overhead around it (launches,
@@ -115,28 +97,25 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   const std::optional<GpuSpec> spec = backend_gpu_spec(backend_name, eng, out.device_info);
   const Precision precision = precision_named(eng.precision, eng.kv_cache.dtype);
 
-  KvGeometry geom;
-  geom.n_layers = config.n_layers;
-  geom.n_kv_heads = config.n_kv_heads;
-  geom.head_dim = config.head_dim;
-  geom.dtype = backend_name == "cpu" ? DType::f32 : eng.kv_cache.dtype == "int8" ? DType::i8 : DType::f16;
-  geom.block_size = eng.kv_cache.max_seq_len > 0 ? eng.kv_cache.max_seq_len : longest;
-  if (geom.block_size < longest)
-    throw InputError("engine.kv_cache.max_seq_len = " + std::to_string(geom.block_size) +
-                     " is shorter than the longest request (" + std::to_string(longest) + " tokens)");
-  geom.num_blocks = eng.batching.max_batch;
-  if (eng.kv_cache.layout != "contiguous")
-    throw InputError("engine.kv_cache.layout \"" + eng.kv_cache.layout +
-                     "\" is not implemented yet (have: contiguous)");
+  KvGeometry shape;
+  shape.n_layers = config.n_layers;
+  shape.n_kv_heads = config.n_kv_heads;
+  shape.head_dim = config.head_dim;
+  shape.dtype = backend_name == "cpu" ? DType::f32 : eng.kv_cache.dtype == "int8" ? DType::i8 : DType::f16;
+  const KvCachePlan kv_plan = plan_kv_cache(eng.kv_cache, shape, eng.batching.max_batch, longest,
+                                            backend->kv_memory_budget_bytes());
+  const KvGeometry& geom = kv_plan.geom;
   if (backend_name == "sim") {  // the simulated GPU must hold the weights and the KV pool
     const int64_t need = model_weight_bytes(config, precision) + geom.total_bytes();
     if (need > spec->memory_bytes)
       throw InputError("model " + config.name + " needs " + std::to_string(need) + " bytes (weights " +
                        std::to_string(model_weight_bytes(config, precision)) + " + KV pool " +
                        std::to_string(geom.total_bytes()) + ") but " + spec->name + " has " +
-                       std::to_string(spec->memory_bytes) + "; lower engine.batching.max_batch or the lengths");
+                       std::to_string(spec->memory_bytes) +
+                       "; lower engine.batching.max_batch, the lengths or engine.kv_cache.memory_bytes");
   }
-  ContiguousKvCache kv(geom);
+  const std::unique_ptr<KvCache> kv_cache = make_kv_cache(kv_plan);
+  KvCache& kv = *kv_cache;
   kv.bind(backend->allocate_kv(geom));
 
   VariantProgress prog;
@@ -184,7 +163,6 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   out.summary = summarize(pooled.requests, scenario.slo);
   nlohmann::json summary = out.summary.to_json();
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
-  summary["peak_concurrent_seqs"] = summary["kv"]["peak_concurrent_seqs"];
   summary["launch"] = launch_summary(backend_name == "cuda" ? eng.launch : "eager", pooled.steps);
 
   nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();

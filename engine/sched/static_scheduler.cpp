@@ -5,6 +5,11 @@
 
 namespace rooflm {
 
+std::unique_ptr<Scheduler> make_scheduler(const BatchingSpec& spec, KvCache& kv) {
+  if (spec.policy == "static") return std::make_unique<StaticScheduler>(spec, kv);
+  throw InputError("engine.batching.policy \"" + spec.policy + "\" is not implemented yet (have: static)");
+}
+
 void StaticScheduler::add(Request* request) {
   request->state = RequestState::waiting;
   waiting_.push_back(request);
@@ -24,6 +29,9 @@ BatchPlan StaticScheduler::schedule(double now) {
     if (!full && spec_.max_wait_ms > 0 && now < *wake_time()) return plan;  // let it fill
     while (!waiting_.empty() && int64_t(batch_.size()) < spec_.max_batch &&
            kv_.can_admit(waiting_.front()->total_len())) {
+      // Static batching reserves each sequence's whole length up front (a paged cache then holds
+      // the blocks, so the next can_admit sees what is left).
+      ROOFLM_CHECK(kv_.reserve(waiting_.front()->seq(), waiting_.front()->total_len()), "admitted request fits");
       batch_.push_back(waiting_.front());
       waiting_.pop_front();
     }
@@ -47,7 +55,6 @@ BatchPlan StaticScheduler::schedule(double now) {
     ch.sample = true;
     ch.sampling = r->sampling;
     ch.sample_seed = r->seed;
-    ROOFLM_CHECK(kv_.reserve(ch.seq, ch.n_tokens()), "static batch sized to fit its KV");
     r->state = RequestState::running;
     plan.chunks.push_back(std::move(ch));
   }

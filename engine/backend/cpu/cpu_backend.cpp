@@ -2,6 +2,7 @@
 // together; each token attends to its own sequence's KV (cached prefix + this step's tokens).
 #include "engine/backend/cpu/cpu_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -22,6 +23,20 @@ KvStorage CpuBackend::allocate_kv(const KvGeometry& geom) {
   k_storage_.assign(n, std::numeric_limits<float>::quiet_NaN());
   v_storage_.assign(n, std::numeric_limits<float>::quiet_NaN());
   return {k_storage_.data(), v_storage_.data()};
+}
+
+void CpuBackend::copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) {
+  const int64_t block = geom.elems_per_block();
+  ROOFLM_CHECK(size_t(geom.n_layers * geom.num_blocks * block) == k_storage_.size(), "copy in unallocated KV storage");
+  for (const KvBlockCopy& c : copies) {
+    ROOFLM_CHECK(c.src >= 0 && c.src < geom.num_blocks && c.dst >= 0 && c.dst < geom.num_blocks,
+                 "block copy " + std::to_string(c.src) + " -> " + std::to_string(c.dst) + " outside the pool");
+    for (int64_t l = 0; l < geom.n_layers; ++l) {
+      const int64_t src = (l * geom.num_blocks + c.src) * block, dst = (l * geom.num_blocks + c.dst) * block;
+      std::copy_n(k_storage_.begin() + src, block, k_storage_.begin() + dst);
+      std::copy_n(v_storage_.begin() + src, block, v_storage_.begin() + dst);
+    }
+  }
 }
 
 nlohmann::json CpuBackend::device_info() const {

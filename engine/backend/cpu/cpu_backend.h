@@ -18,6 +18,8 @@ class CpuBackend final : public Backend {
 
   std::string name() const override { return "cpu"; }
   KvStorage allocate_kv(const KvGeometry& geom) override;
+  std::optional<int64_t> kv_memory_budget_bytes() const override { return std::nullopt; }
+  void copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) override;
   StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) override;
   std::vector<std::string> kernel_names() const override { return {"cpu_reference_fp32"}; }
   nlohmann::json device_info() const override;

@@ -25,11 +25,29 @@
 #include "kernels/sampling/sample_f16.h"
 
 namespace rooflm {
+namespace {
+
+// Device memory the forward pass allocates besides weights and KV, for steps of up to
+// `tokens` tokens and `seqs` sequences: the activation buffers of ensure_capacity(), the sampling
+// buffers, and a fixed allowance for attention scratch, cuBLASLt and graph memory. Steps larger
+// than this (a static batch's whole prefill) live in what kv_cache.memory_fraction leaves free.
+int64_t activation_headroom_bytes(const ModelConfig& c, int64_t tokens, int64_t seqs) {
+  const int64_t H = c.hidden, F = c.ffn, QD = c.q_dim(), KD = c.kv_dim();
+  // x fp32; h, qkv, q, att, delta, gate_up, act fp16; tokens/positions/rows int32
+  const int64_t per_token = 4 * H + 2 * (H + QD + 2 * KD + QD + QD + H + 2 * F + F) + 12;
+  const int64_t per_seq = 2 * H + 2 * c.vocab + 64 + int64_t(sample_f16_scratch_bytes(1, c.vocab));
+  return tokens * per_token + seqs * per_seq + (int64_t(256) << 20);
+}
+
+}  // namespace
 
 CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
     : c_(std::move(config)),
       set_(parse_kernel_set(scenario.engine.kernels)),
-      graphs_(scenario.engine.launch == "graph") {
+      graphs_(scenario.engine.launch == "graph"),
+      activation_headroom_bytes_(activation_headroom_bytes(
+          c_, std::max(scenario.engine.batching.max_batched_tokens, scenario.engine.batching.max_batch),
+          scenario.engine.batching.max_batch)) {
   if (scenario.engine.precision != "fp16")
     throw InputError("engine.precision \"" + scenario.engine.precision + "\" is not implemented by the cuda backend yet (have: fp16)");
   if (!rmsnorm_f16_supported(c_.hidden) || !rope_f16_supported(c_.head_dim) || !activation_f16_supported(c_.ffn))
@@ -71,6 +89,30 @@ KvStorage CudaBackend::allocate_kv(const KvGeometry& geom) {
   ROOFLM_CUDA_CHECK(cudaMemset(kv_v_.as<void>(), 0xFF, half_bytes));
   kv_capacity_tokens_ = geom.block_size;  // contiguous: a slot; paged: refined from the view
   return {kv_k_.as<void>(), kv_v_.as<void>()};
+}
+
+std::optional<int64_t> CudaBackend::kv_memory_budget_bytes() const {
+  size_t free_bytes = 0, total_bytes = 0;
+  ROOFLM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  return std::max<int64_t>(0, int64_t(free_bytes) - activation_headroom_bytes_);
+}
+
+void CudaBackend::copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) {
+  // A block is one row of a [n_layers, num_blocks * block bytes] matrix per K and V: one strided
+  // 2D copy per block and tensor. Same stream as forward, in order, so no synchronisation.
+  const size_t block_bytes = size_t(geom.elems_per_block()) * dtype_size(geom.dtype);
+  const size_t layer_pitch = size_t(geom.num_blocks) * block_bytes;
+  ROOFLM_CHECK(layer_pitch * size_t(geom.n_layers) <= kv_k_.bytes(), "copy in unallocated KV storage");
+  for (const KvBlockCopy& c : copies) {
+    ROOFLM_CHECK(c.src >= 0 && c.src < geom.num_blocks && c.dst >= 0 && c.dst < geom.num_blocks,
+                 "block copy " + std::to_string(c.src) + " -> " + std::to_string(c.dst) + " outside the pool");
+    for (const DeviceBuffer* tensor : {&kv_k_, &kv_v_}) {
+      char* base = tensor->as<char>();
+      ROOFLM_CUDA_CHECK(cudaMemcpy2DAsync(base + size_t(c.dst) * block_bytes, layer_pitch,
+                                          base + size_t(c.src) * block_bytes, layer_pitch, block_bytes,
+                                          size_t(geom.n_layers), cudaMemcpyDeviceToDevice, stream_));
+    }
+  }
 }
 
 nlohmann::json CudaBackend::device_info() const {

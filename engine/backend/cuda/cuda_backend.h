@@ -29,6 +29,8 @@ class CudaBackend final : public Backend {
 
   std::string name() const override { return "cuda"; }
   KvStorage allocate_kv(const KvGeometry& geom) override;
+  std::optional<int64_t> kv_memory_budget_bytes() const override;
+  void copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) override;
   StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) override;
   std::vector<std::string> kernel_names() const override;
   nlohmann::json device_info() const override;
@@ -57,6 +59,7 @@ class CudaBackend final : public Backend {
   ModelConfig c_;
   KernelSet set_;
   bool graphs_;
+  int64_t activation_headroom_bytes_ = 0;  // kept free of the KV pool: activations, scratch, workspaces
   std::unique_ptr<DeviceWeights> w_;
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ev_start_ = nullptr, ev_end_ = nullptr;

@@ -1,9 +1,12 @@
 // SimBackend implementation.
 #include "engine/backend/sim/sim_backend.h"
 
+#include <algorithm>
+
 #include "engine/common/error.h"
 #include "engine/model/synthetic_init.h"
 #include "engine/results/results.h"
+#include "engine/roofline/memory_model.h"
 
 namespace rooflm {
 
@@ -14,6 +17,10 @@ SimBackend::SimBackend(ModelConfig model, GpuSpec gpu, Precision precision, Kern
       precision_(std::move(precision)),
       kernels_(kernels),
       efficiency_(std::move(efficiency)) {}
+
+std::optional<int64_t> SimBackend::kv_memory_budget_bytes() const {
+  return std::max<int64_t>(0, gpu_.memory_bytes - model_weight_bytes(model_, precision_));
+}
 
 StepOutput SimBackend::forward(const BatchPlan& plan, const KvView&, bool) {
   const StepCost cost = step_cost(plan, model_, precision_, kernels_, gpu_);

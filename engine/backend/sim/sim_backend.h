@@ -25,6 +25,8 @@ class SimBackend final : public Backend {
 
   std::string name() const override { return "sim"; }
   KvStorage allocate_kv(const KvGeometry&) override { return {}; }
+  std::optional<int64_t> kv_memory_budget_bytes() const override;
+  void copy_kv_blocks(const KvGeometry&, std::span<const KvBlockCopy>) override {}  // no storage to copy
   StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) override;
   std::vector<std::string> kernel_names() const override;
   nlohmann::json device_info() const override;

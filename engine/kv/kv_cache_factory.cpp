@@ -1,0 +1,61 @@
+// KV cache construction and pool sizing.
+#include "engine/kv/kv_cache_factory.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "engine/common/error.h"
+#include "engine/kv/contiguous_kv_cache.h"
+#include "engine/kv/paged_kv_cache.h"
+
+namespace rooflm {
+
+KvCachePlan plan_kv_cache(const KvCacheSpec& spec, const KvGeometry& shape, int64_t max_batch,
+                          int64_t longest_request, std::optional<int64_t> budget_bytes) {
+  KvCachePlan plan;
+  plan.geom = shape;
+  plan.max_seq_len = spec.max_seq_len > 0 ? spec.max_seq_len : longest_request;
+  if (plan.max_seq_len < longest_request)
+    throw InputError("engine.kv_cache.max_seq_len = " + std::to_string(plan.max_seq_len) +
+                     " is shorter than the longest request (" + std::to_string(longest_request) + " tokens)");
+  if (spec.layout == "contiguous") {
+    plan.geom.block_size = plan.max_seq_len;
+    plan.geom.num_blocks = max_batch;
+    return plan;
+  }
+  ROOFLM_CHECK(spec.layout == "paged", "layout validated by the scenario reader");
+  plan.layout = KvLayout::paged;
+  plan.geom.block_size = spec.block_size;
+  const int64_t block_bytes = shape.bytes_per_token() * spec.block_size;
+  const int64_t blocks_per_seq = (plan.max_seq_len + spec.block_size - 1) / spec.block_size;
+  std::string source;
+  int64_t pool_bytes = 0;
+  if (spec.memory_bytes > 0) {
+    pool_bytes = spec.memory_bytes;
+    source = "engine.kv_cache.memory_bytes = " + std::to_string(spec.memory_bytes);
+  } else if (budget_bytes) {
+    pool_bytes = int64_t(spec.memory_fraction * double(*budget_bytes));
+    source = "engine.kv_cache.memory_fraction = " + std::to_string(spec.memory_fraction) + " of " +
+             std::to_string(*budget_bytes) + " bytes free for KV";
+  } else {
+    pool_bytes = max_batch * blocks_per_seq * block_bytes;
+    source = "engine.batching.max_batch = " + std::to_string(max_batch) + " sequences of " +
+             std::to_string(plan.max_seq_len) + " tokens";
+  }
+  plan.geom.num_blocks = std::min<int64_t>(pool_bytes / block_bytes, INT32_MAX);
+  const int64_t longest_blocks = (longest_request + spec.block_size - 1) / spec.block_size;
+  if (plan.geom.num_blocks < longest_blocks)
+    throw InputError(source + " gives a paged KV pool of " + std::to_string(plan.geom.num_blocks) + " blocks (" +
+                     std::to_string(block_bytes) + " bytes each, engine.kv_cache.block_size = " +
+                     std::to_string(spec.block_size) + ") but the longest request (" +
+                     std::to_string(longest_request) + " tokens) needs " + std::to_string(longest_blocks));
+  return plan;
+}
+
+std::unique_ptr<KvCache> make_kv_cache(const KvCachePlan& plan) {
+  if (plan.layout == KvLayout::contiguous) return std::make_unique<ContiguousKvCache>(plan.geom);
+  return std::make_unique<PagedKvCache>(plan.geom, plan.max_seq_len);
+}
+
+}  // namespace rooflm
