@@ -44,6 +44,7 @@ Summary summarize(std::span<const RequestTimeline> requests, const SloSpec& slo)
 
   for (const RequestTimeline& request : requests) {
     if (request.failed) ++summary.failed;
+    summary.preemptions += request.preemptions;
     if (!is_completed(request)) continue;
     ROOFLM_CHECK(request.n_output == int64_t(request.token_times.size()),
                  "request " + std::to_string(request.id) + ": n_output != token_times.size()");
@@ -98,6 +99,7 @@ nlohmann::json Summary::to_json() const {
             {"req_s", throughput.req_s}}},
           {"goodput_req_s", goodput_req_s},
           {"duration_s", duration_s},
+          {"preemptions", preemptions},
           {"requests", {{"completed", completed}, {"failed", failed}, {"slo_met", slo_met}}}};
 }
 

@@ -5,6 +5,7 @@
 //   E2E  = finish - arrival
 //   throughput = output tokens / (last finish - first arrival); also total tokens/s and requests/s
 //   goodput = requests per second (same window) that meet every SLO of the scenario
+// With n samples per request every sample is a request here (its own timeline).
 // Percentiles by linear interpolation (numpy's default); std is the population std (numpy's default).
 #pragma once
 
@@ -40,6 +41,7 @@ struct Summary {
   double duration_s = 0;   // last finish - first arrival
   int64_t completed = 0, failed = 0;
   int64_t slo_met = 0;     // completed requests meeting every SLO
+  int64_t preemptions = 0; // KV preemptions (recompute) over all requests
   nlohmann::json to_json() const;  // keys as in the results contract
 };
 

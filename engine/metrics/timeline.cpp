@@ -43,6 +43,9 @@ nlohmann::json StepRecord::to_json() const {
           {"kv_reserved_tokens", kv_reserved_tokens},
           {"kv_capacity_tokens", kv_capacity_tokens},
           {"context_tokens", context_tokens},
+          {"live_seqs", live_seqs},
+          {"prefix_query_tokens", prefix_query_tokens},
+          {"prefix_hit_tokens", prefix_hit_tokens},
           {"device_seconds", device_seconds >= 0 ? nlohmann::json(device_seconds) : nlohmann::json(nullptr)},
           {"host_overhead_seconds", device_seconds >= 0 ? nlohmann::json(seconds() - device_seconds) : nlohmann::json(nullptr)}};
 }

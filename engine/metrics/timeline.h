@@ -36,6 +36,9 @@ struct StepRecord {
   int64_t kv_reserved_tokens = 0;
   int64_t kv_capacity_tokens = 0;
   int64_t context_tokens = 0;      // sum over chunks of end position (tokens attended)
+  int64_t live_seqs = 0;           // sequences holding KV at the end of the step
+  int64_t prefix_query_tokens = 0; // prompt tokens looked up in the prefix cache this step
+  int64_t prefix_hit_tokens = 0;   // of which found cached
   double device_seconds = -1;      // GPU time of the step by CUDA events (-1: not measured); the
                                    // rest of seconds() is host overhead (launches, sync, scheduling)
 

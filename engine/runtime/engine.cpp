@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "engine/common/error.h"
 
@@ -19,15 +21,39 @@ RequestTimeline timeline_of(const Request& r) {
   t.token_times = r.token_times;
   t.finish = r.finish;
   t.failed = r.state == RequestState::failed;
+  t.preemptions = r.preemptions;
   return t;
 }
 
 EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
                             const std::function<void(const EngineProgress&)>& on_step) {
-  for (size_t i = 0; i < requests.size(); ++i) {
-    ROOFLM_CHECK(requests[i].id == int64_t(i), "request ids must index the request vector");
-    ROOFLM_CHECK(i == 0 || requests[i - 1].arrival <= requests[i].arrival, "requests sorted by arrival");
+  // Open-loop requests arrive at their scheduled times; closed-loop ones are released, one group
+  // (a workload request and its samples) at a time, when an earlier group finishes.
+  std::unordered_map<SeqId, Request*> by_seq;
+  std::vector<Request*> scheduled_arrivals;
+  std::deque<Request*> closed_loop_queue;
+  std::unordered_map<int64_t, int64_t> unfinished_in_group;
+  for (Request& r : requests) {
+    ROOFLM_CHECK(by_seq.emplace(r.seq(), &r).second, "request ids are unique");
+    ++unfinished_in_group[r.group];
+    if (r.arrives_on_finish) {
+      closed_loop_queue.push_back(&r);
+      continue;
+    }
+    ROOFLM_CHECK(scheduled_arrivals.empty() || scheduled_arrivals.back()->arrival <= r.arrival,
+                 "requests sorted by arrival");
+    scheduled_arrivals.push_back(&r);
   }
+  auto release_next_group = [&](double now) {
+    if (closed_loop_queue.empty()) return;
+    const int64_t group = closed_loop_queue.front()->group;
+    while (!closed_loop_queue.empty() && closed_loop_queue.front()->group == group) {
+      closed_loop_queue.front()->arrival = now;
+      scheduler_.add(closed_loop_queue.front());
+      closed_loop_queue.pop_front();
+    }
+  };
+
   EngineRunResult result;
   size_t next_arrival = 0;
   int64_t finished = 0;
@@ -35,13 +61,14 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
 
   while (finished < total) {
     const double now = clock_.now();
-    while (next_arrival < requests.size() && requests[next_arrival].arrival <= now)
-      scheduler_.add(&requests[next_arrival++]);
+    while (next_arrival < scheduled_arrivals.size() && scheduled_arrivals[next_arrival]->arrival <= now)
+      scheduler_.add(scheduled_arrivals[next_arrival++]);
 
+    const KvStats kv_before = kv_.stats();
     BatchPlan plan = scheduler_.schedule(now);
     if (plan.empty()) {
       double wake = INFINITY;
-      if (next_arrival < requests.size()) wake = requests[next_arrival].arrival;
+      if (next_arrival < scheduled_arrivals.size()) wake = scheduled_arrivals[next_arrival]->arrival;
       if (auto t = scheduler_.wake_time()) wake = std::min(wake, *t);
       if (!std::isfinite(wake))
         throw std::runtime_error("engine stalled: " + std::to_string(total - finished) +
@@ -54,7 +81,7 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
     rec.index = int64_t(result.steps.size());
     rec.start = clock_.now();
     for (const SeqChunk& ch : plan.chunks) {
-      Request& r = requests[size_t(ch.seq)];
+      Request& r = *by_seq.at(ch.seq);
       if (std::isnan(r.first_scheduled)) r.first_scheduled = rec.start;
     }
     const std::vector<SeqId> seqs = plan.seqs();
@@ -67,13 +94,14 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       const SeqChunk& ch = plan.chunks[i];
       if (!ch.sample) continue;
-      Request& r = requests[size_t(ch.seq)];
+      Request& r = *by_seq.at(ch.seq);
       r.output.push_back(out.next_tokens[i]);
       r.token_times.push_back(rec.end);
       if (r.done()) {
         r.finish = rec.end;
         r.state = RequestState::finished;
         ++finished;
+        if (--unfinished_in_group[r.group] == 0) release_next_group(rec.end);
       }
     }
     // KV occupancy at the end of the step (this step's tokens written, nothing released yet).
@@ -87,6 +115,9 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
     rec.kv_used_tokens = kv.used_tokens + plan.n_tokens();
     rec.kv_reserved_tokens = kv.reserved_tokens;
     rec.kv_capacity_tokens = kv.capacity_tokens;
+    rec.live_seqs = kv.live_seqs;
+    rec.prefix_query_tokens = kv.prefix_query_tokens - kv_before.prefix_query_tokens;
+    rec.prefix_hit_tokens = kv.prefix_hit_tokens - kv_before.prefix_hit_tokens;
     for (const SeqChunk& ch : plan.chunks) rec.context_tokens += ch.end_pos();
     result.steps.push_back(rec);
     if (keep_plans) result.plans.push_back(std::move(plan));

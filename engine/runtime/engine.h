@@ -1,5 +1,6 @@
-// Engine: the step loop. Feeds arrivals to the scheduler at their scheduled times, runs each
-// BatchPlan on the backend, stamps every output token and records a per-step trace.
+// Engine: the step loop. Feeds arrivals to the scheduler at their scheduled times (closed loop:
+// when an earlier request finishes), runs each BatchPlan on the backend, stamps every output
+// token and records a per-step trace.
 #pragma once
 
 #include <functional>
@@ -29,7 +30,8 @@ class Engine {
   Engine(Backend& backend, KvCache& kv, Scheduler& scheduler, Clock& clock)
       : backend_(backend), kv_(kv), scheduler_(scheduler), clock_(clock) {}
 
-  // Runs `requests` (sorted by arrival; ids index the vector) to completion.
+  // Runs `requests` (unique ids; those with scheduled arrivals sorted by arrival; closed-loop ones
+  // released in vector order) to completion.
   EngineRunResult run(std::vector<Request>& requests, bool keep_plans,
                       const std::function<void(const EngineProgress&)>& on_step = {});
 

@@ -31,13 +31,23 @@ void shift_times(EngineRunResult& r, double dt) {
 }
 
 nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::vector<StepRecord>& steps) {
-  int64_t peak_used = 0, peak_reserved = 0;
+  int64_t peak_used = 0, peak_reserved = 0, peak_seqs = 0, prefix_query = 0, prefix_hit = 0;
   double reserved_sum = 0, used_sum = 0;
+  // KV bytes reserved vs used over time: one point per step, at its end.
+  nlohmann::json timeline = {{"t", nlohmann::json::array()},
+                             {"reserved_bytes", nlohmann::json::array()},
+                             {"used_bytes", nlohmann::json::array()}};
   for (const auto& s : steps) {
     peak_used = std::max(peak_used, s.kv_used_tokens);
     peak_reserved = std::max(peak_reserved, s.kv_reserved_tokens);
+    peak_seqs = std::max(peak_seqs, s.live_seqs);
+    prefix_query += s.prefix_query_tokens;
+    prefix_hit += s.prefix_hit_tokens;
     reserved_sum += double(s.kv_reserved_tokens) * s.seconds();
     used_sum += double(s.kv_used_tokens) * s.seconds();
+    timeline["t"].push_back(s.end);
+    timeline["reserved_bytes"].push_back(s.kv_reserved_tokens * geom.bytes_per_token());
+    timeline["used_bytes"].push_back(s.kv_used_tokens * geom.bytes_per_token());
   }
   return {{"layout", layout == KvLayout::contiguous ? "contiguous" : "paged"},
           {"block_size", geom.block_size},
@@ -46,8 +56,16 @@ nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::ve
           {"pool_bytes", geom.total_bytes()},
           {"peak_reserved_tokens", peak_reserved},
           {"peak_used_tokens", peak_used},
+          {"peak_reserved_bytes", peak_reserved * geom.bytes_per_token()},
+          {"peak_used_bytes", peak_used * geom.bytes_per_token()},
           // time-weighted share of reserved KV that held no token
-          {"waste_pct", reserved_sum > 0 ? 100.0 * (1.0 - used_sum / reserved_sum) : 0.0}};
+          {"waste_pct", reserved_sum > 0 ? 100.0 * (1.0 - used_sum / reserved_sum) : 0.0},
+          {"peak_concurrent_seqs", peak_seqs},
+          {"prefix_query_tokens", prefix_query},
+          {"prefix_hit_tokens", prefix_hit},
+          {"prefix_hit_rate", prefix_query > 0 ? nlohmann::json(double(prefix_hit) / double(prefix_query))
+                                               : nlohmann::json(nullptr)},
+          {"over_time", timeline}};
 }
 
 // Per phase: GPU time of a step (CUDA events) and the host overhead around it (launches,
@@ -163,6 +181,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   out.summary = summarize(pooled.requests, scenario.slo);
   nlohmann::json summary = out.summary.to_json();
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
+  summary["peak_concurrent_seqs"] = summary["kv"]["peak_concurrent_seqs"];
   summary["launch"] = launch_summary(backend_name == "cuda" ? eng.launch : "eager", pooled.steps);
 
   nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();

@@ -16,19 +16,40 @@ namespace rooflm {
 
 // A distribution of token counts, clamped to [min, max] after drawing.
 struct LengthDist {
-  enum class Kind { fixed, uniform, normal, lognormal };
+  enum class Kind { fixed, uniform, normal, lognormal, dataset };
   Kind kind = Kind::fixed;
   double value = 0;      // fixed
   double mean = 0;       // normal, lognormal (mean of the resulting lengths)
   double std = 0;        // normal, lognormal (std of the resulting lengths)
   int64_t min = 1;       // uniform lower bound and clamp
   int64_t max = 1 << 20; // uniform upper bound and clamp
+  std::filesystem::path file;   // dataset: JSONL file, one object per line
+  std::string field;            // dataset: the integer field of each line holding the length
+  std::vector<int64_t> values;  // dataset: the lengths read from `file` (each request draws one)
+};
+
+// One line of an arrival trace (JSONL: {"arrival": seconds, "prompt_len": n, "output_len": n}).
+struct TraceEntry {
+  double arrival = 0;
+  int64_t prompt_len = 1;
+  int64_t output_len = 1;
 };
 
 struct ArrivalSpec {
-  enum class Process { burst, poisson, constant };
+  enum class Process { burst, poisson, constant, gamma, closed_loop, trace };
   Process process = Process::burst;
-  double rate = 0;  // requests per second (poisson: mean; constant: exact spacing 1/rate)
+  double rate = 0;           // requests per second (poisson, gamma: mean; constant: exact spacing 1/rate)
+  double cv = 1;             // gamma: coefficient of variation of the gaps (1: poisson; > 1: burstier)
+  int64_t concurrency = 1;   // closed_loop: requests in flight (a new one arrives when one finishes)
+  std::filesystem::path file;       // trace: JSONL file
+  std::vector<TraceEntry> trace;    // trace: its lines (they set arrivals and both lengths)
+};
+
+// Shared-prefix groups: request i starts with the `length`-token prefix of group i % groups,
+// followed by its own prompt_len tokens.
+struct SharedPrefixSpec {
+  int64_t groups = 0;  // 0: no shared prefix
+  int64_t length = 0;
 };
 
 struct ModelSpec {
@@ -71,6 +92,8 @@ struct WorkloadSpec {
   LengthDist prompt_len;
   LengthDist output_len;
   ArrivalSpec arrival;
+  SharedPrefixSpec shared_prefix;
+  int64_t n = 1;  // samples per request (each sample is its own sequence and timeline)
   SamplingParams sampling;
   uint64_t seed = 0;
 };

@@ -7,8 +7,8 @@
 namespace rooflm {
 namespace {
 
-// Keys of a length distribution object (the union over fixed, uniform, normal, lognormal).
-constexpr std::string_view kLengthKeys[] = {"dist", "value", "min", "max", "mean", "std"};
+// Keys of a length distribution object (the union over fixed, uniform, normal, lognormal, dataset).
+constexpr std::string_view kLengthKeys[] = {"dist", "value", "min", "max", "mean", "std", "file", "field"};
 
 std::vector<std::string> build_key_paths() {
   std::vector<std::string> paths = {
@@ -24,6 +24,9 @@ std::vector<std::string> build_key_paths() {
       "engine.batching.chunked_prefill",
       "workload", "workload.requests", "workload.prompt_len", "workload.output_len",
       "workload.arrival", "workload.arrival.process", "workload.arrival.rate",
+      "workload.arrival.cv", "workload.arrival.concurrency", "workload.arrival.file",
+      "workload.shared_prefix", "workload.shared_prefix.groups", "workload.shared_prefix.length",
+      "workload.n",
       "workload.sampling", "workload.sampling.temperature", "workload.sampling.top_k",
       "workload.sampling.top_p", "workload.seed",
       "sweep",

@@ -28,6 +28,9 @@ json length_json(const LengthDist& dist) {
     case LengthDist::Kind::lognormal:
       return {{"dist", dist.kind == LengthDist::Kind::normal ? "normal" : "lognormal"},
               {"mean", dist.mean}, {"std", dist.std}, {"min", dist.min}, {"max", dist.max}};
+    case LengthDist::Kind::dataset:
+      return {{"dist", "dataset"}, {"file", dist.file.string()}, {"field", dist.field},
+              {"min", dist.min}, {"max", dist.max}};
   }
   return {};
 }
@@ -63,20 +66,43 @@ json engine_json(const EngineSpec& engine) {
                         {"chunked_prefill", batching.chunked_prefill}}}};
 }
 
+json arrival_json(const ArrivalSpec& arrival) {
+  switch (arrival.process) {
+    case ArrivalSpec::Process::burst: {
+      json out = json::object();
+      out["process"] = "burst";
+      return out;
+    }
+    case ArrivalSpec::Process::poisson:
+      return {{"process", "poisson"}, {"rate", arrival.rate}};
+    case ArrivalSpec::Process::constant:
+      return {{"process", "constant"}, {"rate", arrival.rate}};
+    case ArrivalSpec::Process::gamma:
+      return {{"process", "gamma"}, {"rate", arrival.rate}, {"cv", arrival.cv}};
+    case ArrivalSpec::Process::closed_loop:
+      return {{"process", "closed_loop"}, {"concurrency", arrival.concurrency}};
+    case ArrivalSpec::Process::trace:
+      return {{"process", "trace"}, {"file", arrival.file.string()}};
+  }
+  return {};
+}
+
 json workload_json(const WorkloadSpec& workload) {
-  const ArrivalSpec::Process process = workload.arrival.process;
-  json arrival = {{"process", process == ArrivalSpec::Process::burst     ? "burst"
-                              : process == ArrivalSpec::Process::poisson ? "poisson"
-                                                                         : "constant"}};
-  if (process != ArrivalSpec::Process::burst) arrival["rate"] = workload.arrival.rate;
-  return {{"requests", workload.requests},
-          {"prompt_len", length_json(workload.prompt_len)},
-          {"output_len", length_json(workload.output_len)},
-          {"arrival", arrival},
-          {"sampling", {{"temperature", shortest_decimal(workload.sampling.temperature)},
-                        {"top_k", workload.sampling.top_k},
-                        {"top_p", shortest_decimal(workload.sampling.top_p)}}},
-          {"seed", workload.seed}};
+  json out = json::object();
+  out["requests"] = workload.requests;
+  if (workload.arrival.process != ArrivalSpec::Process::trace) {  // the trace sets the lengths
+    out["prompt_len"] = length_json(workload.prompt_len);
+    out["output_len"] = length_json(workload.output_len);
+  }
+  out["arrival"] = arrival_json(workload.arrival);
+  if (workload.shared_prefix.groups > 0)
+    out["shared_prefix"] = {{"groups", workload.shared_prefix.groups}, {"length", workload.shared_prefix.length}};
+  out["n"] = workload.n;
+  out["sampling"] = {{"temperature", shortest_decimal(workload.sampling.temperature)},
+                     {"top_k", workload.sampling.top_k},
+                     {"top_p", shortest_decimal(workload.sampling.top_p)}};
+  out["seed"] = workload.seed;
+  return out;
 }
 
 json slo_json(const SloSpec& slo) {

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/common/error.h"
 #include "engine/scenario/field_reader.h"
 #include "engine/scenario/scenario_keys.h"
 #include "engine/scenario/scenario_read.h"
+#include "engine/scenario/workload_files.h"
 
 namespace rooflm {
 namespace {
@@ -17,10 +19,21 @@ namespace fs = std::filesystem;
 constexpr int64_t kDefaultPromptLen = 128;
 constexpr int64_t kDefaultOutputLen = 128;
 
-// A model path from the file: relative ones resolve against the scenario's folder.
+// A path from the file (model, trace, dataset): relative ones resolve against the scenario's folder.
 fs::path resolve_path(const FieldReader& model, std::string_view key) {
   const fs::path written = model.required_text(key);
   return (written.is_absolute() ? written : fs::absolute(model.context().base_dir / written)).lexically_normal();
+}
+
+// Reads a workload data file, prefixing its errors with the scenario key that named it.
+template <class Read>
+auto read_data_file(const FieldReader& reader, std::string_view key, Read read) {
+  const ScenarioContext& ctx = reader.context();
+  try {
+    return read();
+  } catch (const InputError& e) {
+    ctx.fail(ctx.where(reader.key_path(key)) + ": " + e.what());
+  }
 }
 
 ModelSpec read_model(const FieldReader& model) {
@@ -95,8 +108,20 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
     ctx.fail(ctx.where(workload.key_path(key)) + " must be an integer or an object, got " + value->type_name());
   const FieldReader length = workload.object(key);
   if (!length.has("dist")) length.fail_missing("dist");
-  const std::string kind = length.choice("dist", {"fixed", "uniform", "normal", "lognormal"}, "");
+  const std::string kind = length.choice("dist", {"fixed", "uniform", "normal", "lognormal", "dataset"}, "");
   const std::string because = "dist \"" + kind + "\"";
+  if (kind == "dataset") {
+    dist.kind = LengthDist::Kind::dataset;
+    length.allow_only({"dist", "file", "field", "min", "max"}, because);
+    if (!length.has("file")) length.fail_missing("file");
+    if (!length.has("field")) length.fail_missing("field");
+    dist.file = resolve_path(length, "file");
+    dist.field = length.required_text("field");
+    dist.values = read_data_file(length, "file", [&] { return read_length_dataset(dist.file, dist.field); });
+    dist.min = length.integer("min", dist.min, 1);
+    dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min);
+    return dist;
+  }
   if (kind == "fixed") {
     length.allow_only({"dist", "value"}, because);
     if (!length.has("value")) length.fail_missing("value");
@@ -124,17 +149,52 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
 ArrivalSpec read_arrival(const FieldReader& arrival) {
   ArrivalSpec spec;
   if (!arrival.has("process")) {
-    if (arrival.has("rate")) arrival.fail_missing("process");
+    for (const char* key : {"rate", "cv", "concurrency", "file"})
+      if (arrival.has(key)) arrival.fail_missing("process");
     return spec;
   }
-  const std::string process = arrival.choice("process", {"burst", "poisson", "constant"}, "");
+  const std::string process =
+      arrival.choice("process", {"burst", "poisson", "constant", "gamma", "closed_loop", "trace"}, "");
+  const std::string because = "process \"" + process + "\"";
   if (process == "burst") {
-    arrival.allow_only({"process"}, "process \"burst\"");
+    arrival.allow_only({"process"}, because);
     return spec;
   }
-  spec.process = process == "poisson" ? ArrivalSpec::Process::poisson : ArrivalSpec::Process::constant;
+  if (process == "closed_loop") {
+    spec.process = ArrivalSpec::Process::closed_loop;
+    arrival.allow_only({"process", "concurrency"}, because);
+    if (!arrival.has("concurrency")) arrival.fail_missing("concurrency");
+    spec.concurrency = arrival.integer("concurrency", 1, 1);
+    return spec;
+  }
+  if (process == "trace") {
+    spec.process = ArrivalSpec::Process::trace;
+    arrival.allow_only({"process", "file"}, because);
+    if (!arrival.has("file")) arrival.fail_missing("file");
+    spec.file = resolve_path(arrival, "file");
+    spec.trace = read_data_file(arrival, "file", [&] { return read_arrival_trace(spec.file); });
+    return spec;
+  }
+  if (process == "gamma") {
+    spec.process = ArrivalSpec::Process::gamma;
+    arrival.allow_only({"process", "rate", "cv"}, because);
+    if (!arrival.has("cv")) arrival.fail_missing("cv");
+    spec.cv = arrival.number("cv", 1, greater_than(0));
+  } else {
+    spec.process = process == "poisson" ? ArrivalSpec::Process::poisson : ArrivalSpec::Process::constant;
+    arrival.allow_only({"process", "rate"}, because);
+  }
   if (!arrival.has("rate")) arrival.fail_missing("rate");
   spec.rate = arrival.number("rate", 0, greater_than(0));
+  return spec;
+}
+
+SharedPrefixSpec read_shared_prefix(const FieldReader& shared_prefix) {
+  SharedPrefixSpec spec;
+  if (shared_prefix.has("groups") != shared_prefix.has("length"))
+    shared_prefix.fail_missing(shared_prefix.has("groups") ? "length" : "groups");
+  spec.groups = shared_prefix.integer("groups", spec.groups, 1);
+  spec.length = shared_prefix.integer("length", spec.length, 1);
   return spec;
 }
 
@@ -152,6 +212,20 @@ WorkloadSpec read_workload(const FieldReader& workload) {
   spec.prompt_len = read_length(workload, "prompt_len", kDefaultPromptLen);
   spec.output_len = read_length(workload, "output_len", kDefaultOutputLen);
   spec.arrival = read_arrival(workload.object("arrival"));
+  if (spec.arrival.process == ArrivalSpec::Process::trace) {
+    // The trace sets every arrival and length; `requests` may take its first lines only.
+    const ScenarioContext& ctx = workload.context();
+    for (const char* key : {"prompt_len", "output_len"})
+      if (workload.has(key))
+        ctx.fail(ctx.where(workload.key_path(key)) + " cannot be set with arrival process \"trace\" (the trace file sets it)");
+    const int64_t lines = int64_t(spec.arrival.trace.size());
+    spec.requests = workload.has("requests") ? spec.requests : lines;
+    if (spec.requests > lines)
+      ctx.fail(ctx.where(workload.key_path("requests")) + " = " + std::to_string(spec.requests) +
+               " but the trace " + spec.arrival.file.string() + " has " + std::to_string(lines) + " lines");
+  }
+  spec.shared_prefix = read_shared_prefix(workload.object("shared_prefix"));
+  spec.n = workload.integer("n", spec.n, 1);
   spec.sampling = read_sampling(workload.object("sampling"));
   spec.seed = workload.seed("seed");
   return spec;

@@ -1,6 +1,6 @@
 // Workload generation with our own transforms of std::mt19937_64 output (uniform integers by
-// rejection, Box–Muller normals, -ln(U)/rate exponential gaps), so the same seed gives the same
-// requests with every standard library. Streams are independent: arrivals come from one stream
+// rejection, Box–Muller normals, -ln(U)/rate exponential gaps, Marsaglia–Tsang gamma gaps), so
+// the same seed gives the same requests with every standard library. Streams are independent: arrivals come from one stream
 // and each request's lengths and tokens from a stream keyed by its id, so changing the arrival
 // rate or the request count leaves the other requests' contents unchanged.
 #include "engine/scenario/workload.h"
@@ -17,6 +17,7 @@ namespace {
 constexpr uint64_t kArrivalStream = 1;       // inter-arrival gaps
 constexpr uint64_t kRequestStream = 2;       // one request's lengths and prompt tokens
 constexpr uint64_t kSamplingSeedStream = 3;  // the request's sampling seed
+constexpr uint64_t kPrefixStream = 4;        // one shared-prefix group's tokens
 
 uint64_t splitmix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
@@ -49,6 +50,33 @@ double standard_normal(std::mt19937_64& rng) {
   return radius * std::cos(2.0 * std::numbers::pi * uniform_open_closed(rng));
 }
 
+// Gamma(shape, 1) by Marsaglia and Tsang (2000); shape < 1 through Gamma(shape + 1) * U^(1/shape).
+double standard_gamma(double shape, std::mt19937_64& rng) {
+  if (shape < 1) return standard_gamma(shape + 1, rng) * std::pow(uniform_open_closed(rng), 1.0 / shape);
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  while (true) {
+    const double x = standard_normal(rng);
+    const double v = std::pow(1.0 + c * x, 3);
+    if (v <= 0) continue;
+    if (std::log(uniform_open_closed(rng)) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+  }
+}
+
+// Gap before the next arrival (seconds).
+double arrival_gap(const ArrivalSpec& arrival, std::mt19937_64& rng) {
+  switch (arrival.process) {
+    case ArrivalSpec::Process::poisson:
+      return -std::log(uniform_open_closed(rng)) / arrival.rate;
+    case ArrivalSpec::Process::gamma: {
+      // Shape k = 1/cv^2 and scale 1/(rate k): mean gap 1/rate, std cv/rate.
+      const double shape = 1.0 / (arrival.cv * arrival.cv);
+      return standard_gamma(shape, rng) / (arrival.rate * shape);
+    }
+    default:
+      return 0;
+  }
+}
+
 int64_t round_and_clamp(double x, int64_t lo, int64_t hi) {
   return std::llround(std::clamp(x, double(lo), double(hi)));
 }
@@ -70,6 +98,10 @@ int64_t draw_length(const LengthDist& dist, std::mt19937_64& rng) {
       const double mu = std::log(dist.mean) - sigma2 / 2;
       return round_and_clamp(std::exp(mu + std::sqrt(sigma2) * standard_normal(rng)), dist.min, dist.max);
     }
+    case LengthDist::Kind::dataset:
+      ROOFLM_CHECK(!dist.values.empty(), "a dataset length distribution holds values");
+      return round_and_clamp(double(dist.values[size_t(uniform_int(rng, 0, int64_t(dist.values.size()) - 1))]),
+                             dist.min, dist.max);
   }
   ROOFLM_CHECK(false, "unknown LengthDist kind");
 }
@@ -78,26 +110,53 @@ std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, 
   ROOFLM_CHECK(vocab >= 1, "vocab " + std::to_string(vocab));
   ROOFLM_CHECK(max_positions >= 2, "max_positions " + std::to_string(max_positions) +
                                        " leaves no room for a prompt token and an output token");
+  const ArrivalSpec& arrival_spec = spec.arrival;
+  const bool traced = arrival_spec.process == ArrivalSpec::Process::trace;
+  ROOFLM_CHECK(!traced || int64_t(arrival_spec.trace.size()) >= spec.requests, "the trace has a line per request");
+
+  // Shared-prefix groups: `length` tokens each, from their own stream.
+  std::vector<std::vector<int32_t>> prefixes(size_t(spec.shared_prefix.groups));
+  for (size_t g = 0; g < prefixes.size(); ++g) {
+    std::mt19937_64 rng(hash_seed(spec.seed, kPrefixStream, g));
+    prefixes[g].resize(size_t(std::min(spec.shared_prefix.length, max_positions - 1)));
+    for (int32_t& token : prefixes[g]) token = int32_t(uniform_int(rng, 0, vocab - 1));
+  }
+
   std::mt19937_64 arrival_rng(hash_seed(spec.seed, kArrivalStream, 0));
-  std::vector<Request> requests(size_t(spec.requests));
-  double arrival = 0;  // the first request arrives at 0; poisson gaps follow it
-  for (int64_t id = 0; id < spec.requests; ++id) {
-    if (id > 0 && spec.arrival.process == ArrivalSpec::Process::poisson)
-      arrival += -std::log(uniform_open_closed(arrival_rng)) / spec.arrival.rate;
-    if (id > 0 && spec.arrival.process == ArrivalSpec::Process::constant) arrival = double(id) / spec.arrival.rate;
+  std::vector<Request> requests;
+  requests.reserve(size_t(spec.requests * spec.n));
+  double arrival = 0;  // the first request arrives at 0; gaps follow it
+  for (int64_t index = 0; index < spec.requests; ++index) {
+    if (traced) arrival = arrival_spec.trace[size_t(index)].arrival;
+    else if (arrival_spec.process == ArrivalSpec::Process::constant) arrival = double(index) / arrival_spec.rate;
+    else if (index > 0) arrival += arrival_gap(arrival_spec, arrival_rng);
 
-    std::mt19937_64 rng(hash_seed(spec.seed, kRequestStream, uint64_t(id)));
-    const int64_t prompt_len = std::min(draw_length(spec.prompt_len, rng), max_positions - 1);
-    const int64_t output_len = std::min(draw_length(spec.output_len, rng), max_positions - prompt_len);
+    std::mt19937_64 rng(hash_seed(spec.seed, kRequestStream, uint64_t(index)));
+    const std::vector<int32_t> no_prefix;
+    const std::vector<int32_t>& prefix = prefixes.empty() ? no_prefix : prefixes[size_t(index) % prefixes.size()];
+    const int64_t own_len = traced ? arrival_spec.trace[size_t(index)].prompt_len : draw_length(spec.prompt_len, rng);
+    const int64_t prompt_len = std::min(int64_t(prefix.size()) + own_len, max_positions - 1);
+    const int64_t drawn_output = traced ? arrival_spec.trace[size_t(index)].output_len : draw_length(spec.output_len, rng);
+    const int64_t output_len = std::min(drawn_output, max_positions - prompt_len);
 
-    Request& request = requests[size_t(id)];
-    request.id = id;
+    Request request;
+    request.group = index;
+    request.n_samples = spec.n;
     request.arrival = arrival;
-    request.prompt.resize(size_t(prompt_len));
-    for (int32_t& token : request.prompt) token = int32_t(uniform_int(rng, 0, vocab - 1));
+    // Closed loop: `concurrency` requests start at 0; each later one arrives when one finishes.
+    request.arrives_on_finish =
+        arrival_spec.process == ArrivalSpec::Process::closed_loop && index >= arrival_spec.concurrency;
+    request.prompt.assign(prefix.begin(), prefix.begin() + std::min<int64_t>(int64_t(prefix.size()), prompt_len));
+    while (int64_t(request.prompt.size()) < prompt_len) request.prompt.push_back(int32_t(uniform_int(rng, 0, vocab - 1)));
     request.max_output = output_len;
     request.sampling = spec.sampling;
-    request.seed = hash_seed(spec.seed, kSamplingSeedStream, uint64_t(id));
+    const uint64_t request_seed = hash_seed(spec.seed, kSamplingSeedStream, uint64_t(index));
+    for (int64_t sample = 0; sample < spec.n; ++sample) {
+      request.id = index * spec.n + sample;
+      request.sample_index = sample;
+      request.seed = sample == 0 ? request_seed : splitmix64(request_seed ^ uint64_t(sample));
+      requests.push_back(request);
+    }
   }
   return requests;
 }

@@ -1,5 +1,5 @@
 // Workload generation: turns a WorkloadSpec into the run's requests (arrival times, random prompt
-// tokens, output lengths), deterministically from the workload seed.
+// tokens, output lengths, shared prefixes, samples), deterministically from the workload seed.
 #pragma once
 
 #include <cstdint>
@@ -14,8 +14,11 @@ namespace rooflm {
 // Draws one length from `dist` (clamped to [dist.min, dist.max]).
 int64_t draw_length(const LengthDist& dist, std::mt19937_64& rng);
 
-// Requests sorted by arrival; ids 0..n-1; prompt tokens uniform in [0, vocab).
-// Lengths are additionally clamped so prompt + output <= max_positions.
+// Requests sorted by arrival (closed loop: the first `concurrency` at 0, the rest released on
+// completion); `n` samples per workload request with ids request * n + sample; prompt tokens
+// uniform in [0, vocab), after the request's shared prefix when there are prefix groups (the
+// prefix comes before prompt_len own tokens). Lengths are additionally clamped so prompt +
+// output <= max_positions.
 std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, int64_t max_positions);
 
 }  // namespace rooflm

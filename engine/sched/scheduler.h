@@ -1,5 +1,5 @@
 // Scheduler: decides what every engine step computes. It sees requests and the KvCache interface
-// (block ids, never the storage). Implementations: static (here), continuous (later).
+// (block ids, never the storage). Implementations: static and continuous.
 #pragma once
 
 #include <memory>

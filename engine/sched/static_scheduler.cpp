@@ -5,11 +5,6 @@
 
 namespace rooflm {
 
-std::unique_ptr<Scheduler> make_scheduler(const BatchingSpec& spec, KvCache& kv) {
-  if (spec.policy == "static") return std::make_unique<StaticScheduler>(spec, kv);
-  throw InputError("engine.batching.policy \"" + spec.policy + "\" is not implemented yet (have: static)");
-}
-
 void StaticScheduler::add(Request* request) {
   request->state = RequestState::waiting;
   waiting_.push_back(request);

@@ -142,6 +142,35 @@ TEST(CliE2e, SeedExampleOnTheSimBackendIsDeterministicWithMbuAndMfu) {
   }
 }
 
+TEST(CliE2e, BatchingPoissonOnTheSimBackendContinuousBeatsStaticAtTheHighestRate) {
+  test::TempDir a, b;
+  const std::string run = "run scenarios/batching_poisson.json --backend sim --gpu h100-sxm --out ";
+  const CliResult ra = rooflm_cli(run + a.path().string());
+  ASSERT_EQ(ra.code, 0) << ra.err;
+  ASSERT_EQ(rooflm_cli(run + b.path().string()).code, 0);
+  const auto da = nlohmann::json::parse(slurp(a.path() / "results.json"));
+  const auto db = nlohmann::json::parse(slurp(b.path() / "results.json"));
+  EXPECT_EQ(da.at("runs"), db.at("runs")) << "the sim backend is deterministic";
+  const nlohmann::json* static_run = nullptr;
+  const nlohmann::json* continuous_run = nullptr;
+  for (const auto& run_json : da.at("runs")) {
+    if (run_json.at("variant").at("sweep").at("workload.arrival.rate") != 16) continue;
+    (run_json.at("variant").at("batching") == "static" ? static_run : continuous_run) = &run_json;
+  }
+  ASSERT_TRUE(static_run && continuous_run);
+  const auto& s = static_run->at("summary");
+  const auto& c = continuous_run->at("summary");
+  EXPECT_GT(c.at("throughput").at("output_tok_s").get<double>(), s.at("throughput").at("output_tok_s").get<double>());
+  EXPECT_LT(c.at("ttft_ms").at("p50").get<double>(), s.at("ttft_ms").at("p50").get<double>());
+  EXPECT_GT(c.at("goodput_req_s").get<double>(), s.at("goodput_req_s").get<double>());
+  for (const auto* run_json : {static_run, continuous_run}) {
+    EXPECT_EQ(run_json->at("summary").at("requests").at("completed"), 64);
+    EXPECT_TRUE(run_json->at("summary").at("preemptions").is_number());
+    EXPECT_GE(run_json->at("summary").at("peak_concurrent_seqs").get<int64_t>(), 2);
+    EXPECT_FALSE(run_json->at("summary").at("kv").at("over_time").at("used_bytes").empty());
+  }
+}
+
 TEST(CliE2e, RooflineCalculatorReproducesTheSeedExample) {
   const CliResult r = rooflm_cli("roofline --model llama2-7b --gpu a10 --prompt 350 --json");
   ASSERT_EQ(r.code, 0) << r.err;

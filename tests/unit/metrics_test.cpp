@@ -294,11 +294,14 @@ TEST(MetricsTimeline, StepJsonHasEveryFieldAndSeconds) {
   EXPECT_EQ(json["kv_reserved_tokens"], 600);
   EXPECT_EQ(json["kv_capacity_tokens"], 1024);
   EXPECT_EQ(json["context_tokens"], 700);
+  EXPECT_EQ(json["live_seqs"], 0);
+  EXPECT_EQ(json["prefix_query_tokens"], 0);
+  EXPECT_EQ(json["prefix_hit_tokens"], 0);
   EXPECT_TRUE(json["device_seconds"].is_null()) << "not measured on this step";
   EXPECT_TRUE(json["host_overhead_seconds"].is_null());
   step.device_seconds = 0.375;
   EXPECT_DOUBLE_EQ(step.to_json()["host_overhead_seconds"].get<double>(), 0.125);  // 0.5 - 0.375
-  EXPECT_EQ(json.size(), 14u);
+  EXPECT_EQ(json.size(), 17u);
 }
 
 }  // namespace

@@ -177,7 +177,7 @@ TEST(Scenario, LengthDistributionKeysDependOnDist) {
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "fixed", "value": 0}})")),
             "x.json: \"workload.prompt_len.value\" must be >= 1, got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "poisson"}})")),
-            "x.json: \"workload.prompt_len.dist\" must be one of fixed|uniform|normal|lognormal, got \"poisson\"");
+            "x.json: \"workload.prompt_len.dist\" must be one of fixed|uniform|normal|lognormal|dataset, got \"poisson\"");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": 0})")),
             "x.json: \"workload.prompt_len\" must be >= 1, got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": "long"})")),
@@ -203,6 +203,7 @@ TEST(Scenario, DefaultsAreFilledInResolved) {
                  "prompt_len": {"dist": "fixed", "value": 128},
                  "output_len": {"dist": "fixed", "value": 128},
                  "arrival": {"process": "burst"},
+                 "n": 1,
                  "sampling": {"temperature": 0.0, "top_k": 0, "top_p": 1.0},
                  "seed": 0},
     "measure": {"warmup_requests": 0, "repetitions": 1, "record_requests": true, "record_steps": true},

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <set>
 
+#include "engine/common/error.h"
 #include "engine/scenario/workload.h"
+#include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
 namespace {
@@ -222,6 +224,142 @@ TEST(Workload, ConstantArrivalsAreEvenlySpaced) {
   spec.arrival.rate = 4.0;
   const auto requests = generate_workload(spec, kVocab, kMaxPositions);
   for (size_t i = 0; i < requests.size(); ++i) EXPECT_DOUBLE_EQ(requests[i].arrival, 0.25 * double(i));
+}
+
+TEST(Workload, GammaGapsHaveTheAskedMeanAndCv) {
+  for (double cv : {0.5, 2.0}) {
+    WorkloadSpec spec = spec_with(20001, 13);
+    spec.prompt_len = fixed(1);
+    spec.output_len = fixed(1);
+    spec.arrival.process = ArrivalSpec::Process::gamma;
+    spec.arrival.rate = 40;
+    spec.arrival.cv = cv;
+    const std::vector<Request> requests = generate_workload(spec, kVocab, kMaxPositions);
+    std::vector<double> gaps;
+    for (size_t i = 1; i < requests.size(); ++i) gaps.push_back(requests[i].arrival - requests[i - 1].arrival);
+    const SampleMoments m = moments(gaps);
+    EXPECT_NEAR(m.mean, 1.0 / 40, 0.05 / 40) << "cv " << cv;
+    EXPECT_NEAR(m.std / m.mean, cv, 0.08 * cv) << "cv " << cv;
+  }
+}
+
+TEST(Workload, ClosedLoopStartsConcurrencyRequestsAndHoldsTheRest) {
+  WorkloadSpec spec = spec_with(6, 2);
+  spec.arrival.process = ArrivalSpec::Process::closed_loop;
+  spec.arrival.concurrency = 2;
+  const auto requests = generate_workload(spec, kVocab, kMaxPositions);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].arrives_on_finish, i >= 2) << i;
+    if (i < 2) EXPECT_EQ(requests[i].arrival, 0.0);
+  }
+}
+
+TEST(Workload, TraceSetsArrivalsAndLengths) {
+  WorkloadSpec spec = spec_with(2, 2);
+  spec.arrival.process = ArrivalSpec::Process::trace;
+  spec.arrival.trace = {{0.5, 7, 3}, {1.25, 2, 9}, {4.0, 1, 1}};
+  const auto requests = generate_workload(spec, kVocab, kMaxPositions);
+  ASSERT_EQ(requests.size(), 2u) << "requests takes the trace's first lines";
+  EXPECT_EQ(requests[0].arrival, 0.5);
+  EXPECT_EQ(requests[0].prompt.size(), 7u);
+  EXPECT_EQ(requests[0].max_output, 3);
+  EXPECT_EQ(requests[1].arrival, 1.25);
+  EXPECT_EQ(requests[1].prompt.size(), 2u);
+  EXPECT_EQ(requests[1].max_output, 9);
+}
+
+TEST(Workload, DatasetLengthsDrawOnlyTheFilesValues) {
+  LengthDist dist;
+  dist.kind = LengthDist::Kind::dataset;
+  dist.values = {5, 9, 9000};
+  dist.max = 100;  // the clamp applies to dataset values too
+  const std::vector<double> xs = draws(dist, 300);
+  const std::set<double> seen(xs.begin(), xs.end());
+  EXPECT_EQ(seen, (std::set<double>{5, 9, 100}));
+}
+
+TEST(Workload, SharedPrefixGroupsShareTheirFirstTokens) {
+  WorkloadSpec spec = spec_with(6, 4);
+  spec.prompt_len = fixed(5);
+  spec.shared_prefix.groups = 3;
+  spec.shared_prefix.length = 10;
+  const auto requests = generate_workload(spec, kVocab, kMaxPositions);
+  auto prefix = [&](size_t i) { return std::vector<int32_t>(requests[i].prompt.begin(), requests[i].prompt.begin() + 10); };
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].prompt.size(), 15u) << "prefix (10) + own prompt_len (5)";
+    EXPECT_EQ(prefix(i), prefix(i % 3)) << "request " << i << " is in group " << i % 3;
+  }
+  EXPECT_NE(prefix(0), prefix(1));
+  EXPECT_NE(prefix(1), prefix(2));
+  EXPECT_NE(requests[0].prompt, requests[3].prompt) << "own tokens differ after the prefix";
+}
+
+TEST(Workload, SamplesShareThePromptWithConsecutiveIdsAndOwnSeeds) {
+  WorkloadSpec spec = spec_with(3, 4);
+  spec.n = 4;
+  const auto requests = generate_workload(spec, kVocab, kMaxPositions);
+  ASSERT_EQ(requests.size(), 12u);
+  std::set<uint64_t> seeds;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Request& r = requests[i];
+    EXPECT_EQ(r.id, int64_t(i));
+    EXPECT_EQ(r.group, int64_t(i) / 4);
+    EXPECT_EQ(r.sample_index, int64_t(i) % 4);
+    EXPECT_EQ(r.n_samples, 4);
+    EXPECT_EQ(r.prompt, requests[size_t(r.primary_id())].prompt);
+    EXPECT_EQ(r.arrival, requests[size_t(r.primary_id())].arrival);
+    seeds.insert(r.seed);
+  }
+  EXPECT_EQ(seeds.size(), 12u);
+}
+
+std::string workload_scenario(const std::string& workload) {
+  return R"({"schema": "rooflm.scenario/1", "name": "w", "model": {"preset": "tiny"}, "workload": )" +
+         workload + "}";
+}
+
+TEST(WorkloadFiles, TraceAndDatasetFilesLoadRelativeToTheScenario) {
+  test::TempDir dir;
+  test::write_text_file(dir.path() / "trace.jsonl",
+                        "{\"arrival\": 0, \"prompt_len\": 4, \"output_len\": 2}\n\n"
+                        "{\"arrival\": 0.5, \"prompt_len\": 6, \"output_len\": 1}\n");
+  test::write_text_file(dir.path() / "lengths.jsonl", "{\"out\": 3}\n{\"out\": 8}\n");
+  const std::string origin = (dir.path() / "s.json").string();
+  const Scenario traced = parse_scenario(workload_scenario(R"({"arrival": {"process": "trace", "file": "trace.jsonl"}})"), origin)[0];
+  EXPECT_EQ(traced.workload.requests, 2) << "a trace alone sets the request count";
+  ASSERT_EQ(traced.workload.arrival.trace.size(), 2u);
+  EXPECT_EQ(traced.workload.arrival.trace[1].arrival, 0.5);
+  EXPECT_EQ(traced.workload.arrival.trace[1].prompt_len, 6);
+  const Scenario dataset = parse_scenario(
+      workload_scenario(R"({"output_len": {"dist": "dataset", "file": "lengths.jsonl", "field": "out"}, "n": 2,
+                            "shared_prefix": {"groups": 2, "length": 16},
+                            "arrival": {"process": "gamma", "rate": 4, "cv": 3}})"), origin)[0];
+  EXPECT_EQ(dataset.workload.output_len.values, (std::vector<int64_t>{3, 8}));
+  EXPECT_EQ(dataset.workload.n, 2);
+  EXPECT_EQ(dataset.workload.shared_prefix.length, 16);
+  EXPECT_EQ(dataset.workload.arrival.cv, 3);
+  EXPECT_EQ(dataset.resolved["workload"]["arrival"]["cv"], 3);
+}
+
+TEST(WorkloadFiles, BadLinesNameTheFileLineAndField) {
+  test::TempDir dir;
+  test::write_text_file(dir.path() / "trace.jsonl",
+                        "{\"arrival\": 1, \"prompt_len\": 4, \"output_len\": 2}\n"
+                        "{\"arrival\": 2, \"prompt_len\": 0, \"output_len\": 2}\n");
+  const std::string origin = (dir.path() / "s.json").string();
+  try {
+    parse_scenario(workload_scenario(R"({"arrival": {"process": "trace", "file": "trace.jsonl"}})"), origin);
+    FAIL() << "a prompt_len of 0 must be rejected";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("workload.arrival.file"), std::string::npos) << message;
+    EXPECT_NE(message.find("trace.jsonl:2"), std::string::npos) << message;
+    EXPECT_NE(message.find("\"prompt_len\" must be an integer >= 1, got 0"), std::string::npos) << message;
+  }
+  EXPECT_THROW(parse_scenario(workload_scenario(R"({"arrival": {"process": "trace", "file": "missing.jsonl"}})"), origin),
+               InputError);
+  EXPECT_THROW(parse_scenario(workload_scenario(R"({"arrival": {"process": "gamma", "rate": 4}})"), origin), InputError)
+      << "gamma needs cv";
 }
 
 }  // namespace
