@@ -1,14 +1,17 @@
 // Scheduler invariants on the CPU backend (tiny model): every request completes with its forced
 // output length; the token budget and max_num_seqs hold on every step; a sequence preempted under
 // KV pressure and resumed by recompute yields exactly the tokens of an unpressured run (greedy and
-// seeded sampling); samples (n) and closed-loop arrivals complete.
+// seeded sampling); samples (n) and closed-loop arrivals complete; on a paged cache, forked
+// samples, adopted shared prefixes and block-pressure preemptions change no token.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <set>
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/kv/paged_kv_cache.h"
 #include "engine/runtime/engine.h"
 #include "engine/scenario/workload.h"
 #include "tests/unit/capped_kv_cache.h"
@@ -54,6 +57,20 @@ class SchedulerInvariants : public ::testing::Test {
     Engine engine(backend_, kv, *scheduler, clock);
     out.result = engine.run(out.requests, true);
     EXPECT_EQ(kv.held_tokens(), 0) << "every sequence released";
+    return out;
+  }
+
+  // The same on a paged cache of `n_blocks` 4-token blocks: forks, prefix adoption, block pressure.
+  Outcome run_paged(const WorkloadSpec& w, const BatchingSpec& spec, int64_t n_blocks) {
+    Outcome out;
+    out.requests = generate_workload(w, config_.vocab, kSlotTokens);
+    PagedKvCache kv({config_.n_layers, config_.n_kv_heads, config_.head_dim, 4, n_blocks, DType::f32}, kSlotTokens);
+    kv.bind(backend_.allocate_kv(kv.geometry()));
+    auto scheduler = make_scheduler(spec, kv);
+    VirtualClock clock;
+    Engine engine(backend_, kv, *scheduler, clock);
+    out.result = engine.run(out.requests, true);
+    EXPECT_EQ(kv.stats().live_seqs, 0) << "every sequence released";
     return out;
   }
 
@@ -145,6 +162,29 @@ TEST_F(SchedulerInvariants, ClosedLoopKeepsConcurrencyRequestsInFlight) {
         << "request " << i << " arrives when an earlier one finishes";
   }
   for (const StepRecord& s : r.result.steps) EXPECT_LE(s.live_seqs, 2);
+}
+
+TEST_F(SchedulerInvariants, PagedForksPrefixHitsAndPreemptionsKeepTheTokens) {
+  WorkloadSpec w = varied_workload(0.8f);
+  w.n = 3;
+  w.shared_prefix.groups = 2;
+  w.shared_prefix.length = 9;
+  const Outcome contiguous = run(w, continuous(8, 64, true), 1 << 20);
+  const Outcome roomy = run_paged(w, continuous(8, 64, true), 400);
+  EXPECT_EQ(outputs(roomy), outputs(contiguous)) << "forked samples and adopted prefixes change no token";
+  int64_t hits = 0;
+  for (const StepRecord& s : roomy.result.steps) hits += s.prefix_hit_tokens;
+  EXPECT_GT(hits, 0) << "later requests of a prefix group adopt its cached blocks";
+  int64_t forked = 0;  // samples whose first chunk is only the last prompt token
+  std::set<SeqId> seen;
+  for (const BatchPlan& plan : roomy.result.plans)
+    for (const SeqChunk& ch : plan.chunks)
+      if (seen.insert(ch.seq).second && roomy.requests[size_t(ch.seq)].sample_index > 0)
+        forked += ch.start_pos == int64_t(roomy.requests[size_t(ch.seq)].prompt.size()) - 1;
+  EXPECT_GT(forked, 0) << "samples fork from their primary instead of prefilling";
+  const Outcome tight = run_paged(w, continuous(8, 64, true), 24);
+  EXPECT_GT(preemptions(tight), 0) << "24 blocks of 4 tokens must force preemptions";
+  EXPECT_EQ(outputs(tight), outputs(contiguous));
 }
 
 }  // namespace
