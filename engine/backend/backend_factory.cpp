@@ -5,6 +5,7 @@
 #include "engine/backend/sim/sim_backend.h"
 #include "engine/common/error.h"
 #include "engine/model/weights.h"
+#include "engine/runtime/variant_run.h"
 
 namespace rooflm {
 
@@ -52,7 +53,8 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig
   }
   if (name == "sim") {
     SimEfficiency eff;
-    if (!options.calibrate_from.empty()) eff = sim_efficiency_from_results(options.calibrate_from);
+    if (!options.calibrate_from.empty())
+      eff = sim_efficiency_from_results(options.calibrate_from, variant_label(scenario.sweep_point));
     return std::make_unique<SimBackend>(config, *backend_gpu_spec(name, engine, {}),
                                         precision_named(engine.precision, engine.kv_cache.dtype),
                                         parse_kernel_set(engine.kernels), eff);

@@ -4,6 +4,7 @@
 
 #include "engine/backend/sim/sim_backend.h"
 #include "engine/common/error.h"
+#include "engine/results/results.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 
@@ -61,6 +62,22 @@ TEST(SimBackend, ModelThatDoesNotFitIsBadInput) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("a10 has"), std::string::npos) << e.what();
   }
+}
+
+TEST(SimBackend, CalibrationPicksTheRunWithTheSameVariantLabel) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "rooflm-sim-calibration-test.json";
+  auto run = [](const char* label, double prefill, double decode) {
+    return nlohmann::json{{"variant", {{"label", label}}},
+                          {"roofline", {{"phases", {{"prefill", {{"efficiency", prefill}}}, {"decode", {{"efficiency", decode}}}}}}}};
+  };
+  write_json_atomic(file, {{"schema", "rooflm.result/1"}, {"runs", {run("kernels=naive", 0.5, 0.6), run("kernels=fused", 0.7, 0.8)}}});
+  const SimEfficiency fused = sim_efficiency_from_results(file.string(), "kernels=fused");
+  EXPECT_DOUBLE_EQ(fused.prefill, 0.7);
+  EXPECT_DOUBLE_EQ(fused.decode, 0.8);
+  EXPECT_NE(fused.source.find("kernels=fused"), std::string::npos);
+  const SimEfficiency other = sim_efficiency_from_results(file.string(), "kernels=other");  // first run
+  EXPECT_DOUBLE_EQ(other.decode, 0.6);
+  std::filesystem::remove(file);
 }
 
 TEST(SimBackend, RequiresAGpu) {

@@ -50,13 +50,21 @@ nlohmann::json SimBackend::device_info() const {
             {"efficiency_source", efficiency_.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(efficiency_.source)}}}};
 }
 
-SimEfficiency sim_efficiency_from_results(const std::string& results_file) {
+SimEfficiency sim_efficiency_from_results(const std::string& results_file, const std::string& label) {
   const nlohmann::json doc = read_results(results_file);
-  for (const auto& run : doc.value("runs", nlohmann::json::array())) {
-    const auto phases = run.value("roofline", nlohmann::json::object()).value("phases", nlohmann::json::object());
-    if (phases.empty()) continue;
+  const nlohmann::json runs = doc.value("runs", nlohmann::json::array());
+  auto phases_of = [](const nlohmann::json& run) {
+    return run.value("roofline", nlohmann::json::object()).value("phases", nlohmann::json::object());
+  };
+  const nlohmann::json* chosen = nullptr;
+  for (const auto& run : runs)
+    if (!phases_of(run).empty() && run.value("variant", nlohmann::json::object()).value("label", "") == label)
+      chosen = &run;
+  for (const auto& run : runs)
+    if (!chosen && !phases_of(run).empty()) chosen = &run;
+  if (chosen) {
+    const nlohmann::json phases = phases_of(*chosen);
     SimEfficiency e;
-    e.source = results_file;
     auto get = [&](const char* phase, double fallback) {
       if (!phases.contains(phase) || !phases[phase]["efficiency"].is_number()) return fallback;
       const double v = phases[phase]["efficiency"].get<double>();
@@ -66,6 +74,7 @@ SimEfficiency sim_efficiency_from_results(const std::string& results_file) {
     e.prefill = get("prefill", 1.0);
     e.decode = get("decode", 1.0);
     e.mixed = get("mixed", 0.5 * (e.prefill + e.decode));
+    e.source = results_file + " (" + chosen->value("variant", nlohmann::json::object()).value("label", "?") + ")";
     return e;
   }
   throw InputError(results_file + ": no run with roofline phases to calibrate the sim backend from");

@@ -39,8 +39,9 @@ class SimBackend final : public Backend {
   SimEfficiency efficiency_;
 };
 
-// Per-phase efficiencies from a measured results.json: the first run whose roofline has phases.
-// Throws InputError naming the file when it has none.
-SimEfficiency sim_efficiency_from_results(const std::string& results_file);
+// Per-phase efficiencies from a measured results.json: the run whose variant label is `label`
+// (e.g. "kernels=fused launch=graph"), else the first run whose roofline has phases. Throws
+// InputError naming the file when it has none.
+SimEfficiency sim_efficiency_from_results(const std::string& results_file, const std::string& label);
 
 }  // namespace rooflm
