@@ -8,6 +8,7 @@
 
 #include "engine/common/error.h"
 #include "engine/model/model_config.h"
+#include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
@@ -16,16 +17,7 @@ namespace {
 using test::TempDir;
 using test::write_text_file;
 
-// The InputError message `action` throws; fails the test when it throws none.
-std::string input_error_message(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
+using test::input_error_message;
 
 TEST(ModelConfigTest, PresetParamCountsMatchPublishedWithinOnePercent) {
   const std::vector<std::pair<std::string, double>> published = {

@@ -10,6 +10,7 @@
 #include "engine/common/error.h"
 #include "engine/common/half.h"
 #include "engine/model/safetensors.h"
+#include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
@@ -19,15 +20,7 @@ namespace fs = std::filesystem;
 using test::TempDir;
 using test::write_text_file;
 
-std::string input_error_message(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
+using test::input_error_message;
 
 SafetensorsWriteTensor float_tensor(std::string name, SafetensorsDtype dtype, std::vector<int64_t> shape,
                                     const std::vector<float>& values) {

@@ -11,6 +11,7 @@
 #include "engine/model/safetensors.h"
 #include "engine/model/synthetic_init.h"
 #include "engine/model/weights.h"
+#include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
@@ -20,15 +21,7 @@ namespace fs = std::filesystem;
 using test::TempDir;
 using test::write_text_file;
 
-std::string input_error_message(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
+using test::input_error_message;
 
 // Every tensor of `weights` with its Hugging Face name, in file order.
 std::vector<std::pair<std::string, const HostTensor*>> named_tensors(const ModelWeights& weights) {
