@@ -8,24 +8,12 @@
 
 #include "engine/common/error.h"
 #include "engine/roofline/cost_model.h"
+#include "tests/unit/written_out_tiny_model.h"
 
 namespace rooflm {
 namespace {
 
-// The `tiny` preset, written out so these counts do not depend on the preset table.
-ModelConfig tiny_model() {
-  ModelConfig model;
-  model.name = "tiny";
-  model.hidden = 256;
-  model.n_layers = 4;
-  model.n_heads = 4;
-  model.n_kv_heads = 2;
-  model.head_dim = 64;
-  model.ffn = 768;
-  model.vocab = 2048;
-  model.max_positions = 2048;
-  return model;
-}
+ModelConfig tiny_model() { return test::written_out_tiny_model(); }
 
 SeqChunk chunk(SeqId seq, int64_t start_pos, int64_t n_tokens, bool sample) {
   SeqChunk c;

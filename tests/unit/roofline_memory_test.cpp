@@ -5,23 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "engine/roofline/memory_model.h"
+#include "tests/unit/written_out_tiny_model.h"
 
 namespace rooflm {
 namespace {
 
-ModelConfig tiny_model() {  // the `tiny` preset, written out
-  ModelConfig model;
-  model.name = "tiny";
-  model.hidden = 256;
-  model.n_layers = 4;
-  model.n_heads = 4;
-  model.n_kv_heads = 2;
-  model.head_dim = 64;
-  model.ffn = 768;
-  model.vocab = 2048;
-  model.max_positions = 2048;
-  return model;
-}
+ModelConfig tiny_model() { return test::written_out_tiny_model(); }
 
 constexpr int64_t kKiB = 1024, kMiB = 1024 * kKiB, kGiB = 1024 * kMiB;
 
