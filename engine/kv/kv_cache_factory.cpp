@@ -20,8 +20,18 @@ KvCachePlan plan_kv_cache(const KvCacheSpec& spec, const KvGeometry& shape, int6
     throw InputError("engine.kv_cache.max_seq_len = " + std::to_string(plan.max_seq_len) +
                      " is shorter than the longest request (" + std::to_string(longest_request) + " tokens)");
   if (spec.layout == "contiguous") {
+    // One max_seq_len slot per sequence: max_batch slots, or as many as an explicit budget holds
+    // (so both layouts can be compared at the same KV memory).
     plan.geom.block_size = plan.max_seq_len;
     plan.geom.num_blocks = max_batch;
+    if (spec.memory_bytes > 0) {
+      const int64_t slot_bytes = shape.bytes_per_token() * plan.max_seq_len;
+      plan.geom.num_blocks = std::min(max_batch, spec.memory_bytes / slot_bytes);
+      if (plan.geom.num_blocks < 1)
+        throw InputError("engine.kv_cache.memory_bytes = " + std::to_string(spec.memory_bytes) +
+                         " holds no contiguous slot of " + std::to_string(plan.max_seq_len) + " tokens (" +
+                         std::to_string(slot_bytes) + " bytes)");
+    }
     return plan;
   }
   ROOFLM_CHECK(spec.layout == "paged", "layout validated by the scenario reader");

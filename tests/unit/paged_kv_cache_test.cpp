@@ -339,6 +339,16 @@ TEST(KvCacheFactory, ContiguousReservesMaxBatchSlotsOfMaxSeqLen) {
   EXPECT_THROW(plan_kv_cache(spec, shape(), 3, 20, std::nullopt), InputError);
 }
 
+TEST(KvCacheFactory, ContiguousSlotsFitAnExplicitBudget) {
+  KvCacheSpec spec;
+  spec.memory_bytes = 6000;  // a 20-token slot is 20 * 128 = 2560 bytes: 2 slots fit
+  EXPECT_EQ(plan_kv_cache(spec, shape(), 3, 20, std::nullopt).geom.num_blocks, 2);
+  spec.memory_bytes = 100000;  // room for 39 slots, but max_batch caps at 3
+  EXPECT_EQ(plan_kv_cache(spec, shape(), 3, 20, std::nullopt).geom.num_blocks, 3);
+  spec.memory_bytes = 2000;  // not even one slot
+  EXPECT_THROW(plan_kv_cache(spec, shape(), 3, 20, std::nullopt), InputError);
+}
+
 TEST(KvCacheFactory, PagedPoolFromBytesFractionOrBatch) {
   KvCacheSpec spec;
   spec.layout = "paged";
