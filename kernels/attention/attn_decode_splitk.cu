@@ -22,6 +22,7 @@
 #include "kernels/attention/device_caps.h"
 #include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"
+#include "kernels/attention/kv_tile.cuh"
 #include "kernels/attention/ptx.cuh"
 #include "kernels/common/cuda_check.h"
 
@@ -45,49 +46,9 @@ struct DecodeSmem {
   static constexpr int kBytes = (kPipeBytes > kMergeBytes ? kPipeBytes : kMergeBytes) + 1024;
 };
 
-template <int kRows>
-__device__ __forceinline__ uint32_t tile_offset(int r, int unit) {
-  return uint32_t((unit / 8) * kRows * 128) + ptx::swizzle_128b(r, unit % 8);
-}
-
-// Thread tid loads 16-byte unit tid % kUnits of the tile rows tid / kUnits + i * kRowStep.
+// This kernel's tile shape: kThreads threads load tiles of kTileKeys keys.
 template <int kHeadDim>
-struct TileRows {
-  static constexpr int kUnits = kHeadDim / 8;
-  static constexpr int kRowStep = kThreads / kUnits;
-  static constexpr int kPerThread = kTileKeys / kRowStep;
-};
-
-// Block-table lookups of this thread's rows of the tile starting at key0 (issued a tile ahead).
-template <int kHeadDim, class Kv>
-__device__ __forceinline__ void lookup_tile(int32_t (&blocks)[TileRows<kHeadDim>::kPerThread], const Kv& kv,
-                                            int key0, int key_end, int tid) {
-  using R = TileRows<kHeadDim>;
-#pragma unroll
-  for (int i = 0; i < R::kPerThread; ++i) {
-    const int key = key0 + tid / R::kUnits + i * R::kRowStep;
-    blocks[i] = kv.lookup(min(key, key_end - 1));  // clamped: always a real table entry, no branch
-  }
-}
-
-template <int kHeadDim, class Kv>
-__device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, const __half* k, const __half* v,
-                                             const Kv& kv, const int32_t (&blocks)[TileRows<kHeadDim>::kPerThread],
-                                             int key0, int key_end, int kv_head_off, int tid) {
-  using R = TileRows<kHeadDim>;
-  const int unit = tid % R::kUnits;
-#pragma unroll
-  for (int i = 0; i < R::kPerThread; ++i) {
-    const int r = tid / R::kUnits + i * R::kRowStep;
-    const int key = key0 + r;
-    const bool valid = key < key_end;
-    // Past the end: the address of the last key (never read: cp.async copies zeros), no branch.
-    const int64_t src = kv.token(blocks[i], min(key, key_end - 1)) + kv_head_off + unit * 8;
-    const uint32_t dst = tile_offset<kTileKeys>(r, unit);
-    ptx::cp_async_16(k_tile + dst, k + src, valid);
-    ptx::cp_async_16(v_tile + dst, v + src, valid);
-  }
-}
+using TileRows = KvTile<kHeadDim, kThreads, kTileKeys>;
 
 template <int kHeadDim, class Kv>
 __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks per SM
@@ -134,13 +95,13 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
   int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next tile to load
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st)
-    if (st < n_tiles) lookup_tile<D>(first_blocks[st], kv, key_begin + st * kTileKeys, key_end, tid);
-  if (kStages - 1 < n_tiles) lookup_tile<D>(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_end, tid);
+    if (st < n_tiles) TileRows<D>::lookup(first_blocks[st], kv, key_begin + st * kTileKeys, key_end, tid);
+  if (kStages - 1 < n_tiles) TileRows<D>::lookup(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_end, tid);
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st) {
     if (st < n_tiles) {
       const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
-      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, first_blocks[st],
+      TileRows<D>::load(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, first_blocks[st],
                       key_begin + st * kTileKeys, key_end, kv_head_off, tid);
     }
     ptx::cp_async_commit();
@@ -159,11 +120,11 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
     if (j + kStages - 1 < n_tiles) {
       const int st = (j + kStages - 1) % kStages;
       const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
-      load_kv_tile<D>(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, blocks,
+      TileRows<D>::load(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, blocks,
                       key_begin + (j + kStages - 1) * kTileKeys, key_end, kv_head_off, tid);
     }
     ptx::cp_async_commit();
-    if (j + kStages < n_tiles) lookup_tile<D>(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_end, tid);
+    if (j + kStages < n_tiles) TileRows<D>::lookup(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_end, tid);
     if (j == 0) {
 #pragma unroll
       for (int kk = 0; kk < D / 16; ++kk)

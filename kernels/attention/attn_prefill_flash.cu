@@ -21,6 +21,7 @@
 #include "kernels/attention/device_caps.h"
 #include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"
+#include "kernels/attention/kv_tile.cuh"
 #include "kernels/attention/ptx.cuh"
 #include "kernels/common/cuda_check.h"
 
@@ -39,51 +40,9 @@ struct PrefillSmem {
   static_assert(kBlockM == kBlockN, "Q and K/V tiles share one size");
 };
 
-// Byte offset of 16-byte unit `unit` (0 .. head_dim/8) of row r in a swizzled tile of kRows rows.
-template <int kRows>
-__device__ __forceinline__ uint32_t tile_offset(int r, int unit) {
-  return uint32_t((unit / 8) * kRows * 128) + ptx::swizzle_128b(r, unit % 8);
-}
-
-// Thread tid loads 16-byte unit tid % kUnits of the tile rows tid / kUnits + i * kRowStep.
+// This kernel's tile shape: kThreads threads load tiles of kBlockN keys.
 template <int kHeadDim>
-struct TileRows {
-  static constexpr int kUnits = kHeadDim / 8;
-  static constexpr int kRowStep = kThreads / kUnits;
-  static constexpr int kPerThread = kBlockN / kRowStep;
-};
-
-// Block-table lookups of this thread's rows of the key tile starting at key0 (issued a tile ahead).
-template <int kHeadDim, class Kv>
-__device__ __forceinline__ void lookup_tile(int32_t (&blocks)[TileRows<kHeadDim>::kPerThread], const Kv& kv,
-                                            int key0, int kv_len, int tid) {
-  using R = TileRows<kHeadDim>;
-#pragma unroll
-  for (int i = 0; i < R::kPerThread; ++i) {
-    const int key = key0 + tid / R::kUnits + i * R::kRowStep;
-    blocks[i] = kv.lookup(min(key, kv_len - 1));  // clamped: always a real table entry, no branch
-  }
-}
-
-// Loads keys [key0, key0 + kBlockN) of one kv head (element offset kv_head_off) into K and V tiles.
-template <int kHeadDim, class Kv>
-__device__ __forceinline__ void load_kv_tile(uint32_t k_tile, uint32_t v_tile, const __half* k, const __half* v,
-                                             const Kv& kv, const int32_t (&blocks)[TileRows<kHeadDim>::kPerThread],
-                                             int key0, int kv_len, int kv_head_off, int tid) {
-  using R = TileRows<kHeadDim>;
-  const int unit = tid % R::kUnits;
-#pragma unroll
-  for (int i = 0; i < R::kPerThread; ++i) {
-    const int r = tid / R::kUnits + i * R::kRowStep;
-    const int key = key0 + r;
-    const bool valid = key < kv_len;
-    // Past the end: the address of the last key (never read: cp.async copies zeros), no branch.
-    const int64_t src = kv.token(blocks[i], min(key, kv_len - 1)) + kv_head_off + unit * 8;
-    const uint32_t dst = tile_offset<kBlockN>(r, unit);
-    ptx::cp_async_16(k_tile + dst, k + src, valid);
-    ptx::cp_async_16(v_tile + dst, v + src, valid);
-  }
-}
+using TileRows = KvTile<kHeadDim, kThreads, kBlockN>;
 
 template <int kHeadDim, class Kv>
 __global__ void __launch_bounds__(kThreads, 1)
@@ -126,9 +85,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   // Lookups of tiles 0 and 1 go out together: the prologue waits for one table round trip.
   int32_t first_blocks[TileRows<D>::kPerThread];
   int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next key tile to load
-  lookup_tile<D>(first_blocks, kv, 0, kv_len, tid);
-  if (1 < n_tiles) lookup_tile<D>(blocks, kv, kBlockN, kv_len, tid);
-  load_kv_tile<D>(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, first_blocks, 0, kv_len,
+  TileRows<D>::lookup(first_blocks, kv, 0, kv_len, tid);
+  if (1 < n_tiles) TileRows<D>::lookup(blocks, kv, kBlockN, kv_len, tid);
+  TileRows<D>::load(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, first_blocks, 0, kv_len,
                   kv_head_off, tid);
   ptx::cp_async_commit();
 
@@ -149,11 +108,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     const uint32_t v_tile = k_tile + kTileBytes;
     if (j + 1 < n_tiles) {
       const uint32_t next_k = smem + uint32_t(1 + 2 * ((j + 1) & 1)) * kTileBytes;
-      load_kv_tile<D>(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, blocks, (j + 1) * kBlockN, kv_len,
+      TileRows<D>::load(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, blocks, (j + 1) * kBlockN, kv_len,
                       kv_head_off, tid);
     }
     ptx::cp_async_commit();
-    if (j + 2 < n_tiles) lookup_tile<D>(blocks, kv, (j + 2) * kBlockN, kv_len, tid);
+    if (j + 2 < n_tiles) TileRows<D>::lookup(blocks, kv, (j + 2) * kBlockN, kv_len, tid);
     ptx::cp_async_wait<1>();
     ptx::fence_proxy_async();
     __syncthreads();
