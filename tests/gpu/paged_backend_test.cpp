@@ -14,6 +14,7 @@
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/kv/paged_kv_cache.h"
 #include "tests/gpu/gpu_test_util.h"
+#include "tests/unit/plan_builders.h"
 
 namespace rooflm {
 namespace {
@@ -49,15 +50,7 @@ std::unique_ptr<KvCache> paged(const ModelConfig& c, int64_t block_size) {
   return std::make_unique<PagedKvCache>(KvGeometry{c.n_layers, c.n_kv_heads, c.head_dim, block_size, 4 * 128 / block_size, DType::f16}, 128);
 }
 
-SeqChunk chunk(SeqId seq, int64_t start, std::vector<int32_t> tokens) {
-  SeqChunk ch;
-  ch.seq = seq;
-  ch.start_pos = start;
-  ch.tokens = std::move(tokens);
-  ch.sample = true;
-  ch.is_prefill = start == 0;
-  return ch;
-}
+using test::make_chunk;
 
 class PagedCudaBackend : public ::testing::TestWithParam<std::tuple<int64_t, const char*, const char*>> {};
 
@@ -73,7 +66,7 @@ TEST_P(PagedCudaBackend, SameLogitsAsContiguous) {
   for (const int64_t len : {37, 1, 17}) {
     std::vector<int32_t> tokens(static_cast<size_t>(len));
     for (auto& t : tokens) t = int32_t(rng() % uint32_t(c.vocab));
-    plan.chunks.push_back(chunk(seq++, 0, tokens));
+    plan.chunks.push_back(make_chunk(seq++, 0, tokens));
   }
   for (int step = 0; step <= 24; ++step) {
     const StepOutput want = ref.step(plan), have = got.step(plan);
@@ -81,7 +74,7 @@ TEST_P(PagedCudaBackend, SameLogitsAsContiguous) {
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       ASSERT_TRUE(gputest::all_close(have.logits[i], want.logits[i], 1e-2, 1e-2))
           << "block " << block_size << " " << kernels << "/" << launch << " step " << step << " seq " << i;
-      next.chunks.push_back(chunk(plan.chunks[i].seq, plan.chunks[i].end_pos(), {want.next_tokens[i]}));
+      next.chunks.push_back(make_chunk(plan.chunks[i].seq, plan.chunks[i].end_pos(), {want.next_tokens[i]}));
     }
     plan = next;
   }
@@ -103,15 +96,15 @@ TEST(PagedCudaBackendFork, CopyOnWriteOnTheGpuMatchesFreshSequences) {
   std::vector<int32_t> prompt(21);  // one full block + 5 tokens in the shared block
   for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = int32_t((i * 37 + 5) % uint64_t(c.vocab));
   BatchPlan prefill;
-  prefill.chunks = {chunk(0, 0, prompt)};
+  prefill.chunks = {make_chunk(0, 0, prompt)};
   got.step(prefill);
   ASSERT_TRUE(got.kv->fork(0, 1));
-  prefill.chunks = {chunk(0, 0, prompt), chunk(1, 0, prompt)};
+  prefill.chunks = {make_chunk(0, 0, prompt), make_chunk(1, 0, prompt)};
   ref.step(prefill);
   for (int k = 0; k < 12; ++k) {
     BatchPlan plan;
     const int64_t pos = int64_t(prompt.size()) + k;
-    plan.chunks = {chunk(0, pos, {int32_t(3 + k)}), chunk(1, pos, {int32_t(200 + k)})};
+    plan.chunks = {make_chunk(0, pos, {int32_t(3 + k)}), make_chunk(1, pos, {int32_t(200 + k)})};
     const StepOutput want = ref.step(plan), have = got.step(plan);
     for (size_t i = 0; i < 2; ++i)
       ASSERT_TRUE(gputest::all_close(have.logits[i], want.logits[i], 1e-2, 1e-2)) << "step " << k << " seq " << i;

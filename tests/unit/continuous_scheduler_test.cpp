@@ -6,6 +6,7 @@
 #include "engine/common/error.h"
 #include "engine/sched/continuous_scheduler.h"
 #include "tests/unit/capped_kv_cache.h"
+#include "tests/unit/plan_builders.h"
 
 namespace rooflm {
 namespace {
@@ -19,14 +20,7 @@ Request make_request(int64_t id, int64_t prompt_len, int64_t max_output) {
   return r;
 }
 
-BatchingSpec continuous(int64_t max_num_seqs, int64_t budget, bool chunked) {
-  BatchingSpec spec;
-  spec.policy = "continuous";
-  spec.max_batch = max_num_seqs;
-  spec.max_batched_tokens = budget;
-  spec.chunked_prefill = chunked;
-  return spec;
-}
+using test::continuous_batching;
 
 KvGeometry slots(int64_t n_slots) { return {1, 1, 4, 64, n_slots, DType::f32}; }
 
@@ -39,7 +33,7 @@ void run_step(ContinuousScheduler& scheduler, BatchPlan& plan, std::vector<Reque
 
 TEST(ContinuousScheduler, ChunkedPrefillSplitsThePromptAndSamplesOnlyAtItsEnd) {
   CappedKvCache kv(slots(2), 1000);
-  ContinuousScheduler scheduler(continuous(4, 4, true), kv);
+  ContinuousScheduler scheduler(continuous_batching(4, 4, true), kv);
   std::vector<Request> requests = {make_request(0, 10, 2)};
   scheduler.add(&requests[0]);
   // 10 prompt tokens with a budget of 4: chunks [0,4), [4,8), [8,10); then one decode token.
@@ -61,14 +55,14 @@ TEST(ContinuousScheduler, ChunkedPrefillSplitsThePromptAndSamplesOnlyAtItsEnd) {
 
 TEST(ContinuousScheduler, WithoutChunkingAPromptOverTheBudgetIsAnInputError) {
   CappedKvCache kv(slots(2), 1000);
-  ContinuousScheduler scheduler(continuous(4, 8, false), kv);
+  ContinuousScheduler scheduler(continuous_batching(4, 8, false), kv);
   Request r = make_request(0, 9, 1);
   EXPECT_THROW(scheduler.add(&r), InputError);
 }
 
 TEST(ContinuousScheduler, AdmitsFcfsUnderSeatsAndBudgetAndMixesPrefillWithDecode) {
   CappedKvCache kv(slots(4), 1000);
-  ContinuousScheduler scheduler(continuous(2, 8, false), kv);
+  ContinuousScheduler scheduler(continuous_batching(2, 8, false), kv);
   std::vector<Request> requests = {make_request(0, 5, 3), make_request(1, 3, 3), make_request(2, 2, 3)};
   for (Request& r : requests) scheduler.add(&r);
   // Step 0: 5 + 3 = 8 tokens fill the budget; the third waits (and would exceed 2 seats).
@@ -91,7 +85,7 @@ TEST(ContinuousScheduler, AdmitsFcfsUnderSeatsAndBudgetAndMixesPrefillWithDecode
 
 TEST(ContinuousScheduler, NewArrivalJoinsRunningDecodesInTheSameStep) {
   CappedKvCache kv(slots(4), 1000);
-  ContinuousScheduler scheduler(continuous(4, 64, false), kv);
+  ContinuousScheduler scheduler(continuous_batching(4, 64, false), kv);
   std::vector<Request> requests = {make_request(0, 4, 5), make_request(1, 6, 2)};
   scheduler.add(&requests[0]);
   BatchPlan plan = scheduler.schedule(0);
@@ -107,7 +101,7 @@ TEST(ContinuousScheduler, PreemptsTheNewestAndResumesWithPromptPlusOutputs) {
   // 2 requests of prompt 4: after prefill 8 tokens are held; cap 10 lets each decode once
   // (10 held), then request 0's next token does not fit: request 1 (the newest) is preempted.
   CappedKvCache kv(slots(2), 10);
-  ContinuousScheduler scheduler(continuous(2, 64, false), kv);
+  ContinuousScheduler scheduler(continuous_batching(2, 64, false), kv);
   std::vector<Request> requests = {make_request(0, 4, 4), make_request(1, 4, 4)};
   for (Request& r : requests) scheduler.add(&r);
   BatchPlan plan = scheduler.schedule(0);  // both prefills

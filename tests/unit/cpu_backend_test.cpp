@@ -7,6 +7,7 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/kv/contiguous_kv_cache.h"
 #include "tests/unit/naive_llama_reference.h"
+#include "tests/unit/plan_builders.h"
 
 namespace rooflm {
 namespace {
@@ -35,15 +36,7 @@ struct Rig {
   }
 };
 
-SeqChunk chunk(SeqId seq, int64_t start, std::vector<int32_t> tokens, bool sample = true) {
-  SeqChunk c;
-  c.seq = seq;
-  c.start_pos = start;
-  c.tokens = std::move(tokens);
-  c.sample = sample;
-  c.is_prefill = c.tokens.size() > 1;
-  return c;
-}
+using test::make_chunk;
 
 std::vector<int32_t> random_tokens(size_t n, int64_t vocab, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -64,7 +57,7 @@ TEST(CpuBackend, EveryLogitMatchesIndependentFp64Reference) {
     const auto tokens = random_tokens(len, rig.config.vocab, uint32_t(len));
     const auto ref = testing::naive_llama_logits(rig.config, rig.weights, tokens);
     // Prefill all at once: logits of the last position.
-    const auto logits = rig.step({chunk(0, 0, tokens)});
+    const auto logits = rig.step({make_chunk(0, 0, tokens)});
     expect_close(logits[0], ref.back(), "prefill");
   }
 }
@@ -74,7 +67,7 @@ TEST(CpuBackend, TokenByTokenDecodeMatchesReferenceAtEveryPosition) {
   const auto tokens = random_tokens(24, rig.config.vocab, 99);
   const auto ref = testing::naive_llama_logits(rig.config, rig.weights, tokens);
   for (size_t p = 0; p < tokens.size(); ++p) {
-    const auto logits = rig.step({chunk(0, int64_t(p), {tokens[p]})});
+    const auto logits = rig.step({make_chunk(0, int64_t(p), {tokens[p]})});
     expect_close(logits[0], ref[p], "decode");
   }
 }
@@ -83,14 +76,14 @@ TEST(CpuBackend, PrefillAtOnceEqualsTokenByTokenAndChunked) {
   Rig rig;
   const auto tokens = random_tokens(33, rig.config.vocab, 5);
   // seq 0: whole prompt; seq 1: token by token; seq 2: chunks of 8 (mid-prompt chunks sample nothing).
-  const auto whole = rig.step({chunk(0, 0, tokens)})[0];
+  const auto whole = rig.step({make_chunk(0, 0, tokens)})[0];
   std::vector<float> one_by_one;
-  for (size_t p = 0; p < tokens.size(); ++p) one_by_one = rig.step({chunk(1, int64_t(p), {tokens[p]})})[0];
+  for (size_t p = 0; p < tokens.size(); ++p) one_by_one = rig.step({make_chunk(1, int64_t(p), {tokens[p]})})[0];
   std::vector<float> chunked;
   for (size_t p = 0; p < tokens.size(); p += 8) {
     const size_t e = std::min(tokens.size(), p + 8);
     const bool last = e == tokens.size();
-    auto out = rig.step({chunk(2, int64_t(p), {tokens.begin() + p, tokens.begin() + e}, last)});
+    auto out = rig.step({make_chunk(2, int64_t(p), {tokens.begin() + p, tokens.begin() + e}, last)});
     if (last) chunked = out[0];
     else EXPECT_TRUE(out[0].empty());
   }
@@ -103,13 +96,13 @@ TEST(CpuBackend, MixedBatchEqualsSequencesRunAlone) {
   const ModelConfig config = model_preset("tiny");
   const auto a = random_tokens(9, config.vocab, 1), b = random_tokens(20, config.vocab, 2);
   Rig alone;
-  const auto la = alone.step({chunk(0, 0, a)})[0];
-  const auto lb_prefill = alone.step({chunk(1, 0, b)})[0];
-  const auto lb = alone.step({chunk(1, 20, {7})})[0];
+  const auto la = alone.step({make_chunk(0, 0, a)})[0];
+  const auto lb_prefill = alone.step({make_chunk(1, 0, b)})[0];
+  const auto lb = alone.step({make_chunk(1, 20, {7})})[0];
   Rig batched;
-  batched.step({chunk(1, 0, b)});
+  batched.step({make_chunk(1, 0, b)});
   // One step mixing a 9-token prefill and a decode token at position 20.
-  const auto mixed = batched.step({chunk(0, 0, a), chunk(1, 20, {7})});
+  const auto mixed = batched.step({make_chunk(0, 0, a), make_chunk(1, 20, {7})});
   EXPECT_EQ(mixed[0], la);
   EXPECT_EQ(mixed[1], lb);
   EXPECT_NE(lb_prefill, lb);
@@ -118,7 +111,7 @@ TEST(CpuBackend, MixedBatchEqualsSequencesRunAlone) {
 TEST(CpuBackend, GreedySamplesTheArgmaxOfItsLogits) {
   Rig rig;
   BatchPlan plan;
-  plan.chunks = {chunk(0, 0, random_tokens(5, rig.config.vocab, 3))};
+  plan.chunks = {make_chunk(0, 0, random_tokens(5, rig.config.vocab, 3))};
   ASSERT_TRUE(rig.kv.reserve(0, 5));
   const StepOutput out = rig.backend.forward(plan, rig.kv.view(plan.seqs()), true);
   const auto& l = out.logits[0];

@@ -14,6 +14,7 @@
 #include "engine/kv/paged_kv_cache.h"
 #include "engine/runtime/engine.h"
 #include "engine/scenario/workload.h"
+#include "tests/unit/plan_builders.h"
 
 namespace rooflm {
 namespace {
@@ -70,15 +71,7 @@ StepOutput step(CpuBackend& backend, KvCache& kv, const BatchPlan& plan) {
   return out;
 }
 
-SeqChunk chunk(SeqId seq, int64_t start, std::vector<int32_t> tokens) {
-  SeqChunk ch;
-  ch.seq = seq;
-  ch.start_pos = start;
-  ch.tokens = std::move(tokens);
-  ch.sample = true;
-  ch.is_prefill = start == 0;
-  return ch;
-}
+using test::make_chunk;
 
 void expect_same_logits(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
@@ -100,17 +93,17 @@ TEST(PagedVsContiguousCpu, ForkedAndPrefixAdoptedSequencesMatchFreshOnes) {
 
   // Paged: seq 0 prefills, seq 1 forks from it. Reference: both prefilled from scratch.
   BatchPlan prefill;
-  prefill.chunks = {chunk(0, 0, prompt)};
+  prefill.chunks = {make_chunk(0, 0, prompt)};
   step(paged_backend, paged, prefill);
   ASSERT_TRUE(paged.fork(0, 1));
-  prefill.chunks = {chunk(0, 0, prompt), chunk(1, 0, prompt)};
+  prefill.chunks = {make_chunk(0, 0, prompt), make_chunk(1, 0, prompt)};
   step(ref_backend, ref, prefill);
 
   // Decode different tokens into both: each write lands in the shared third block first.
   for (int k = 0; k < 12; ++k) {
     BatchPlan plan;
     const int64_t pos = int64_t(prompt.size()) + k;
-    plan.chunks = {chunk(0, pos, {int32_t(3 + k)}), chunk(1, pos, {int32_t(200 + k)})};
+    plan.chunks = {make_chunk(0, pos, {int32_t(3 + k)}), make_chunk(1, pos, {int32_t(200 + k)})};
     const StepOutput got = step(paged_backend, paged, plan), want = step(ref_backend, ref, plan);
     for (size_t i = 0; i < 2; ++i) {
       expect_same_logits(got.logits[i], want.logits[i], "fork step " + std::to_string(k) + " seq " + std::to_string(i));
@@ -125,8 +118,8 @@ TEST(PagedVsContiguousCpu, ForkedAndPrefixAdoptedSequencesMatchFreshOnes) {
   prompt2.insert(prompt2.end(), {7, 8, 9});
   ASSERT_EQ(paged.adopt_cached_prefix(2, prompt2), 16);
   BatchPlan rest, full;
-  rest.chunks = {chunk(2, 16, {7, 8, 9})};
-  full.chunks = {chunk(2, 0, prompt2)};
+  rest.chunks = {make_chunk(2, 16, {7, 8, 9})};
+  full.chunks = {make_chunk(2, 0, prompt2)};
   const StepOutput got = step(paged_backend, paged, rest), want = step(ref_backend, ref, full);
   expect_same_logits(got.logits[0], want.logits[0], "adopted prefix");
   EXPECT_EQ(paged.stats().prefix_hit_tokens, 16);

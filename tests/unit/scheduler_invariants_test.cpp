@@ -15,6 +15,7 @@
 #include "engine/runtime/engine.h"
 #include "engine/scenario/workload.h"
 #include "tests/unit/capped_kv_cache.h"
+#include "tests/unit/plan_builders.h"
 
 namespace rooflm {
 namespace {
@@ -90,14 +91,7 @@ class SchedulerInvariants : public ::testing::Test {
   CpuBackend backend_;
 };
 
-BatchingSpec continuous(int64_t max_num_seqs, int64_t budget, bool chunked) {
-  BatchingSpec spec;
-  spec.policy = "continuous";
-  spec.max_batch = max_num_seqs;
-  spec.max_batched_tokens = budget;
-  spec.chunked_prefill = chunked;
-  return spec;
-}
+using test::continuous_batching;
 
 BatchingSpec one_at_a_time() {
   BatchingSpec spec;
@@ -107,7 +101,7 @@ BatchingSpec one_at_a_time() {
 
 TEST_F(SchedulerInvariants, EveryRequestCompletesWithinBudgetAndSeats) {
   for (bool chunked : {false, true}) {
-    const BatchingSpec spec = continuous(3, chunked ? 7 : 20, chunked);
+    const BatchingSpec spec = continuous_batching(3, chunked ? 7 : 20, chunked);
     const Outcome r = run(varied_workload(), spec, 1 << 20);
     for (const Request& q : r.requests) {
       EXPECT_EQ(q.state, RequestState::finished) << "request " << q.id;
@@ -124,9 +118,9 @@ TEST_F(SchedulerInvariants, EveryRequestCompletesWithinBudgetAndSeats) {
 
 TEST_F(SchedulerInvariants, PreemptedAndResumedRequestsYieldTheUnpressuredTokens) {
   for (float temperature : {0.0f, 0.8f}) {
-    const Outcome unpressured = run(varied_workload(temperature), continuous(4, 64, true), 1 << 20);
+    const Outcome unpressured = run(varied_workload(temperature), continuous_batching(4, 64, true), 1 << 20);
     ASSERT_EQ(preemptions(unpressured), 0);
-    const Outcome pressured = run(varied_workload(temperature), continuous(4, 64, true), 40);
+    const Outcome pressured = run(varied_workload(temperature), continuous_batching(4, 64, true), 40);
     EXPECT_GT(preemptions(pressured), 0) << "a 40-token cap must force preemptions";
     EXPECT_EQ(outputs(pressured), outputs(unpressured)) << "temperature " << temperature;
     for (const BatchPlan& plan : pressured.result.plans) EXPECT_LE(plan.n_tokens(), 64);
@@ -137,7 +131,7 @@ TEST_F(SchedulerInvariants, SamplesOfARequestShareItsPromptAndAllComplete) {
   WorkloadSpec w = varied_workload();
   w.requests = 4;
   w.n = 3;
-  const Outcome r = run(w, continuous(4, 64, false), 1 << 20);
+  const Outcome r = run(w, continuous_batching(4, 64, false), 1 << 20);
   ASSERT_EQ(r.requests.size(), 12u);
   for (const Request& q : r.requests) {
     EXPECT_EQ(int64_t(q.output.size()), q.max_output);
@@ -151,7 +145,7 @@ TEST_F(SchedulerInvariants, ClosedLoopKeepsConcurrencyRequestsInFlight) {
   WorkloadSpec w = varied_workload();
   w.arrival.process = ArrivalSpec::Process::closed_loop;
   w.arrival.concurrency = 2;
-  const Outcome r = run(w, continuous(8, 64, false), 1 << 20);
+  const Outcome r = run(w, continuous_batching(8, 64, false), 1 << 20);
   std::vector<double> finishes;
   for (const RequestTimeline& t : r.result.requests) finishes.push_back(t.finish);
   for (size_t i = 0; i < r.requests.size(); ++i) {
@@ -169,8 +163,8 @@ TEST_F(SchedulerInvariants, PagedForksPrefixHitsAndPreemptionsKeepTheTokens) {
   w.n = 3;
   w.shared_prefix.groups = 2;
   w.shared_prefix.length = 9;
-  const Outcome contiguous = run(w, continuous(8, 64, true), 1 << 20);
-  const Outcome roomy = run_paged(w, continuous(8, 64, true), 400);
+  const Outcome contiguous = run(w, continuous_batching(8, 64, true), 1 << 20);
+  const Outcome roomy = run_paged(w, continuous_batching(8, 64, true), 400);
   EXPECT_EQ(outputs(roomy), outputs(contiguous)) << "forked samples and adopted prefixes change no token";
   int64_t hits = 0;
   for (const StepRecord& s : roomy.result.steps) hits += s.prefix_hit_tokens;
@@ -182,7 +176,7 @@ TEST_F(SchedulerInvariants, PagedForksPrefixHitsAndPreemptionsKeepTheTokens) {
       if (seen.insert(ch.seq).second && roomy.requests[size_t(ch.seq)].sample_index > 0)
         forked += ch.start_pos == int64_t(roomy.requests[size_t(ch.seq)].prompt.size()) - 1;
   EXPECT_GT(forked, 0) << "samples fork from their primary instead of prefilling";
-  const Outcome tight = run_paged(w, continuous(8, 64, true), 24);
+  const Outcome tight = run_paged(w, continuous_batching(8, 64, true), 24);
   EXPECT_GT(preemptions(tight), 0) << "24 blocks of 4 tokens must force preemptions";
   EXPECT_EQ(outputs(tight), outputs(contiguous));
 }
