@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -54,7 +55,10 @@ class CudaBackend final : public Backend {
   void drop_graphs();
   void sample(const StepShape& s);
   void launch_graph(const StepShape& s);
-  void note(const std::string& kernel) { used_.insert(kernel); }
+  // Records a launched kernel's name; allocation-free once the name is known (hot path).
+  void note(std::string_view kernel) {
+    if (used_.find(kernel) == used_.end()) used_.emplace(kernel);
+  }
 
   ModelConfig c_;
   KernelSet set_;
@@ -80,7 +84,7 @@ class CudaBackend final : public Backend {
   int64_t kv_capacity_tokens_ = 0;  // per sequence: block_size * max_blocks (graph-mode max_kv_len)
 
   std::map<std::tuple<int64_t, bool>, cudaGraphExec_t> graphs_by_shape_;  // (n_seqs, greedy) -> decode graph
-  std::set<std::string> used_;
+  std::set<std::string, std::less<>> used_;
 };
 
 }  // namespace rooflm
