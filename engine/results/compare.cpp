@@ -18,8 +18,6 @@ double median(std::vector<double> samples) {
   return samples.size() % 2 ? samples[mid] : 0.5 * (samples[mid - 1] + samples[mid]);
 }
 
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 std::map<std::string, const nlohmann::json*> runs_by_label(const nlohmann::json& doc) {
   std::map<std::string, const nlohmann::json*> out;
   const auto& runs = doc.at("runs");

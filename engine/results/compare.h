@@ -3,6 +3,7 @@
 // the relative delta, its direction (better / worse / same) and its Mann–Whitney U significance.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct ResultsComparison {
 ResultsComparison compare_results(const nlohmann::json& baseline, const nlohmann::json& candidate,
                                   double significance_level = kDefaultSignificanceLevel,
                                   const std::vector<std::string>& metrics = {});
+
+// JSON has no NaN or infinity: those become null.
+inline nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 // Label of a results.json run: variant.label, or "run <index>" when it has none.
 std::string run_label(const nlohmann::json& run, size_t index);

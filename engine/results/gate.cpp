@@ -5,6 +5,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "engine/results/run_counters.h"
+
 namespace rooflm {
 
 namespace {
@@ -41,11 +43,55 @@ std::string p_text(double p) {
   return fixed(p, 4);
 }
 
+// Compares the policy's counters of every variant present in both documents.
+void gate_counters(const nlohmann::json& baseline, const nlohmann::json& candidate, const GatePolicy& policy,
+                   GateReport& report) {
+  if (policy.counters.empty()) return;
+  const auto& base_runs = baseline.at("runs");
+  const auto& cand_runs = candidate.at("runs");
+  for (size_t i = 0; i < base_runs.size(); ++i) {
+    const std::string label = run_label(base_runs[i], i);
+    const nlohmann::json* cand = nullptr;
+    for (size_t j = 0; j < cand_runs.size() && !cand; ++j)
+      if (run_label(cand_runs[j], j) == label) cand = &cand_runs[j];
+    if (!cand) continue;  // a validity problem already
+    for (const auto& p : policy.counters) {
+      CounterRow row;
+      row.variant = label;
+      row.counter = p.counter;
+      row.max_change_pct = p.max_change_pct;
+      const auto b = counter_of(base_runs[i], p.counter), c = counter_of(*cand, p.counter);
+      row.baseline = b.value_or(NAN);
+      row.candidate = c.value_or(NAN);
+      if (!b || !c) {
+        report.invalid_reasons.push_back("variant \"" + label + "\" counter " + p.counter + ": not recorded by the " +
+                                         (!b ? "baseline" : "candidate") + " (written before rooflm.result/1.1?)");
+      } else {
+        row.change_pct = *b == *c ? 0 : *b == 0 ? INFINITY : (*c - *b) / *b * 100;
+        row.changed = std::fabs(row.change_pct) > p.max_change_pct;
+      }
+      report.counters.push_back(row);
+    }
+  }
+}
+
 }  // namespace
+
+nlohmann::json CounterRow::to_json() const {
+  return {{"variant", variant},
+          {"counter", counter},
+          {"baseline", number_or_null(baseline)},
+          {"candidate", number_or_null(candidate)},
+          {"change_pct", number_or_null(change_pct)},  // null: not recorded, or from 0 to non-zero
+          {"max_change_pct", max_change_pct},
+          {"status", changed ? "changed" : "pass"}};
+}
 
 bool GateReport::regressed() const {
   for (const auto& r : rows)
     if (r.status == GateStatus::regression) return true;
+  for (const auto& c : counters)
+    if (c.changed) return true;
   return false;
 }
 
@@ -63,8 +109,12 @@ nlohmann::json GateReport::to_json() const {
     row["observe_only"] = r.policy.observe_only;
     metrics.push_back(row);
   }
-  return {{"verdict", verdict()},          {"exit_code", exit_code()},   {"invalid_reasons", invalid_reasons},
-          {"significance_level", significance_level}, {"metrics", metrics}, {"notes", notes}};
+  nlohmann::json counter_rows = nlohmann::json::array();
+  for (const auto& c : counters) counter_rows.push_back(c.to_json());
+  return {{"verdict", verdict()},     {"exit_code", exit_code()},
+          {"invalid_reasons", invalid_reasons}, {"significance_level", significance_level},
+          {"metrics", metrics},       {"counters", counter_rows},
+          {"notes", notes}};
 }
 
 GateReport run_gate(const nlohmann::json& baseline, const nlohmann::json& candidate, const GatePolicy& policy) {
@@ -72,10 +122,11 @@ GateReport run_gate(const nlohmann::json& baseline, const nlohmann::json& candid
   report.significance_level = policy.significance_level;
   report.invalid_reasons = gate_validity_problems(baseline, candidate);
 
+  gate_counters(baseline, candidate, policy, report);
   std::vector<std::string> names;
   for (const auto& m : policy.metrics) names.push_back(m.metric);
   if (names.empty()) {
-    report.invalid_reasons.push_back("the gate policy has no metrics");
+    if (policy.counters.empty()) report.invalid_reasons.push_back("the gate policy has no metrics and no counters");
     return report;
   }
   ResultsComparison comparison = compare_results(baseline, candidate, policy.significance_level, names);
@@ -130,6 +181,14 @@ std::string gate_markdown(const GateReport& report, const std::string& baseline_
          << "% (" << c.verdict() << ") | " << p_text(c.p_value) << " | "
          << (r.policy.observe_only ? "-" : fixed(r.policy.max_regression_pct, 1) + "%") << " | " << status << " |\n";
     }
+  }
+  if (!report.counters.empty()) {
+    md << "\n| variant | counter | baseline | candidate | change | allowed | status |\n";
+    md << "|---|---|---:|---:|---:|---:|---|\n";
+    for (const auto& c : report.counters)
+      md << "| " << c.variant << " | " << c.counter << " | " << fixed(c.baseline, 0) << " | " << fixed(c.candidate, 0)
+         << " | " << (c.change_pct > 0 ? "+" : "") << fixed(c.change_pct, 2) << "% | " << fixed(c.max_change_pct, 1)
+         << "% | " << (c.changed ? "**CHANGED**" : "pass") << " |\n";
   }
   for (const auto& note : report.notes) md << "\nNote: " << note << "\n";
   return md.str();

@@ -4,7 +4,10 @@
 // the pair cannot be compared: another scenario, GPU, model or clocks; a run marked invalid (MBU or
 // MFU above 1); fewer completed requests; a baseline variant missing; too few samples on a side
 // (a metric without samples on either side is not applicable, not a refusal).
-// Exit codes: 0 pass, 1 regression, 2 invalid input.
+// Counters the policy lists (steps, tokens, ...) are compared value against value: one that moved
+// either way by more than its max_change_pct fails the gate like a regression; one missing from the
+// baseline makes the gate refuse.
+// Exit codes: 0 pass, 1 regression (or a changed counter), 2 invalid input.
 #pragma once
 
 #include <string>
@@ -26,9 +29,19 @@ struct GateRow {
   GateStatus status = GateStatus::pass;
 };
 
+struct CounterRow {
+  std::string variant, counter;
+  double baseline = 0, candidate = 0;  // NaN where the run does not record the counter
+  double change_pct = 0;               // (candidate - baseline) / baseline * 100; inf from 0 to non-zero
+  double max_change_pct = 0;
+  bool changed = false;                // |change_pct| > max_change_pct
+  nlohmann::json to_json() const;
+};
+
 struct GateReport {
   std::vector<std::string> invalid_reasons;  // non-empty: the gate refuses to judge
   std::vector<GateRow> rows;
+  std::vector<CounterRow> counters;
   std::vector<std::string> notes;  // e.g. "candidate only: x" (not judged)
   double significance_level = kDefaultSignificanceLevel;
   bool invalid() const { return !invalid_reasons.empty(); }

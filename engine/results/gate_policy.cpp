@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/common/error.h"
+#include "engine/results/run_counters.h"
 
 namespace rooflm {
 
@@ -45,6 +46,36 @@ void apply_metric_entry(MetricPolicy& policy, const nlohmann::json& entry, const
   }
 }
 
+void apply_counter_entry(CounterPolicy& policy, const nlohmann::json& entry, const std::string& source,
+                         const std::string& path) {
+  if (!entry.is_object()) bad(source, path, "must be an object (e.g. {} for an exact match) or null, is " + entry.dump());
+  for (const auto& [key, value] : entry.items()) {
+    if (key != "max_change_pct") bad(source, path + "." + key, "is not a known key (max_change_pct)");
+    if (!value.is_number() || !(value.get<double>() >= 0) || !std::isfinite(value.get<double>()))
+      bad(source, path + "." + key, "is " + value.dump() + ", expected a number >= 0");
+    policy.max_change_pct = value.get<double>();
+  }
+}
+
+std::vector<CounterPolicy> parse_counters(const nlohmann::json& value, const std::string& source) {
+  if (!value.is_object()) bad(source, "counters", "must be an object of counter name -> policy");
+  for (const auto& item : value.items()) {
+    try {
+      check_run_counter_name(item.key());
+    } catch (const InputError& e) {
+      bad(source, "counters." + item.key(), e.what());
+    }
+  }
+  std::vector<CounterPolicy> counters;
+  for (const auto& name : run_counter_names()) {
+    if (!value.contains(name) || value.at(name).is_null()) continue;
+    CounterPolicy c{name};
+    apply_counter_entry(c, value.at(name), source, "counters." + name);
+    counters.push_back(c);
+  }
+  return counters;
+}
+
 }  // namespace
 
 nlohmann::json GatePolicy::to_json() const {
@@ -55,7 +86,12 @@ nlohmann::json GatePolicy::to_json() const {
                            {"max_regression_pct", m.max_regression_pct},
                            {"min_samples", m.min_samples},
                            {"observe_only", m.observe_only}};
-  return {{"schema", kGatePolicySchema}, {"significance_level", significance_level}, {"metrics", by_metric}};
+  nlohmann::json by_counter = nlohmann::json::object();
+  for (const auto& c : counters) by_counter[c.counter] = {{"max_change_pct", c.max_change_pct}};
+  return {{"schema", kGatePolicySchema},
+          {"significance_level", significance_level},
+          {"metrics", by_metric},
+          {"counters", by_counter}};
 }
 
 GatePolicy default_gate_policy() {
@@ -98,8 +134,10 @@ GatePolicy parse_gate_policy(const nlohmann::json& doc, const std::string& sourc
         }
         apply_metric_entry(*it, entry, source, "metrics." + metric);
       }
+    } else if (key == "counters") {
+      policy.counters = parse_counters(value, source);
     } else {
-      bad(source, key, "is not a known key (schema, significance_level, metrics)");
+      bad(source, key, "is not a known key (schema, significance_level, metrics, counters)");
     }
   }
   return policy;

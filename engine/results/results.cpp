@@ -28,7 +28,8 @@ void check_schema(const nlohmann::json& doc, const std::string& file) {
   const std::string major = version.substr(0, version.find('.'));
   if (major != kSupportedMajor)
     throw InputError(where + "field \"schema\" is \"" + name + "\": major version \"" + major +
-                     "\" is not supported (this rooflm reads " + kResultSchema + ")");
+                     "\" is not supported (this rooflm reads major " + kSupportedMajor + ", writing " +
+                     kResultSchema + ")");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 namespace rooflm {
 
-inline constexpr const char* kResultSchema = "rooflm.result/1";
+inline constexpr const char* kResultSchema = "rooflm.result/1.1";  // minor 1: summary.counts
 
 // {gpu, driver, cuda, clocks, host, os, cpu, compiler, build_type, git_commit, git_dirty, timestamp,
 //  rooflm_version}

@@ -8,6 +8,7 @@
 #include "engine/backend/backend_factory.h"
 #include "engine/common/error.h"
 #include "engine/kv/kv_cache_factory.h"
+#include "engine/metrics/run_counts.h"
 #include "engine/metrics/utilization.h"
 #include "engine/roofline/memory_model.h"
 #include "engine/scenario/workload.h"
@@ -182,6 +183,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   nlohmann::json summary = out.summary.to_json();
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
   summary["peak_concurrent_seqs"] = summary["kv"]["peak_concurrent_seqs"];
+  summary["counts"] = count_run(pooled.requests, pooled.steps).to_json();
   summary["launch"] = launch_summary(backend_name == "cuda" ? eng.launch : "eager", pooled.steps);
 
   nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
