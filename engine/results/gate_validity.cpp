@@ -1,7 +1,9 @@
 // Validity checks of a gate pair: what makes `rooflm gate` refuse (exit 2) instead of judging.
 #include <map>
 
+#include "engine/common/error.h"
 #include "engine/results/gate.h"
+#include "engine/scenario/scenario.h"
 
 namespace rooflm {
 
@@ -41,6 +43,19 @@ nlohmann::json configured_clocks(const nlohmann::json& clocks) {
   return configured.empty() ? clocks : configured;
 }
 
+// A results file's scenario.resolved as this rooflm resolves it: keys added since the file was
+// written (e.g. workload.n) get their defaults, so an older baseline still compares equal to a new
+// run of the same scenario. A scenario this version cannot parse stays as it was written.
+nlohmann::json resolved_now(const nlohmann::json& doc) {
+  const nlohmann::json& resolved = at_or_null(doc, {"scenario", "resolved"});
+  if (!resolved.is_object()) return resolved;
+  try {
+    return parse_scenario(resolved.dump(), "").front().resolved;
+  } catch (const InputError&) {
+    return resolved;
+  }
+}
+
 int64_t completed_requests(const nlohmann::json& run) {
   const auto& v = at_or_null(run, {"summary", "requests", "completed"});
   return v.is_number_integer() ? v.get<int64_t>() : 0;
@@ -61,8 +76,9 @@ void check_run_valid(const nlohmann::json& run, const std::string& side, const s
 std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, const nlohmann::json& candidate) {
   std::vector<std::string> problems;
   check_same(baseline, candidate, {"scenario", "name"}, "scenario name", problems);
-  check_same(baseline, candidate, {"scenario", "resolved", "workload"}, "scenario workload", problems);
-  check_same(baseline, candidate, {"scenario", "resolved", "model"}, "scenario model", problems);
+  const nlohmann::json base_scenario = resolved_now(baseline), cand_scenario = resolved_now(candidate);
+  check_same(base_scenario, cand_scenario, {"workload"}, "scenario workload", problems);
+  check_same(base_scenario, cand_scenario, {"model"}, "scenario model", problems);
   check_same(baseline, candidate, {"environment", "gpu"}, "GPU", problems);
   const nlohmann::json base_clocks = configured_clocks(at_or_null(baseline, {"environment", "clocks"}));
   const nlohmann::json cand_clocks = configured_clocks(at_or_null(candidate, {"environment", "clocks"}));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/results/gate.h"
+#include "engine/scenario/scenario.h"
 #include "tests/unit/compare_synthetic_results.h"
 
 namespace rooflm {
@@ -103,6 +104,23 @@ TEST(Gate, DifferentScenarioGpuModelOrClocksAreRefused) {
   EXPECT_EQ(run_gate(with_max, current_differs, default_gate_policy()).exit_code(), 0);
   current_differs["environment"]["clocks"]["max_sm_mhz"] = 1755;
   EXPECT_TRUE(has_reason(run_gate(with_max, current_differs, default_gate_policy()), "GPU clocks differ"));
+}
+
+// A baseline written before a scenario key existed (here workload.n) still pairs with a new run of
+// the same scenario: both are compared as this rooflm resolves them. A real change still refuses.
+TEST(Gate, ScenariosAreComparedAsThisVersionResolvesThem) {
+  const nlohmann::json resolved = parse_scenario(
+      R"({"schema": "rooflm.scenario/1", "name": "synthetic", "model": {"preset": "tiny"},
+          "workload": {"requests": 40, "prompt_len": 8, "output_len": 4}})", "t.json").front().resolved;
+  ASSERT_TRUE(resolved.at("workload").contains("n"));
+  auto older = baseline();
+  older["scenario"]["resolved"] = resolved;
+  older["scenario"]["resolved"]["workload"].erase("n");
+  auto newer = noisy_candidate(1.0);
+  newer["scenario"]["resolved"] = resolved;
+  EXPECT_EQ(run_gate(older, newer, default_gate_policy()).exit_code(), 0);
+  newer["scenario"]["resolved"]["workload"]["requests"] = 41;
+  EXPECT_TRUE(has_reason(run_gate(older, newer, default_gate_policy()), "scenario workload differs"));
 }
 
 TEST(Gate, InvalidRunOrFewerCompletedRequestsAreRefusedEvenWhenFaster) {
