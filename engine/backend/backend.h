@@ -38,6 +38,9 @@ class Backend {
   virtual std::vector<std::string> kernel_names() const = 0;
   // Device description for the results' environment section (gpu, driver, clocks, ...).
   virtual nlohmann::json device_info() const = 0;
+  // measure.kernel_trace: "traced" when every step's StepOutput.kernels is filled, else why not
+  // (no trace on this backend, CUPTI missing or taken by another profiler).
+  virtual std::string kernel_trace_status() const { return "not available on the " + name() + " backend"; }
 };
 
 }  // namespace rooflm

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/metrics/kernel_time.h"
+
 namespace rooflm {
 
 struct RequestTimeline {
@@ -41,6 +43,8 @@ struct StepRecord {
   int64_t prefix_hit_tokens = 0;   // of which found cached
   double device_seconds = -1;      // GPU time of the step by CUDA events (-1: not measured); the
                                    // rest of seconds() is host overhead (launches, sync, scheduling)
+  std::vector<KernelTime> kernels; // kernel trace of the step (measure.kernel_trace); not in to_json():
+                                   // the run carries it summed (engine/metrics/kernel_breakdown.h)
 
   double seconds() const { return end - start; }
   nlohmann::json to_json() const;

@@ -65,6 +65,12 @@ nlohmann::json run_data(const nlohmann::json& run, size_t index) {
                         {"samples", samples},
                         {"steps", steps_of(run)}};
   if (run.contains("kernel_breakdown")) out["kernel_breakdown"] = run["kernel_breakdown"];
+  if (run.contains("kernel_trace")) out["kernel_trace"] = run["kernel_trace"];
+  // each op with a measured time is a roofline point (a log-log chart has no place for zero)
+  nlohmann::json kernel_points = nlohmann::json::array();
+  for (const auto& op : roofline.value("ops", nlohmann::json::array()))
+    if (op.value("achieved_flops_per_s", 0.0) > 0 && op.value("arithmetic_intensity", 0.0) > 0) kernel_points.push_back(op);
+  if (!kernel_points.empty()) out["kernel_points"] = kernel_points;
   return out;
 }
 

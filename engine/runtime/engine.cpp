@@ -86,10 +86,11 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
     }
     const std::vector<SeqId> seqs = plan.seqs();
     backend_.copy_kv_blocks(kv_.geometry(), kv_.take_block_copies());  // copy-on-write before the step writes
-    const StepOutput out = backend_.forward(plan, kv_.view(seqs), false);
+    StepOutput out = backend_.forward(plan, kv_.view(seqs), false);
     clock_.advance(out.modelled_seconds);  // virtual clock only
     rec.end = clock_.now();
     rec.device_seconds = out.device_seconds;
+    rec.kernels = std::move(out.kernels);
 
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       const SeqChunk& ch = plan.chunks[i];

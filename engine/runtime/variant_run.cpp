@@ -8,6 +8,7 @@
 #include "engine/backend/backend_factory.h"
 #include "engine/common/error.h"
 #include "engine/kv/kv_cache_factory.h"
+#include "engine/metrics/kernel_breakdown.h"
 #include "engine/metrics/run_counts.h"
 #include "engine/metrics/utilization.h"
 #include "engine/roofline/memory_model.h"
@@ -199,6 +200,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     summary["mbu"] = u.mbu;
     summary["mfu"] = u.mfu;
     roofline = u.roofline;
+    if (has_kernel_trace(pooled.steps)) roofline["ops"] = op_roofline(in, pooled.plans, pooled.steps);
     out.valid = u.valid;
   } else {
     summary["mbu"] = nullptr;
@@ -226,6 +228,10 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
              {"valid", out.valid},
              {"requests", requests},
              {"steps", steps}};
+  if (scenario.measure.kernel_trace) {
+    out.run["kernel_trace"] = backend->kernel_trace_status();
+    out.run["kernel_breakdown"] = kernel_breakdown(pooled.steps);
+  }
   return out;
 }
 

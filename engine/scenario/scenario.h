@@ -103,6 +103,7 @@ struct MeasureSpec {
   int64_t repetitions = 1;      // each variant runs this many times; samples pool across them
   bool record_requests = true;  // per-request timelines in results.json
   bool record_steps = true;     // per-step trace in results.json
+  bool kernel_trace = false;    // cuda: per-kernel GPU time (CUPTI) and per-op roofline points
 };
 
 struct SloSpec {  // absent fields are not checked

@@ -31,7 +31,7 @@ std::vector<std::string> build_key_paths() {
       "workload.sampling.top_p", "workload.seed",
       "sweep",
       "measure", "measure.warmup_requests", "measure.repetitions", "measure.record_requests",
-      "measure.record_steps",
+      "measure.record_steps", "measure.kernel_trace",
       "slo", "slo.ttft_ms", "slo.tpot_ms", "slo.e2e_ms",
   };
   for (std::string_view length : {"workload.prompt_len", "workload.output_len"}) {

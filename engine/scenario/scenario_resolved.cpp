@@ -126,7 +126,8 @@ json resolved_scenario_json(const Scenario& scenario) {
           {"measure", {{"warmup_requests", measure.warmup_requests},
                        {"repetitions", measure.repetitions},
                        {"record_requests", measure.record_requests},
-                       {"record_steps", measure.record_steps}}},
+                       {"record_steps", measure.record_steps},
+                       {"kernel_trace", measure.kernel_trace}}},
           {"slo", slo_json(scenario.slo)}};
 }
 

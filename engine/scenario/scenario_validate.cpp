@@ -237,6 +237,7 @@ MeasureSpec read_measure(const FieldReader& measure) {
   spec.repetitions = measure.integer("repetitions", spec.repetitions, 1);
   spec.record_requests = measure.boolean("record_requests", spec.record_requests);
   spec.record_steps = measure.boolean("record_steps", spec.record_steps);
+  spec.kernel_trace = measure.boolean("kernel_trace", spec.kernel_trace);
   return spec;
 }
 

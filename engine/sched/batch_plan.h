@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/kv/kv_cache.h"
+#include "engine/metrics/kernel_time.h"
 #include "engine/runtime/sampling.h"
 
 namespace rooflm {
@@ -46,6 +47,7 @@ struct StepOutput {
   std::vector<std::vector<float>> logits;
   double modelled_seconds = 0;  // sim backend: the step's modelled time (advances the virtual clock)
   double device_seconds = -1;   // cuda backend: the step's GPU time by CUDA events (-1: not measured)
+  std::vector<KernelTime> kernels;  // cuda backend with measure.kernel_trace: per (op, kernel) GPU time
 };
 
 }  // namespace rooflm

@@ -169,14 +169,24 @@
   runs.forEach((r) => (r.run.kernel_breakdown || []).forEach((k) => kernelRows.push(Object.assign({ run: r.name }, k))));
   const kernelSection = section('kernels', 'Per-kernel breakdown', []);
   if (kernelRows.length) {
+    kernelRows.forEach((k) => { k.label = (k.op || 'graph replay') + ': ' + k.kernel; });
     chart(kernelSection, 'kernels', {
-      data: { values: kernelRows }, mark: 'bar',
-      encoding: { y: { field: 'name', type: 'nominal', title: 'kernel' }, x: { field: 'ms', type: 'quantitative', title: 'time (ms)' },
-        color: { field: 'run', type: 'nominal' }, yOffset: { field: 'run' } },
+      data: { values: kernelRows }, mark: 'bar', height: { step: 14 },
+      encoding: { y: { field: 'label', type: 'nominal', title: 'op: kernel', sort: '-x' }, x: { field: 'ms', type: 'quantitative', title: 'GPU time (ms)' },
+        color: { field: 'run', type: 'nominal' }, yOffset: { field: 'run' },
+        tooltip: [{ field: 'run' }, { field: 'op' }, { field: 'kernel' }, { field: 'calls' }, { field: 'ms', format: '.3f' }, { field: 'mean_us', format: '.2f' }, { field: 'share', format: '.1%' }] },
     });
+    const opRows = [];
+    runs.forEach((r) => (r.run.kernel_points || []).forEach((p) => opRows.push([r.name, p.name, p.calls, fmt(p.measured_ms, 3), fmt(p.predicted_ms, 3),
+      fmt(p.arithmetic_intensity, 2), fmt(p.achieved_flops_per_s / 1e12, 2), fmt(p.achieved_bytes_per_s / 1e9, 0), p.bound, fmt(p.roofline_fraction, 2)])));
+    if (opRows.length) {
+      kernelSection.append(el('p', {}, 'Per op (eagerly launched steps; FLOPs and bytes from the cost model, time from the kernel trace):'));
+      kernelSection.append(table(['run', 'op', 'launches', 'GPU ms', 'roofline ms', 'FLOP/byte', 'TFLOP/s', 'GB/s', 'bound', 'roofline / measured'], opRows));
+    }
   } else {
     kernelSection.append(el('p', {}, 'Chosen kernels: ' + runs.map((r) => `${r.name}: ${r.run.kernels.join(', ')}`).join('; ') +
-      '. No per-kernel timings in these results (run under `rooflm profile` for them).'));
+      '. No per-kernel timings in these results: run on the cuda backend with --set measure.kernel_trace=true' +
+      runs.filter((r) => r.run.kernel_trace && r.run.kernel_trace !== 'traced').map((r) => ` (${r.name}: ${r.run.kernel_trace})`).join('') + '.'));
   }
 
   // SLO and goodput

@@ -206,7 +206,8 @@ TEST(Scenario, DefaultsAreFilledInResolved) {
                  "n": 1,
                  "sampling": {"temperature": 0.0, "top_k": 0, "top_p": 1.0},
                  "seed": 0},
-    "measure": {"warmup_requests": 0, "repetitions": 1, "record_requests": true, "record_steps": true},
+    "measure": {"warmup_requests": 0, "repetitions": 1, "record_requests": true, "record_steps": true,
+                "kernel_trace": false},
     "slo": {}
   })");
   EXPECT_EQ(s.resolved, expected) << s.resolved.dump(2);

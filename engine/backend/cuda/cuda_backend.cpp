@@ -61,9 +61,14 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
   ROOFLM_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   cublas_workspace_.reserve(size_t(32) << 20);  // explicit workspace: cuBLAS then allocates nothing (graph capture)
   ROOFLM_CUBLAS_CHECK(cublasSetWorkspace(cublas_, cublas_workspace_.as<void>(), cublas_workspace_.bytes()));
+  if (scenario.measure.kernel_trace) {
+    trace_ = KernelTrace::start(trace_status_);
+    if (trace_) trace_status_ = "traced";
+  }
 }
 
 CudaBackend::~CudaBackend() {
+  trace_.reset();
   drop_graphs();
   if (cublas_) cublasDestroy(cublas_);
   gemm_.reset();
@@ -120,6 +125,10 @@ nlohmann::json CudaBackend::device_info() const {
   info["device"]["kind"] = "cuda";
   info["device"]["weights_bytes"] = w_->bytes();
   return info;
+}
+
+std::string CudaBackend::kernel_trace_status() const {
+  return trace_status_.empty() ? "off (measure.kernel_trace is false)" : trace_status_;
 }
 
 std::vector<std::string> CudaBackend::kernel_names() const { return {used_.begin(), used_.end()}; }
@@ -222,58 +231,70 @@ void CudaBackend::enqueue_step(const StepShape& s) {
   __half *h = h_.as<__half>(), *qkv = qkv_.as<__half>(), *q = q_.as<__half>(), *att = att_.as<__half>(),
          *delta = delta_.as<__half>(), *gu = gu_.as<__half>(), *act = act_.as<__half>();
   const int32_t* positions = meta_.as<int32_t>() + off_pos_;
+  // Each op (named as in the cost model, engine/roofline/cost_model.h) in an NVTX range and, with
+  // measure.kernel_trace, attributed in the kernel trace.
+  auto op = [&](const char* name, auto&& launch) {
+    OpRange range(trace_.get(), name);
+    launch();
+  };
 
-  embedding_gather_f16(w_->embed, meta_.as<int32_t>() + off_tokens_, x, T, c_.vocab, H, stream_);
-  note("embedding_gather_f16");
+  op("embedding", [&] {
+    embedding_gather_f16(w_->embed, meta_.as<int32_t>() + off_tokens_, x, T, c_.vocab, H, stream_);
+    note("embedding_gather_f16");
+  });
   for (int64_t l = 0; l < c_.n_layers; ++l) {
     const DeviceLayer& L = w_->layers[size_t(l)];
     if (set_ == KernelSet::fused) {
       if (l == 0) {
-        rmsnorm_f16(x, L.attn_norm, h, T, H, eps, stream_);
+        op("attn_norm", [&] { rmsnorm_f16(x, L.attn_norm, h, T, H, eps, stream_); });
         note("rmsnorm_f16");
       } else {
-        add_rmsnorm_f16(x, delta, L.attn_norm, h, T, H, eps, stream_);
+        op("add_attn_norm", [&] { add_rmsnorm_f16(x, delta, L.attn_norm, h, T, H, eps, stream_); });
       }
-      linear(h, L.wqkv, qkv, T, H, QD + 2 * KD);
-      attn::rope_qkv_kv_write_f16(qkv, q, int32_t(c_.n_heads), c_.rope_theta, s.writes, int32_t(l), s.kv, stream_);
+      op("qkv_proj", [&] { linear(h, L.wqkv, qkv, T, H, QD + 2 * KD); });
+      op("attention", [&] {
+        attn::rope_qkv_kv_write_f16(qkv, q, int32_t(c_.n_heads), c_.rope_theta, s.writes, int32_t(l), s.kv, stream_);
+        attention(q, att, s, l);
+      });
       note("rope_qkv_kv_write_f16");
-      attention(q, att, s, l);
-      linear(att, L.wo, delta, T, QD, H);
-      add_rmsnorm_f16(x, delta, L.mlp_norm, h, T, H, eps, stream_);
+      op("o_proj", [&] { linear(att, L.wo, delta, T, QD, H); });
+      op("add_mlp_norm", [&] { add_rmsnorm_f16(x, delta, L.mlp_norm, h, T, H, eps, stream_); });
       note("add_rmsnorm_f16");
-      linear(h, L.w_gate_up, gu, T, H, 2 * F);
-      silu_mul_f16(gu, act, T, F, stream_);
+      op("gate_up_proj", [&] { linear(h, L.w_gate_up, gu, T, H, 2 * F); });
+      op("silu_mul", [&] { silu_mul_f16(gu, act, T, F, stream_); });
       note("silu_mul_f16");
-      linear(act, L.w_down, delta, T, F, H);
+      op("down_proj", [&] { linear(act, L.w_down, delta, T, F, H); });
     } else {
-      if (l > 0) residual_add_f16(x, delta, T, H, stream_);
-      rmsnorm_f16(x, L.attn_norm, h, T, H, eps, stream_);
+      if (l > 0) op("residual_add", [&] { residual_add_f16(x, delta, T, H, stream_); });
+      op("attn_norm", [&] { rmsnorm_f16(x, L.attn_norm, h, T, H, eps, stream_); });
       __half *qn = qkv, *kn = qkv + T * QD, *vn = kn + T * KD;  // three contiguous outputs
-      linear(h, L.wqkv, qn, T, H, QD);
-      linear(h, L.wqkv + QD * H, kn, T, H, KD);
-      linear(h, L.wqkv + (QD + KD) * H, vn, T, H, KD);
-      rope_f16(qn, kn, positions, T, c_.n_heads, c_.n_kv_heads, c_.head_dim, c_.rope_theta, stream_);
-      attn::kv_write_f16(kn, vn, s.writes, int32_t(l), s.kv, stream_);
-      attention(qn, att, s, l);
-      linear(att, L.wo, delta, T, QD, H);
-      residual_add_f16(x, delta, T, H, stream_);
-      rmsnorm_f16(x, L.mlp_norm, h, T, H, eps, stream_);
+      op("q_proj", [&] { linear(h, L.wqkv, qn, T, H, QD); });
+      op("k_proj", [&] { linear(h, L.wqkv + QD * H, kn, T, H, KD); });
+      op("v_proj", [&] { linear(h, L.wqkv + (QD + KD) * H, vn, T, H, KD); });
+      op("rope", [&] { rope_f16(qn, kn, positions, T, c_.n_heads, c_.n_kv_heads, c_.head_dim, c_.rope_theta, stream_); });
+      op("attention", [&] {
+        attn::kv_write_f16(kn, vn, s.writes, int32_t(l), s.kv, stream_);
+        attention(qn, att, s, l);
+      });
+      op("o_proj", [&] { linear(att, L.wo, delta, T, QD, H); });
+      op("residual_add", [&] { residual_add_f16(x, delta, T, H, stream_); });
+      op("mlp_norm", [&] { rmsnorm_f16(x, L.mlp_norm, h, T, H, eps, stream_); });
       __half *g = gu, *u = gu + T * F;
-      linear(h, L.w_gate_up, g, T, H, F);
-      linear(h, L.w_gate_up + F * H, u, T, H, F);
-      silu_f16(g, g, T * F, stream_);
-      mul_f16(g, u, act, T * F, stream_);
-      linear(act, L.w_down, delta, T, F, H);
+      op("gate_proj", [&] { linear(h, L.w_gate_up, g, T, H, F); });
+      op("up_proj", [&] { linear(h, L.w_gate_up + F * H, u, T, H, F); });
+      op("silu", [&] { silu_f16(g, g, T * F, stream_); });
+      op("mul", [&] { mul_f16(g, u, act, T * F, stream_); });
+      op("down_proj", [&] { linear(act, L.w_down, delta, T, F, H); });
       for (const char* k : {"residual_add_f16", "rmsnorm_f16", "rope_f16", "kv_write_f16", "silu_f16", "mul_f16"}) note(k);
     }
   }
   if (set_ == KernelSet::fused) {
-    add_rmsnorm_f16(x, delta, w_->final_norm, h, T, H, eps, stream_);
+    op("add_final_norm", [&] { add_rmsnorm_f16(x, delta, w_->final_norm, h, T, H, eps, stream_); });
   } else {
-    residual_add_f16(x, delta, T, H, stream_);
-    rmsnorm_f16(x, w_->final_norm, h, T, H, eps, stream_);
+    op("residual_add", [&] { residual_add_f16(x, delta, T, H, stream_); });
+    op("final_norm", [&] { rmsnorm_f16(x, w_->final_norm, h, T, H, eps, stream_); });
   }
-  sample(s);
+  op("lm_head", [&] { sample(s); });  // gather of the sampling rows, LM head GEMM, sampler
 }
 
 void CudaBackend::launch_graph(const StepShape& s) {
@@ -387,6 +408,7 @@ StepOutput CudaBackend::forward(const BatchPlan& plan, const KvView& kv, bool wa
 
   StepOutput out;
   out.device_seconds = double(ms) / 1e3;
+  if (trace_) out.kernels = trace_->collect();
   out.next_tokens.assign(plan.chunks.size(), -1);
   if (want_logits) out.logits.resize(plan.chunks.size());
   for (int64_t i = 0; i < s.n_sampled; ++i) {

@@ -16,6 +16,7 @@
 
 #include "engine/backend/backend.h"
 #include "engine/backend/cuda/device_buffer.h"
+#include "engine/backend/cuda/kernel_trace.h"
 #include "engine/backend/cuda/device_weights.h"
 #include "engine/roofline/precision.h"
 #include "kernels/attention/attention.h"
@@ -35,6 +36,7 @@ class CudaBackend final : public Backend {
   StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) override;
   std::vector<std::string> kernel_names() const override;
   nlohmann::json device_info() const override;
+  std::string kernel_trace_status() const override;
 
  private:
   // What one step's kernels need to know (host values baked into launches).
@@ -85,6 +87,8 @@ class CudaBackend final : public Backend {
 
   std::map<std::tuple<int64_t, bool>, cudaGraphExec_t> graphs_by_shape_;  // (n_seqs, greedy) -> decode graph
   std::set<std::string, std::less<>> used_;
+  std::unique_ptr<KernelTrace> trace_;  // measure.kernel_trace
+  std::string trace_status_;
 };
 
 }  // namespace rooflm
