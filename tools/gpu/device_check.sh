@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # One device session: GPU tests, compute-sanitizer, calibration, the GPU scenarios and the Hugging
 # Face parity check, with prebuilt binaries (built elsewhere with -gencode arch=compute_90a,code=sm_90a).
-# Usage: tools/gpu/device_check.sh BUILD_DIR OUT_DIR [steps...]   steps: tests sanitize calibrate decode prefill hf
+# Usage: tools/gpu/device_check.sh BUILD_DIR OUT_DIR [steps...]
+#   steps: tests sanitize calibrate decode prefill hf   (default: all of these)
+#          trace  decode_latency and prefill_sweep with measure.kernel_trace (CUPTI per-kernel times)
+#          ncu    a traced run under ncu: CUPTI is taken, the run must go on untraced and say why
+#          gate   tools/gpu-gate with this build against results/h100/
 set -uo pipefail
 BUILD="$1"; OUT="$2"; shift 2
 STEPS="${*:-tests sanitize calibrate decode prefill hf}"
@@ -23,6 +27,17 @@ for step in $STEPS; do
     calibrate) "$ROOFLM" calibrate --out "$OUT/calibration.json"; rc=$? ;;
     decode) ROOFLM_CALIBRATION="$OUT/calibration.json" "$ROOFLM" run scenarios/decode_latency.json --out "$OUT/decode_latency"; rc=$? ;;
     prefill) ROOFLM_CALIBRATION="$OUT/calibration.json" "$ROOFLM" run scenarios/prefill_sweep.json --out "$OUT/prefill_sweep"; rc=$? ;;
+    trace) cal="$OUT/calibration.json"; [ -f "$cal" ] || cal=results/h100/calibration.json
+           for sc in decode_latency prefill_sweep; do
+             ROOFLM_CALIBRATION="$cal" "$ROOFLM" run scenarios/$sc.json --set measure.kernel_trace=true \
+               --out "$OUT/${sc}_kernel_trace" > "$OUT/${sc}_kernel_trace.log" 2>&1; rc=$?; tail -12 "$OUT/${sc}_kernel_trace.log"
+             [ $rc -ne 0 ] && break
+           done ;;
+    ncu) ncu --launch-count 1 "$ROOFLM" run scenarios/quickstart.json --backend cuda --set measure.kernel_trace=true \
+           --set workload.requests=4 --out "$OUT/ncu_trace" > "$OUT/ncu_trace.log" 2>&1; rc=$?
+         tail -5 "$OUT/ncu_trace.log"
+         grep -o '"kernel_trace": "[^"]*"' "$OUT/ncu_trace/results.json" | sort | uniq -c ;;
+    gate) "$(dirname "$0")/../gpu-gate" --rooflm "$ROOFLM" --out "$OUT/gpu-gate"; rc=$? ;;
     hf) PYTHONUNBUFFERED=1 python3 tests/gpu/hf_parity.py "$ROOFLM" --out "$OUT/hf_parity.json"; rc=$? ;;
     *) echo "unknown step $step"; rc=2 ;;
   esac
