@@ -5,7 +5,8 @@
 //     kernels attributed to it), its FLOPs and minimum bytes (cost model), hence its arithmetic
 //     intensity, achieved FLOP/s and bytes/s, and its datasheet roofline time. Only steps whose
 //     every kernel is attributed count (eager launches; a graph replay has no per-op attribution),
-//     so an op's FLOPs and time cover the same steps.
+//     so an op's FLOPs and time cover the same steps. A small element-wise op can beat the HBM roof
+//     (roofline_fraction > 1) when its inputs are still in L2 from the op before.
 #pragma once
 
 #include <vector>

@@ -2,7 +2,6 @@
 #include "engine/backend/cuda/kernel_trace.h"
 
 #include <cupti_activity.h>
-#include <cxxabi.h>
 #include <dlfcn.h>
 #include <nvtx3/nvToolsExt.h>
 
@@ -11,6 +10,8 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+
+#include "engine/common/kernel_name.h"
 
 namespace rooflm {
 
@@ -81,22 +82,6 @@ Pending& pending() {
   return p;
 }
 
-// "void rooflm::rmsnorm_kernel<8>(const float*, ...)" -> "rooflm::rmsnorm_kernel<8>".
-std::string short_name(const char* mangled) {
-  int status = 0;
-  char* text = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
-  std::string name = status == 0 && text ? text : mangled;
-  std::free(text);
-  if (name.rfind("void ", 0) == 0) name = name.substr(5);
-  int depth = 0;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '<') ++depth;
-    if (name[i] == '>') --depth;
-    if (name[i] == '(' && depth == 0) return name.substr(0, i);
-  }
-  return name;
-}
-
 void CUPTIAPI buffer_requested(uint8_t** buffer, size_t* size, size_t* max_records) {
   *buffer = static_cast<uint8_t*>(std::aligned_alloc(kBufferAlign, kBufferBytes));
   *size = *buffer ? kBufferBytes : 0;
@@ -112,7 +97,7 @@ void CUPTIAPI buffer_completed(CUcontext, uint32_t, uint8_t* buffer, size_t, siz
       if (record->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL || record->kind == CUPTI_ACTIVITY_KIND_KERNEL) {
         const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(record);
         auto it = p.demangled.find(k->name);
-        if (it == p.demangled.end()) it = p.demangled.emplace(k->name, short_name(k->name)).first;
+        if (it == p.demangled.end()) it = p.demangled.emplace(k->name, kernel_short_name(k->name)).first;
         p.kernels.push_back({k->correlationId, it->second, double(k->end - k->start) * 1e-9});
       } else if (record->kind == CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION) {
         const auto* e = reinterpret_cast<const CUpti_ActivityExternalCorrelation*>(record);
@@ -141,7 +126,8 @@ std::unique_ptr<KernelTrace> KernelTrace::start(std::string& why_not) {
     return nullptr;
   }
   if (CUptiResult r = c.register_callbacks(buffer_requested, buffer_completed); r != CUPTI_SUCCESS) {
-    why_not = "cuptiActivityRegisterCallbacks: " + c.error(r);
+    why_not = "cuptiActivityRegisterCallbacks: " + c.error(r) +
+              (r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED ? " (another profiler, e.g. ncu, holds CUPTI)" : "");
     return nullptr;
   }
   for (CUpti_ActivityKind kind : kKinds) {
