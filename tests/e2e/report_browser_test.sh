@@ -2,7 +2,8 @@
 # Renders rooflm HTML reports in real headless Chromium (Debian's chromium package) and checks them:
 # no console errors, every chart element drawn (data-rendered="true" on each [data-chart]), the
 # page's own error count 0; writes a screenshot per report as a test artefact. Cases: a results
-# file with one run, and a report of two files with many runs. Also checks --format md and csv.
+# file with one run, a report of two files with many runs, and a kernel-traced H100 run (per-kernel
+# breakdown and per-op roofline points). Also checks --format md and csv.
 # Usage: tests/e2e/report_browser_test.sh <rooflm binary> [artefact folder, default out/test-artefacts/report]
 set -euo pipefail
 rooflm="$1"
@@ -54,6 +55,13 @@ render() {  # render <html> <name>: dump the DOM and take a screenshot, failing 
 }
 render "$work/one.html" one_run
 render "$work/many.html" many_runs
+# a kernel-traced H100 run: per-kernel bars and per-op roofline points and table
+"$rooflm" report "$root/results/h100/decode_latency_kernel_trace.json" -o "$work/traced.html" >/dev/null ||
+  fail "rooflm report (kernel trace)"
+expected_charts+=(kernels)
+render "$work/traced.html" kernel_trace
+grep -q '<th>roofline / measured</th>' "$work/kernel_trace.dom" || fail "kernel_trace: no per-op table"
+grep -q 'rooflm::gemv_xwt_f16_kernel' "$work/kernel_trace.dom" || fail "kernel_trace: kernel names missing"
 [ "$(grep -o '<nav id="links">.*</nav>' "$work/many_runs.dom" | grep -o 'href="#run-' | wc -l)" = 4 ] ||
   fail "many_runs: expected links to 4 runs"
 
