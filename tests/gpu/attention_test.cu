@@ -328,6 +328,51 @@ TEST_P(KvWrite, RopeFusedRotatesQInPlaceAndKIntoTheCache) {
   }
 }
 
+// The fused set's kernel: reads the QKV GEMM's rows [q heads | k heads | v heads], writes rotated q
+// contiguous and rotated k / plain v into the cache. Llama-2-7B's head counts (32 q, 32 kv) and a
+// GQA shape (32 q, 8 kv) so that rotation items and v units differ in number; every element of q
+// and of the cache (untouched slots must keep the poison) checked against the CPU reference.
+TEST_P(KvWrite, RopeFromQkvRowsMatchesReference) {
+  ROOFLM_REQUIRE_GPU();
+  const int head_dim = GetParam();
+  const double theta = 10000.0;
+  for (const auto [n_heads, n_kv] : {std::pair{32, 32}, std::pair{32, 8}, std::pair{8, 2}}) {
+    WriteCase wc;
+    wc.capacity[2] = 5010;
+    wc.add(2, 5000);  // a long-context angle
+    const int n_tokens = int(wc.seq_row.size()), width = (n_heads + 2 * n_kv) * head_dim;
+    std::vector<float> qkv_f;
+    const auto qkv = random_half(size_t(n_tokens) * width, 1.0f, 31 + n_kv, &qkv_f);
+    std::vector<float> q_ref(size_t(n_tokens) * n_heads * head_dim), k_rot(size_t(n_tokens) * n_kv * head_dim),
+        v_f(size_t(n_tokens) * n_kv * head_dim);
+    for (int t = 0; t < n_tokens; ++t) {
+      const float* row = qkv_f.data() + size_t(t) * width;
+      std::copy(row, row + n_heads * head_dim, q_ref.begin() + ptrdiff_t(t) * n_heads * head_dim);
+      std::copy(row + n_heads * head_dim, row + (n_heads + n_kv) * head_dim, k_rot.begin() + ptrdiff_t(t) * n_kv * head_dim);
+      std::copy(row + (n_heads + n_kv) * head_dim, row + width, v_f.begin() + ptrdiff_t(t) * n_kv * head_dim);
+    }
+    ref::rope(q_ref.data(), wc.position.data(), n_tokens, n_heads, head_dim, theta);
+    ref::rope(k_rot.data(), wc.position.data(), n_tokens, n_kv, head_dim, theta);
+    DeviceBuffer<__half> qkv_d(qkv);
+    DeviceBuffer<int32_t> row_d(wc.seq_row), pos_d(wc.position);
+    const KvWriteTokens tokens{n_tokens, row_d.get(), pos_d.get()};
+    for (const LayoutSpec& spec : kLayoutSpecs) {
+      const std::string what = std::string(spec.name) + " heads " + std::to_string(n_heads) + "/" + std::to_string(n_kv);
+      TestCache cache = make_cache(spec, n_kv, head_dim, wc.capacity, nullptr, 6);
+      DeviceBuffer<__half> q_d(size_t(n_tokens) * n_heads * head_dim);
+      const std::vector<float> q_got = run_and_download(q_d, [&] {
+        rope_qkv_kv_write_f16(qkv_d.get(), q_d.get(), n_heads, theta, tokens, kLayer, cache.device_view(), nullptr);
+      });
+      EXPECT_TRUE(all_close(q_got, q_ref, kRopeAtol, kRopeRtol)) << what << " Q";
+      std::vector<float> k_ref(cache.k.size(), NAN), v_ref(cache.v.size(), NAN);
+      ref::kv_write(k_rot.data(), v_f.data(), wc.seq_row.data(), wc.position.data(), n_tokens, kLayer,
+                    cache.host_view(k_ref.data(), v_ref.data(), DType::f32));
+      expect_cache_matches(cache.k.download(), k_ref, kRopeAtol, kRopeRtol, what + " K");
+      expect_cache_matches(cache.v.download(), v_ref, 0, 0, what + " V");
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(HeadDims, KvWrite, ::testing::Values(64, 128));
 
 // ---- Prefill (flash and naive) ------------------------------------------------------------------
