@@ -15,6 +15,9 @@ TESTS="$BUILD/tests/gpu/rooflm_gpu_tests"
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee "$OUT/nvidia_smi.csv"
 summary=()
+cal() {  # the calibration of this session when it ran, else the committed one
+  if [ -f "$OUT/calibration.json" ]; then echo "$OUT/calibration.json"; else echo results/h100/calibration.json; fi
+}
 for step in $STEPS; do
   start=$(date +%s)
   case "$step" in
@@ -25,11 +28,10 @@ for step in $STEPS; do
            compute-sanitizer --tool racecheck --error-exitcode 3 "$TESTS" --gtest_filter='*Attention*Flash*:*Attention*Decode*' > "$OUT/racecheck.log" 2>&1; rc2=$?
            tail -3 "$OUT/racecheck.log"; [ $rc -eq 0 ] && rc=$rc2 ;;
     calibrate) "$ROOFLM" calibrate --out "$OUT/calibration.json"; rc=$? ;;
-    decode) ROOFLM_CALIBRATION="$OUT/calibration.json" "$ROOFLM" run scenarios/decode_latency.json --out "$OUT/decode_latency"; rc=$? ;;
-    prefill) ROOFLM_CALIBRATION="$OUT/calibration.json" "$ROOFLM" run scenarios/prefill_sweep.json --out "$OUT/prefill_sweep"; rc=$? ;;
-    trace) cal="$OUT/calibration.json"; [ -f "$cal" ] || cal=results/h100/calibration.json
-           for sc in decode_latency prefill_sweep; do
-             ROOFLM_CALIBRATION="$cal" "$ROOFLM" run scenarios/$sc.json --set measure.kernel_trace=true \
+    decode) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/decode_latency.json --out "$OUT/decode_latency"; rc=$? ;;
+    prefill) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/prefill_sweep.json --out "$OUT/prefill_sweep"; rc=$? ;;
+    trace) for sc in decode_latency prefill_sweep; do
+             ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/$sc.json --set measure.kernel_trace=true \
                --out "$OUT/${sc}_kernel_trace" > "$OUT/${sc}_kernel_trace.log" 2>&1; rc=$?; tail -12 "$OUT/${sc}_kernel_trace.log"
              [ $rc -ne 0 ] && break
            done ;;
