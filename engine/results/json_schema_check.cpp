@@ -32,6 +32,9 @@ class SchemaChecker {
       } else if (keyword == "minimum") {
         if (value.is_number() && value.get<double>() < argument.get<double>())
           report(path, "is " + value.dump() + ", below the minimum " + argument.dump());
+      } else if (keyword == "maximum") {
+        if (value.is_number() && value.get<double>() > argument.get<double>())
+          report(path, "is " + value.dump() + ", above the maximum " + argument.dump());
       } else if (keyword == "minItems") {
         if (value.is_array() && value.size() < argument.get<size_t>())
           report(path, "has " + std::to_string(value.size()) + " items, needs at least " + argument.dump());

@@ -1,6 +1,6 @@
 // Structural check of a JSON document against a JSON Schema (the subset results/schema/*.json
 // use: type, required, properties, items, $ref to "#/$defs/<name>", enum, pattern, minimum,
-// minItems). Used to validate results files against results/schema/result.schema.json.
+// maximum, minItems). Used to validate results files against results/schema/result.schema.json.
 #pragma once
 
 #include <cstddef>

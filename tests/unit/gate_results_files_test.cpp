@@ -79,12 +79,14 @@ TEST(GateResultsFiles, CheckerNamesMissingKeysWrongTypesAndVersions) {
   doc["runs"][0]["variant"]["backend"] = "tpu";
   doc["schema"] = "rooflm.result/2";
   doc["runs"][0]["steps"] = {{{"index", 0}}};
+  doc["runs"][0]["kernel_breakdown"] = {{{"op", "attention"}, {"kernel", "k"}, {"calls", 1}, {"ms", 1.0}, {"mean_us", 1.0}, {"share", 1.5}}};
   const auto v = json_schema_violations(doc, result_schema());
   EXPECT_TRUE(contains(v, "runs[0].summary.ttft_ms: missing required key \"p99\"")) << v.front();
   EXPECT_TRUE(contains(v, "runs[0].summary.requests.completed: expected integer, is 1.5"));
   EXPECT_TRUE(contains(v, "runs[0].variant.backend: is \"tpu\", expected one of"));
   EXPECT_TRUE(contains(v, "schema: is \"rooflm.result/2\", does not match"));
   EXPECT_TRUE(contains(v, "runs[0].steps[0]: missing required key \"seconds\""));
+  EXPECT_TRUE(contains(v, "runs[0].kernel_breakdown[0].share: is 1.5, above the maximum 1"));
   // minor versions are accepted
   doc = conforming_document();
   doc["schema"] = "rooflm.result/1.3";
