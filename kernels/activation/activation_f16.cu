@@ -6,6 +6,7 @@
 #include "engine/common/error.h"
 #include "kernels/activation/vec8.cuh"
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/pdl.cuh"
 
 namespace rooflm {
 namespace {
@@ -41,6 +42,7 @@ __global__ void mul_kernel(const __half* a,  // [n_groups * 8]
 __global__ void silu_mul_kernel(const __half* __restrict__ gate_up,  // [n, 2*ffn]
                                 __half* __restrict__ y,              // [n, ffn]
                                 int64_t n_groups, int64_t ffn_groups) {
+  pdl_launch_dependents();  // the down GEMV may start streaming weights (it waits for us before reading y)
   const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= n_groups) return;
   const int64_t t = i / ffn_groups, j = i % ffn_groups;

@@ -25,6 +25,7 @@
 #include "kernels/attention/kv_tile.cuh"
 #include "kernels/attention/ptx.cuh"
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/pdl.cuh"
 
 namespace rooflm::attn {
 namespace {
@@ -256,6 +257,7 @@ __global__ void __launch_bounds__(kHeadDim)
                              const int32_t* __restrict__ q_begin,     // [n_seqs + 1]
                              const int32_t* __restrict__ kv_lens,     // [n_seqs]
                              int n_heads, int n_splits, int chunk_len) {
+  pdl_launch_dependents();  // the O-projection GEMV may start streaming weights
   const int head = blockIdx.x, seq = blockIdx.y, d = threadIdx.x;
   const int valid_splits = (kv_lens[seq] + chunk_len - 1) / chunk_len;
   const int64_t part0 = (int64_t(seq) * n_heads + head) * n_splits;

@@ -1,12 +1,14 @@
 // gather_rows_f16 implementation: one block per output row, 16-byte copies.
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/gather_rows.h"
+#include "kernels/common/pdl.cuh"
 
 namespace rooflm {
 namespace {
 
 __global__ void gather_rows_kernel(const int4* __restrict__ src, const int32_t* __restrict__ rows,
                                    int4* __restrict__ dst, int64_t vecs_per_row) {
+  pdl_launch_dependents();  // the LM-head GEMV may start streaming weights
   const int64_t r = blockIdx.x;
   const int4* s = src + int64_t(rows[r]) * vecs_per_row;
   int4* d = dst + r * vecs_per_row;

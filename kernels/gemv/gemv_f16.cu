@@ -7,6 +7,7 @@
 
 #include "engine/common/error.h"
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/pdl.cuh"
 
 namespace rooflm {
 namespace {
@@ -39,6 +40,21 @@ __device__ __forceinline__ float warp_sum(float v) {
   return v;
 }
 
+// Issues the block's next kLoadsInFlight x ROWS weight vectors of this thread (zeros past the end).
+template <int ROWS>
+__device__ __forceinline__ void load_weights(uint4 (&wv)[kLoadsInFlight][ROWS], const uint4* __restrict__ w, int v0,
+                                             int row0, int n_vec, int out) {
+#pragma unroll
+  for (int u = 0; u < kLoadsInFlight; ++u) {
+    const int v = v0 + u * kThreads;
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+      const int row = min(row0 + r, out - 1);  // rows past the end re-read the last row, never stored
+      wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
+    }
+  }
+}
+
 template <int N_TOKENS, int ROWS>
 __global__ void __launch_bounds__(kThreads)
     gemv_xwt_f16_kernel(const uint4* __restrict__ x,  // [N_TOKENS, n_vec] (8 halves per uint4)
@@ -52,17 +68,15 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int t = 0; t < N_TOKENS; ++t) acc[r][t] = 0.0f;
 
+  uint4 wv[kLoadsInFlight][ROWS];
+  load_weights(wv, w, threadIdx.x, row0, n_vec, out);
+  // Programmatic dependent launch: the loads above read only weights, which no kernel before this
+  // one writes, so they overlap the previous kernel's tail. x and y are touched only after the
+  // previous grid has completed and its writes are visible.
+  pdl_wait();
+  pdl_launch_dependents();
+
   for (int v0 = threadIdx.x; v0 < n_vec; v0 += kThreads * kLoadsInFlight) {
-    uint4 wv[kLoadsInFlight][ROWS];
-#pragma unroll
-    for (int u = 0; u < kLoadsInFlight; ++u) {
-      const int v = v0 + u * kThreads;
-#pragma unroll
-      for (int r = 0; r < ROWS; ++r) {
-        const int row = min(row0 + r, out - 1);  // rows past the end re-read the last row, never stored
-        wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
-      }
-    }
 #pragma unroll
     for (int u = 0; u < kLoadsInFlight; ++u) {
       const int v = v0 + u * kThreads;
@@ -80,6 +94,7 @@ __global__ void __launch_bounds__(kThreads)
           for (int i = 0; i < 8; ++i) acc[r][t] = fmaf(wf[r][i], xf[i], acc[r][t]);
       }
     }
+    if (v0 + kThreads * kLoadsInFlight < n_vec) load_weights(wv, w, v0 + kThreads * kLoadsInFlight, row0, n_vec, out);
   }
 
   __shared__ float partial[kThreads / 32][ROWS][N_TOKENS];
@@ -108,11 +123,19 @@ void launch_tokens(const __half* x, const __half* w, __half* y, int64_t in, int6
   const int n_vec = int(in / 8);
   const auto* xv = reinterpret_cast<const uint4*>(x);
   const auto* wv = reinterpret_cast<const uint4*>(w);
-  const unsigned blocks = unsigned((out + rows - 1) / rows);
+  cudaLaunchAttribute overlap{};
+  overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;  // see griddepcontrol in the kernel
+  overlap.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(unsigned((out + rows - 1) / rows));
+  config.blockDim = dim3(kThreads);
+  config.stream = stream;
+  config.attrs = &overlap;
+  config.numAttrs = 1;
   switch (rows) {
-    case 1: gemv_xwt_f16_kernel<N_TOKENS, 1><<<blocks, kThreads, 0, stream>>>(xv, wv, y, n_vec, int(out)); break;
-    case 2: gemv_xwt_f16_kernel<N_TOKENS, 2><<<blocks, kThreads, 0, stream>>>(xv, wv, y, n_vec, int(out)); break;
-    case 4: gemv_xwt_f16_kernel<N_TOKENS, 4><<<blocks, kThreads, 0, stream>>>(xv, wv, y, n_vec, int(out)); break;
+    case 1: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 1>, xv, wv, y, n_vec, int(out))); break;
+    case 2: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 2>, xv, wv, y, n_vec, int(out))); break;
+    case 4: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 4>, xv, wv, y, n_vec, int(out))); break;
     default: ROOFLM_CHECK(false, "unsupported gemv rows_per_block: " + std::to_string(rows));
   }
   ROOFLM_CUDA_CHECK(cudaGetLastError());

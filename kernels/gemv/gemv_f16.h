@@ -6,6 +6,9 @@
 // whole of its rows' loads at once (4 per thread in flight per row); x is read through L1 (every
 // block reads the same x), weights bypass L1. Partial sums are reduced by warp shuffles, then
 // across the 4 warps in shared memory, in a fixed order (deterministic).
+// Launched with programmatic dependent launch (PDL): the first weight loads are issued before the
+// kernel waits for the previous kernel in the stream, hiding the launch gap and that kernel's
+// tail. Requirement: no earlier kernel still running may write W (weights never change in a step).
 #pragma once
 
 #include <cuda_fp16.h>

@@ -10,6 +10,7 @@
 #include "engine/common/error.h"
 #include "kernels/activation/vec8.cuh"
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/pdl.cuh"
 
 namespace rooflm {
 namespace {
@@ -49,6 +50,7 @@ __global__ void __launch_bounds__(kMaxRowThreads)
                    const __half* __restrict__ w,  // [dim]
                    __half* __restrict__ h,        // [n, dim]
                    int dim, float eps) {
+  pdl_launch_dependents();  // the next GEMV may start streaming weights (it waits for us before reading h)
   const int groups = dim / 8;
   float* x_row = x + size_t(blockIdx.x) * dim;
   float sum_squares = 0.0f;

@@ -59,8 +59,9 @@ TEST(GemvXwtF16, LongAndOddInnerDimsMatchReference) {
   check_shape(16, 4104, 1);     // K = 4096 + 8: one extra vector past the block stride
 }
 
-// Two GEMVs back to back in one stream, the second consuming the first's output (as decode chains
-// projections): y1 is poisoned first, so a launch that read it early would put NaN into y2.
+// The GEMV starts streaming weights before the previous kernel ends (PDL); a GEMV that consumes the
+// previous GEMV's output must still see all of it. y1 is poisoned first, so reading it early
+// would put NaN into y2.
 TEST(GemvXwtF16, ChainedLaunchReadsTheWholePreviousOutput) {
   ROOFLM_REQUIRE_GPU();
   for (const int64_t n : {1, 3, 16}) {
@@ -82,6 +83,34 @@ TEST(GemvXwtF16, ChainedLaunchReadsTheWholePreviousOutput) {
     ref::linear_xwt(y1_f.data(), w2_f.data(), ref.data(), n, mid, out2);
     EXPECT_TRUE(all_close(to_float(y2.download()), ref, kAtol, kRtol));
   }
+}
+
+// A producer that is still running when the GEMV is launched: it spins ~50 us, then writes x. The
+// GEMV (PDL) may start its weight loads early but must read x only after the producer completed.
+__global__ void slow_producer(__half* x, const __half* src, int64_t n, long long spin_cycles) {
+  const long long start = clock64();
+  while (clock64() - start < spin_cycles) {
+  }
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) x[i] = src[i];
+}
+
+TEST(GemvXwtF16, WaitsForASlowProducerOfItsInput) {
+  ROOFLM_REQUIRE_GPU();
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  const int64_t n = 1, in = 4096, out = 4096;
+  std::vector<float> x_f, w_f;
+  DeviceBuffer<__half> src(random_half(size_t(n * in), 1.0f, seed, &x_f));
+  DeviceBuffer<__half> w(random_half(size_t(out * in), float(1.0 / std::sqrt(double(in))), seed + 1, &w_f));
+  DeviceBuffer<__half> x(size_t(n * in)), y(size_t(n * out));
+  x.poison();
+  y.poison();
+  slow_producer<<<4, 256>>>(x.get(), src.get(), n * in, 100000);  // ~50 us at 2 GHz
+  gemv_xwt_f16(x.get(), w.get(), y.get(), n, in, out, nullptr);
+  ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+  std::vector<float> ref(size_t(n * out));
+  ref::linear_xwt(x_f.data(), w_f.data(), ref.data(), n, in, out);
+  EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
 }
 
 TEST(GemvXwtF16, SupportedRejectsWhatTheKernelCannotDo) {
