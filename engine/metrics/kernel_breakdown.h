@@ -6,7 +6,9 @@
 //     intensity, achieved FLOP/s and bytes/s, and its datasheet roofline time. Only steps whose
 //     every kernel is attributed count (eager launches; a graph replay has no per-op attribution),
 //     so an op's FLOPs and time cover the same steps. A small element-wise op can beat the HBM roof
-//     (roofline_fraction > 1) when its inputs are still in L2 from the op before.
+//     (roofline_fraction > 1) when its inputs are still in L2 from the op before. A kernel launched
+//     with programmatic dependent launch (the decode GEMV) starts before its predecessor ends, so its
+//     traced time includes that overlap.
 #pragma once
 
 #include <vector>
