@@ -71,7 +71,9 @@ nlohmann::json MetricComparison::to_json() const {
 nlohmann::json ResultsComparison::to_json() const {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& m : metrics) rows.push_back(m.to_json());
-  return {{"significance_level", significance_level}, {"metrics", rows}, {"unpaired", unpaired}};
+  nlohmann::json counter_rows = nlohmann::json::array();
+  for (const auto& c : counters) counter_rows.push_back(c.to_json());
+  return {{"significance_level", significance_level}, {"metrics", rows}, {"counters", counter_rows}, {"unpaired", unpaired}};
 }
 
 std::string run_label(const nlohmann::json& run, size_t index) {
@@ -99,6 +101,10 @@ ResultsComparison compare_results(const nlohmann::json& baseline, const nlohmann
     }
     for (const auto& info : chosen)
       out.metrics.push_back(compare_metric(label, info, *base_run, *cand->second, significance_level));
+    for (const auto& name : run_counter_names()) {
+      CounterChange c = compare_counter(label, name, *base_run, *cand->second);
+      if (c.recorded()) out.counters.push_back(c);
+    }
   }
   for (const auto& [label, run] : cand_runs)
     if (!base_runs.count(label)) out.unpaired.push_back("candidate only: " + label);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/results/metric_samples.h"
+#include "engine/results/run_counters.h"
 
 namespace rooflm {
 
@@ -30,11 +31,13 @@ struct MetricComparison {
   nlohmann::json to_json() const;
 };
 
-// Variant labels present in one file only go to `unpaired` ("baseline only: x").
+// Variant labels present in one file only go to `unpaired` ("baseline only: x"). Counters (steps,
+// tokens, preemptions, ...: one value per run, no test) recorded by both sides go to `counters`.
 struct ResultsComparison {
   std::vector<MetricComparison> metrics;
+  std::vector<CounterChange> counters;
   std::vector<std::string> unpaired;
-  nlohmann::json to_json() const;  // {"significance_level", "metrics": [...], "unpaired": [...]}
+  nlohmann::json to_json() const;  // {"significance_level", "metrics": [...], "counters": [...], "unpaired": [...]}
   double significance_level = kDefaultSignificanceLevel;
 };
 

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <sstream>
 
-#include "engine/results/run_counters.h"
 
 namespace rooflm {
 
@@ -57,19 +56,14 @@ void gate_counters(const nlohmann::json& baseline, const nlohmann::json& candida
     if (!cand) continue;  // a validity problem already
     for (const auto& p : policy.counters) {
       CounterRow row;
-      row.variant = label;
-      row.counter = p.counter;
+      row.change = compare_counter(label, p.counter, base_runs[i], *cand);
       row.max_change_pct = p.max_change_pct;
-      const auto b = counter_of(base_runs[i], p.counter), c = counter_of(*cand, p.counter);
-      row.baseline = b.value_or(NAN);
-      row.candidate = c.value_or(NAN);
-      if (!b || !c) {
+      if (!row.change.recorded())
         report.invalid_reasons.push_back("variant \"" + label + "\" counter " + p.counter + ": not recorded by the " +
-                                         (!b ? "baseline" : "candidate") + " (written before rooflm.result/1.1?)");
-      } else {
-        row.change_pct = *b == *c ? 0 : *b == 0 ? INFINITY : (*c - *b) / *b * 100;
-        row.changed = std::fabs(row.change_pct) > p.max_change_pct;
-      }
+                                         (std::isnan(row.change.baseline) ? "baseline" : "candidate") +
+                                         " (written before rooflm.result/1.1?)");
+      else
+        row.changed = std::fabs(row.change.change_pct) > p.max_change_pct;
       report.counters.push_back(row);
     }
   }
@@ -78,13 +72,10 @@ void gate_counters(const nlohmann::json& baseline, const nlohmann::json& candida
 }  // namespace
 
 nlohmann::json CounterRow::to_json() const {
-  return {{"variant", variant},
-          {"counter", counter},
-          {"baseline", number_or_null(baseline)},
-          {"candidate", number_or_null(candidate)},
-          {"change_pct", number_or_null(change_pct)},  // null: not recorded, or from 0 to non-zero
-          {"max_change_pct", max_change_pct},
-          {"status", changed ? "changed" : "pass"}};
+  nlohmann::json row = change.to_json();  // change_pct null: not recorded, or from 0 to non-zero
+  row["max_change_pct"] = max_change_pct;
+  row["status"] = changed ? "changed" : "pass";
+  return row;
 }
 
 bool GateReport::regressed() const {
@@ -185,10 +176,12 @@ std::string gate_markdown(const GateReport& report, const std::string& baseline_
   if (!report.counters.empty()) {
     md << "\n| variant | counter | baseline | candidate | change | allowed | status |\n";
     md << "|---|---|---:|---:|---:|---:|---|\n";
-    for (const auto& c : report.counters)
+    for (const auto& r : report.counters) {
+      const CounterChange& c = r.change;
       md << "| " << c.variant << " | " << c.counter << " | " << fixed(c.baseline, 0) << " | " << fixed(c.candidate, 0)
-         << " | " << (c.change_pct > 0 ? "+" : "") << fixed(c.change_pct, 2) << "% | " << fixed(c.max_change_pct, 1)
-         << "% | " << (c.changed ? "**CHANGED**" : "pass") << " |\n";
+         << " | " << (c.change_pct > 0 ? "+" : "") << fixed(c.change_pct, 2) << "% | " << fixed(r.max_change_pct, 1)
+         << "% | " << (r.changed ? "**CHANGED**" : "pass") << " |\n";
+    }
   }
   for (const auto& note : report.notes) md << "\nNote: " << note << "\n";
   return md.str();

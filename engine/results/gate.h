@@ -17,6 +17,7 @@
 
 #include "engine/results/compare.h"
 #include "engine/results/gate_policy.h"
+#include "engine/results/run_counters.h"
 
 namespace rooflm {
 
@@ -30,11 +31,9 @@ struct GateRow {
 };
 
 struct CounterRow {
-  std::string variant, counter;
-  double baseline = 0, candidate = 0;  // NaN where the run does not record the counter
-  double change_pct = 0;               // (candidate - baseline) / baseline * 100; inf from 0 to non-zero
+  CounterChange change;
   double max_change_pct = 0;
-  bool changed = false;                // |change_pct| > max_change_pct
+  bool changed = false;  // |change_pct| > max_change_pct
   nlohmann::json to_json() const;
 };
 

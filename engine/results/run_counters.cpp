@@ -62,4 +62,25 @@ std::optional<double> counter_of(const nlohmann::json& run, const std::string& n
   return node->get<double>();
 }
 
+CounterChange compare_counter(const std::string& variant, const std::string& name, const nlohmann::json& base_run,
+                              const nlohmann::json& cand_run) {
+  CounterChange c;
+  c.variant = variant;
+  c.counter = name;
+  c.baseline = counter_of(base_run, name).value_or(NAN);
+  c.candidate = counter_of(cand_run, name).value_or(NAN);
+  if (c.recorded())
+    c.change_pct = c.baseline == c.candidate ? 0 : c.baseline == 0 ? INFINITY : (c.candidate - c.baseline) / c.baseline * 100;
+  return c;
+}
+
+nlohmann::json CounterChange::to_json() const {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  return {{"variant", variant},
+          {"counter", counter},
+          {"baseline", number(baseline)},
+          {"candidate", number(candidate)},
+          {"change_pct", number(change_pct)}};
+}
+
 }  // namespace rooflm

@@ -5,6 +5,7 @@
 // changed, which is a behaviour change to review, not noise.
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,5 +23,17 @@ void check_run_counter_name(const std::string& name);
 // The counter's value in `run` (a results.json "runs" entry); nullopt when the run does not record
 // it (a file written before rooflm.result/1.1).
 std::optional<double> counter_of(const nlohmann::json& run, const std::string& name);
+
+// One counter of one variant in two runs. change_pct = (candidate - baseline) / baseline * 100:
+// 0 when equal, infinite from 0 to non-zero, NaN when a side does not record the counter.
+struct CounterChange {
+  std::string variant, counter;
+  double baseline = NAN, candidate = NAN, change_pct = NAN;
+  bool recorded() const { return !std::isnan(baseline) && !std::isnan(candidate); }
+  nlohmann::json to_json() const;  // {"variant", "counter", "baseline", "candidate", "change_pct"} (nulls)
+};
+
+CounterChange compare_counter(const std::string& variant, const std::string& name, const nlohmann::json& base_run,
+                              const nlohmann::json& cand_run);
 
 }  // namespace rooflm

@@ -115,5 +115,21 @@ TEST(CompareResults, RunsArePairedByVariantLabel) {
   EXPECT_EQ(cmp.unpaired, (std::vector<std::string>{"baseline only: kernels=naive", "candidate only: kernels=other"}));
 }
 
+// Counters both files record are listed with their change; a counter one side lacks (a file
+// written before rooflm.result/1.1) is left out. The synthetic runs record only completed requests.
+TEST(CompareResults, CountersRecordedByBothSidesAreListed) {
+  const auto base = test::synthetic_results(test::SyntheticRunSpec{});
+  auto cand = test::synthetic_results(test::SyntheticRunSpec{});
+  cand["runs"][0]["summary"]["counts"] = {{"steps", 10}};
+  cand["runs"][0]["summary"]["requests"]["completed"] = 50;
+  const auto cmp = compare_results(base, cand);
+  ASSERT_EQ(cmp.counters.size(), 1u);
+  EXPECT_EQ(cmp.counters[0].counter, "completed_requests");
+  EXPECT_DOUBLE_EQ(cmp.counters[0].baseline, 40);
+  EXPECT_DOUBLE_EQ(cmp.counters[0].candidate, 50);
+  EXPECT_DOUBLE_EQ(cmp.counters[0].change_pct, 25);
+  EXPECT_EQ(cmp.to_json().at("counters")[0].at("change_pct"), 25.0);
+}
+
 }  // namespace
 }  // namespace rooflm

@@ -94,7 +94,7 @@ TEST(GateCounters, AChangeEitherWayFails) {
     EXPECT_EQ(report.exit_code(), 1) << steps;
     ASSERT_EQ(report.counters.size(), 1u);
     EXPECT_TRUE(report.counters[0].changed);
-    EXPECT_NEAR(std::fabs(report.counters[0].change_pct), 100.0 / 120, 1e-9);
+    EXPECT_NEAR(std::fabs(report.counters[0].change.change_pct), 100.0 / 120, 1e-9);
     const std::string md = gate_markdown(report, "a", "b");
     EXPECT_NE(md.find("| default | steps | 120 | " + std::to_string(steps)), std::string::npos) << md;
     EXPECT_NE(md.find("**CHANGED**"), std::string::npos);
@@ -113,7 +113,7 @@ TEST(GateCounters, FromZeroToNonZeroFails) {
   candidate["runs"][0]["summary"]["counts"]["preemptions"] = 3;
   const GateReport report = run_gate(with_counts(120, 640), candidate, counters_only({{"preemptions", nlohmann::json::object()}}));
   EXPECT_EQ(report.exit_code(), 1);
-  EXPECT_TRUE(std::isinf(report.counters[0].change_pct));
+  EXPECT_TRUE(std::isinf(report.counters[0].change.change_pct));
   EXPECT_TRUE(report.to_json().at("counters")[0].at("change_pct").is_null());
 }
 

@@ -1,6 +1,7 @@
 // `rooflm compare A.json B.json [--format table|json] [--alpha 0.05] [--metric M]...`: per variant
 // and metric, the medians of A (baseline) and B (candidate), the delta, better/worse, and whether
-// the change is significant (Mann–Whitney U over the raw samples: requests, steps, repetitions).
+// the change is significant (Mann–Whitney U over the raw samples: requests, steps, repetitions);
+// then the counters both files record (steps, tokens, preemptions, ...) with their change.
 #include <iostream>
 
 #include "engine/results/compare.h"
@@ -29,6 +30,13 @@ void print_table(const ResultsComparison& comparison, std::ostream& os) {
   os << "medians of the raw samples (per request, per step, per repetition); significant: Mann-Whitney U p < "
      << comparison.significance_level << "\n";
   table.print(os);
+  if (!comparison.counters.empty()) {
+    os << "\ncounters (one value per run: no test)\n";
+    TextTable counters({"variant", "counter", "baseline", "candidate", "change %"});
+    for (const auto& c : comparison.counters)
+      counters.add_row({c.variant, c.counter, fmt_num(c.baseline, 0), fmt_num(c.candidate, 0), fmt_num(c.change_pct, 2)});
+    counters.print(os);
+  }
   for (const auto& u : comparison.unpaired) os << "not compared: " << u << "\n";
 }
 
