@@ -18,13 +18,6 @@ double median(std::vector<double> samples) {
   return samples.size() % 2 ? samples[mid] : 0.5 * (samples[mid - 1] + samples[mid]);
 }
 
-std::map<std::string, const nlohmann::json*> runs_by_label(const nlohmann::json& doc) {
-  std::map<std::string, const nlohmann::json*> out;
-  const auto& runs = doc.at("runs");
-  for (size_t i = 0; i < runs.size(); ++i) out[run_label(runs[i], i)] = &runs[i];
-  return out;
-}
-
 MetricComparison compare_metric(const std::string& variant, const MetricInfo& info, const nlohmann::json& base_run,
                                 const nlohmann::json& cand_run, double significance_level) {
   const std::vector<double> base = samples_of(base_run, info.name);
@@ -81,6 +74,14 @@ std::string run_label(const nlohmann::json& run, size_t index) {
   if (variant != run.end() && variant->is_object() && variant->contains("label") && (*variant)["label"].is_string())
     return (*variant)["label"].get<std::string>();
   return "run " + std::to_string(index);
+}
+
+std::map<std::string, const nlohmann::json*> runs_by_label(const nlohmann::json& doc) {
+  std::map<std::string, const nlohmann::json*> out;
+  const auto runs = doc.find("runs");
+  if (runs == doc.end() || !runs->is_array()) return out;
+  for (size_t i = 0; i < runs->size(); ++i) out[run_label((*runs)[i], i)] = &(*runs)[i];
+  return out;
 }
 
 ResultsComparison compare_results(const nlohmann::json& baseline, const nlohmann::json& candidate,

@@ -3,13 +3,14 @@
 // the relative delta, its direction (better / worse / same) and its Mann–Whitney U significance.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/results/json_number.h"
 #include "engine/results/metric_samples.h"
 #include "engine/results/run_counters.h"
 
@@ -47,10 +48,10 @@ ResultsComparison compare_results(const nlohmann::json& baseline, const nlohmann
                                   double significance_level = kDefaultSignificanceLevel,
                                   const std::vector<std::string>& metrics = {});
 
-// JSON has no NaN or infinity: those become null.
-inline nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 // Label of a results.json run: variant.label, or "run <index>" when it has none.
 std::string run_label(const nlohmann::json& run, size_t index);
+
+// The runs of a results document by run_label (empty when it has no "runs" array).
+std::map<std::string, const nlohmann::json*> runs_by_label(const nlohmann::json& doc);
 
 }  // namespace rooflm

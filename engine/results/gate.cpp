@@ -46,17 +46,13 @@ std::string p_text(double p) {
 void gate_counters(const nlohmann::json& baseline, const nlohmann::json& candidate, const GatePolicy& policy,
                    GateReport& report) {
   if (policy.counters.empty()) return;
-  const auto& base_runs = baseline.at("runs");
-  const auto& cand_runs = candidate.at("runs");
-  for (size_t i = 0; i < base_runs.size(); ++i) {
-    const std::string label = run_label(base_runs[i], i);
-    const nlohmann::json* cand = nullptr;
-    for (size_t j = 0; j < cand_runs.size() && !cand; ++j)
-      if (run_label(cand_runs[j], j) == label) cand = &cand_runs[j];
-    if (!cand) continue;  // a validity problem already
+  const auto cand_runs = runs_by_label(candidate);
+  for (const auto& [label, base] : runs_by_label(baseline)) {
+    const auto cand = cand_runs.find(label);
+    if (cand == cand_runs.end()) continue;  // a validity problem already
     for (const auto& p : policy.counters) {
       CounterRow row;
-      row.change = compare_counter(label, p.counter, base_runs[i], *cand);
+      row.change = compare_counter(label, p.counter, *base, *cand->second);
       row.max_change_pct = p.max_change_pct;
       if (!row.change.recorded())
         report.invalid_reasons.push_back("variant \"" + label + "\" counter " + p.counter + ": not recorded by the " +

@@ -26,13 +26,6 @@ void check_same(const nlohmann::json& baseline, const nlohmann::json& candidate,
   if (a != b) problems.push_back(what + " differs: baseline " + a.dump() + ", candidate " + b.dump());
 }
 
-std::map<std::string, const nlohmann::json*> runs_by_label(const nlohmann::json& doc) {
-  std::map<std::string, const nlohmann::json*> out;
-  const auto& runs = at_or_null(doc, {"runs"});
-  for (size_t i = 0; i < runs.size(); ++i) out[run_label(runs[i], i)] = &runs[i];
-  return out;
-}
-
 // The clocks a GPU is set to run at: the "max_*" entries when the environment has them (the
 // current "sm_mhz"/"mem_mhz" readings vary with load and idle time), else the whole value.
 nlohmann::json configured_clocks(const nlohmann::json& clocks) {

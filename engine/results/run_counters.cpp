@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "engine/common/error.h"
+#include "engine/results/json_number.h"
 
 namespace rooflm {
 
@@ -75,12 +76,11 @@ CounterChange compare_counter(const std::string& variant, const std::string& nam
 }
 
 nlohmann::json CounterChange::to_json() const {
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   return {{"variant", variant},
           {"counter", counter},
-          {"baseline", number(baseline)},
-          {"candidate", number(candidate)},
-          {"change_pct", number(change_pct)}};
+          {"baseline", number_or_null(baseline)},
+          {"candidate", number_or_null(candidate)},
+          {"change_pct", number_or_null(change_pct)}};
 }
 
 }  // namespace rooflm

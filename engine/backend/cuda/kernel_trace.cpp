@@ -74,7 +74,7 @@ struct Pending {
   };
   std::vector<Kernel> kernels;
   std::unordered_map<uint32_t, uint64_t> op_of_correlation;  // API correlation id -> external id
-  std::unordered_map<const char*, std::string> demangled;     // CUPTI keeps names alive while tracing
+  std::unordered_map<const char*, std::string> demangled;     // CUPTI's name pointers -> kernel_short_name
 };
 
 Pending& pending() {
@@ -150,6 +150,7 @@ KernelTrace::~KernelTrace() {
   std::lock_guard<std::mutex> lock(p.mutex);
   p.kernels.clear();
   p.op_of_correlation.clear();
+  p.demangled.clear();  // keyed by CUPTI's name pointers, valid only while tracing
   g_active = false;
 }
 
