@@ -10,6 +10,9 @@ set -uo pipefail
 BUILD="$1"; OUT="$2"; shift 2
 STEPS="${*:-tests sanitize calibrate decode prefill hf}"
 export ROOFLM_SOURCE_DIR="$PWD"
+# Results record environment.git_commit; the device's copy of the tree may carry a stale .git, so
+# name the commit the binaries were built at.
+[ -n "${ROOFLM_GIT_COMMIT:-}" ] || echo "device_check: ROOFLM_GIT_COMMIT is not set: results will record this tree's git HEAD, which need not be the binaries' commit" >&2
 ROOFLM="$BUILD/tools/rooflm"
 TESTS="$BUILD/tests/gpu/rooflm_gpu_tests"
 mkdir -p "$OUT"
