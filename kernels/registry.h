@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/kv/kv_view.h"
+#include "common/kv_view.h"
 #include "engine/roofline/precision.h"
 #include "kernels/attention/attention.h"
 

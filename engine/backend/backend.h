@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/kv/kv_cache.h"
-#include "engine/kv/kv_view.h"
-#include "engine/sched/batch_plan.h"
+#include "common/kv_view.h"
+#include "common/batch_plan.h"
 
 namespace rooflm {
 

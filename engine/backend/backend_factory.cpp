@@ -3,7 +3,7 @@
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/sim/sim_backend.h"
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/model/weights.h"
 #include "engine/runtime/variant_run.h"
 

@@ -9,11 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/kv/kv_view.h"
+#include "common/kv_view.h"
 
 namespace rooflm {
 
-using SeqId = int64_t;
 
 // Copy of one whole block (every layer, K and V) that the backend must perform before the next
 // forward: how copy-on-write reaches the storage.

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/kv/paged_kv_cache.h"
 

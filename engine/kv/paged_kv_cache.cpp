@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

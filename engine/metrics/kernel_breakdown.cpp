@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/roofline/cost_model.h"
 
 namespace rooflm {

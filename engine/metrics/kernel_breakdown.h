@@ -17,7 +17,7 @@
 
 #include "engine/metrics/timeline.h"
 #include "engine/metrics/utilization.h"
-#include "engine/sched/batch_plan.h"
+#include "common/batch_plan.h"
 
 namespace rooflm {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/metrics/summary.h"
 
 namespace rooflm {

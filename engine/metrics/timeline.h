@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/metrics/kernel_time.h"
+#include "common/kernel_time.h"
 
 namespace rooflm {
 

@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 namespace {

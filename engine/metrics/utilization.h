@@ -19,7 +19,7 @@
 #include "engine/roofline/cost_model.h"
 #include "engine/roofline/gpu_spec.h"
 #include "engine/roofline/precision.h"
-#include "engine/sched/batch_plan.h"
+#include "common/batch_plan.h"
 
 namespace rooflm {
 

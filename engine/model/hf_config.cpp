@@ -2,7 +2,7 @@
 // Every error names the file and the JSON field.
 #include <fstream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/model/model_config.h"
 
 namespace rooflm {

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "engine/common/error.h"
-#include "engine/common/half.h"
+#include "common/error.h"
+#include "common/half.h"
 #include "engine/model/safetensors.h"
 #include "engine/model/weights.h"
 

@@ -5,9 +5,18 @@
 #include <cmath>
 #include <sstream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
+
+std::string_view family_name(ModelFamily family) {
+  switch (family) {
+    case ModelFamily::llama: return "llama";
+    case ModelFamily::qwen2: return "qwen2";
+    case ModelFamily::mistral: return "mistral";
+  }
+  return "?";
+}
 
 int64_t ModelConfig::n_params() const {
   const int64_t attention = hidden * q_dim()         // wq  [q_dim, hidden]

@@ -1,5 +1,7 @@
-// ModelConfig: the shape of a Llama-family decoder (GQA, SwiGLU, RMSNorm, RoPE), from a built-in
-// preset (`llama2-7b`, ..., `tiny`) or a Hugging Face config.json.
+// ModelConfig: the shape of a Llama-architecture decoder (GQA, SwiGLU, RMSNorm, RoPE) and the
+// traits that tell its families apart (Llama-2/3: RoPE scaling; Qwen2: Q/K/V bias; Mistral: sliding
+// window), from a built-in preset (`llama2-7b`, ..., `tiny`) or a Hugging Face config.json. The
+// family's recipe (engine/model/families/) turns it into the ops of a step.
 #pragma once
 
 #include <cstdint>
@@ -10,10 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/rope_table.h"
+
 namespace rooflm {
+
+// Model families rooflm has a recipe for (engine/model/families/). Hugging Face model_type
+// "llama", "qwen2", "mistral".
+enum class ModelFamily { llama, qwen2, mistral };
+std::string_view family_name(ModelFamily family);  // "llama" | "qwen2" | "mistral"
 
 struct ModelConfig {
   std::string name;            // preset name or the config.json's folder name
+  ModelFamily family = ModelFamily::llama;
   int64_t hidden = 0;          // d_model
   int64_t n_layers = 0;
   int64_t n_heads = 0;         // query heads
@@ -23,8 +33,11 @@ struct ModelConfig {
   int64_t vocab = 0;
   int64_t max_positions = 0;   // max_position_embeddings
   double rope_theta = 10000.0;
+  RopeScaling rope_scaling;    // Llama-3.1/3.2 "llama3", "linear", or none
   double rms_eps = 1e-5;
   bool tied_embeddings = false;  // lm_head shares the embedding matrix
+  bool qkv_bias = false;         // Q/K/V projections carry a bias (Qwen2)
+  int64_t sliding_window = 0;    // attention sees the last `sliding_window` positions (Mistral); 0: all
 
   int64_t q_dim() const { return n_heads * head_dim; }
   int64_t kv_dim() const { return n_kv_heads * head_dim; }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/common/error.h"
-#include "engine/common/edit_distance.h"
+#include "common/error.h"
+#include "common/edit_distance.h"
 #include "engine/model/model_config.h"
 
 namespace rooflm {

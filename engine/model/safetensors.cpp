@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/common/error.h"
-#include "engine/common/half.h"
+#include "common/error.h"
+#include "common/half.h"
 
 namespace rooflm {
 

@@ -1,8 +1,8 @@
 // HostTensor helpers and the seeded synthetic weights (formula and tensor ids: synthetic_init.h).
 #include "engine/model/weights.h"
 
-#include "engine/common/half.h"
-#include "engine/model/synthetic_init.h"
+#include "common/half.h"
+#include "common/synthetic_init.h"
 
 namespace rooflm {
 

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/common/error.h"
-#include "engine/common/source_dir.h"
+#include "common/error.h"
+#include "common/source_dir.h"
 #include "engine/report/report_data.h"
 #include "engine/results/results.h"
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/results.h"
 
 namespace rooflm {

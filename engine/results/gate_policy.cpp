@@ -5,7 +5,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/run_counters.h"
 
 namespace rooflm {

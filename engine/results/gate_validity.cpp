@@ -1,7 +1,7 @@
 // Validity checks of a gate pair: what makes `rooflm gate` refuse (exit 2) instead of judging.
 #include <map>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/gate.h"
 #include "engine/scenario/scenario.h"
 

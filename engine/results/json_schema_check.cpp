@@ -5,7 +5,7 @@
 #include <regex>
 #include <set>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

@@ -4,7 +4,7 @@
 #include <numeric>
 #include <vector>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/mann_whitney.h"
 
 namespace rooflm {

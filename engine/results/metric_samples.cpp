@@ -1,7 +1,7 @@
 // Per-metric raw samples of a results.json run (see metric_samples.h for the definitions).
 #include "engine/results/metric_samples.h"
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

@@ -2,7 +2,7 @@
 #include <fstream>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/results.h"
 
 namespace rooflm {

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/json_number.h"
 
 namespace rooflm {

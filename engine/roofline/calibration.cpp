@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "engine/common/error.h"
-#include "engine/common/source_dir.h"
+#include "common/error.h"
+#include "common/source_dir.h"
 
 namespace rooflm {
 

@@ -1,7 +1,7 @@
 // Per-op FLOP and byte counts of one engine step (the counting rules are in cost_model.h).
 #include "engine/roofline/cost_model.h"
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 namespace {

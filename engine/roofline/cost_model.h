@@ -39,7 +39,7 @@
 #include "engine/model/model_config.h"
 #include "engine/roofline/gpu_spec.h"
 #include "engine/roofline/precision.h"
-#include "engine/sched/batch_plan.h"
+#include "common/batch_plan.h"
 
 namespace rooflm {
 

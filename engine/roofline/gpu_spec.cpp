@@ -1,14 +1,14 @@
 // Loading and looking up the GPU spec files of engine/roofline/gpus/.
 #include "engine/roofline/gpu_spec.h"
-#include "engine/common/edit_distance.h"
+#include "common/edit_distance.h"
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <limits>
 
-#include "engine/common/error.h"
-#include "engine/common/source_dir.h"
+#include "common/error.h"
+#include "common/source_dir.h"
 
 namespace rooflm {
 namespace {

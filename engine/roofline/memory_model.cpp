@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

@@ -1,7 +1,7 @@
 // Precision presets (fp16, W8A16 int8, SmoothQuant w8a8) and kernel-set names.
 #include "engine/roofline/precision.h"
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

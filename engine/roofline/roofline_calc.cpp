@@ -2,7 +2,7 @@
 // with the cost model, and adds the memory footprint. Also the report's JSON form.
 #include "engine/roofline/roofline_calc.h"
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/roofline/memory_model.h"
 
 namespace rooflm {

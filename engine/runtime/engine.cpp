@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

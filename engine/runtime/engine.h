@@ -9,7 +9,7 @@
 #include "engine/backend/backend.h"
 #include "engine/metrics/timeline.h"
 #include "engine/runtime/clock.h"
-#include "engine/runtime/request.h"
+#include "common/request.h"
 #include "engine/sched/scheduler.h"
 
 namespace rooflm {

@@ -5,8 +5,8 @@
 #include <numeric>
 #include <vector>
 
-#include "engine/model/synthetic_init.h"  // splitmix64
-#include "engine/runtime/sampling.h"
+#include "common/synthetic_init.h"  // splitmix64
+#include "common/sampling.h"
 
 namespace rooflm {
 namespace {

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "engine/backend/backend_factory.h"
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/kv/kv_cache_factory.h"
 #include "engine/metrics/kernel_breakdown.h"
 #include "engine/metrics/run_counts.h"

@@ -5,7 +5,7 @@
 #include <set>
 #include <vector>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 namespace {

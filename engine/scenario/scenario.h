@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/runtime/sampling.h"
+#include "common/sampling.h"
 
 namespace rooflm {
 

@@ -1,7 +1,7 @@
 // ScenarioContext: error locations for scenario messages.
 #include "engine/scenario/scenario_context.h"
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/scenario/json_path.h"
 
 namespace rooflm {

@@ -1,6 +1,6 @@
 // The key table of rooflm.scenario/1 and the edit-distance suggestions built on it.
 #include "engine/scenario/scenario_keys.h"
-#include "engine/common/edit_distance.h"
+#include "common/edit_distance.h"
 
 #include <algorithm>
 

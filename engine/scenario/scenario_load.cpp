@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/scenario/json_path.h"
 #include "engine/scenario/jsonc.h"
 #include "engine/scenario/overrides.h"

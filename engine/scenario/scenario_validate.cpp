@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/scenario/field_reader.h"
 #include "engine/scenario/scenario_keys.h"
 #include "engine/scenario/scenario_read.h"

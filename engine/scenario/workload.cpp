@@ -9,7 +9,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 namespace {

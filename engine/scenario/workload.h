@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "engine/runtime/request.h"
+#include "common/request.h"
 #include "engine/scenario/scenario.h"
 
 namespace rooflm {

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 namespace {

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

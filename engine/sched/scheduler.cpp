@@ -1,5 +1,5 @@
 // make_scheduler: the batching policy named in the scenario.
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/sched/continuous_scheduler.h"
 #include "engine/sched/static_scheduler.h"
 

@@ -6,9 +6,9 @@
 #include <optional>
 
 #include "engine/kv/kv_cache.h"
-#include "engine/runtime/request.h"
+#include "common/request.h"
 #include "engine/scenario/scenario.h"
-#include "engine/sched/batch_plan.h"
+#include "common/batch_plan.h"
 
 namespace rooflm {
 

@@ -1,7 +1,7 @@
 // StaticScheduler implementation.
 #include "engine/sched/static_scheduler.h"
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

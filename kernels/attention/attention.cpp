@@ -2,7 +2,7 @@
 // (supported? how much scratch? launch) over the three attention entry points.
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/attention/attention.h"
 
 namespace rooflm::attn {

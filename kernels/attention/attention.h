@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/kv/kv_view.h"
+#include "common/kv_view.h"
 
 namespace rooflm::attn {
 

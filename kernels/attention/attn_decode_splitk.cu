@@ -17,7 +17,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/attention/attention.h"
 #include "kernels/attention/device_caps.h"
 #include "kernels/attention/dispatch.cuh"

@@ -14,7 +14,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/attention/attention.h"
 #include "kernels/attention/kv_accessor.cuh"
 #include "kernels/common/cuda_check.h"

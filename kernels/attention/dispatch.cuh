@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/attention/kv_accessor.cuh"
 
 #define ROOFLM_DISPATCH_HEAD_DIM(head_dim, kHeadDim, ...)                                             \

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/attention/attention.h"
 #include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "engine/common/error.h"
-#include "engine/model/synthetic_init.h"
+#include "common/error.h"
+#include "common/synthetic_init.h"
 #include "kernels/common/cuda_check.h"
 
 namespace rooflm {

@@ -1,7 +1,7 @@
 // fill_synthetic_f16: generates a synthetic weight tensor in place on the GPU, bit-identical to the
 // host's synthetic_weights() (engine/model/weights.h): element `index` of tensor `tensor_id` is
 //   fp16_round_nearest_even(offset + synthetic_value(seed, tensor_id, index, scale))
-// with the ids of engine/model/synthetic_init.h and, per tensor kind, the host's (scale, offset):
+// with the ids of common/synthetic_init.h and, per tensor kind, the host's (scale, offset):
 //   embed                    scale 1,                                     offset 0
 //   projections [out, in]    scale synthetic_projection_scale(in),        offset 0
 //   norm weights [dim]       scale kSyntheticNormSpread,                  offset 1

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/activation/vec8.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/pdl.cuh"

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "engine/kv/kv_view.h"
+#include "common/kv_view.h"
 
 namespace rooflm::ref {
 

@@ -3,7 +3,7 @@
 
 #include <span>
 
-#include "engine/runtime/sampling.h"
+#include "common/sampling.h"
 
 namespace rooflm::ref {
 

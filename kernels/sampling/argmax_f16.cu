@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/common/cuda_check.h"
 
 namespace rooflm {

@@ -13,8 +13,8 @@
 
 #include <string>
 
-#include "engine/common/error.h"
-#include "engine/model/synthetic_init.h"  // splitmix64, the host sampler's generator
+#include "common/error.h"
+#include "common/synthetic_init.h"  // splitmix64, the host sampler's generator
 #include "kernels/common/cuda_check.h"
 
 namespace rooflm {

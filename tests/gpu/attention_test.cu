@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/attention/attention.h"
 #include "kernels/reference/attention_ref.h"
 #include "kernels/reference/rope_ref.h"

@@ -12,7 +12,7 @@
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cuda/cuda_backend.h"
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/kv/contiguous_kv_cache.h"
 #include "tests/gpu/gpu_test_util.h"
 

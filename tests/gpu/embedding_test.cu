@@ -6,7 +6,7 @@
 #include <string>
 
 #include "engine/model/model_config.h"
-#include "engine/model/synthetic_init.h"
+#include "common/synthetic_init.h"
 #include "engine/model/weights.h"
 #include "kernels/embedding/embedding_gather_f16.h"
 #include "kernels/embedding/synthetic_fill_f16.h"

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/compare.h"
 #include "tests/unit/compare_synthetic_results.h"
 

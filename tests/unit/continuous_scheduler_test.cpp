@@ -3,7 +3,7 @@
 // mixed prefill/decode steps, preemption of the newest sequence and its recompute-resume chunk.
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/sched/continuous_scheduler.h"
 #include "tests/unit/capped_kv_cache.h"
 #include "tests/unit/plan_builders.h"

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/metrics/run_counts.h"
 #include "engine/results/gate.h"
 #include "engine/results/run_counters.h"

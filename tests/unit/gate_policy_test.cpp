@@ -1,7 +1,7 @@
 // Gate policy files: defaults, overrides, dropped metrics, and errors naming the JSON path.
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/gate_policy.h"
 
 namespace rooflm {

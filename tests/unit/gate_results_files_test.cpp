@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/common/error.h"
-#include "engine/common/source_dir.h"
+#include "common/error.h"
+#include "common/source_dir.h"
 #include "engine/results/json_schema_check.h"
 #include "engine/results/results.h"
 #include "tests/unit/compare_synthetic_results.h"

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm::test {
 

@@ -1,7 +1,7 @@
 // Kernel display names: demangled, no return type, no anonymous namespaces, no parameters.
 #include <gtest/gtest.h>
 
-#include "engine/common/kernel_name.h"
+#include "common/kernel_name.h"
 
 namespace rooflm {
 namespace {

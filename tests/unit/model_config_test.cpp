@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/model/model_config.h"
 #include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"

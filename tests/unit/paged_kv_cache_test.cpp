@@ -8,7 +8,7 @@
 #include <random>
 #include <set>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/kv/block_pool.h"
 #include "engine/kv/kv_cache_factory.h"
 #include "engine/kv/paged_kv_cache.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "engine/scenario/scenario.h"
-#include "engine/sched/batch_plan.h"
+#include "common/batch_plan.h"
 
 namespace rooflm::test {
 

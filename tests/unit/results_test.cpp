@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/results.h"
 
 namespace rooflm {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/roofline/roofline_calc.h"
 
 namespace rooflm {

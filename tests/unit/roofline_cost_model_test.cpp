@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/roofline/cost_model.h"
 #include "tests/unit/written_out_tiny_model.h"
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/roofline/gpu_spec.h"
 #include "tests/unit/test_tmpdir.h"
 

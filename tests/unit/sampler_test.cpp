@@ -4,7 +4,7 @@
 #include <map>
 #include <vector>
 
-#include "engine/runtime/sampling.h"
+#include "common/sampling.h"
 
 namespace rooflm {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/scenario/scenario.h"
 
 namespace rooflm {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/backend/sim/sim_backend.h"
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/results.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"

@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/common/error.h"
-#include "engine/common/half.h"
+#include "common/error.h"
+#include "common/half.h"
 #include "engine/model/safetensors.h"
-#include "engine/model/synthetic_init.h"
+#include "common/synthetic_init.h"
 #include "engine/model/weights.h"
 #include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"

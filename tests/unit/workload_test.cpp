@@ -7,7 +7,7 @@
 #include <cmath>
 #include <set>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/scenario/workload.h"
 #include "tests/unit/test_tmpdir.h"
 

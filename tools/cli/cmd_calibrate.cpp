@@ -3,8 +3,8 @@
 // later runs pick up for their "measured ceiling" MBU/MFU (default: results/<gpu>/calibration.json).
 #include <iostream>
 
-#include "engine/common/error.h"
-#include "engine/common/source_dir.h"
+#include "common/error.h"
+#include "common/source_dir.h"
 #include "engine/results/results.h"
 #include "engine/roofline/calibration.h"
 #include "engine/roofline/gpu_spec.h"

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/results/gate.h"
 #include "engine/results/results.h"
 #include "tools/cli/commands.h"

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "engine/backend/backend_factory.h"
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/results/results.h"
 #include "tools/cli/commands.h"

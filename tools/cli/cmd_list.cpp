@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "engine/common/error.h"
-#include "engine/common/source_dir.h"
+#include "common/error.h"
+#include "common/source_dir.h"
 #include "engine/model/model_config.h"
 #include "engine/roofline/calibration.h"
 #include "engine/roofline/gpu_spec.h"

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/report/report_data.h"
 #include "engine/report/report_html.h"
 #include "engine/report/report_text.h"

@@ -8,7 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/model/model_config.h"
 #include "engine/roofline/roofline_calc.h"
 #include "tools/cli/commands.h"

@@ -2,7 +2,7 @@
 // Runs every variant of the scenario, writes DIR/results.json atomically, prints a summary table.
 #include <iostream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "engine/report/report_html.h"
 #include "engine/results/results.h"
 #include "engine/runtime/variant_run.h"

@@ -2,7 +2,7 @@
 // Exit codes: 0 success; 1 the run failed; 2 bad input (usage, scenario, model or weights file).
 #include <iostream>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "tools/cli/commands.h"
 #if ROOFLM_HAVE_CUDA
 #include "engine/backend/cuda/cuda_register.h"

@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "engine/backend/cpu/cpu_ops.h"
-#include "engine/common/error.h"
+#include "common/error.h"
 
 namespace rooflm {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
-#include "engine/common/thread_pool.h"
+#include "common/thread_pool.h"
 #include "engine/model/weights.h"
 
 namespace rooflm {

@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "engine/common/thread_pool.h"
-#include "engine/kv/kv_view.h"
+#include "common/thread_pool.h"
+#include "common/kv_view.h"
 
 namespace rooflm::cpu {
 

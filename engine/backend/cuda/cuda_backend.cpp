@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/common/error.h"
+#include "common/error.h"
 #include "kernels/activation/activation_f16.h"
 #include "kernels/common/device_info.h"
 #include "kernels/common/gather_rows.h"

@@ -3,8 +3,8 @@
 
 #include <cuda_runtime.h>
 
-#include "engine/common/error.h"
-#include "engine/model/synthetic_init.h"
+#include "common/error.h"
+#include "common/synthetic_init.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/embedding/synthetic_fill_f16.h"
 

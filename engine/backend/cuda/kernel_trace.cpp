@@ -11,7 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "engine/common/kernel_name.h"
+#include "common/kernel_name.h"
 
 namespace rooflm {
 

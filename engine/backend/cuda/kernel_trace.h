@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/metrics/kernel_time.h"
+#include "common/kernel_time.h"
 
 namespace rooflm {
 

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "engine/common/error.h"
-#include "engine/model/synthetic_init.h"
+#include "common/error.h"
+#include "common/synthetic_init.h"
 #include "engine/results/results.h"
 #include "engine/roofline/memory_model.h"
 

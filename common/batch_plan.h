@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/kv/kv_cache.h"
-#include "engine/metrics/kernel_time.h"
-#include "engine/runtime/sampling.h"
+#include "common/kv_view.h"
+#include "common/kernel_time.h"
+#include "common/sampling.h"
 
 namespace rooflm {
 

@@ -1,5 +1,5 @@
 // ThreadPool implementation: the calling thread takes chunk 0, workers take the others.
-#include "engine/common/thread_pool.h"
+#include "common/thread_pool.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // edit_distance(): two-row dynamic programme over insertions, deletions and substitutions.
-#include "engine/common/edit_distance.h"
+#include "common/edit_distance.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,5 +1,5 @@
 // BatchPlan token counts.
-#include "engine/sched/batch_plan.h"
+#include "common/batch_plan.h"
 
 namespace rooflm {
 

@@ -9,9 +9,12 @@
 
 #include <cstdint>
 
-#include "engine/common/dtype.h"
+#include "common/dtype.h"
 
 namespace rooflm {
+
+// A sequence's id in the KV cache (a request's id).
+using SeqId = int64_t;
 
 enum class KvLayout { contiguous, paged };
 

@@ -7,7 +7,7 @@
 
 namespace rooflm {
 
-enum class DType { f32, f16, bf16, i8 };
+enum class DType { f32, f16, bf16, i8, f8e4m3 };
 
 constexpr std::size_t dtype_size(DType t) {
   switch (t) {
@@ -15,6 +15,7 @@ constexpr std::size_t dtype_size(DType t) {
     case DType::f16: return 2;
     case DType::bf16: return 2;
     case DType::i8: return 1;
+    case DType::f8e4m3: return 1;
   }
   return 0;
 }
@@ -25,6 +26,7 @@ constexpr std::string_view dtype_name(DType t) {
     case DType::f16: return "fp16";
     case DType::bf16: return "bf16";
     case DType::i8: return "int8";
+    case DType::f8e4m3: return "fp8";
   }
   return "?";
 }

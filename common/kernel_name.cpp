@@ -1,5 +1,5 @@
 // kernel_short_name() (see kernel_name.h).
-#include "engine/common/kernel_name.h"
+#include "common/kernel_name.h"
 
 #include <cxxabi.h>
 

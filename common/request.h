@@ -8,8 +8,8 @@
 #include <limits>
 #include <vector>
 
-#include "engine/kv/kv_cache.h"
-#include "engine/runtime/sampling.h"
+#include "common/kv_view.h"
+#include "common/sampling.h"
 
 namespace rooflm {
 
