@@ -1,5 +1,7 @@
 // Backend: runs the model's forward pass for one BatchPlan and samples the next tokens.
 // Implementations: cpu/ (fp32 reference, the test oracle), cuda/ (the real one), sim/ (virtual clock).
+// Each executes (or, sim, times) the StepProgram its model family's recipe wrote for the variant it
+// actually runs, which it reports as effective_variant().
 #pragma once
 
 #include <cstdint>
@@ -11,9 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/kv/kv_cache.h"
-#include "common/kv_view.h"
 #include "common/batch_plan.h"
+#include "common/kv_view.h"
+#include "common/variant.h"
+#include "engine/kv/kv_cache.h"
+#include "engine/model/step_program.h"
 
 namespace rooflm {
 
@@ -21,7 +25,12 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  virtual std::string name() const = 0;
+  std::string name() const { return std::string(rooflm::name(effective_variant().backend)); }
+  // What this backend runs: the requested variant as this backend realises it (cpu: the fp32
+  // reference with fp32 KV, eager). results.json records it.
+  virtual Variant effective_variant() const = 0;
+  // The ops every step executes, in order: the recipe of effective_variant().
+  virtual const StepProgram& program() const = 0;
   // Allocates (and owns) zero-cost-to-read KV storage for `geom` in the backend's memory.
   virtual KvStorage allocate_kv(const KvGeometry& geom) = 0;
   // Bytes the KV pool may take from the backend's memory (before kv_cache.memory_fraction):
@@ -41,6 +50,12 @@ class Backend {
   // measure.kernel_trace: "traced" when every step's StepOutput.kernels is filled, else why not
   // (no trace on this backend, CUPTI missing or taken by another profiler).
   virtual std::string kernel_trace_status() const { return "not available on the " + name() + " backend"; }
+  // Called around every op of every step the backend executes (nullptr: none). The sim backend
+  // executes no ops.
+  void set_op_observer(OpObserver* observer) { observer_ = observer; }
+
+ protected:
+  OpObserver* observer_ = nullptr;
 };
 
 }  // namespace rooflm

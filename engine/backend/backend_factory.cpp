@@ -18,9 +18,9 @@ CudaBackendHooks& cuda_hooks() {
 
 void register_cuda_backend(CudaBackendHooks hooks) { cuda_hooks() = hooks; }
 
-std::string resolve_backend_name(const std::string& requested) {
-  if (requested == "auto") return cuda_hooks().make && cuda_hooks().device_present() ? "cuda" : "cpu";
-  return requested;
+BackendKind resolve_backend(std::optional<BackendKind> requested) {
+  if (requested) return *requested;
+  return cuda_hooks().make && cuda_hooks().device_present() ? BackendKind::cuda : BackendKind::cpu;
 }
 
 ModelConfig resolve_model_config(const ModelSpec& model) {
@@ -30,41 +30,46 @@ ModelConfig resolve_model_config(const ModelSpec& model) {
   return config;
 }
 
-std::optional<GpuSpec> backend_gpu_spec(const std::string& backend_name, const EngineSpec& engine,
-                                        const nlohmann::json& device_info) {
-  if (backend_name == "sim") {
-    if (engine.gpu.empty())
-      throw InputError("engine.gpu is required by the sim backend (e.g. --gpu h100-sxm; see rooflm list gpus)");
-    return gpu_spec(engine.gpu);
+std::optional<GpuSpec> backend_gpu_spec(BackendKind kind, const EngineSpec& engine, const nlohmann::json& device_info) {
+  switch (kind) {
+    case BackendKind::sim:
+      if (engine.gpu.empty())
+        throw InputError("engine.gpu is required by the sim backend (e.g. --gpu h100-sxm; see rooflm list gpus)");
+      return gpu_spec(engine.gpu);
+    case BackendKind::cuda:
+      if (device_info.contains("gpu") && device_info["gpu"].is_string())
+        return match_gpu_spec(device_info["gpu"].get<std::string>());
+      return std::nullopt;
+    case BackendKind::cpu:
+      return std::nullopt;
   }
-  if (backend_name == "cuda" && device_info.contains("gpu") && device_info["gpu"].is_string())
-    return match_gpu_spec(device_info["gpu"].get<std::string>());
   return std::nullopt;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig& config, const Scenario& scenario,
+std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& config, const Scenario& scenario,
                                       const BackendOptions& options) {
   const EngineSpec& engine = scenario.engine;
-  if (name == "cpu") {
-    ModelWeights weights = scenario.model.weights_dir.empty()
-                               ? synthetic_weights(config, scenario.model.seed)
-                               : load_safetensors_weights(scenario.model.weights_dir, config);
-    return std::make_unique<CpuBackend>(config, std::move(weights), int(engine.threads));
+  const Variant requested = requested_variant(engine, kind);
+  switch (kind) {
+    case BackendKind::cpu: {
+      ModelWeights weights = scenario.model.weights_dir.empty()
+                                 ? synthetic_weights(config, scenario.model.seed)
+                                 : load_safetensors_weights(scenario.model.weights_dir, config);
+      return std::make_unique<CpuBackend>(config, std::move(weights), requested, int(engine.threads));
+    }
+    case BackendKind::sim: {
+      SimEfficiency eff;
+      if (!options.calibrate_from.empty())
+        eff = sim_efficiency_from_results(options.calibrate_from, variant_label(scenario.sweep_point));
+      return std::make_unique<SimBackend>(config, *backend_gpu_spec(kind, engine, {}), requested, eff);
+    }
+    case BackendKind::cuda:
+      if (!cuda_hooks().make) throw InputError("engine.backend \"cuda\": this rooflm was built without CUDA");
+      if (!cuda_hooks().device_present()) throw InputError("engine.backend \"cuda\": no CUDA device is present");
+      return cuda_hooks().make(config, scenario);
   }
-  if (name == "sim") {
-    SimEfficiency eff;
-    if (!options.calibrate_from.empty())
-      eff = sim_efficiency_from_results(options.calibrate_from, variant_label(scenario.sweep_point));
-    return std::make_unique<SimBackend>(config, *backend_gpu_spec(name, engine, {}),
-                                        precision_named(engine.precision, engine.kv_cache.dtype),
-                                        parse_kernel_set(engine.kernels), eff);
-  }
-  if (name == "cuda") {
-    if (!cuda_hooks().make) throw InputError("engine.backend \"cuda\": this rooflm was built without CUDA");
-    if (!cuda_hooks().device_present()) throw InputError("engine.backend \"cuda\": no CUDA device is present");
-    return cuda_hooks().make(config, scenario);
-  }
-  throw InputError("engine.backend \"" + name + "\" is unknown (have: cpu, cuda, sim)");
+  ROOFLM_CHECK(false, "unknown backend kind");
+  return nullptr;
 }
 
 }  // namespace rooflm

@@ -26,11 +26,13 @@ struct CudaBackendHooks {
 };
 void register_cuda_backend(CudaBackendHooks hooks);
 
-// "cpu" | "cuda" | "sim" for a requested "auto" | "cpu" | "cuda" | "sim".
-std::string resolve_backend_name(const std::string& requested);
+// The backend an engine.backend asks for (nullopt = "auto": cuda when this rooflm was built with
+// CUDA and a device is present, else cpu).
+BackendKind resolve_backend(std::optional<BackendKind> requested);
 
-// Throws InputError when the backend is unknown or not available in this build / on this machine.
-std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig& config, const Scenario& scenario,
+// Builds `kind` for the scenario's variant. Throws InputError when the backend is not available in
+// this build / on this machine, or cannot run the variant (the message names the axis).
+std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& config, const Scenario& scenario,
                                       const BackendOptions& options);
 
 // The model's shape from a scenario's model section (preset or HF config.json).
@@ -38,7 +40,6 @@ ModelConfig resolve_model_config(const ModelSpec& model);
 
 // The GPU spec a backend runs on: sim -> engine.gpu (required), cuda -> the device's spec if one
 // matches, cpu -> none.
-std::optional<GpuSpec> backend_gpu_spec(const std::string& backend_name, const EngineSpec& engine,
-                                        const nlohmann::json& device_info);
+std::optional<GpuSpec> backend_gpu_spec(BackendKind kind, const EngineSpec& engine, const nlohmann::json& device_info);
 
 }  // namespace rooflm

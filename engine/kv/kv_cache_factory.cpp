@@ -19,7 +19,7 @@ KvCachePlan plan_kv_cache(const KvCacheSpec& spec, const KvGeometry& shape, int6
   if (plan.max_seq_len < longest_request)
     throw InputError("engine.kv_cache.max_seq_len = " + std::to_string(plan.max_seq_len) +
                      " is shorter than the longest request (" + std::to_string(longest_request) + " tokens)");
-  if (spec.layout == "contiguous") {
+  if (spec.layout == KvLayout::contiguous) {
     // One max_seq_len slot per sequence: max_batch slots, or as many as an explicit budget holds
     // (so both layouts can be compared at the same KV memory).
     plan.geom.block_size = plan.max_seq_len;
@@ -34,7 +34,6 @@ KvCachePlan plan_kv_cache(const KvCacheSpec& spec, const KvGeometry& shape, int6
     }
     return plan;
   }
-  ROOFLM_CHECK(spec.layout == "paged", "layout validated by the scenario reader");
   plan.layout = KvLayout::paged;
   plan.geom.block_size = spec.block_size;
   const int64_t block_bytes = shape.bytes_per_token() * spec.block_size;

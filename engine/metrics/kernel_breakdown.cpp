@@ -59,7 +59,7 @@ nlohmann::json op_roofline(const UtilizationInputs& in, const std::vector<BatchP
   std::map<std::string, OpTotals> ops;
   for (size_t i = 0; i < steps.size(); ++i) {
     if (!fully_attributed(steps[i])) continue;
-    const StepCost cost = step_cost(plans[i], *in.model, in.precision, in.kernels, in.gpu);
+    const StepCost cost = step_cost(plans[i], *in.program, in.gpu);
     for (const OpCost& op : cost.ops) {
       auto [it, fresh] = ops.try_emplace(op.count.name);
       if (fresh) order.push_back(op.count.name);

@@ -14,13 +14,17 @@ struct PhaseTotals {
   double compute_bound_s = 0, memory_bound_s = 0;
 };
 
+PrecisionDtypes dtypes(const UtilizationInputs& in) {
+  return precision_dtypes(in.program->variant.precision, in.program->variant.kv_dtype);
+}
+
 double flops_peak(const UtilizationInputs& in) {
-  return in.precision.linear_math == TensorMath::int8 ? in.gpu.int8_tensor_ops_per_s : in.gpu.fp16_tensor_flops_per_s;
+  return dtypes(in).math == TensorMath::int8 ? in.gpu.int8_tensor_ops_per_s : in.gpu.fp16_tensor_flops_per_s;
 }
 
 double flops_ceiling(const UtilizationInputs& in) {
-  return in.precision.linear_math == TensorMath::int8 ? in.calibration->int8_gemm_ops_per_s
-                                                      : in.calibration->fp16_gemm_flops_per_s;
+  return dtypes(in).math == TensorMath::int8 ? in.calibration->int8_gemm_ops_per_s
+                                             : in.calibration->fp16_gemm_flops_per_s;
 }
 
 nlohmann::json ratio_pair(double work, double seconds, double peak, std::optional<double> ceiling) {
@@ -43,7 +47,7 @@ Utilization account_utilization(const UtilizationInputs& in, const std::vector<B
   std::map<std::string, PhaseTotals> phases;
   const double bw = in.gpu.memory_bandwidth_bytes_per_s, peak = flops_peak(in);
   for (size_t i = 0; i < steps.size(); ++i) {
-    const StepCost cost = step_cost(plans[i], *in.model, in.precision, in.kernels, in.gpu);
+    const StepCost cost = step_cost(plans[i], *in.program, in.gpu);
     const double t = steps[i].seconds();
     PhaseTotals& p = phases[step_phase(steps[i])];
     ++p.steps;
@@ -101,8 +105,8 @@ Utilization account_utilization(const UtilizationInputs& in, const std::vector<B
                                                      {"file", in.calibration->file.string()}}
                                     : nlohmann::json(nullptr)}};
   u.roofline = {{"gpu", in.gpu.name},
-                {"precision", in.precision.to_json()},
-                {"kernels", std::string(kernel_set_name(in.kernels))},
+                {"precision", dtypes(in).to_json()},
+                {"kernels", std::string(name(in.program->variant.kernels))},
                 {"ceilings", ceilings},
                 {"phases", phase_json},
                 {"valid", u.valid},

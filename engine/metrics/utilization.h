@@ -14,19 +14,16 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/metrics/timeline.h"
-#include "engine/model/model_config.h"
+#include "common/batch_plan.h"
+#include "engine/model/step_program.h"
 #include "engine/roofline/calibration.h"
 #include "engine/roofline/cost_model.h"
 #include "engine/roofline/gpu_spec.h"
-#include "engine/roofline/precision.h"
-#include "common/batch_plan.h"
 
 namespace rooflm {
 
 struct UtilizationInputs {
-  const ModelConfig* model = nullptr;
-  Precision precision;
-  KernelSet kernels = KernelSet::fused;
+  const StepProgram* program = nullptr;  // what every step ran (the backend's effective variant)
   GpuSpec gpu;
   std::optional<Calibration> calibration;
 };

@@ -64,6 +64,15 @@ void check_run_valid(const nlohmann::json& run, const std::string& side, const s
                      (reasons.empty() ? "" : ": " + reasons));
 }
 
+// Equal in every key both objects have: a key a newer rooflm records (e.g. a model's "family") does
+// not make an older baseline's identical model differ.
+bool same_shared_keys(const nlohmann::json& a, const nlohmann::json& b) {
+  if (!a.is_object() || !b.is_object()) return a == b;
+  for (const auto& [key, value] : a.items())
+    if (b.contains(key) && b.at(key) != value) return false;
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, const nlohmann::json& candidate) {
@@ -90,7 +99,7 @@ std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, 
     }
     const nlohmann::json& cand = *it->second;
     check_run_valid(cand, "candidate", label, problems);
-    if (at_or_null(*base, {"model"}) != at_or_null(cand, {"model"}))
+    if (!same_shared_keys(at_or_null(*base, {"model"}), at_or_null(cand, {"model"})))
       problems.push_back("variant \"" + label + "\": model configuration differs");
     if (at_or_null(*base, {"variant", "gpu"}) != at_or_null(cand, {"variant", "gpu"}))
       problems.push_back("variant \"" + label + "\": GPU spec differs: baseline " +

@@ -1,205 +1,162 @@
-// Per-op FLOP and byte counts of one engine step (the counting rules are in cost_model.h).
+// Per-op FLOP and byte counts of one engine step: one OpCount per StepProgram node (the counting
+// rules are in cost_model.h), repetitions with equal counts merged into one row.
 #include "engine/roofline/cost_model.h"
+
+#include <algorithm>
+#include <map>
 
 #include "common/error.h"
 
 namespace rooflm {
 namespace {
 
-// What the ops need to know about the plan, summed over its chunks.
-struct PlanTotals {
-  double tokens = 0;          // T: rows of every per-token op
-  double sampled_rows = 0;    // S: LM-head rows
+// What attention needs to know about the plan for one sliding window, summed over its chunks.
+struct AttentionTotals {
   double causal_pairs = 0;    // (query, key) pairs attention computes
-  double context_tokens = 0;  // KV tokens read back, sum of each chunk's end position
+  double context_tokens = 0;  // KV tokens read back
   double score_elements = 0;  // per head: the naive S / P rectangles, sum of n_tokens * end
 };
 
-PlanTotals plan_totals(const BatchPlan& plan) {
-  if (plan.empty()) throw InputError("cost model: the batch plan has no chunks");
-  PlanTotals totals;
-  for (size_t i = 0; i < plan.chunks.size(); ++i) {
-    const SeqChunk& chunk = plan.chunks[i];
-    if (chunk.n_tokens() <= 0 || chunk.start_pos < 0)
-      throw InputError("cost model: chunk " + std::to_string(i) + " has " + std::to_string(chunk.n_tokens()) +
-                       " tokens at start position " + std::to_string(chunk.start_pos) +
-                       " (needs >= 1 token at a position >= 0)");
+// Sum over query positions p in [start, end) of the keys it sees: min(p + 1, window) (window 0: p + 1).
+double visible_pairs(double start, double end, double window) {
+  const double plain_end = window > 0 ? std::clamp(window, start, end) : end;  // p + 1 <= window below it
+  const double plain = (plain_end * (plain_end + 1) - start * (start + 1)) / 2;
+  return plain + (end - plain_end) * window;
+}
+
+AttentionTotals attention_totals(const BatchPlan& plan, int64_t window) {
+  AttentionTotals totals;
+  const double w = double(window);
+  for (const SeqChunk& chunk : plan.chunks) {
     const double start = double(chunk.start_pos), end = double(chunk.end_pos()), n = double(chunk.n_tokens());
-    totals.tokens += n;
-    if (chunk.sample) totals.sampled_rows += 1;
-    totals.causal_pairs += (end * (end + 1) - start * (start + 1)) / 2;
-    totals.context_tokens += end;
+    totals.causal_pairs += visible_pairs(start, end, w);
+    totals.context_tokens += window > 0 ? end - std::max(0.0, start - w + 1) : end;
     totals.score_elements += n * end;
   }
   return totals;
 }
 
-// Builds the op list of one step; one method per op family.
-class StepOpCounter {
+// Counts one node for the plan.
+class NodeCounter {
  public:
-  StepOpCounter(const PlanTotals& plan, const ModelConfig& model, const Precision& precision)
-      : tokens_(plan.tokens),
-        plan_(plan),
-        hidden_(double(model.hidden)),
-        q_dim_(double(model.q_dim())),
-        kv_dim_(double(model.kv_dim())),
-        ffn_(double(model.ffn)),
-        n_heads_(double(model.n_heads)),
-        head_dim_(double(model.head_dim)),
-        vocab_(double(model.vocab)),
-        act_(double(precision.activation_bytes)),
-        precision_(precision),
-        n_layers_(model.n_layers) {}
-
-  std::vector<OpCount> ops;
-
-  // Token ids (int32) in, embedding rows gathered, residual stream out.
-  void embedding() {
-    add({.name = "embedding", .bytes = tokens_ * 4 + tokens_ * hidden_ * kFp16Bytes + tokens_ * hidden_ * act_});
-  }
-
-  // Plain RMSNorm: x in, weight, normed x out (as the next GEMM reads it: `output_bytes`).
-  void rmsnorm(const char* name, int64_t calls, double output_bytes) {
-    add({.name = name,
-         .calls = calls,
-         .vector_flops = 4 * tokens_ * hidden_,
-         .bytes = tokens_ * hidden_ * act_ + hidden_ * kFp16Bytes + tokens_ * hidden_ * output_bytes});
-  }
-
-  // Fused residual add + RMSNorm: residual and branch in, new residual out (unless it is dead, after
-  // the last layer), normed row out.
-  void add_rmsnorm(const char* name, int64_t calls, bool writes_residual, double output_bytes) {
-    add({.name = name,
-         .calls = calls,
-         .vector_flops = tokens_ * hidden_ + 4 * tokens_ * hidden_,
-         .bytes = 2 * tokens_ * hidden_ * act_ + hidden_ * kFp16Bytes + (writes_residual ? tokens_ * hidden_ * act_ : 0) +
-                  tokens_ * hidden_ * output_bytes});
-  }
-
-  // A transformer-layer linear layer [out_features, in_features] over all T rows.
-  void linear(const char* name, int64_t in_features_count, int64_t out_features_count) {
-    const double in_features = double(in_features_count), out_features = double(out_features_count);
-    add({.name = name,
-         .calls = layers(),
-         .tensor_flops = 2 * tokens_ * in_features * out_features,
-         .tensor_math = precision_.linear_math,
-         .bytes = in_features * out_features * double(precision_.weight_bytes) +
-                  out_features * double(precision_.weight_scale_bytes) +
-                  tokens_ * in_features * double(precision_.gemm_input_bytes) + tokens_ * out_features * act_});
-  }
-
-  // Separate RoPE kernel: q and k in, rotated q and k out.
-  void rope() {
-    add({.name = "rope",
-         .calls = layers(),
-         .vector_flops = 3 * tokens_ * (q_dim_ + kv_dim_),
-         .bytes = 2 * tokens_ * (q_dim_ + kv_dim_) * act_});
-  }
-
-  void attention(KernelSet kernels) {
-    const double kv_bytes = double(precision_.kv_bytes);
-    const double scores = n_heads_ * plan_.causal_pairs;
-    OpCount op{.name = "attention", .calls = layers()};
-    op.tensor_flops = 2 * 2 * head_dim_ * scores;  // QK^T and PV, 2 FLOPs per multiply-add each
-    op.vector_flops = 5 * scores;                   // softmax
-    op.bytes = tokens_ * (q_dim_ + 2 * kv_dim_) * act_            // new q, k, v
-               + tokens_ * 2 * kv_dim_ * kv_bytes                 // new K, V written to the cache
-               + plan_.context_tokens * 2 * kv_dim_ * kv_bytes  // K, V of every context token read
-               + tokens_ * q_dim_ * double(precision_.gemm_input_bytes);  // O, read by o_proj
-    if (kernels == KernelSet::fused) {
-      op.vector_flops += 3 * tokens_ * (q_dim_ + kv_dim_);  // RoPE in the prologue
-    } else {
-      op.bytes += 4 * n_heads_ * plan_.score_elements * 4;  // fp32 S written, read; P written, read
+  NodeCounter(const BatchPlan& plan, const ModelConfig& model) : plan_(plan), m_(model) {
+    if (plan.empty()) throw InputError("cost model: the batch plan has no chunks");
+    for (size_t i = 0; i < plan.chunks.size(); ++i) {
+      const SeqChunk& chunk = plan.chunks[i];
+      if (chunk.n_tokens() <= 0 || chunk.start_pos < 0)
+        throw InputError("cost model: chunk " + std::to_string(i) + " has " + std::to_string(chunk.n_tokens()) +
+                         " tokens at start position " + std::to_string(chunk.start_pos) +
+                         " (needs >= 1 token at a position >= 0)");
+      tokens_ += double(chunk.n_tokens());
+      if (chunk.sample) sampled_rows_ += 1;
     }
-    add(op);
   }
 
-  // Separate residual add: residual and branch in, sum out.
-  void residual_add(int64_t calls) {
-    add({.name = "residual_add", .calls = calls, .vector_flops = tokens_ * hidden_, .bytes = 3 * tokens_ * hidden_ * act_});
-  }
+  double sampled_rows() const { return sampled_rows_; }
 
-  void silu() {
-    add({.name = "silu", .calls = layers(), .vector_flops = 4 * tokens_ * ffn_, .bytes = 2 * tokens_ * ffn_ * act_});
-  }
-
-  // silu(gate) * up, read by the down GEMM.
-  void mul() {
-    add({.name = "mul",
-         .calls = layers(),
-         .vector_flops = tokens_ * ffn_,
-         .bytes = 2 * tokens_ * ffn_ * act_ + tokens_ * ffn_ * double(precision_.gemm_input_bytes)});
-  }
-
-  // Fused kernel: [gate | up] in, silu(gate) * up out.
-  void silu_mul() {
-    add({.name = "silu_mul",
-         .calls = layers(),
-         .vector_flops = 5 * tokens_ * ffn_,
-         .bytes = 2 * tokens_ * ffn_ * act_ + tokens_ * ffn_ * double(precision_.gemm_input_bytes)});
-  }
-
-  // Logits of the sampling rows only; fp16 weights and math, fp32 logits. No launch when no row samples.
-  void lm_head() {
-    const double rows = plan_.sampled_rows;
-    if (rows == 0) return;
-    add({.name = "lm_head",
-         .tensor_flops = 2 * rows * hidden_ * vocab_,
-         .bytes = vocab_ * hidden_ * kFp16Bytes + rows * hidden_ * act_ + rows * vocab_ * 4});
+  OpCount count(const OpNode& op) {
+    const double T = tokens_, H = double(m_.hidden), F = double(m_.ffn), QD = double(m_.q_dim()),
+                 KD = double(m_.kv_dim()), act = double(kFp16Bytes), out = double(dtype_size(op.output_dtype));
+    OpCount c{.name = op.name};
+    switch (op.kind) {
+      case OpKind::embedding:  // token ids (int32) in, embedding rows gathered, residual stream out
+        c.bytes = T * 4 + T * H * kFp16Bytes + T * H * act;
+        break;
+      case OpKind::rmsnorm:  // x in, weight, normed x out (as its reader reads it)
+        c.vector_flops = 4 * T * H;
+        c.bytes = T * H * act + H * kFp16Bytes + T * H * out;
+        break;
+      case OpKind::add_rmsnorm:
+        c.vector_flops = T * H + 4 * T * H;
+        c.bytes = 2 * T * H * act + H * kFp16Bytes + (op.writes_residual ? T * H * act : 0) + T * H * out;
+        break;
+      case OpKind::residual_add:
+        c.vector_flops = T * H;
+        c.bytes = 3 * T * H * act;
+        break;
+      case OpKind::linear: {
+        const double in_f = double(op.in_features), out_f = double(op.out_features);
+        c.tensor_flops = 2 * T * in_f * out_f;
+        c.tensor_math = op.math;
+        c.bytes = in_f * out_f * double(dtype_size(op.weight_dtype)) + (op.weight_scales ? out_f * kFp16Bytes : 0) +
+                  (op.bias.present() ? out_f * kFp16Bytes : 0) + T * in_f * double(dtype_size(op.input_dtype)) +
+                  T * out_f * act;
+        break;
+      }
+      case OpKind::rope:  // q and k in, rotated q and k out
+        c.vector_flops = 3 * T * (QD + KD);
+        c.bytes = 2 * T * (QD + KD) * act;
+        break;
+      case OpKind::attention: {
+        const AttentionTotals& a = attention(op.window);
+        const double kv_bytes = double(dtype_size(op.kv_dtype));
+        const double scores = double(m_.n_heads) * a.causal_pairs;
+        c.tensor_flops = 2 * 2 * double(m_.head_dim) * scores;  // QK^T and PV, 2 FLOPs per multiply-add each
+        c.vector_flops = 5 * scores;                              // softmax
+        c.bytes = T * (QD + 2 * KD) * act          // new q, k, v
+                  + T * 2 * KD * kv_bytes          // new K, V written to the cache
+                  + a.context_tokens * 2 * KD * kv_bytes  // K, V of every context token read
+                  + T * QD * out;                  // O, read by o_proj
+        if (op.rope_in_prologue) c.vector_flops += 3 * T * (QD + KD);
+        if (op.scores_in_hbm) c.bytes += 4 * double(m_.n_heads) * a.score_elements * 4;  // fp32 S w+r, P w+r
+        break;
+      }
+      case OpKind::silu:
+        c.vector_flops = 4 * T * F;
+        c.bytes = 2 * T * F * act;
+        break;
+      case OpKind::mul:  // silu(gate) * up, read by the down GEMM
+        c.vector_flops = T * F;
+        c.bytes = 2 * T * F * act + T * F * out;
+        break;
+      case OpKind::silu_mul:  // [gate | up] in, silu(gate) * up out
+        c.vector_flops = 5 * T * F;
+        c.bytes = 2 * T * F * act + T * F * out;
+        break;
+      case OpKind::lm_head: {  // logits of the sampling rows only; fp16 weights and math, fp32 logits
+        const double rows = sampled_rows_, vocab = double(op.out_features);
+        c.tensor_flops = 2 * rows * H * vocab;
+        c.bytes = vocab * H * kFp16Bytes + rows * H * act + rows * vocab * 4;
+        break;
+      }
+    }
+    return c;
   }
 
  private:
-  int64_t layers() const { return n_layers_; }
-  void add(OpCount op) { ops.push_back(std::move(op)); }
+  const AttentionTotals& attention(int64_t window) {
+    auto it = attention_.find(window);
+    if (it == attention_.end()) it = attention_.emplace(window, attention_totals(plan_, window)).first;
+    return it->second;
+  }
 
-  const double tokens_;  // T
-  const PlanTotals plan_;
-  const double hidden_, q_dim_, kv_dim_, ffn_, n_heads_, head_dim_, vocab_;
-  const double act_;  // activation bytes
-  const Precision precision_;
-  const int64_t n_layers_;
+  const BatchPlan& plan_;
+  const ModelConfig& m_;
+  double tokens_ = 0, sampled_rows_ = 0;
+  std::map<int64_t, AttentionTotals> attention_;
 };
+
+bool same_counts(const OpCount& a, const OpCount& b) {
+  return a.tensor_flops == b.tensor_flops && a.tensor_math == b.tensor_math && a.vector_flops == b.vector_flops &&
+         a.bytes == b.bytes;
+}
 
 }  // namespace
 
-std::vector<OpCount> count_step_ops(const BatchPlan& plan, const ModelConfig& model, const Precision& precision,
-                                    KernelSet kernels) {
-  const PlanTotals totals = plan_totals(plan);
-  StepOpCounter counter(totals, model, precision);
-  const double gemm_in = double(precision.gemm_input_bytes);
-  const int64_t hidden = model.hidden, q_dim = model.q_dim(), kv_dim = model.kv_dim(), ffn = model.ffn;
-
-  counter.embedding();
-  if (kernels == KernelSet::naive) {
-    counter.rmsnorm("attn_norm", model.n_layers, gemm_in);
-    counter.linear("q_proj", hidden, q_dim);
-    counter.linear("k_proj", hidden, kv_dim);
-    counter.linear("v_proj", hidden, kv_dim);
-    counter.rope();
-    counter.attention(kernels);
-    counter.linear("o_proj", q_dim, hidden);
-    counter.residual_add(2 * model.n_layers);  // after attention and after the MLP
-    counter.rmsnorm("mlp_norm", model.n_layers, gemm_in);
-    counter.linear("gate_proj", hidden, ffn);
-    counter.linear("up_proj", hidden, ffn);
-    counter.silu();
-    counter.mul();
-    counter.linear("down_proj", ffn, hidden);
-    counter.rmsnorm("final_norm", 1, double(kFp16Bytes));  // the LM head reads fp16
-  } else {
-    counter.rmsnorm("attn_norm", 1, gemm_in);  // layer 0: nothing to add yet
-    if (model.n_layers > 1) counter.add_rmsnorm("add_attn_norm", model.n_layers - 1, true, gemm_in);
-    counter.linear("qkv_proj", hidden, q_dim + 2 * kv_dim);
-    counter.attention(kernels);
-    counter.linear("o_proj", q_dim, hidden);
-    counter.add_rmsnorm("add_mlp_norm", model.n_layers, true, gemm_in);
-    counter.linear("gate_up_proj", hidden, 2 * ffn);
-    counter.silu_mul();
-    counter.linear("down_proj", ffn, hidden);
-    counter.add_rmsnorm("add_final_norm", 1, false, double(kFp16Bytes));
+std::vector<OpCount> count_step_ops(const BatchPlan& plan, const StepProgram& program) {
+  NodeCounter counter(plan, program.model);
+  std::vector<OpCount> ops;
+  for (const OpNode& node : program.ops) {
+    if (node.kind == OpKind::lm_head && counter.sampled_rows() == 0) continue;  // no launch without a sampling row
+    OpCount c = counter.count(node);
+    // A repetition of an earlier op with the same counts (the same op of another layer) is a call of it.
+    auto same = std::find_if(ops.rbegin(), ops.rend(), [&](const OpCount& o) { return o.name == c.name; });
+    if (same != ops.rend() && same_counts(*same, c))
+      ++same->calls;
+    else
+      ops.push_back(std::move(c));
   }
-  counter.lm_head();
-  return std::move(counter.ops);
+  return ops;
 }
 
 }  // namespace rooflm

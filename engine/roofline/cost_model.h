@@ -1,6 +1,8 @@
 // Cost model: FLOPs and minimum HBM bytes of every op one engine step launches, for a BatchPlan
-// (any mix of prefill chunks and decode tokens), a model shape, a precision and a kernel set; and the
-// roofline time of each op on a GPU.
+// (any mix of prefill chunks and decode tokens) and the step program the model family's recipe
+// wrote for the variant (engine/model/step_program.h: the ops, their shapes and dtypes, the kernel
+// set's choices); and the roofline time of each op on a GPU. It counts the program's nodes, so its
+// op list is the one the backends execute, by construction.
 //
 // Counting rules (what a performance engineer would write on the whiteboard):
 //   * bytes are the minimum an op must move: each input read once, each output written once;
@@ -19,12 +21,11 @@
 //     each [n_heads, T, e] per chunk (the dense rectangle a GEMM writes; masked entries included).
 //     FLOPs count the causal pairs only: the useful work MFU credits. Split-K partials of
 //     flash-decoding and the KV of other heads' groups (GQA reads each KV head once) add nothing.
-//   * naive: q/k/v GEMMs, RoPE kernel, attention, o GEMM, residual add, mlp norm, gate and up GEMMs,
-//     SiLU kernel, mul kernel, down GEMM, residual add; final norm; LM head.
-//     fused: layer 0's attn norm is plain; every later norm adds the residual first (reads x and the
-//     branch, writes the new residual and the normed row); one QKV GEMM; RoPE in the attention
-//     prologue; one gate_up GEMM; one SiLU*mul kernel; the final norm adds the last residual and
-//     writes only the normed row (the residual stream is dead after it).
+//   * a sliding window of W keys: query p sees keys [max(0, p - W + 1), p], and a chunk reads the KV
+//     of positions [max(0, start - W + 1), end); the naive rectangle still spans all `end` keys.
+//   * a fused add + RMSNorm reads the residual and the branch, writes the new residual (unless it is
+//     dead, after the last layer) and the normed row. A bias adds its fp16 vector to the bytes.
+//   * a node that repeats per layer with the same counts is one row with calls = its repetitions.
 //   * every norm runs on all T rows; only the LM head is cut to the S sampling rows. Logits are
 //     written in fp32 (what the sampler reads).
 #pragma once
@@ -36,14 +37,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/model/model_config.h"
-#include "engine/roofline/gpu_spec.h"
-#include "engine/roofline/precision.h"
 #include "common/batch_plan.h"
+#include "engine/model/step_program.h"
+#include "engine/roofline/gpu_spec.h"
 
 namespace rooflm {
 
-// One kernel of a step, per launch. A per-layer op is launched `calls` = n_layers times per step.
+// One op of a step (a StepProgram node), per call. A per-layer op is launched `calls` = n_layers
+// times per step.
 struct OpCount {
   std::string name;                       // "q_proj", "attention", "add_mlp_norm", ...
   int64_t calls = 1;
@@ -60,10 +61,9 @@ struct OpCount {
 enum class Bound { compute, memory };
 std::string_view bound_name(Bound bound);  // "compute" | "memory"
 
-// Every op of one step, in launch order. Throws InputError for an empty plan or a chunk with no
-// tokens or a negative start position.
-std::vector<OpCount> count_step_ops(const BatchPlan& plan, const ModelConfig& model,
-                                    const Precision& precision, KernelSet kernels);
+// Every op of one step, in first-launch order (repetitions merged into `calls`). Throws InputError
+// for an empty plan or a chunk with no tokens or a negative start position.
+std::vector<OpCount> count_step_ops(const BatchPlan& plan, const StepProgram& program);
 
 struct OpCost {
   OpCount count;
@@ -94,7 +94,6 @@ struct StepCost {
 StepCost time_step(const std::vector<OpCount>& ops, const GpuSpec& gpu);
 
 // count_step_ops then time_step.
-StepCost step_cost(const BatchPlan& plan, const ModelConfig& model, const Precision& precision,
-                   KernelSet kernels, const GpuSpec& gpu);
+StepCost step_cost(const BatchPlan& plan, const StepProgram& program, const GpuSpec& gpu);
 
 }  // namespace rooflm

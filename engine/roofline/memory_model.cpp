@@ -7,27 +7,27 @@
 
 namespace rooflm {
 
-int64_t model_weight_bytes(const ModelConfig& model, const Precision& precision) {
+int64_t model_weight_bytes(const ModelConfig& model, const PrecisionDtypes& precision) {
   const int64_t hidden = model.hidden, q_dim = model.q_dim(), kv_dim = model.kv_dim(), ffn = model.ffn;
   // [out, in] per projection: wq [q, h], wk and wv [kv, h], wo [h, q], w_gate and w_up [f, h], w_down [h, f].
   const int64_t linear_elements = hidden * q_dim + 2 * hidden * kv_dim + q_dim * hidden + 3 * hidden * ffn;
   const int64_t output_channels = q_dim + 2 * kv_dim + hidden + 2 * ffn + hidden;
-  const int64_t per_layer = linear_elements * precision.weight_bytes +
-                            output_channels * precision.weight_scale_bytes + 2 * hidden * kFp16Bytes;
+  const int64_t per_layer = linear_elements * precision.weight_bytes() +
+                            output_channels * precision.weight_scale_bytes() + 2 * hidden * kFp16Bytes;
   const int64_t embedding = model.vocab * hidden * kFp16Bytes;
   const int64_t lm_head = model.tied_embeddings ? 0 : model.vocab * hidden * kFp16Bytes;
   return model.n_layers * per_layer + embedding + hidden * kFp16Bytes + lm_head;
 }
 
-int64_t kv_bytes_per_token(const ModelConfig& model, const Precision& precision) {
-  return 2 * model.n_layers * model.kv_dim() * precision.kv_bytes;
+int64_t kv_bytes_per_token(const ModelConfig& model, const PrecisionDtypes& precision) {
+  return 2 * model.n_layers * model.kv_dim() * precision.kv_bytes();
 }
 
-int64_t kv_bytes_per_sequence(const ModelConfig& model, const Precision& precision, int64_t tokens) {
+int64_t kv_bytes_per_sequence(const ModelConfig& model, const PrecisionDtypes& precision, int64_t tokens) {
   return tokens * kv_bytes_per_token(model, precision);
 }
 
-int64_t max_batch_that_fits(const ModelConfig& model, const Precision& precision, const GpuSpec& gpu,
+int64_t max_batch_that_fits(const ModelConfig& model, const PrecisionDtypes& precision, const GpuSpec& gpu,
                             int64_t tokens) {
   ROOFLM_CHECK(tokens > 0, "sequence length must be positive, got " + std::to_string(tokens));
   const double budget = double(gpu.memory_bytes) * (1 - kMemoryReserveFraction) -

@@ -6,7 +6,7 @@
 
 #include "engine/model/model_config.h"
 #include "engine/roofline/gpu_spec.h"
-#include "engine/roofline/precision.h"
+#include "engine/model/precision.h"
 
 namespace rooflm {
 
@@ -15,19 +15,19 @@ namespace rooflm {
 // slack. vLLM's default gpu_memory_utilization of 0.9 keeps 10%; 5% is the optimistic end.
 inline constexpr double kMemoryReserveFraction = 0.05;
 
-// Bytes of every weight: transformer-layer linear weights at precision.weight_bytes plus one scale
+// Bytes of every weight: transformer-layer linear weights at precision.weight_bytes() plus one scale
 // per output channel when quantised; embedding, norms and LM head (absent when tied) in fp16.
-int64_t model_weight_bytes(const ModelConfig& model, const Precision& precision);
+int64_t model_weight_bytes(const ModelConfig& model, const PrecisionDtypes& precision);
 
 // K and V of one token over all layers: 2 * n_layers * n_kv_heads * head_dim * kv_bytes.
-int64_t kv_bytes_per_token(const ModelConfig& model, const Precision& precision);
+int64_t kv_bytes_per_token(const ModelConfig& model, const PrecisionDtypes& precision);
 
 // KV bytes of one sequence of `tokens` tokens.
-int64_t kv_bytes_per_sequence(const ModelConfig& model, const Precision& precision, int64_t tokens);
+int64_t kv_bytes_per_sequence(const ModelConfig& model, const PrecisionDtypes& precision, int64_t tokens);
 
 // Largest number of sequences of `tokens` tokens each whose KV fits in
 // gpu.memory_bytes * (1 - kMemoryReserveFraction) - weights; 0 when even the weights do not fit.
-int64_t max_batch_that_fits(const ModelConfig& model, const Precision& precision, const GpuSpec& gpu,
+int64_t max_batch_that_fits(const ModelConfig& model, const PrecisionDtypes& precision, const GpuSpec& gpu,
                             int64_t tokens);
 
 }  // namespace rooflm

@@ -45,28 +45,33 @@ RooflineReport compute_roofline(const RooflineQuery& query) {
   report.query = query;
   const ModelConfig& model = query.model;
   const double batch = double(query.batch);
+  Variant variant;
+  variant.backend = BackendKind::sim;
+  variant.kernels = query.kernels;
+  variant.precision = query.precision;
+  variant.kv_dtype = query.kv_dtype;
+  const StepProgram program = build_step_program(model, variant);
+  const PrecisionDtypes dtypes = precision_dtypes(query.precision, query.kv_dtype);
 
-  report.prefill = step_cost(uniform_plan(query.batch, 0, query.prompt_tokens, true), model, query.precision,
-                             query.kernels, query.gpu);
+  report.prefill = step_cost(uniform_plan(query.batch, 0, query.prompt_tokens, true), program, query.gpu);
   report.prefill_tokens_per_s = batch * double(query.prompt_tokens) / report.prefill.seconds;
   report.end_to_end_seconds = report.prefill.seconds;
   if (query.output_tokens >= 2) {
     const int64_t middle_position = query.prompt_tokens + (query.output_tokens - 2) / 2;
-    report.decode = step_cost(uniform_plan(query.batch, middle_position, 1, false), model, query.precision,
-                              query.kernels, query.gpu);
+    report.decode = step_cost(uniform_plan(query.batch, middle_position, 1, false), program, query.gpu);
     report.decode_context_tokens = middle_position + 1;
     report.decode_tokens_per_s = batch / report.decode->seconds;
     report.end_to_end_seconds += double(query.output_tokens - 1) * report.decode->seconds;
   }
   report.output_tokens_per_s = batch * double(query.output_tokens) / report.end_to_end_seconds;
 
-  report.weight_bytes = model_weight_bytes(model, query.precision);
-  report.kv_bytes_per_token = kv_bytes_per_token(model, query.precision);
+  report.weight_bytes = model_weight_bytes(model, dtypes);
+  report.kv_bytes_per_token = kv_bytes_per_token(model, dtypes);
   report.sequence_tokens = sequence_tokens;
-  report.kv_bytes_per_sequence = kv_bytes_per_sequence(model, query.precision, sequence_tokens);
-  report.kv_bytes_per_max_sequence = kv_bytes_per_sequence(model, query.precision, model.max_positions);
-  report.max_batch = max_batch_that_fits(model, query.precision, query.gpu, sequence_tokens);
-  report.max_batch_at_max_positions = max_batch_that_fits(model, query.precision, query.gpu, model.max_positions);
+  report.kv_bytes_per_sequence = kv_bytes_per_sequence(model, dtypes, sequence_tokens);
+  report.kv_bytes_per_max_sequence = kv_bytes_per_sequence(model, dtypes, model.max_positions);
+  report.max_batch = max_batch_that_fits(model, dtypes, query.gpu, sequence_tokens);
+  report.max_batch_at_max_positions = max_batch_that_fits(model, dtypes, query.gpu, model.max_positions);
   return report;
 }
 
@@ -82,8 +87,8 @@ nlohmann::json RooflineReport::to_json() const {
   return {{"schema", "rooflm.roofline/1"},
           {"model", query.model.to_json()},
           {"gpu", query.gpu.to_json()},
-          {"precision", query.precision.to_json()},
-          {"kernels", kernel_set_name(query.kernels)},
+          {"precision", precision_dtypes(query.precision, query.kv_dtype).to_json()},
+          {"kernels", name(query.kernels)},
           {"workload", {{"batch", query.batch}, {"prompt_tokens", query.prompt_tokens},
                         {"output_tokens", query.output_tokens}}},
           {"prefill", prefill_json},

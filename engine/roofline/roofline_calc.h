@@ -17,14 +17,14 @@
 #include "engine/model/model_config.h"
 #include "engine/roofline/cost_model.h"
 #include "engine/roofline/gpu_spec.h"
-#include "engine/roofline/precision.h"
 
 namespace rooflm {
 
 struct RooflineQuery {
   ModelConfig model;
   GpuSpec gpu;
-  Precision precision;
+  Precision precision = Precision::fp16;
+  DType kv_dtype = DType::f16;
   KernelSet kernels = KernelSet::fused;
   int64_t prompt_tokens = 350;
   int64_t output_tokens = 128;

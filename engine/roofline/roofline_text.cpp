@@ -50,8 +50,8 @@ std::string op_table(const char* title, const StepCost& step) {
 std::string RooflineReport::to_text(bool per_op) const {
   const GpuSpec& gpu = query.gpu;
   std::string text = format("%s on %s (%s): %s weights, %s KV cache, %s kernels\n", query.model.name.c_str(),
-                            gpu.display_name.c_str(), gpu.name.c_str(), query.precision.name.c_str(),
-                            query.precision.kv_dtype.c_str(), std::string(kernel_set_name(query.kernels)).c_str());
+                            gpu.display_name.c_str(), gpu.name.c_str(), std::string(name(query.precision)).c_str(),
+                            std::string(dtype_name(query.kv_dtype)).c_str(), std::string(name(query.kernels)).c_str());
   text += format("batch %lld, prompt %lld tokens, output %lld tokens\n", static_cast<long long>(query.batch),
                  static_cast<long long>(query.prompt_tokens), static_cast<long long>(query.output_tokens));
   text += format("peaks: %.0f GB/s, %.1f TFLOP/s fp16 tensor, %.1f TOP/s int8 tensor, %.1f TFLOP/s fp32\n\n",

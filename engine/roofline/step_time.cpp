@@ -35,9 +35,8 @@ StepCost time_step(const std::vector<OpCount>& ops, const GpuSpec& gpu) {
   return step;
 }
 
-StepCost step_cost(const BatchPlan& plan, const ModelConfig& model, const Precision& precision,
-                   KernelSet kernels, const GpuSpec& gpu) {
-  return time_step(count_step_ops(plan, model, precision, kernels), gpu);
+StepCost step_cost(const BatchPlan& plan, const StepProgram& program, const GpuSpec& gpu) {
+  return time_step(count_step_ops(plan, program), gpu);
 }
 
 nlohmann::json OpCost::to_json() const {
@@ -46,7 +45,7 @@ nlohmann::json OpCost::to_json() const {
           {"calls", count.calls},
           {"flops", count.flops() * calls},
           {"tensor_flops", count.tensor_flops * calls},
-          {"tensor_math", count.tensor_math == TensorMath::int8 ? "int8" : "fp16"},
+          {"tensor_math", tensor_math_name(count.tensor_math)},
           {"vector_flops", count.vector_flops * calls},
           {"bytes", count.bytes * calls},
           {"arithmetic_intensity", count.arithmetic_intensity()},

@@ -51,7 +51,7 @@ nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::ve
     timeline["reserved_bytes"].push_back(s.kv_reserved_tokens * geom.bytes_per_token());
     timeline["used_bytes"].push_back(s.kv_used_tokens * geom.bytes_per_token());
   }
-  return {{"layout", layout == KvLayout::contiguous ? "contiguous" : "paged"},
+  return {{"layout", name(layout)},
           {"block_size", geom.block_size},
           {"capacity_tokens", geom.num_blocks * geom.block_size},
           {"bytes_per_token", geom.bytes_per_token()},
@@ -105,33 +105,33 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   out.label = variant_label(scenario.sweep_point);
   const EngineSpec& eng = scenario.engine;
   const ModelConfig config = resolve_model_config(scenario.model);
-  const std::string backend_name = resolve_backend_name(eng.backend);
+  const BackendKind backend_kind = resolve_backend(eng.backend);
 
   std::vector<Request> workload =
       generate_workload(scenario.workload, config.vocab, config.max_positions);
   int64_t longest = 0;
   for (const auto& r : workload) longest = std::max(longest, r.total_len());
 
-  std::unique_ptr<Backend> backend = make_backend(backend_name, config, scenario, options);
+  std::unique_ptr<Backend> backend = make_backend(backend_kind, config, scenario, options);
+  const Variant variant = backend->effective_variant();
   out.device_info = backend->device_info();
-  const std::optional<GpuSpec> spec = backend_gpu_spec(backend_name, eng, out.device_info);
-  const Precision precision = precision_named(eng.precision, eng.kv_cache.dtype);
+  const std::optional<GpuSpec> spec = backend_gpu_spec(backend_kind, eng, out.device_info);
 
   KvGeometry shape;
   shape.n_layers = config.n_layers;
   shape.n_kv_heads = config.n_kv_heads;
   shape.head_dim = config.head_dim;
-  shape.dtype = backend_name == "cpu" ? DType::f32 : eng.kv_cache.dtype == "int8" ? DType::i8 : DType::f16;
+  shape.dtype = variant.kv_dtype;
   const KvCachePlan kv_plan = plan_kv_cache(eng.kv_cache, shape, eng.batching.max_batch, longest,
                                             backend->kv_memory_budget_bytes());
   const KvGeometry& geom = kv_plan.geom;
-  if (backend_name == "sim") {  // the simulated GPU must hold the weights and the KV pool
-    const int64_t need = model_weight_bytes(config, precision) + geom.total_bytes();
+  if (variant.backend == BackendKind::sim) {  // the simulated GPU must hold the weights and the KV pool
+    const int64_t weights = model_weight_bytes(config, precision_dtypes(variant.precision, variant.kv_dtype));
+    const int64_t need = weights + geom.total_bytes();
     if (need > spec->memory_bytes)
       throw InputError("model " + config.name + " needs " + std::to_string(need) + " bytes (weights " +
-                       std::to_string(model_weight_bytes(config, precision)) + " + KV pool " +
-                       std::to_string(geom.total_bytes()) + ") but " + spec->name + " has " +
-                       std::to_string(spec->memory_bytes) +
+                       std::to_string(weights) + " + KV pool " + std::to_string(geom.total_bytes()) + ") but " +
+                       spec->name + " has " + std::to_string(spec->memory_bytes) +
                        "; lower engine.batching.max_batch, the lengths or engine.kv_cache.memory_bytes");
   }
   const std::unique_ptr<KvCache> kv_cache = make_kv_cache(kv_plan);
@@ -145,7 +145,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     auto scheduler = make_scheduler(eng.batching, kv);
     SteadyClock steady;
     VirtualClock virtual_clock;
-    Clock& clock = backend_name == "sim" ? static_cast<Clock&>(virtual_clock) : steady;
+    Clock& clock = variant.backend == BackendKind::sim ? static_cast<Clock&>(virtual_clock) : steady;
     Engine engine(*backend, kv, *scheduler, clock);
     prog.warmup = warmup;
     prog.repetition = rep;
@@ -185,7 +185,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
   summary["peak_concurrent_seqs"] = summary["kv"]["peak_concurrent_seqs"];
   summary["counts"] = count_run(pooled.requests, pooled.steps).to_json();
-  summary["launch"] = launch_summary(backend_name == "cuda" ? eng.launch : "eager", pooled.steps);
+  summary["launch"] = launch_summary(std::string(name(variant.launch)), pooled.steps);
 
   nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
   if (scenario.measure.record_requests)
@@ -195,7 +195,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
 
   nlohmann::json roofline;
   if (spec) {
-    UtilizationInputs in{&config, precision, parse_kernel_set(eng.kernels), *spec, find_calibration(spec->name)};
+    UtilizationInputs in{&backend->program(), *spec, find_calibration(spec->name)};
     const Utilization u = account_utilization(in, pooled.plans, pooled.steps, steps);
     summary["mbu"] = u.mbu;
     summary["mfu"] = u.mfu;
@@ -205,21 +205,16 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   } else {
     summary["mbu"] = nullptr;
     summary["mfu"] = nullptr;
-    roofline = {{"status", "no GPU spec for the " + backend_name + " backend: MBU/MFU are not defined"}};
+    roofline = {{"status", "no GPU spec for the " + backend->name() + " backend: MBU/MFU are not defined"}};
   }
 
-  nlohmann::json variant = {{"label", out.label},
-                            {"backend", backend_name},
-                            {"gpu", spec ? nlohmann::json(spec->name) : nlohmann::json(nullptr)},
-                            {"kernels", backend_name == "cpu" ? "reference" : eng.kernels},
-                            {"kv_cache", eng.kv_cache.layout},
-                            {"kv_dtype", dtype_name(geom.dtype)},
-                            {"precision", backend_name == "cpu" ? "fp32" : eng.precision},
-                            {"batching", eng.batching.policy},
-                            {"max_batch", eng.batching.max_batch},
-                            {"launch", backend_name == "cpu" ? "eager" : eng.launch},
-                            {"sweep", scenario.sweep_point}};
-  out.run = {{"variant", variant},
+  nlohmann::json variant_json = variant.to_json();
+  variant_json["label"] = out.label;
+  variant_json["gpu"] = spec ? nlohmann::json(spec->name) : nlohmann::json(nullptr);
+  variant_json["batching"] = name(eng.batching.policy);
+  variant_json["max_batch"] = eng.batching.max_batch;
+  variant_json["sweep"] = scenario.sweep_point;
+  out.run = {{"variant", variant_json},
              {"model", config.to_json()},
              {"kernels", backend->kernel_names()},
              {"summary", summary},

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/variant.h"
 #include "engine/scenario/scenario_context.h"
 
 namespace rooflm {
@@ -52,6 +53,14 @@ class FieldReader {
   std::string required_text(std::string_view key) const;
   std::string choice(std::string_view key, const std::vector<std::string>& allowed,
                      const std::string& fallback) const;
+  // A choice among `allowed` spellings of an enum's name table (parse once, pass enums).
+  template <class E, size_t N>
+  E enum_choice(std::string_view key, const std::array<EnumName<E>, N>& table, const std::vector<E>& allowed,
+                E fallback) const {
+    std::vector<std::string> names;
+    for (E value : allowed) names.emplace_back(enum_name(table, value));
+    return *parse_enum(table, choice(key, names, std::string(enum_name(table, fallback))));
+  }
   int64_t integer(std::string_view key, int64_t fallback, int64_t min,
                   int64_t max = std::numeric_limits<int64_t>::max()) const;
   int64_t integer_choice(std::string_view key, const std::vector<int64_t>& allowed, int64_t fallback) const;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sampling.h"
+#include "common/variant.h"
 
 namespace rooflm {
 
@@ -60,16 +61,16 @@ struct ModelSpec {
 };
 
 struct KvCacheSpec {
-  std::string layout = "contiguous";  // contiguous | paged
+  KvLayout layout = KvLayout::contiguous;
   int64_t block_size = 16;            // paged
-  std::string dtype = "fp16";         // fp16 | int8 (cpu backend stores fp32)
+  DType dtype = DType::f16;           // fp16 | int8 (cpu backend stores fp32)
   int64_t max_seq_len = 0;            // 0: longest request of the workload
   double memory_fraction = 0.9;       // of free device memory, for the pool (paged)
   int64_t memory_bytes = 0;           // explicit pool size; 0: use memory_fraction / slots
 };
 
 struct BatchingSpec {
-  std::string policy = "static";      // static | continuous
+  BatchingPolicy policy = BatchingPolicy::static_batches;
   int64_t max_batch = 8;              // sequences per batch (static) / max_num_seqs (continuous)
   double max_wait_ms = 0;             // static: wait this long for a batch to fill
   int64_t max_batched_tokens = 8192;  // continuous: token budget per step
@@ -77,10 +78,11 @@ struct BatchingSpec {
 };
 
 struct EngineSpec {
-  std::string backend = "auto";       // auto | cpu | cuda | sim
-  std::string kernels = "fused";      // naive | fused
-  std::string precision = "fp16";     // fp16 | int8 | w8a8
-  std::string launch = "eager";       // eager | graph
+  std::optional<BackendKind> backend;  // nullopt: "auto" (cuda when built with CUDA and a device is present, else cpu)
+  KernelSet kernels = KernelSet::fused;
+  Precision precision = Precision::fp16;  // fp16 | int8 | w8a8 (the scenario reader admits these)
+  Launch launch = Launch::eager;
+  int32_t tensor_parallel = 1;        // 1 until tensor parallelism exists
   std::string gpu;                    // sim backend's target GPU (hardware spec name)
   int64_t threads = 0;                // cpu backend worker threads; 0: hardware concurrency
   KvCacheSpec kv_cache;
@@ -125,6 +127,9 @@ struct Scenario {
   nlohmann::json resolved;        // the full scenario with defaults filled and this sweep point applied
   nlohmann::json sweep_point;     // {"engine.kernels": "naive", ...}; empty object without sweep
 };
+
+// The variant a scenario asks for, run on `backend` (the resolved engine.backend).
+Variant requested_variant(const EngineSpec& engine, BackendKind backend);
 
 // Reads a scenario file (JSON with // and /* */ comments), validates it strictly and expands its
 // sweep into one Scenario per point (cartesian product, in the order the keys appear).

@@ -15,7 +15,7 @@ std::vector<std::string> build_key_paths() {
       "schema", "name", "description",
       "model", "model.preset", "model.config", "model.weights", "model.seed",
       "engine", "engine.backend", "engine.kernels", "engine.precision", "engine.launch",
-      "engine.gpu", "engine.threads",
+      "engine.tensor_parallel", "engine.gpu", "engine.threads",
       "engine.kv_cache", "engine.kv_cache.layout", "engine.kv_cache.block_size",
       "engine.kv_cache.dtype", "engine.kv_cache.max_seq_len", "engine.kv_cache.memory_fraction",
       "engine.kv_cache.memory_bytes",

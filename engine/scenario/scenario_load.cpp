@@ -62,4 +62,16 @@ std::vector<Scenario> parse_scenario(const std::string& text, const std::string&
   return scenarios;
 }
 
+Variant requested_variant(const EngineSpec& engine, BackendKind backend) {
+  Variant v;
+  v.backend = backend;
+  v.kernels = engine.kernels;
+  v.precision = engine.precision;
+  v.kv_layout = engine.kv_cache.layout;
+  v.kv_dtype = engine.kv_cache.dtype;
+  v.launch = engine.launch;
+  v.tensor_parallel = engine.tensor_parallel;
+  return v;
+}
+
 }  // namespace rooflm

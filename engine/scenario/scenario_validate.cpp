@@ -61,9 +61,9 @@ ModelSpec read_model(const FieldReader& model) {
 
 KvCacheSpec read_kv_cache(const FieldReader& kv) {
   KvCacheSpec spec;
-  spec.layout = kv.choice("layout", {"contiguous", "paged"}, spec.layout);
+  spec.layout = kv.enum_choice("layout", kKvLayoutNames, {KvLayout::contiguous, KvLayout::paged}, spec.layout);
   spec.block_size = kv.integer_choice("block_size", {8, 16, 32}, spec.block_size);
-  spec.dtype = kv.choice("dtype", {"fp16", "int8"}, spec.dtype);
+  spec.dtype = kv.enum_choice("dtype", kKvDtypeNames, {DType::f16, DType::i8}, spec.dtype);
   spec.max_seq_len = kv.integer("max_seq_len", spec.max_seq_len, 0);
   spec.memory_fraction = kv.number("memory_fraction", spec.memory_fraction, open_closed(0, 1));
   spec.memory_bytes = kv.integer("memory_bytes", spec.memory_bytes, 0);
@@ -72,7 +72,8 @@ KvCacheSpec read_kv_cache(const FieldReader& kv) {
 
 BatchingSpec read_batching(const FieldReader& batching) {
   BatchingSpec spec;
-  spec.policy = batching.choice("policy", {"static", "continuous"}, spec.policy);
+  spec.policy = batching.enum_choice("policy", kBatchingPolicyNames,
+                                     {BatchingPolicy::static_batches, BatchingPolicy::continuous}, spec.policy);
   spec.max_batch = batching.integer("max_batch", spec.max_batch, 1);
   spec.max_wait_ms = batching.number("max_wait_ms", spec.max_wait_ms, at_least(0));
   spec.max_batched_tokens = batching.integer("max_batched_tokens", spec.max_batched_tokens, 1);
@@ -82,10 +83,17 @@ BatchingSpec read_batching(const FieldReader& batching) {
 
 EngineSpec read_engine(const FieldReader& engine) {
   EngineSpec spec;
-  spec.backend = engine.choice("backend", {"auto", "cpu", "cuda", "sim"}, spec.backend);
-  spec.kernels = engine.choice("kernels", {"naive", "fused"}, spec.kernels);
-  spec.precision = engine.choice("precision", {"fp16", "int8", "w8a8"}, spec.precision);
-  spec.launch = engine.choice("launch", {"eager", "graph"}, spec.launch);
+  const std::string backend = engine.choice("backend", {"auto", "cpu", "cuda", "sim"}, "auto");
+  if (backend != "auto") spec.backend = parse_enum(kBackendKindNames, backend);
+  spec.kernels = engine.enum_choice("kernels", kKernelSetNames, {KernelSet::naive, KernelSet::fused}, spec.kernels);
+  spec.precision = engine.enum_choice("precision", kPrecisionNames, {Precision::fp16, Precision::int8, Precision::w8a8},
+                                      spec.precision);
+  spec.launch = engine.enum_choice("launch", kLaunchNames, {Launch::eager, Launch::graph}, spec.launch);
+  const int64_t tp = engine.integer("tensor_parallel", spec.tensor_parallel, 1, 8);
+  if (tp != 1)
+    engine.context().fail(engine.context().where(engine.key_path("tensor_parallel")) + " = " + std::to_string(tp) +
+                          ": tensor parallelism is not implemented yet (have: 1)");
+  spec.tensor_parallel = int32_t(tp);
   spec.gpu = engine.text("gpu", spec.gpu);
   spec.threads = engine.integer("threads", spec.threads, 0);
   spec.kv_cache = read_kv_cache(engine.object("kv_cache"));

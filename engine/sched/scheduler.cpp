@@ -6,9 +6,12 @@
 namespace rooflm {
 
 std::unique_ptr<Scheduler> make_scheduler(const BatchingSpec& spec, KvCache& kv) {
-  if (spec.policy == "static") return std::make_unique<StaticScheduler>(spec, kv);
-  if (spec.policy == "continuous") return std::make_unique<ContinuousScheduler>(spec, kv);
-  throw InputError("engine.batching.policy \"" + spec.policy + "\" is unknown (have: static, continuous)");
+  switch (spec.policy) {
+    case BatchingPolicy::static_batches: return std::make_unique<StaticScheduler>(spec, kv);
+    case BatchingPolicy::continuous: return std::make_unique<ContinuousScheduler>(spec, kv);
+  }
+  ROOFLM_CHECK(false, "unknown batching policy");
+  return nullptr;
 }
 
 }  // namespace rooflm

@@ -19,7 +19,7 @@ constexpr double kAtol = 1e-4, kRtol = 1e-3;
 struct Rig {
   ModelConfig config = model_preset("tiny");
   ModelWeights weights = synthetic_weights(config, 7);
-  CpuBackend backend{config, weights, 2};
+  CpuBackend backend{config, weights, Variant{}, 2};
   ContiguousKvCache kv;
   explicit Rig(int64_t slots = 4, int64_t max_len = 128)
       : kv({config.n_layers, config.n_kv_heads, config.head_dim, max_len, slots, DType::f32}) {

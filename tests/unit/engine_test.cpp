@@ -36,7 +36,7 @@ struct Outcome {
 
 Outcome run(const WorkloadSpec& w, int64_t max_batch, bool virtual_clock = false) {
   const ModelConfig config = model_preset("tiny");
-  CpuBackend backend(config, synthetic_weights(config, 3), 2);
+  CpuBackend backend(config, synthetic_weights(config, 3), Variant{}, 2);
   std::vector<Request> requests = generate_workload(w, config.vocab, config.max_positions);
   ContiguousKvCache kv({config.n_layers, config.n_kv_heads, config.head_dim, 32, max_batch, DType::f32});
   kv.bind(backend.allocate_kv(kv.geometry()));

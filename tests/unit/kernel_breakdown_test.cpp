@@ -2,19 +2,20 @@
 // bytes are the cost model's over exactly the steps whose kernels were all attributed to ops.
 #include <gtest/gtest.h>
 
+#include "tests/unit/test_program.h"
+
 #include "engine/metrics/kernel_breakdown.h"
 
 namespace rooflm {
 namespace {
 
 struct Fixture {
-  ModelConfig model = model_preset("llama2-7b");
+  StepProgram program = test::program_for(model_preset("llama2-7b"));
   UtilizationInputs in;
   std::vector<BatchPlan> plans;
   std::vector<StepRecord> steps;
   Fixture() {
-    in.model = &model;
-    in.precision = precision_named("fp16");
+    in.program = &program;
     in.gpu = gpu_spec("h100-sxm");
     for (int i = 0; i < 3; ++i) {
       SeqChunk d;
@@ -56,8 +57,8 @@ TEST(KernelBreakdown, SumsPerOpAndKernelLargestFirst) {
 TEST(KernelBreakdown, OpPointsCoverOnlyFullyAttributedSteps) {
   Fixture f;
   const nlohmann::json ops = op_roofline(f.in, f.plans, f.steps);
-  const StepCost c0 = step_cost(f.plans[0], f.model, f.in.precision, f.in.kernels, f.in.gpu);
-  const StepCost c1 = step_cost(f.plans[1], f.model, f.in.precision, f.in.kernels, f.in.gpu);
+  const StepCost c0 = step_cost(f.plans[0], f.program, f.in.gpu);
+  const StepCost c1 = step_cost(f.plans[1], f.program, f.in.gpu);
   ASSERT_EQ(ops.size(), c0.ops.size());  // every op of the cost model, in launch order
   for (size_t i = 0; i < ops.size(); ++i) {
     const OpCost& a = c0.ops[i];

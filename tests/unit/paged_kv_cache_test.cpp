@@ -351,7 +351,7 @@ TEST(KvCacheFactory, ContiguousSlotsFitAnExplicitBudget) {
 
 TEST(KvCacheFactory, PagedPoolFromBytesFractionOrBatch) {
   KvCacheSpec spec;
-  spec.layout = "paged";
+  spec.layout = KvLayout::paged;
   spec.block_size = 16;  // 16 * 128 = 2048 bytes per block
   spec.memory_fraction = 0.5;
   // no device: max_batch 3 sequences of max_seq_len 20 -> 2 blocks each

@@ -19,9 +19,9 @@
 namespace rooflm {
 namespace {
 
-std::vector<std::vector<int32_t>> engine_tokens(const std::string& layout, int64_t block_size) {
+std::vector<std::vector<int32_t>> engine_tokens(KvLayout layout, int64_t block_size) {
   const ModelConfig config = model_preset("tiny");
-  CpuBackend backend(config, synthetic_weights(config, 5), 2);
+  CpuBackend backend(config, synthetic_weights(config, 5), Variant{}, 2);
   WorkloadSpec w;
   w.requests = 6;
   w.prompt_len.kind = LengthDist::Kind::uniform;
@@ -46,7 +46,7 @@ std::vector<std::vector<int32_t>> engine_tokens(const std::string& layout, int64
   VirtualClock clock;
   Engine engine(backend, *kv, *scheduler, clock);
   const EngineRunResult result = engine.run(requests, false);
-  EXPECT_EQ(kv->stats().live_seqs, 0) << layout << " " << block_size;
+  EXPECT_EQ(kv->stats().live_seqs, 0) << name(layout) << " " << block_size;
   std::vector<std::vector<int32_t>> tokens;
   for (const auto& r : requests) tokens.push_back(r.output);
   return tokens;
@@ -55,8 +55,8 @@ std::vector<std::vector<int32_t>> engine_tokens(const std::string& layout, int64
 class PagedVsContiguous : public ::testing::TestWithParam<int64_t> {};
 
 TEST_P(PagedVsContiguous, EngineProducesTheSameGreedyTokens) {
-  const auto contiguous = engine_tokens("contiguous", 0);
-  const auto paged = engine_tokens("paged", GetParam());
+  const auto contiguous = engine_tokens(KvLayout::contiguous, 0);
+  const auto paged = engine_tokens(KvLayout::paged, GetParam());
   EXPECT_EQ(paged, contiguous);
 }
 
@@ -82,7 +82,7 @@ void expect_same_logits(const std::vector<float>& got, const std::vector<float>&
 TEST(PagedVsContiguousCpu, ForkedAndPrefixAdoptedSequencesMatchFreshOnes) {
   const ModelConfig c = model_preset("tiny");
   constexpr int64_t kBlock = 8;
-  CpuBackend paged_backend(c, synthetic_weights(c, 9), 2), ref_backend(c, synthetic_weights(c, 9), 2);
+  CpuBackend paged_backend(c, synthetic_weights(c, 9), Variant{}, 2), ref_backend(c, synthetic_weights(c, 9), Variant{}, 2);
   PagedKvCache paged({c.n_layers, c.n_kv_heads, c.head_dim, kBlock, 16, DType::f32}, 64);
   ContiguousKvCache ref({c.n_layers, c.n_kv_heads, c.head_dim, 64, 4, DType::f32});
   paged.bind(paged_backend.allocate_kv(paged.geometry()));

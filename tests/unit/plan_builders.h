@@ -24,7 +24,7 @@ inline SeqChunk make_chunk(SeqId seq, int64_t start, std::vector<int32_t> tokens
 
 inline BatchingSpec continuous_batching(int64_t max_num_seqs, int64_t budget, bool chunked) {
   BatchingSpec spec;
-  spec.policy = "continuous";
+  spec.policy = BatchingPolicy::continuous;
   spec.max_batch = max_num_seqs;
   spec.max_batched_tokens = budget;
   spec.chunked_prefill = chunked;

@@ -15,7 +15,7 @@ RooflineQuery llama2_on_a10() {
   RooflineQuery query;
   query.model = model_preset("llama2-7b");
   query.gpu = gpu_spec("a10");
-  query.precision = precision_named("fp16");
+  query.precision = Precision::fp16;
   query.kernels = KernelSet::fused;
   query.prompt_tokens = 350;
   query.output_tokens = 128;
@@ -89,7 +89,7 @@ TEST(RooflineCalc, NaiveKernelsAreSlowerThanFused) {
 TEST(RooflineCalc, Int8WeightsSpeedUpMemoryBoundDecode) {
   RooflineQuery query = llama2_on_a10();
   const RooflineReport fp16 = compute_roofline(query);
-  query.precision = precision_named("int8");
+  query.precision = Precision::int8;
   const RooflineReport int8 = compute_roofline(query);
   EXPECT_LT(int8.decode->seconds, 0.56 * fp16.decode->seconds);
   EXPECT_GT(int8.max_batch, fp16.max_batch);

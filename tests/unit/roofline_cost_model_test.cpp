@@ -15,6 +15,17 @@ namespace {
 
 ModelConfig tiny_model() { return test::written_out_tiny_model(); }
 
+// The cost model's rows for the recipe of (kernels, precision, kv dtype).
+std::vector<OpCount> count_ops(const BatchPlan& plan, const ModelConfig& model, Precision precision, KernelSet kernels,
+                               DType kv_dtype = DType::f16) {
+  Variant v;
+  v.backend = BackendKind::sim;
+  v.kernels = kernels;
+  v.precision = precision;
+  v.kv_dtype = kv_dtype;
+  return count_step_ops(plan, build_step_program(model, v));
+}
+
 SeqChunk chunk(SeqId seq, int64_t start_pos, int64_t n_tokens, bool sample) {
   SeqChunk c;
   c.seq = seq;
@@ -71,7 +82,7 @@ Expected fp16_linear(double in, double out) {
 
 TEST(RooflineCostModel, HandCountsOfEveryNaiveOp) {
   const std::vector<OpCount> ops =
-      count_step_ops(prefill_and_decode_plan(), tiny_model(), precision_named("fp16"), KernelSet::naive);
+      count_ops(prefill_and_decode_plan(), tiny_model(), Precision::fp16, KernelSet::naive);
   const Expected norm = {L, 0, 4 * T * h, T * h * a + h * a + T * h * a};
   expect_ops(ops, {
       {"embedding", {1, 0, 0, T * 4 + T * h * a + T * h * a}},  // ids, rows gathered, rows written
@@ -105,13 +116,12 @@ TEST(RooflineCostModel, HandCountsOfEveryNaiveOp) {
 
 TEST(RooflineCostModel, HandCountsOfEveryFusedOp) {
   const std::vector<OpCount> ops =
-      count_step_ops(prefill_and_decode_plan(), tiny_model(), precision_named("fp16"), KernelSet::fused);
+      count_ops(prefill_and_decode_plan(), tiny_model(), Precision::fp16, KernelSet::fused);
   // residual + branch in, new residual out, normed row out.
   const double add_norm_bytes = 2 * T * h * a + h * a + T * h * a + T * h * a;
   expect_ops(ops, {
       {"embedding", {1, 0, 0, T * 4 + T * h * a + T * h * a}},
       {"attn_norm", {1, 0, 4 * T * h, T * h * a + h * a + T * h * a}},  // layer 0
-      {"add_attn_norm", {L - 1, 0, 5 * T * h, add_norm_bytes}},         // layers 1..3
       {"qkv_proj", fp16_linear(h, q + 2 * kv)},
       {"attention",
        {L, 2 * 2 * d * H * pairs, 5 * H * pairs + 3 * T * (q + kv),  // softmax + RoPE prologue
@@ -121,18 +131,19 @@ TEST(RooflineCostModel, HandCountsOfEveryFusedOp) {
       {"gate_up_proj", fp16_linear(h, 2 * f)},
       {"silu_mul", {L, 0, 5 * T * f, 2 * T * f * a + T * f * a}},
       {"down_proj", fp16_linear(f, h)},
+      {"add_attn_norm", {L - 1, 0, 5 * T * h, add_norm_bytes}},  // layers 1..3, first seen after layer 0
       {"add_final_norm", {1, 0, 5 * T * h, 2 * T * h * a + h * a + T * h * a}},  // residual is dead
       {"lm_head", {1, 2 * S * h * V, 0, V * h * a + S * h * a + S * V * 4}},
   });
-  EXPECT_DOUBLE_EQ(ops[4].bytes, 9216 + 4608 + 14848 + 4608);
+  EXPECT_DOUBLE_EQ(ops[3].bytes, 9216 + 4608 + 14848 + 4608);
 }
 
 TEST(RooflineCostModel, NaiveAttentionMovesMoreBytesThanFusedForTheSameMatrixFlops) {
   BatchPlan prefill;
   prefill.chunks = {chunk(0, 0, 512, true)};
   const ModelConfig model = tiny_model();
-  const auto naive = by_name(count_step_ops(prefill, model, precision_named("fp16"), KernelSet::naive));
-  const auto fused = by_name(count_step_ops(prefill, model, precision_named("fp16"), KernelSet::fused));
+  const auto naive = by_name(count_ops(prefill, model, Precision::fp16, KernelSet::naive));
+  const auto fused = by_name(count_ops(prefill, model, Precision::fp16, KernelSet::fused));
   EXPECT_DOUBLE_EQ(naive.at("attention").tensor_flops, fused.at("attention").tensor_flops);
   // The difference is exactly the fp32 S and P round trips: 4 passes of H * 512 * 512 * 4 bytes.
   EXPECT_DOUBLE_EQ(naive.at("attention").bytes - fused.at("attention").bytes, 4 * H * 512 * 512 * 4);
@@ -143,11 +154,11 @@ TEST(RooflineCostModel, MidPromptChunkComputesNoLogits) {
   BatchPlan mid_prompt;
   mid_prompt.chunks = {chunk(0, 0, 16, false)};
   for (KernelSet kernels : {KernelSet::naive, KernelSet::fused})
-    EXPECT_EQ(by_name(count_step_ops(mid_prompt, model, precision_named("fp16"), kernels)).count("lm_head"), 0u);
+    EXPECT_EQ(by_name(count_ops(mid_prompt, model, Precision::fp16, kernels)).count("lm_head"), 0u);
 
   BatchPlan mixed;  // a mid-prompt chunk and the final chunk of another prompt: one logits row
   mixed.chunks = {chunk(0, 0, 16, false), chunk(1, 16, 16, true)};
-  const OpCount lm_head = by_name(count_step_ops(mixed, model, precision_named("fp16"), KernelSet::fused)).at("lm_head");
+  const OpCount lm_head = by_name(count_ops(mixed, model, Precision::fp16, KernelSet::fused)).at("lm_head");
   EXPECT_DOUBLE_EQ(lm_head.tensor_flops, 2 * 1 * h * V);
 }
 
@@ -156,8 +167,8 @@ TEST(RooflineCostModel, WeightsAreReadOncePerStepWhateverTheBatch) {
   BatchPlan one, eight;
   one.chunks = {chunk(0, 100, 1, true)};
   for (int i = 0; i < 8; ++i) eight.chunks.push_back(chunk(i, 100, 1, true));
-  const auto ops_one = by_name(count_step_ops(one, model, precision_named("fp16"), KernelSet::fused));
-  const auto ops_eight = by_name(count_step_ops(eight, model, precision_named("fp16"), KernelSet::fused));
+  const auto ops_one = by_name(count_ops(one, model, Precision::fp16, KernelSet::fused));
+  const auto ops_eight = by_name(count_ops(eight, model, Precision::fp16, KernelSet::fused));
   // 7 more rows of input (h) and output (q + 2 kv) activations; the weight bytes do not repeat.
   EXPECT_DOUBLE_EQ(ops_eight.at("qkv_proj").bytes - ops_one.at("qkv_proj").bytes, 7 * (h + q + 2 * kv) * a);
   EXPECT_DOUBLE_EQ(ops_eight.at("qkv_proj").tensor_flops, 8 * ops_one.at("qkv_proj").tensor_flops);
@@ -166,8 +177,8 @@ TEST(RooflineCostModel, WeightsAreReadOncePerStepWhateverTheBatch) {
 TEST(RooflineCostModel, QuantisedPrecisionsChangeWeightAndInputBytesAndThePeak) {
   const ModelConfig model = tiny_model();
   const BatchPlan plan = prefill_and_decode_plan();
-  const auto w8a16 = by_name(count_step_ops(plan, model, precision_named("int8"), KernelSet::fused));
-  const auto w8a8 = by_name(count_step_ops(plan, model, precision_named("w8a8"), KernelSet::fused));
+  const auto w8a16 = by_name(count_ops(plan, model, Precision::int8, KernelSet::fused));
+  const auto w8a8 = by_name(count_ops(plan, model, Precision::w8a8, KernelSet::fused));
   // int8 weights + one fp16 scale per output channel; W8A16 reads fp16 inputs, w8a8 int8 ones.
   EXPECT_DOUBLE_EQ(w8a16.at("o_proj").bytes, q * h * 1 + h * 2 + T * q * a + T * h * a);
   EXPECT_DOUBLE_EQ(w8a8.at("o_proj").bytes, q * h * 1 + h * 2 + T * q * 1 + T * h * a);
@@ -184,8 +195,8 @@ TEST(RooflineCostModel, QuantisedPrecisionsChangeWeightAndInputBytesAndThePeak) 
 TEST(RooflineCostModel, Int8KvCacheHalvesKvTraffic) {
   const ModelConfig model = tiny_model();
   const BatchPlan plan = prefill_and_decode_plan();
-  const auto fp16_kv = by_name(count_step_ops(plan, model, precision_named("fp16", "fp16"), KernelSet::fused));
-  const auto int8_kv = by_name(count_step_ops(plan, model, precision_named("fp16", "int8"), KernelSet::fused));
+  const auto fp16_kv = by_name(count_ops(plan, model, Precision::fp16, KernelSet::fused, DType::f16));
+  const auto int8_kv = by_name(count_ops(plan, model, Precision::fp16, KernelSet::fused, DType::i8));
   const double kv_traffic_fp16 = (T + context) * 2 * kv * 2;  // new KV written + context KV read
   EXPECT_DOUBLE_EQ(fp16_kv.at("attention").bytes - int8_kv.at("attention").bytes, kv_traffic_fp16 / 2);
 }
@@ -223,28 +234,51 @@ TEST(RooflineCostModel, OpTimeIsTheMaxOfComputeAndMemoryTime) {
 
 TEST(RooflineCostModel, RejectsEmptyPlansAndEmptyChunks) {
   const ModelConfig model = tiny_model();
-  EXPECT_THROW(count_step_ops(BatchPlan{}, model, precision_named("fp16"), KernelSet::fused), InputError);
+  EXPECT_THROW(count_ops(BatchPlan{}, model, Precision::fp16, KernelSet::fused), InputError);
   BatchPlan empty_chunk;
   empty_chunk.chunks = {chunk(0, 0, 4, true), chunk(1, 5, 0, true)};
   try {
-    count_step_ops(empty_chunk, model, precision_named("fp16"), KernelSet::fused);
+    count_ops(empty_chunk, model, Precision::fp16, KernelSet::fused);
     FAIL() << "expected InputError";
   } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find("chunk 1 has 0 tokens"), std::string::npos) << error.what();
   }
 }
 
-TEST(RooflineCostModel, PrecisionAndKernelSetNamesAreChecked) {
-  EXPECT_EQ(parse_kernel_set("naive"), KernelSet::naive);
-  EXPECT_EQ(parse_kernel_set("fused"), KernelSet::fused);
-  EXPECT_THROW(parse_kernel_set("flash"), InputError);
-  EXPECT_THROW(precision_named("fp8"), InputError);
-  EXPECT_THROW(precision_named("fp16", "fp8"), InputError);
-  const Precision w8a8 = precision_named("w8a8", "int8");
-  EXPECT_EQ(w8a8.weight_bytes, 1);
-  EXPECT_EQ(w8a8.gemm_input_bytes, 1);
-  EXPECT_EQ(w8a8.activation_bytes, 2);
-  EXPECT_EQ(w8a8.kv_bytes, 1);
+TEST(RooflineCostModel, PrecisionDtypes) {
+  EXPECT_THROW(precision_dtypes(Precision::fp8), InputError);  // no recipe for fp8 yet
+  const PrecisionDtypes w8a8 = precision_dtypes(Precision::w8a8, DType::i8);
+  EXPECT_EQ(w8a8.weight_bytes(), 1);
+  EXPECT_EQ(w8a8.weight_scale_bytes(), 2);
+  EXPECT_EQ(dtype_size(w8a8.gemm_input), 1u);
+  EXPECT_EQ(w8a8.kv_bytes(), 1);
+  EXPECT_EQ(w8a8.to_json()["activation_bytes"], 2);
+}
+
+// A sliding window of W keys: query p sees min(p + 1, W) keys; a chunk reads the KV of
+// [max(0, start - W + 1), end).
+TEST(RooflineCostModel, SlidingWindowCountsOnlyTheKeysInTheWindow) {
+  ModelConfig model = tiny_model();
+  model.sliding_window = 4;
+  BatchPlan plan;
+  plan.chunks = {chunk(0, 0, 8, true), chunk(1, 20, 1, true)};
+  const auto ops = by_name(count_ops(plan, model, Precision::fp16, KernelSet::fused));
+  const double window_pairs = (1 + 2 + 3 + 4 + 4 + 4 + 4 + 4) + 4;  // positions 0..7, then position 20
+  const double window_context = 8 + 4;                              // [0, 8) and [17, 21)
+  EXPECT_DOUBLE_EQ(ops.at("attention").tensor_flops, 2 * 2 * d * H * window_pairs);
+  EXPECT_DOUBLE_EQ(ops.at("attention").bytes,
+                   T * (q + 2 * kv) * a + T * 2 * kv * a + window_context * 2 * kv * a + T * q * a);
+}
+
+// A Q/K/V bias adds its fp16 vector to each projection's bytes (Qwen2).
+TEST(RooflineCostModel, QkvBiasAddsItsBytes) {
+  ModelConfig model = tiny_model();
+  const auto plain = by_name(count_ops(prefill_and_decode_plan(), model, Precision::fp16, KernelSet::naive));
+  model.qkv_bias = true;
+  const auto biased = by_name(count_ops(prefill_and_decode_plan(), model, Precision::fp16, KernelSet::naive));
+  EXPECT_DOUBLE_EQ(biased.at("q_proj").bytes - plain.at("q_proj").bytes, q * 2);
+  EXPECT_DOUBLE_EQ(biased.at("k_proj").bytes - plain.at("k_proj").bytes, kv * 2);
+  EXPECT_DOUBLE_EQ(biased.at("o_proj").bytes, plain.at("o_proj").bytes);
 }
 
 }  // namespace

@@ -21,33 +21,33 @@ constexpr int64_t kTinyOutputChannels = 256 + 2 * 128 + 256 + 2 * 768 + 256;    
 constexpr int64_t kTinyFp16OnlyBytes = 2 * 2048 * 256 * 2 + (4 * 2 + 1) * 256 * 2;
 
 TEST(RooflineMemory, TinyWeightBytesByHand) {
-  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_named("fp16")),
+  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_dtypes(Precision::fp16)),
             4 * kTinyLinearElements * 2 + kTinyFp16OnlyBytes);  // 8393216
-  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_named("int8")),
+  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_dtypes(Precision::int8)),
             4 * (kTinyLinearElements * 1 + kTinyOutputChannels * 2) + kTinyFp16OnlyBytes);  // 5267968
   ModelConfig tied = tiny_model();
   tied.tied_embeddings = true;
-  EXPECT_EQ(model_weight_bytes(tied, precision_named("fp16")),
-            model_weight_bytes(tiny_model(), precision_named("fp16")) - 2048 * 256 * 2);
+  EXPECT_EQ(model_weight_bytes(tied, precision_dtypes(Precision::fp16)),
+            model_weight_bytes(tiny_model(), precision_dtypes(Precision::fp16)) - 2048 * 256 * 2);
 }
 
 TEST(RooflineMemory, Fp16WeightsAreTwoBytesPerParameter) {
   for (const char* preset : {"llama2-7b", "llama3-8b", "tiny"}) {
     const ModelConfig model = model_preset(preset);
-    EXPECT_EQ(model_weight_bytes(model, precision_named("fp16")), 2 * model.n_params()) << preset;
+    EXPECT_EQ(model_weight_bytes(model, precision_dtypes(Precision::fp16)), 2 * model.n_params()) << preset;
   }
 }
 
 TEST(RooflineMemory, Int8WeightsHalveTheLinearLayers) {
   const ModelConfig model = model_preset("llama2-7b");
-  const int64_t fp16 = model_weight_bytes(model, precision_named("fp16"));
-  const int64_t int8 = model_weight_bytes(model, precision_named("int8"));
+  const int64_t fp16 = model_weight_bytes(model, precision_dtypes(Precision::fp16));
+  const int64_t int8 = model_weight_bytes(model, precision_dtypes(Precision::int8));
   // 32 layers of 4 * 4096^2 + 3 * 4096 * 11008 linear elements lose one byte each and gain a 2-byte
   // scale per output channel (4 * 4096 + 2 * 11008 + 4096 per layer).
   const int64_t linear_elements = 32LL * (4 * 4096 * 4096 + 3 * 4096 * 11008);
   const int64_t scale_bytes = 32LL * (4 * 4096 + 2 * 11008 + 4096) * 2;
   EXPECT_EQ(fp16 - int8, linear_elements - scale_bytes);
-  EXPECT_EQ(model_weight_bytes(model, precision_named("w8a8")), int8);
+  EXPECT_EQ(model_weight_bytes(model, precision_dtypes(Precision::w8a8)), int8);
   // The fp16 embedding and LM head keep the total a little above half.
   EXPECT_GT(double(int8) / double(fp16), 0.5);
   EXPECT_LT(double(int8) / double(fp16), 0.53);
@@ -55,12 +55,12 @@ TEST(RooflineMemory, Int8WeightsHalveTheLinearLayers) {
 
 TEST(RooflineMemory, KvBytesPerTokenAndPerSequence) {
   const ModelConfig llama2 = model_preset("llama2-7b");
-  EXPECT_EQ(kv_bytes_per_token(llama2, precision_named("fp16")), 512 * kKiB);  // 2 * 32 * 4096 * 2
-  EXPECT_EQ(kv_bytes_per_sequence(llama2, precision_named("fp16"), 4096), 2 * kGiB);
+  EXPECT_EQ(kv_bytes_per_token(llama2, precision_dtypes(Precision::fp16)), 512 * kKiB);  // 2 * 32 * 4096 * 2
+  EXPECT_EQ(kv_bytes_per_sequence(llama2, precision_dtypes(Precision::fp16), 4096), 2 * kGiB);
   const ModelConfig llama3 = model_preset("llama3-8b");  // GQA: 8 KV heads of 128
-  EXPECT_EQ(kv_bytes_per_token(llama3, precision_named("fp16")), 128 * kKiB);
-  EXPECT_EQ(kv_bytes_per_token(llama3, precision_named("int8", "int8")), 64 * kKiB);
-  EXPECT_EQ(kv_bytes_per_token(llama3, precision_named("int8", "fp16")), 128 * kKiB);  // weights only
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::fp16)), 128 * kKiB);
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::int8, DType::i8)), 64 * kKiB);
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::int8, DType::f16)), 128 * kKiB);  // weights only
 }
 
 TEST(RooflineMemory, LargestBatchLeavesTheReserveAndTheWeights) {
@@ -68,9 +68,9 @@ TEST(RooflineMemory, LargestBatchLeavesTheReserveAndTheWeights) {
   gpu.memory_bytes = kGiB;
   const double budget = double(kGiB) * 0.95 - double(4 * kTinyLinearElements * 2 + kTinyFp16OnlyBytes);
   const int64_t kv_per_sequence = 1000 * (2 * 4 * 128 * 2);  // 1000 tokens of 2 * layers * kv_dim * 2 bytes
-  EXPECT_EQ(max_batch_that_fits(tiny_model(), precision_named("fp16"), gpu, 1000),
+  EXPECT_EQ(max_batch_that_fits(tiny_model(), precision_dtypes(Precision::fp16), gpu, 1000),
             int64_t(std::floor(budget / double(kv_per_sequence))));  // 493
-  EXPECT_EQ(max_batch_that_fits(model_preset("llama2-70b"), precision_named("fp16"), gpu_spec("a10"), 1000), 0);
+  EXPECT_EQ(max_batch_that_fits(model_preset("llama2-70b"), precision_dtypes(Precision::fp16), gpu_spec("a10"), 1000), 0);
 }
 
 }  // namespace

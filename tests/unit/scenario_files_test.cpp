@@ -74,8 +74,8 @@ TEST(ScenarioFiles, QuickstartIsTheTinyTwoPointSweep) {
   EXPECT_EQ(points[1].engine.batching.max_batch, 8);
   for (const Scenario& s : points) {
     EXPECT_EQ(s.model.preset, "tiny");
-    EXPECT_EQ(s.engine.backend, "auto");
-    EXPECT_EQ(s.engine.batching.policy, "static");
+    EXPECT_FALSE(s.engine.backend.has_value());  // "auto"
+    EXPECT_EQ(s.engine.batching.policy, BatchingPolicy::static_batches);
     EXPECT_EQ(s.workload.prompt_len.kind, LengthDist::Kind::uniform);
     EXPECT_EQ(s.workload.prompt_len.min, 16);
     EXPECT_EQ(s.workload.prompt_len.max, 64);

@@ -194,7 +194,7 @@ TEST(Scenario, DefaultsAreFilledInResolved) {
     "schema": "rooflm.scenario/1", "name": "t", "description": "",
     "model": {"preset": "tiny", "weights": "synthetic", "seed": 0},
     "engine": {"backend": "auto", "kernels": "fused", "precision": "fp16", "launch": "eager",
-               "gpu": "", "threads": 0,
+               "gpu": "", "tensor_parallel": 1, "threads": 0,
                "kv_cache": {"layout": "contiguous", "block_size": 16, "dtype": "fp16",
                             "max_seq_len": 0, "memory_fraction": 0.9, "memory_bytes": 0},
                "batching": {"policy": "static", "max_batch": 8, "max_wait_ms": 0.0,
@@ -236,19 +236,19 @@ TEST(Scenario, FieldsAreRead) {
     "measure": {"warmup_requests": 2, "repetitions": 3, "record_requests": false, "record_steps": false},
     "slo": {"ttft_ms": 500, "e2e_ms": 2000})"));
   EXPECT_EQ(s.description, "d");
-  EXPECT_EQ(s.engine.backend, "cpu");
-  EXPECT_EQ(s.engine.kernels, "naive");
-  EXPECT_EQ(s.engine.precision, "w8a8");
-  EXPECT_EQ(s.engine.launch, "graph");
+  EXPECT_EQ(s.engine.backend, BackendKind::cpu);
+  EXPECT_EQ(s.engine.kernels, KernelSet::naive);
+  EXPECT_EQ(s.engine.precision, Precision::w8a8);
+  EXPECT_EQ(s.engine.launch, Launch::graph);
   EXPECT_EQ(s.engine.gpu, "h100-sxm");
   EXPECT_EQ(s.engine.threads, 3);
-  EXPECT_EQ(s.engine.kv_cache.layout, "paged");
+  EXPECT_EQ(s.engine.kv_cache.layout, KvLayout::paged);
   EXPECT_EQ(s.engine.kv_cache.block_size, 32);
-  EXPECT_EQ(s.engine.kv_cache.dtype, "int8");
+  EXPECT_EQ(s.engine.kv_cache.dtype, DType::i8);
   EXPECT_EQ(s.engine.kv_cache.max_seq_len, 512);
   EXPECT_EQ(s.engine.kv_cache.memory_fraction, 0.5);
   EXPECT_EQ(s.engine.kv_cache.memory_bytes, 1048576);
-  EXPECT_EQ(s.engine.batching.policy, "continuous");
+  EXPECT_EQ(s.engine.batching.policy, BatchingPolicy::continuous);
   EXPECT_EQ(s.engine.batching.max_batch, 4);
   EXPECT_EQ(s.engine.batching.max_wait_ms, 2.5);
   EXPECT_EQ(s.engine.batching.max_batched_tokens, 256);
@@ -349,7 +349,7 @@ TEST(Scenario, SweepIsTheProductInKeyOrderFirstKeySlowest) {
   const std::vector<std::pair<std::string, int64_t>> expected = {
       {"naive", 1}, {"naive", 2}, {"naive", 4}, {"fused", 1}, {"fused", 2}, {"fused", 4}};
   for (size_t i = 0; i < points.size(); ++i) {
-    EXPECT_EQ(points[i].engine.kernels, expected[i].first) << i;
+    EXPECT_EQ(name(points[i].engine.kernels), expected[i].first) << i;
     EXPECT_EQ(points[i].engine.batching.max_batch, expected[i].second) << i;
     EXPECT_EQ(points[i].sweep_point,
               (nlohmann::json{{"engine.kernels", expected[i].first},
@@ -406,7 +406,7 @@ TEST(Scenario, OverridesSetValuesAsJsonOrString) {
   const Scenario s = parse_one(scenario_text(),
                                {"engine.kernels=naive", "workload.requests=4", "engine.batching.chunked_prefill=true",
                                 "workload.output_len={\"dist\":\"uniform\",\"min\":2,\"max\":5}", "name=renamed"});
-  EXPECT_EQ(s.engine.kernels, "naive");
+  EXPECT_EQ(s.engine.kernels, KernelSet::naive);
   EXPECT_EQ(s.workload.requests, 4);
   EXPECT_TRUE(s.engine.batching.chunked_prefill);
   EXPECT_EQ(s.workload.output_len.kind, LengthDist::Kind::uniform);
@@ -431,7 +431,7 @@ TEST(Scenario, OverrideCanSetASweepAxis) {
       parse_scenario(scenario_text(R"("sweep": {"engine.kernels": ["naive", "fused"]})"), "x.json",
                      {"sweep.engine.batching.max_batch=[2,3,4]", "sweep.engine.kernels=[\"fused\"]"});
   ASSERT_EQ(points.size(), 3u);
-  EXPECT_EQ(points[0].engine.kernels, "fused");
+  EXPECT_EQ(points[0].engine.kernels, KernelSet::fused);
   EXPECT_EQ(points[2].engine.batching.max_batch, 4);
 }
 

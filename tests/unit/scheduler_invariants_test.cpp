@@ -45,7 +45,7 @@ struct Outcome {
 
 class SchedulerInvariants : public ::testing::Test {
  protected:
-  SchedulerInvariants() : config_(model_preset("tiny")), backend_(config_, synthetic_weights(config_, 3), 2) {}
+  SchedulerInvariants() : config_(model_preset("tiny")), backend_(config_, synthetic_weights(config_, 3), Variant{}, 2) {}
 
   Outcome run(const WorkloadSpec& w, const BatchingSpec& spec, int64_t cap_tokens) {
     Outcome out;

@@ -30,9 +30,11 @@ TEST(SimBackend, StepTakesTheRooflineTimeOverEfficiency) {
   plan.chunks = {d};
   SimEfficiency eff;
   eff.decode = 0.5;
-  SimBackend sim(m, gpu_spec("a10"), precision_named("fp16"), KernelSet::fused, eff);
+  Variant v;
+  v.backend = BackendKind::sim;
+  SimBackend sim(m, gpu_spec("a10"), v, eff);
   const StepOutput out = sim.forward(plan, {}, false);
-  const double roof = step_cost(plan, m, precision_named("fp16"), KernelSet::fused, gpu_spec("a10")).seconds;
+  const double roof = step_cost(plan, sim.program(), gpu_spec("a10")).seconds;
   EXPECT_DOUBLE_EQ(out.modelled_seconds, roof / 0.5);
   ASSERT_EQ(out.next_tokens.size(), 1u);
   EXPECT_GE(out.next_tokens[0], 0);

@@ -2,19 +2,20 @@
 // impossible step time (faster than the roofline) marks the run invalid.
 #include <gtest/gtest.h>
 
+#include "tests/unit/test_program.h"
+
 #include "engine/metrics/utilization.h"
 
 namespace rooflm {
 namespace {
 
 struct Fixture {
-  ModelConfig model = model_preset("llama2-7b");
+  StepProgram program = test::program_for(model_preset("llama2-7b"));
   UtilizationInputs in;
   std::vector<BatchPlan> plans;
   std::vector<StepRecord> steps;
   Fixture() {
-    in.model = &model;
-    in.precision = precision_named("fp16");
+    in.program = &program;
     in.gpu = gpu_spec("a10");
     BatchPlan prefill, decode;
     SeqChunk p;
@@ -36,8 +37,8 @@ struct Fixture {
   }
   // Step times as `factor` x the roofline prediction.
   void time_steps(double prefill_factor, double decode_factor) {
-    const double tp = step_cost(plans[0], model, in.precision, in.kernels, in.gpu).seconds;
-    const double td = step_cost(plans[1], model, in.precision, in.kernels, in.gpu).seconds;
+    const double tp = step_cost(plans[0], program, in.gpu).seconds;
+    const double td = step_cost(plans[1], program, in.gpu).seconds;
     steps[0].start = 0;
     steps[0].end = tp * prefill_factor;
     steps[1].start = steps[0].end;
@@ -51,7 +52,7 @@ TEST(Utilization, PhasesCarryTheCostModelCountsAndEfficiency) {
   nlohmann::json steps = {nlohmann::json::object(), nlohmann::json::object()};
   const Utilization u = account_utilization(f.in, f.plans, f.steps, steps);
   EXPECT_TRUE(u.valid);
-  const StepCost decode = step_cost(f.plans[1], f.model, f.in.precision, f.in.kernels, f.in.gpu);
+  const StepCost decode = step_cost(f.plans[1], f.program, f.in.gpu);
   EXPECT_DOUBLE_EQ(steps[1]["bytes"].get<double>(), decode.bytes);
   EXPECT_DOUBLE_EQ(steps[1]["flops"].get<double>(), decode.flops);
   EXPECT_NEAR(u.roofline["phases"]["prefill"]["efficiency"].get<double>(), 0.5, 1e-12);

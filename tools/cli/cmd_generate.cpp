@@ -10,6 +10,7 @@
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/results/results.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/option_enum.h"
 
 namespace rooflm {
 namespace {
@@ -42,8 +43,8 @@ void generate(const GenerateArgs& a) {
   s.model.config_path = a.config;
   if (!a.weights.empty() && a.weights != "synthetic") s.model.weights_dir = a.weights;
   s.model.seed = a.seed;
-  s.engine.kernels = a.kernels;
-  s.engine.launch = a.launch;
+  s.engine.kernels = parse_option("--kernels", kKernelSetNames, {KernelSet::naive, KernelSet::fused}, a.kernels);
+  s.engine.launch = parse_option("--launch", kLaunchNames, {Launch::eager, Launch::graph}, a.launch);
   const ModelConfig config = resolve_model_config(s.model);
   const std::vector<int32_t> prompt = parse_tokens(a.prompt);
   for (int32_t t : prompt)
@@ -51,11 +52,12 @@ void generate(const GenerateArgs& a) {
       throw InputError("--prompt: token " + std::to_string(t) + " is outside the vocabulary [0, " +
                        std::to_string(config.vocab) + ")");
   if (a.steps < 1) throw InputError("--steps must be >= 1, got " + std::to_string(a.steps));
-  const std::string name = resolve_backend_name(a.backend);
-  auto backend = make_backend(name, config, s, {});
+  const BackendKind kind =
+      a.backend == "auto" ? resolve_backend(std::nullopt)
+                          : parse_option("--backend", kBackendKindNames, {BackendKind::cpu, BackendKind::cuda}, a.backend);
+  auto backend = make_backend(kind, config, s, {});
   const int64_t len = int64_t(prompt.size()) + a.steps;
-  ContiguousKvCache kv({config.n_layers, config.n_kv_heads, config.head_dim, len, 1,
-                        name == "cpu" ? DType::f32 : DType::f16});
+  ContiguousKvCache kv({config.n_layers, config.n_kv_heads, config.head_dim, len, 1, backend->effective_variant().kv_dtype});
   kv.bind(backend->allocate_kv(kv.geometry()));
 
   nlohmann::json logits = nlohmann::json::array();
@@ -79,7 +81,8 @@ void generate(const GenerateArgs& a) {
   for (size_t i = 0; i < generated.size(); ++i) std::cout << (i ? "," : "") << generated[i];
   std::cout << "\n";
   if (!a.logits_out.empty())
-    write_json_atomic(a.logits_out, {{"backend", name}, {"kernels", backend->kernel_names()}, {"prompt", prompt},
+    write_json_atomic(a.logits_out, {{"backend", backend->name()}, {"variant", backend->effective_variant().to_json()},
+                                     {"kernels", backend->kernel_names()}, {"prompt", prompt},
                                      {"tokens", generated}, {"logits", logits}});
 }
 

@@ -12,6 +12,7 @@
 #include "engine/model/model_config.h"
 #include "engine/roofline/roofline_calc.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/option_enum.h"
 
 namespace rooflm {
 namespace {
@@ -42,8 +43,10 @@ void run_roofline(const RooflineOptions& options) {
   RooflineQuery query;
   query.model = resolve_model(options.model);
   query.gpu = gpu_spec(options.gpu);
-  query.precision = precision_named(options.precision, options.kv_dtype);
-  query.kernels = parse_kernel_set(options.kernels);
+  query.precision = parse_option("--precision", kPrecisionNames, {Precision::fp16, Precision::int8, Precision::w8a8},
+                                  options.precision);
+  query.kv_dtype = parse_option("--kv-dtype", kKvDtypeNames, {DType::f16, DType::i8}, options.kv_dtype);
+  query.kernels = parse_option("--kernels", kKernelSetNames, {KernelSet::naive, KernelSet::fused}, options.kernels);
   query.prompt_tokens = options.prompt_tokens;
   query.output_tokens = options.output_tokens;
   query.batch = options.batch;

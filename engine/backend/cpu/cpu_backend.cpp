@@ -13,8 +13,20 @@
 
 namespace rooflm {
 
-CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, int n_threads)
-    : config_(std::move(config)), weights_(std::move(weights)), pool_(n_threads) {}
+Variant CpuBackend::effective(const Variant& requested) {
+  Variant v = requested;
+  v.backend = BackendKind::cpu;
+  v.precision = Precision::fp32;
+  v.kv_dtype = DType::f32;
+  v.launch = Launch::eager;
+  return v;
+}
+
+CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads)
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      program_(build_step_program(config_, effective(requested))),
+      pool_(n_threads) {}
 
 KvStorage CpuBackend::allocate_kv(const KvGeometry& geom) {
   ROOFLM_CHECK(geom.dtype == DType::f32, "the cpu backend stores KV in fp32");

@@ -14,9 +14,13 @@ namespace rooflm {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(ModelConfig config, ModelWeights weights, int n_threads);
+  // `requested`: the scenario's variant; the cpu backend runs its kernel set's recipe in fp32.
+  CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads);
 
-  std::string name() const override { return "cpu"; }
+  // The variant the cpu backend runs for `requested`: its kernel set, fp32 arithmetic, fp32 KV, eager.
+  static Variant effective(const Variant& requested);
+  Variant effective_variant() const override { return program_.variant; }
+  const StepProgram& program() const override { return program_; }
   KvStorage allocate_kv(const KvGeometry& geom) override;
   std::optional<int64_t> kv_memory_budget_bytes() const override { return std::nullopt; }
   void copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) override;
@@ -29,6 +33,7 @@ class CpuBackend final : public Backend {
  private:
   ModelConfig config_;
   ModelWeights weights_;
+  StepProgram program_;
   ThreadPool pool_;
   std::vector<float> k_storage_, v_storage_;  // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
 };

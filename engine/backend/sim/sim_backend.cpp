@@ -10,20 +10,16 @@
 
 namespace rooflm {
 
-SimBackend::SimBackend(ModelConfig model, GpuSpec gpu, Precision precision, KernelSet kernels,
-                       SimEfficiency efficiency)
-    : model_(std::move(model)),
-      gpu_(std::move(gpu)),
-      precision_(std::move(precision)),
-      kernels_(kernels),
-      efficiency_(std::move(efficiency)) {}
+SimBackend::SimBackend(const ModelConfig& model, GpuSpec gpu, const Variant& variant, SimEfficiency efficiency)
+    : program_(build_step_program(model, variant)), gpu_(std::move(gpu)), efficiency_(std::move(efficiency)) {}
 
 std::optional<int64_t> SimBackend::kv_memory_budget_bytes() const {
-  return std::max<int64_t>(0, gpu_.memory_bytes - model_weight_bytes(model_, precision_));
+  const Variant& v = program_.variant;
+  return std::max<int64_t>(0, gpu_.memory_bytes - model_weight_bytes(program_.model, precision_dtypes(v.precision, v.kv_dtype)));
 }
 
 StepOutput SimBackend::forward(const BatchPlan& plan, const KvView&, bool) {
-  const StepCost cost = step_cost(plan, model_, precision_, kernels_, gpu_);
+  const StepCost cost = step_cost(plan, program_, gpu_);
   const int64_t prefill = plan.n_prefill_tokens(), decode = plan.n_decode_tokens();
   const double eff = decode == 0 ? efficiency_.prefill : prefill == 0 ? efficiency_.decode : efficiency_.mixed;
   StepOutput out;
@@ -32,13 +28,13 @@ StepOutput SimBackend::forward(const BatchPlan& plan, const KvView&, bool) {
   for (size_t i = 0; i < plan.chunks.size(); ++i) {
     const SeqChunk& ch = plan.chunks[i];
     if (ch.sample)
-      out.next_tokens[i] = int32_t(splitmix64(ch.sample_seed ^ uint64_t(ch.end_pos())) % uint64_t(model_.vocab));
+      out.next_tokens[i] = int32_t(splitmix64(ch.sample_seed ^ uint64_t(ch.end_pos())) % uint64_t(program_.model.vocab));
   }
   return out;
 }
 
 std::vector<std::string> SimBackend::kernel_names() const {
-  return {"sim_roofline_" + std::string(kernel_set_name(kernels_))};
+  return {"sim_roofline_" + std::string(rooflm::name(program_.variant.kernels))};
 }
 
 nlohmann::json SimBackend::device_info() const {

@@ -10,7 +10,6 @@
 #include "engine/model/model_config.h"
 #include "engine/roofline/cost_model.h"
 #include "engine/roofline/gpu_spec.h"
-#include "engine/roofline/precision.h"
 
 namespace rooflm {
 
@@ -21,9 +20,11 @@ struct SimEfficiency {
 
 class SimBackend final : public Backend {
  public:
-  SimBackend(ModelConfig model, GpuSpec gpu, Precision precision, KernelSet kernels, SimEfficiency efficiency);
+  // `variant`: the requested one (the sim backend models any kernel set, precision and KV dtype).
+  SimBackend(const ModelConfig& model, GpuSpec gpu, const Variant& variant, SimEfficiency efficiency);
 
-  std::string name() const override { return "sim"; }
+  Variant effective_variant() const override { return program_.variant; }
+  const StepProgram& program() const override { return program_; }
   KvStorage allocate_kv(const KvGeometry&) override { return {}; }
   std::optional<int64_t> kv_memory_budget_bytes() const override;
   void copy_kv_blocks(const KvGeometry&, std::span<const KvBlockCopy>) override {}  // no storage to copy
@@ -32,10 +33,8 @@ class SimBackend final : public Backend {
   nlohmann::json device_info() const override;
 
  private:
-  ModelConfig model_;
+  StepProgram program_;
   GpuSpec gpu_;
-  Precision precision_;
-  KernelSet kernels_;
   SimEfficiency efficiency_;
 };
 
