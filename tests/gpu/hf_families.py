@@ -16,7 +16,8 @@ feature changes the logits by more than 1e-2 (relative), a hundred times the CPU
 
 Checked against the installed transformers 5.17.0 / torch 2.11.0 (H200 machine, 2026-12-01:
 save_pretrained output and the source of masking_utils, modeling_rope_utils, cache_utils,
-models/{llama,qwen2,mistral}):
+models/{llama,qwen2,mistral}; make_fixtures.py and hf_parity.py's transformers side ran there,
+window_semantics() and every feature_effects() check passing):
   - config.json carries "rope_parameters": {"rope_type", "rope_theta", + scaling keys}, no
     top-level rope_theta / rope_scaling, and "dtype" instead of "torch_dtype". The transformers-4
     keys are still read (RotaryEmbeddingConfigMixin.convert_rope_params_to_dict); to_transformers4()
