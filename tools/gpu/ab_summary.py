@@ -44,11 +44,10 @@ def row(a_values, b_values):
     b = [v for v in b_values if v is not None]
     out = {"a_ms": a_values, "b_ms": b_values, "a_median": None, "b_median": None, "change_pct": None,
            "a_spread_pct": None, "b_spread_pct": None, "beyond_noise": None}
-    if not a or not b:
-        return out
-    am, bm = statistics.median(a), statistics.median(b)
+    am = statistics.median(a) if a else None
+    bm = statistics.median(b) if b else None
     out.update(a_median=am, b_median=bm)
-    if am > 0:
+    if am and bm is not None:
         out["change_pct"] = 100 * (bm - am) / am
         if len(a) >= 2 and len(b) >= 2:
             out["a_spread_pct"] = 100 * (max(a) - min(a)) / am
@@ -82,8 +81,8 @@ def summarise(ab_dir, name, rounds):
     return {"variants": variants, "git_commit": commits, "failed_runs": missing}
 
 
-def fmt(x, digits=3):
-    return "-" if x is None else f"{x:.{digits}f}"
+def fmt(x, digits=3, unit=""):
+    return "-" if x is None else f"{x:.{digits}f}{unit}"
 
 
 def markdown(doc):
@@ -101,8 +100,8 @@ def markdown(doc):
             for metric, r in metrics.items():
                 beyond = {None: "-", True: "**yes**", False: "no"}[r["beyond_noise"]]
                 lines.append(f"| {label} | {metric} | {fmt(r['a_median'])} | {fmt(r['b_median'])} | "
-                             f"{fmt(r['change_pct'], 2)}% | {fmt(r['a_spread_pct'], 2)}% | "
-                             f"{fmt(r['b_spread_pct'], 2)}% | {beyond} |")
+                             f"{fmt(r['change_pct'], 2, '%')} | {fmt(r['a_spread_pct'], 2, '%')} | "
+                             f"{fmt(r['b_spread_pct'], 2, '%')} | {beyond} |")
         lines += ["", f"Per round: `rooflm compare` in {name}/compare-<round>.txt.", ""]
     return "\n".join(lines)
 
