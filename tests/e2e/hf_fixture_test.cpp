@@ -95,8 +95,8 @@ void expect_matches(const nlohmann::json& expected, const nlohmann::json& got) {
     }
     EXPECT_EQ(bad, 0u) << "step " << step << ": " << bad << " of " << want[step].size()
                        << " logits outside |out-ref| <= " << atol << " + " << kRtol << "*|ref|; worst: logit "
-                       << worst_i << " = " << have[step][worst_i] << " vs " << want[step][worst_i] << " ("
-                       << worst << "x the bound)";
+                       << worst_i << " = " << have[step][worst_i] << " vs " << want[step][worst_i] << " (" << worst
+                       << "x the bound)";
   }
 }
 
@@ -139,18 +139,16 @@ TEST_P(HfFixtureCase, CpuBackendMatchesTransformersTokensAndLogits) {
   expect_matches(expected, read_json(out));
 }
 
-INSTANTIATE_TEST_SUITE_P(HfFixtures, HfFixtureCase,
-                         testing::Combine(testing::ValuesIn(std::vector<std::string>(std::begin(kFamilies),
-                                                                                     std::end(kFamilies))),
-                                          testing::Values(std::string("config.json"),
-                                                          std::string("config_transformers4.json")),
-                                          testing::Values(std::string("fused"), std::string("naive"))),
-                         [](const auto& info) {
-                           std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_" +
-                                              std::get<2>(info.param);
-                           std::replace(name.begin(), name.end(), '.', '_');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    HfFixtures, HfFixtureCase,
+    testing::Combine(testing::ValuesIn(std::vector<std::string>(std::begin(kFamilies), std::end(kFamilies))),
+                     testing::Values(std::string("config.json"), std::string("config_transformers4.json")),
+                     testing::Values(std::string("fused"), std::string("naive"))),
+    [](const auto& info) {
+      std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_" + std::get<2>(info.param);
+      std::replace(name.begin(), name.end(), '.', '_');
+      return name;
+    });
 
 }  // namespace
 }  // namespace rooflm
