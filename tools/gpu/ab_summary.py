@@ -93,9 +93,10 @@ def markdown(doc):
     for name, sc in doc["scenarios"].items():
         lines += [f"### {name}", "", f"git commits: A {', '.join(sc['git_commit']['A']) or '-'}, "
                   f"B {', '.join(sc['git_commit']['B']) or '-'}"
-                  + (f"; failed runs: {', '.join(sc['failed_runs'])}" if sc["failed_runs"] else ""), "",
-                  "| variant | metric | A median | B median | change | A-vs-A | B-vs-B | beyond noise |",
-                  "|---|---|---:|---:|---:|---:|---:|---|"]
+                  + (f"; failed runs: {', '.join(sc['failed_runs'])}" if sc["failed_runs"] else ""), ""]
+        if sc["variants"]:
+            lines += ["| variant | metric | A median | B median | change | A-vs-A | B-vs-B | beyond noise |",
+                      "|---|---|---:|---:|---:|---:|---:|---|"]
         for label, metrics in sc["variants"].items():
             for metric, r in metrics.items():
                 beyond = {None: "-", True: "**yes**", False: "no"}[r["beyond_noise"]]
