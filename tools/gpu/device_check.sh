@@ -5,11 +5,17 @@
 #   steps: tests sanitize calibrate decode prefill hf   (default: all of these)
 #          trace  decode_latency and prefill_sweep with measure.kernel_trace (CUPTI per-kernel times)
 #          ncu    a traced run under ncu: CUPTI is taken, the run must go on untraced and say why
-#          gate   tools/gpu-gate with this build against results/h100/
+#          gate   tools/gpu-gate with this build against this GPU's results folder
+#          ab     tools/gpu/ab.sh: interleaved A/B of $ROOFLM_OLD (A) against this build (B)
+# The GPU's committed results folder (results/h100, results/h200: tools/gpu/results_dir.sh), or
+# $ROOFLM_RESULTS_DIR, gives the calibration when this session did not run `calibrate`, and the
+# gate's baselines.
 set -uo pipefail
 BUILD="$1"; OUT="$2"; shift 2
 STEPS="${*:-tests sanitize calibrate decode prefill hf}"
 export ROOFLM_SOURCE_DIR="$PWD"
+source "$(dirname "$0")/results_dir.sh"
+RESULTS_DIR="$(rooflm_gpu_results_dir "$PWD" "${ROOFLM_RESULTS_DIR:-}")" || RESULTS_DIR=""
 # Results record environment.git_commit; the device's copy of the tree may carry a stale .git, so
 # name the commit the binaries were built at.
 [ -n "${ROOFLM_GIT_COMMIT:-}" ] || echo "device_check: ROOFLM_GIT_COMMIT is not set: results will record this tree's git HEAD, which need not be the binaries' commit" >&2
@@ -18,8 +24,11 @@ TESTS="$BUILD/tests/gpu/rooflm_gpu_tests"
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee "$OUT/nvidia_smi.csv"
 summary=()
-cal() {  # the calibration of this session when it ran, else the committed one
-  if [ -f "$OUT/calibration.json" ]; then echo "$OUT/calibration.json"; else echo results/h100/calibration.json; fi
+cal() {  # the calibration of this session when it ran, else this GPU's committed one, else none
+  if [ -f "$OUT/calibration.json" ]; then echo "$OUT/calibration.json"
+  elif [ -n "$RESULTS_DIR" ] && [ -f "$RESULTS_DIR/calibration.json" ]; then echo "$RESULTS_DIR/calibration.json"
+  else echo "device_check: no calibration (run the calibrate step first): MBU/MFU only against the datasheet" >&2
+  fi
 }
 for step in $STEPS; do
   start=$(date +%s)
@@ -42,7 +51,10 @@ for step in $STEPS; do
            --set workload.requests=4 --out "$OUT/ncu_trace" > "$OUT/ncu_trace.log" 2>&1; rc=$?
          tail -5 "$OUT/ncu_trace.log"
          grep -o '"kernel_trace": "[^"]*"' "$OUT/ncu_trace/results.json" | sort | uniq -c ;;
-    gate) "$(dirname "$0")/../gpu-gate" --rooflm "$ROOFLM" --out "$OUT/gpu-gate"; rc=$? ;;
+    gate) "$(dirname "$0")/../gpu-gate" --rooflm "$ROOFLM" --out "$OUT/gpu-gate" ${ROOFLM_RESULTS_DIR:+--results "$ROOFLM_RESULTS_DIR"}; rc=$? ;;
+    ab) if [ -z "${ROOFLM_OLD:-}" ]; then echo "ab: set ROOFLM_OLD to the rooflm binary to compare against (A)"; rc=2
+        else "$(dirname "$0")/ab.sh" --a "$ROOFLM_OLD" --b "$ROOFLM" --out "$OUT" --calibration "$(cal)"; rc=$?
+        fi ;;
     hf) PYTHONUNBUFFERED=1 python3 tests/gpu/hf_parity.py "$ROOFLM" --out "$OUT/hf_parity.json"; rc=$? ;;
     *) echo "unknown step $step"; rc=2 ;;
   esac
