@@ -1,15 +1,21 @@
-// CpuBackend forward pass over a BatchPlan: all tokens of all chunks go through each layer
-// together; each token attends to its own sequence's KV (cached prefix + this step's tokens).
+// CpuBackend: executes the step program with the reference ops (reference/), every node on all
+// tokens of the plan at once; each token attends to its own sequence's KV (cached prefix + this
+// step's tokens). fp32 arithmetic on fp16-rounded weights; fixed summation orders, so the result is
+// bit-identical whatever the thread count, the batching or the kernel set's recipe.
 #include "engine/backend/cpu/cpu_backend.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
-#include <thread>
 #include <unordered_set>
 
-#include "engine/backend/cpu/cpu_ops.h"
 #include "common/error.h"
+#include "reference/activation.h"
+#include "reference/attention.h"
+#include "reference/embedding.h"
+#include "reference/linear.h"
+#include "reference/norm.h"
+#include "reference/rope.h"
+#include "reference/sampler.h"
 
 namespace rooflm {
 
@@ -55,89 +61,180 @@ nlohmann::json CpuBackend::device_info() const {
   return {{"device", {{"kind", "cpu"}, {"threads", pool_.size()}}}};
 }
 
+// Row `slice.row_begin` of a parameter whose rows hold `cols` elements.
+const float* CpuBackend::param(const ParamSlice& slice, int32_t layer) const {
+  const LayerWeights* L = layer >= 0 ? &weights_.layers[size_t(layer)] : nullptr;
+  const HostTensor* t = nullptr;
+  switch (slice.param) {
+    case Param::embed: t = &weights_.embed; break;
+    case Param::attn_norm: t = &L->attn_norm; break;
+    case Param::wqkv: t = &L->wqkv; break;
+    case Param::bqkv: t = &L->bqkv; break;
+    case Param::wo: t = &L->wo; break;
+    case Param::mlp_norm: t = &L->mlp_norm; break;
+    case Param::w_gate_up: t = &L->w_gate_up; break;
+    case Param::w_down: t = &L->w_down; break;
+    case Param::final_norm: t = &weights_.final_norm; break;
+    case Param::lm_head: t = &weights_.lm_head_or_embed(); break;
+    case Param::none: break;
+  }
+  ROOFLM_CHECK(t != nullptr && !t->data.empty(), "the step program reads a parameter the weights lack");
+  const int64_t cols = t->shape.size() > 1 ? t->shape[1] : 1;
+  return t->ptr() + slice.row_begin * cols;
+}
+
+// The buffer of an activation for a step of T tokens (layouts: step_program.h).
+float* CpuBackend::act(Act a) {
+  const int64_t T = tokens_, QD = config_.q_dim(), KD = config_.kv_dim(), F = config_.ffn;
+  switch (a) {
+    case Act::residual: return x_.data();
+    case Act::normed: return h_.data();
+    case Act::qkv:
+    case Act::q: return qkv_.data();
+    case Act::k: return qkv_.data() + T * QD;
+    case Act::v: return qkv_.data() + T * (QD + KD);
+    case Act::attn_out: return att_.data();
+    case Act::branch: return branch_.data();
+    case Act::gate_up:
+    case Act::gate: return gate_up_.data();
+    case Act::up: return gate_up_.data() + T * F;
+    case Act::mlp_act: return mlp_act_.data();
+    case Act::none: break;
+  }
+  ROOFLM_CHECK(false, "no buffer for this activation");
+  return nullptr;
+}
+
+void CpuBackend::prepare_step(const BatchPlan& plan) {
+  const ModelConfig& c = config_;
+  std::unordered_set<SeqId> seen;
+  tokens_ = plan.n_tokens();
+  token_ids_.clear();
+  positions_.clear();
+  seq_rows_.clear();
+  q_begin_.assign(1, 0);
+  kv_len_.clear();
+  for (size_t r = 0; r < plan.chunks.size(); ++r) {
+    const SeqChunk& ch = plan.chunks[r];
+    ROOFLM_CHECK(seen.insert(ch.seq).second, "a plan holds one chunk per sequence");
+    for (int64_t i = 0; i < ch.n_tokens(); ++i) {
+      const int32_t token = ch.tokens[size_t(i)];
+      ROOFLM_CHECK(token >= 0 && token < c.vocab, "token id out of range");
+      token_ids_.push_back(token);
+      positions_.push_back(int32_t(ch.start_pos + i));
+      seq_rows_.push_back(int32_t(r));
+    }
+    q_begin_.push_back(int32_t(token_ids_.size()));
+    kv_len_.push_back(int32_t(ch.end_pos()));
+  }
+  const size_t T = size_t(tokens_), H = size_t(c.hidden), QD = size_t(c.q_dim()), KD = size_t(c.kv_dim()),
+               F = size_t(c.ffn);
+  x_.resize(T * H);
+  h_.resize(T * H);
+  qkv_.resize(T * (QD + 2 * KD));
+  q_.resize(T * QD);
+  k_.resize(T * KD);
+  v_.resize(T * KD);
+  att_.resize(T * QD);
+  branch_.resize(T * H);
+  gate_up_.resize(T * 2 * F);
+  mlp_act_.resize(T * F);
+}
+
+void CpuBackend::attention(const OpNode& op, const KvView& kv) {
+  const ModelConfig& c = config_;
+  const int64_t T = tokens_, QD = c.q_dim(), KD = c.kv_dim();
+  const float *q = act(Act::q), *k = act(Act::k), *v = act(Act::v);
+  if (op.rope_in_prologue) {  // un-rotated [q | k | v] rows: split, rotate q and k
+    const float* qkv = act(Act::qkv);
+    for (int64_t t = 0; t < T; ++t) {
+      const float* row = qkv + t * (QD + 2 * KD);
+      std::copy_n(row, QD, q_.data() + t * QD);
+      std::copy_n(row + QD, KD, k_.data() + t * KD);
+      std::copy_n(row + QD + KD, KD, v_.data() + t * KD);
+    }
+    ref::rope(q_.data(), positions_.data(), T, c.n_heads, c.head_dim, program_.inv_freq.data());
+    ref::rope(k_.data(), positions_.data(), T, c.n_kv_heads, c.head_dim, program_.inv_freq.data());
+    q = q_.data();
+    k = k_.data();
+    v = v_.data();
+  }
+  ref::kv_write(k, v, seq_rows_.data(), positions_.data(), T, op.layer, kv);
+  ref::attention(&pool_, q, act(op.out), q_begin_.data(), kv_len_.data(), int64_t(kv_len_.size()), c.n_heads, op.layer,
+                 op.window, kv);
+}
+
+void CpuBackend::lm_head(const OpNode& op, const BatchPlan& plan, bool want_logits, StepOutput& out) {
+  const int64_t H = config_.hidden, V = op.out_features;
+  std::vector<size_t> sampled;  // chunk of each sampling row
+  std::vector<float> rows;      // [S, hidden]: the last token of each sampling chunk
+  for (size_t r = 0; r < plan.chunks.size(); ++r) {
+    if (!plan.chunks[r].sample) continue;
+    sampled.push_back(r);
+    const float* h = act(op.in) + int64_t(q_begin_[r + 1] - 1) * H;
+    rows.insert(rows.end(), h, h + H);
+  }
+  const int64_t S = int64_t(sampled.size());
+  std::vector<float> logits(size_t(S * V));
+  ref::linear_xwt(&pool_, rows.data(), param(op.weight, op.layer), nullptr, logits.data(), S, H, V);
+  for (int64_t s = 0; s < S; ++s) {
+    const SeqChunk& ch = plan.chunks[sampled[size_t(s)]];
+    std::span<const float> row(logits.data() + s * V, size_t(V));
+    out.next_tokens[sampled[size_t(s)]] = ref::sample_token(row, ch.sampling, ch.sample_seed, ch.end_pos());
+    if (want_logits) out.logits[sampled[size_t(s)]].assign(row.begin(), row.end());
+  }
+}
+
 StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool want_logits) {
   const ModelConfig& c = config_;
-  const int64_t H = c.hidden, F = c.ffn, QD = c.q_dim(), KD = c.kv_dim(), hd = c.head_dim;
-  const int64_t T = plan.n_tokens();
   ROOFLM_CHECK(kv.n_seqs == int32_t(plan.chunks.size()), "KV view rows must match the plan");
-
-  std::vector<int32_t> tok(T), row(T);
-  std::vector<int64_t> pos(T);
-  {
-    std::unordered_set<SeqId> seen;
-    int64_t t = 0;
-    for (size_t r = 0; r < plan.chunks.size(); ++r) {
-      const SeqChunk& ch = plan.chunks[r];
-      ROOFLM_CHECK(seen.insert(ch.seq).second, "a plan holds one chunk per sequence");
-      for (int64_t i = 0; i < ch.n_tokens(); ++i, ++t) {
-        tok[t] = ch.tokens[i];
-        ROOFLM_CHECK(tok[t] >= 0 && tok[t] < c.vocab, "token id out of range");
-        pos[t] = ch.start_pos + i;
-        row[t] = int32_t(r);
-      }
-    }
-  }
-
-  std::vector<float> x(T * H), h(T * H), tmp(T * H), q(T * QD), k(T * KD), v(T * KD), att(T * QD);
-  std::vector<float> g(T * F), u(T * F), a(T * F);
-  for (int64_t t = 0; t < T; ++t)
-    std::copy_n(weights_.embed.ptr() + int64_t(tok[t]) * H, H, x.data() + t * H);
-
-  auto* k_cache = static_cast<float*>(kv.storage.k);
-  auto* v_cache = static_cast<float*>(kv.storage.v);
-  for (int64_t l = 0; l < c.n_layers; ++l) {
-    const LayerWeights& w = weights_.layers[l];
-    cpu::rmsnorm(x.data(), w.attn_norm.ptr(), h.data(), T, H, c.rms_eps);
-    cpu::matmul_xwt(pool_, h.data(), w.wq.ptr(), q.data(), T, H, QD);
-    cpu::matmul_xwt(pool_, h.data(), w.wk.ptr(), k.data(), T, H, KD);
-    cpu::matmul_xwt(pool_, h.data(), w.wv.ptr(), v.data(), T, H, KD);
-    cpu::rope(q.data(), pos.data(), T, c.n_heads, hd, c.rope_theta);
-    cpu::rope(k.data(), pos.data(), T, c.n_kv_heads, hd, c.rope_theta);
-    for (int64_t t = 0; t < T; ++t) {
-      const int64_t off = kv.offset(row[t], l, pos[t]);
-      std::copy_n(k.data() + t * KD, KD, k_cache + off);
-      std::copy_n(v.data() + t * KD, KD, v_cache + off);
-    }
-    cpu::attention(pool_, q.data(), att.data(), pos.data(), row.data(), T, c.n_heads, l, kv);
-    cpu::matmul_xwt(pool_, att.data(), w.wo.ptr(), tmp.data(), T, QD, H);
-    for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
-
-    cpu::rmsnorm(x.data(), w.mlp_norm.ptr(), h.data(), T, H, c.rms_eps);
-    cpu::matmul_xwt(pool_, h.data(), w.w_gate.ptr(), g.data(), T, H, F);
-    cpu::matmul_xwt(pool_, h.data(), w.w_up.ptr(), u.data(), T, H, F);
-    cpu::silu_mul(g.data(), u.data(), a.data(), T * F);
-    cpu::matmul_xwt(pool_, a.data(), w.w_down.ptr(), tmp.data(), T, F, H);
-    for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
-  }
-
-  // Logits only for the last token of each sampling chunk.
-  std::vector<int64_t> sample_rows;
-  std::vector<size_t> sample_chunk;
-  {
-    int64_t t = 0;
-    for (size_t r = 0; r < plan.chunks.size(); ++r) {
-      t += plan.chunks[r].n_tokens();
-      if (plan.chunks[r].sample) {
-        sample_rows.push_back(t - 1);
-        sample_chunk.push_back(r);
-      }
-    }
-  }
-  const int64_t S = int64_t(sample_rows.size());
-  std::vector<float> xs(S * H), hs(S * H), logits(S * c.vocab);
-  for (int64_t s = 0; s < S; ++s) std::copy_n(x.data() + sample_rows[s] * H, H, xs.data() + s * H);
-  cpu::rmsnorm(xs.data(), weights_.final_norm.ptr(), hs.data(), S, H, c.rms_eps);
-  cpu::matmul_xwt(pool_, hs.data(), weights_.lm_head_or_embed().ptr(), logits.data(), S, H, c.vocab);
-
+  prepare_step(plan);
+  const int64_t T = tokens_, H = c.hidden, F = c.ffn;
   StepOutput out;
   out.next_tokens.assign(plan.chunks.size(), -1);
   if (want_logits) out.logits.resize(plan.chunks.size());
-  for (int64_t s = 0; s < S; ++s) {
-    const SeqChunk& ch = plan.chunks[sample_chunk[s]];
-    std::span<const float> row_logits(logits.data() + s * c.vocab, size_t(c.vocab));
-    out.next_tokens[sample_chunk[s]] = sample_token(row_logits, ch.sampling, ch.sample_seed, ch.end_pos());
-    if (want_logits) out.logits[sample_chunk[s]].assign(row_logits.begin(), row_logits.end());
-  }
+
+  run_step_program(program_, observer_, [&](const OpNode& op) {
+    switch (op.kind) {
+      case OpKind::embedding:
+        ref::embedding_gather(param(op.weight, op.layer), token_ids_.data(), act(op.out), T, H);
+        break;
+      case OpKind::rmsnorm:
+        ref::rmsnorm(act(op.in), param(op.weight, op.layer), act(op.out), T, H, c.rms_eps);
+        break;
+      case OpKind::add_rmsnorm:
+        ref::residual_add(act(Act::residual), act(op.in), T, H);
+        ref::rmsnorm(act(Act::residual), param(op.weight, op.layer), act(op.out), T, H, c.rms_eps);
+        break;
+      case OpKind::residual_add:
+        ref::residual_add(act(op.out), act(op.in), T, H);
+        break;
+      case OpKind::linear:
+        ref::linear_xwt(&pool_, act(op.in), param(op.weight, op.layer),
+                        op.bias.present() ? param(op.bias, op.layer) : nullptr, act(op.out), T, op.in_features,
+                        op.out_features);
+        break;
+      case OpKind::rope:
+        ref::rope(act(op.in), positions_.data(), T, c.n_heads, c.head_dim, program_.inv_freq.data());
+        ref::rope(act(op.out), positions_.data(), T, c.n_kv_heads, c.head_dim, program_.inv_freq.data());
+        break;
+      case OpKind::attention:
+        attention(op, kv);
+        break;
+      case OpKind::silu:
+        ref::silu(act(op.in), act(op.out), T * F);
+        break;
+      case OpKind::mul:
+        ref::mul(act(Act::gate), act(Act::up), act(op.out), T * F);
+        break;
+      case OpKind::silu_mul:
+        ref::silu_mul(act(op.in), act(op.out), T, F);
+        break;
+      case OpKind::lm_head:
+        lm_head(op, plan, want_logits, out);
+        break;
+    }
+  });
   return out;
 }
 

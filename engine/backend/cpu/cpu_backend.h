@@ -1,6 +1,7 @@
-// CpuBackend: the fp32 reference forward pass (embedding, RMSNorm, RoPE, causal GQA attention
-// through the KvCache view, SwiGLU MLP, final norm, LM head) on fp16-rounded weights. Slow, simple
-// and correct: the oracle for tests, and what CI runs end to end.
+// CpuBackend: executes the model family's step program (engine/model/step_program.h) with the
+// fp32 reference ops (reference/) on fp16-rounded weights: embedding, RMSNorm, RoPE, causal GQA
+// attention through the KvCache view, SwiGLU MLP, final norm, LM head. Slow, simple and correct:
+// the oracle for tests, and what CI runs end to end.
 #pragma once
 
 #include <memory>
@@ -31,11 +32,22 @@ class CpuBackend final : public Backend {
   const ModelConfig& config() const { return config_; }
 
  private:
+  const float* param(const ParamSlice& slice, int32_t layer) const;
+  float* act(Act a);
+  void prepare_step(const BatchPlan& plan);
+  void attention(const OpNode& op, const KvView& kv);
+  void lm_head(const OpNode& op, const BatchPlan& plan, bool want_logits, StepOutput& out);
+
   ModelConfig config_;
   ModelWeights weights_;
   StepProgram program_;
   ThreadPool pool_;
   std::vector<float> k_storage_, v_storage_;  // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  // This step's metadata and activations (shapes in step_program.h)
+  int64_t tokens_ = 0;
+  std::vector<int32_t> token_ids_, positions_, seq_rows_;  // [T]
+  std::vector<int32_t> q_begin_, kv_len_;                  // [n_seqs + 1], [n_seqs]
+  std::vector<float> x_, h_, qkv_, q_, k_, v_, att_, branch_, gate_up_, mlp_act_;
 };
 
 }  // namespace rooflm

@@ -1,27 +1,16 @@
 // CudaBackend forward pass. One step = metadata upload (one H2D copy from pinned memory), the
-// layers' kernels on one stream (or a CUDA graph replay for decode steps), sampling on the GPU, one
-// D2H copy of the sampled tokens, one synchronize. Kernel choice per op comes from select_kernel().
-//
-// fused:  [l == 0: rmsnorm | add_rmsnorm(x += delta)] -> QKV GEMM -> rope_qkv_kv_write (RoPE on q and
-//         k, k/v into the cache, q out contiguous) -> flash prefill / split-K decode -> O GEMM ->
-//         add_rmsnorm -> gate_up GEMM -> silu_mul -> down GEMM; final add_rmsnorm; LM head.
-// naive:  [residual_add] -> rmsnorm -> Q, K, V GEMMs -> rope -> kv_write -> naive attention (S in HBM)
-//         -> O GEMM -> residual_add -> rmsnorm -> gate GEMM, up GEMM -> silu -> mul -> down GEMM.
+// step program's kernels on one stream (or a CUDA graph replay for decode steps), sampling on the
+// GPU, one D2H copy of the sampled tokens, one synchronize. Each node of the program is an op (an
+// NVTX range and, with measure.kernel_trace, the kernel trace's attribution) whose kernels the
+// registry selects: select_kernel() for the node's shapes and dtypes, KernelRegistry::launch().
 #include "engine/backend/cuda/cuda_backend.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
-#include "kernels/activation/activation_f16.h"
+#include "kernels/common/cuda_check.h"
 #include "kernels/common/device_info.h"
-#include "kernels/common/gather_rows.h"
-#include "kernels/embedding/embedding_gather_f16.h"
-#include "kernels/gemv/gemv_f16.h"
-#include "kernels/norm/rmsnorm_f16.h"
-#include "kernels/registry.h"
-#include "kernels/rope/rope_f16.h"
-#include "kernels/sampling/argmax_f16.h"
 #include "kernels/sampling/sample_f16.h"
 
 namespace rooflm {
@@ -41,18 +30,30 @@ int64_t activation_headroom_bytes(const ModelConfig& c, int64_t tokens, int64_t 
 
 }  // namespace
 
+Variant CudaBackend::effective(const Variant& requested) {
+  Variant v = requested;
+  v.backend = BackendKind::cuda;
+  return v;
+}
+
 CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
     : c_(std::move(config)),
-      set_(parse_kernel_set(scenario.engine.kernels)),
-      graphs_(scenario.engine.launch == "graph"),
+      program_(build_step_program(c_, effective(requested_variant(scenario.engine, BackendKind::cuda)))),
+      graphs_(program_.variant.launch == Launch::graph),
       activation_headroom_bytes_(activation_headroom_bytes(
           c_, std::max(scenario.engine.batching.max_batched_tokens, scenario.engine.batching.max_batch),
           scenario.engine.batching.max_batch)) {
-  if (scenario.engine.precision != "fp16")
-    throw InputError("engine.precision \"" + scenario.engine.precision + "\" is not implemented by the cuda backend yet (have: fp16)");
-  if (!rmsnorm_f16_supported(c_.hidden) || !rope_f16_supported(c_.head_dim) || !activation_f16_supported(c_.ffn))
-    throw InputError("model " + c_.name + ": the cuda kernels need hidden and ffn multiples of 8 and head_dim a multiple of 16");
+  for (const OpNode& op : program_.ops)
+    if (op.kind == OpKind::attention) {  // the same in every layer
+      window_ = int32_t(op.window);
+      scores_in_hbm_ = op.scores_in_hbm;
+    }
+  require_kernels_for_program();
   w_ = std::make_unique<DeviceWeights>(c_, scenario.model);
+  const std::vector<float> inv_freq(program_.inv_freq.begin(), program_.inv_freq.end());
+  inv_freq_.reserve(inv_freq.size() * sizeof(float));
+  ROOFLM_CUDA_CHECK(cudaMemcpy(inv_freq_.as<void>(), inv_freq.data(), inv_freq.size() * sizeof(float),
+                               cudaMemcpyHostToDevice));
   ROOFLM_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   ROOFLM_CUDA_CHECK(cudaEventCreate(&ev_start_));
   ROOFLM_CUDA_CHECK(cudaEventCreate(&ev_end_));
@@ -64,6 +65,74 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
   if (scenario.measure.kernel_trace) {
     trace_ = KernelTrace::start(trace_status_);
     if (trace_) trace_status_ = "traced";
+  }
+}
+
+// Before anything is allocated: every node's kernels exist for its dtypes and the model's shapes
+// (at one token and at a GEMM-sized batch), else InputError naming the axis and what is missing.
+void CudaBackend::require_kernels_for_program() const {
+  const Variant& v = program_.variant;
+  const auto require = [&](KernelQuery q, const OpNode& op) {
+    const KernelChoice k = select_kernel(q);
+    if (!k.supported)
+      throw InputError("model " + c_.name + ", engine.precision \"" + std::string(name(v.precision)) +
+                       "\", kv_cache.dtype \"" + std::string(dtype_name(v.kv_dtype)) + "\": op " + op.name +
+                       ": " + k.why_not);
+  };
+  for (const OpNode& op : program_.ops) {
+    KernelQuery q;
+    q.activation = DType::f16;
+    q.n_heads = int32_t(c_.n_heads);
+    q.n_kv_heads = int32_t(c_.n_kv_heads);
+    q.head_dim = int32_t(c_.head_dim);
+    switch (op.kind) {
+      case OpKind::linear:
+        q.op = KernelOp::linear;
+        q.weight = op.weight_dtype;
+        q.activation = op.input_dtype;
+        q.in = op.in_features;
+        q.out = op.out_features;
+        for (int64_t n : {int64_t(1), kGemvCrossoverTokens + 1}) {
+          q.n = n;
+          require(q, op);
+        }
+        break;
+      case OpKind::attention:
+        q.op = op.rope_in_prologue ? KernelOp::rope_qkv_kv_write : KernelOp::kv_write;
+        q.kv = op.kv_dtype;
+        require(q, op);
+        break;
+      case OpKind::rope:
+        q.op = KernelOp::rope;
+        require(q, op);
+        break;
+      case OpKind::embedding:
+      case OpKind::rmsnorm:
+      case OpKind::add_rmsnorm:
+      case OpKind::residual_add:
+        q.op = op.kind == OpKind::embedding ? KernelOp::embedding
+               : op.kind == OpKind::rmsnorm ? KernelOp::rmsnorm
+               : op.kind == OpKind::add_rmsnorm ? KernelOp::add_rmsnorm
+                                                : KernelOp::residual_add;
+        q.n = 1;
+        q.in = c_.hidden;
+        require(q, op);
+        break;
+      case OpKind::silu:
+      case OpKind::mul:
+      case OpKind::silu_mul:
+        q.op = op.kind == OpKind::silu ? KernelOp::silu : op.kind == OpKind::mul ? KernelOp::mul : KernelOp::silu_mul;
+        q.n = 1;
+        q.in = c_.ffn;
+        require(q, op);
+        break;
+      case OpKind::lm_head:
+        q.op = KernelOp::gather_rows;
+        q.n = 1;
+        q.in = c_.hidden;
+        require(q, op);
+        break;
+    }
   }
 }
 
@@ -131,8 +200,6 @@ std::string CudaBackend::kernel_trace_status() const {
   return trace_status_.empty() ? "off (measure.kernel_trace is false)" : trace_status_;
 }
 
-std::vector<std::string> CudaBackend::kernel_names() const { return {used_.begin(), used_.end()}; }
-
 void CudaBackend::ensure_capacity(int64_t tokens, int64_t seqs, int64_t table_entries) {
   if (tokens <= cap_tokens_ && seqs <= cap_seqs_ && table_entries <= cap_table_) return;
   drop_graphs();  // buffers move: captured graphs point at the old ones
@@ -169,142 +236,231 @@ void CudaBackend::ensure_capacity(int64_t tokens, int64_t seqs, int64_t table_en
   sample_scratch_.reserve(sample_f16_scratch_bytes(S, c_.vocab));
 }
 
-void CudaBackend::linear(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out) {
-  OpDesc op;
-  op.op = OpKind::linear;
-  op.n = n;
-  op.in = in;
-  op.out = out;
-  const KernelChoice k = select_kernel(op, set_);
-  note(k.name);
-  if (k.name == "gemv_xwt_f16")
-    gemv_xwt_f16(x, w, y, n, in, out, stream_);
-  else
-    gemm_->xwt_f16(x, w, y, n, in, out, stream_);
-}
-
 void CudaBackend::drop_graphs() {
   for (auto& [key, exec] : graphs_by_shape_) cudaGraphExecDestroy(exec);
   graphs_by_shape_.clear();
 }
 
+// Activation buffers for a step of `n` tokens (layouts in step_program.h).
+void* CudaBackend::act(Act a, int64_t n) const {
+  const int64_t QD = c_.q_dim(), KD = c_.kv_dim(), F = c_.ffn;
+  switch (a) {
+    case Act::residual: return x_.as<float>();
+    case Act::normed: return h_.as<__half>();
+    case Act::qkv:
+    case Act::q: return qkv_.as<__half>();
+    case Act::k: return qkv_.as<__half>() + n * QD;
+    case Act::v: return qkv_.as<__half>() + n * (QD + KD);
+    case Act::attn_out: return att_.as<__half>();
+    case Act::branch: return delta_.as<__half>();
+    case Act::gate_up:
+    case Act::gate: return gu_.as<__half>();
+    case Act::up: return gu_.as<__half>() + n * F;
+    case Act::mlp_act: return act_.as<__half>();
+    case Act::none: break;
+  }
+  ROOFLM_CHECK(false, "no buffer for this activation");
+  return nullptr;
+}
+
+// Row `slice.row_begin` of a parameter whose rows hold `cols` elements.
+const __half* CudaBackend::param(const ParamSlice& slice, int32_t layer, int64_t cols) const {
+  const DeviceLayer* L = layer >= 0 ? &w_->layers[size_t(layer)] : nullptr;
+  const __half* base = nullptr;
+  switch (slice.param) {
+    case Param::embed: base = w_->embed; break;
+    case Param::attn_norm: base = L->attn_norm; break;
+    case Param::wqkv: base = L->wqkv; break;
+    case Param::bqkv: base = L->bqkv; break;
+    case Param::wo: base = L->wo; break;
+    case Param::mlp_norm: base = L->mlp_norm; break;
+    case Param::w_gate_up: base = L->w_gate_up; break;
+    case Param::w_down: base = L->w_down; break;
+    case Param::final_norm: base = w_->final_norm; break;
+    case Param::lm_head: base = w_->lm_head; break;
+    case Param::none: break;
+  }
+  ROOFLM_CHECK(base != nullptr, "the step program reads a parameter the device weights lack");
+  return base + slice.row_begin * cols;
+}
+
+KernelQuery CudaBackend::attention_query(const StepShape& s) const {
+  KernelQuery q;
+  q.op = KernelOp::attention;
+  q.n = s.n_tokens;
+  q.n_heads = int32_t(c_.n_heads);
+  q.n_kv_heads = int32_t(c_.n_kv_heads);
+  q.head_dim = int32_t(c_.head_dim);
+  q.batch = &s.batch;
+  q.kv_view = &s.kv;
+  q.scores_in_hbm = scores_in_hbm_;
+  return q;
+}
+
 // Picks the attention kernel for this step and sizes its scratch BEFORE any launch or capture
 // (no allocation may happen inside a graph capture).
-attn::AttnKernel CudaBackend::choose_attention(const StepShape& s) {
-  OpDesc op;
-  op.op = OpKind::attention;
-  op.batch = &s.batch;
-  op.n_heads = int32_t(c_.n_heads);
-  op.kv = &s.kv;
-  const KernelChoice k = select_kernel(op, set_);
+KernelChoice CudaBackend::choose_attention(const StepShape& s) {
+  KernelChoice k = select_kernel(attention_query(s));
   if (!k.supported) throw InputError(k.why_not);
-  note(k.name);
   if (attn_scratch_.reserve(std::max<size_t>(k.scratch_bytes, 256))) drop_graphs();
-  return attn::attn_kernel_by_name(k.name);
+  return k;
 }
 
-void CudaBackend::attention(const __half* q, __half* out, const StepShape& s, int64_t layer) {
-  attn::attn_launch(s.attn_kernel, q, out, s.batch, int32_t(c_.n_heads), int32_t(layer), s.kv,
-                    attn_scratch_.as<void>(), cublas_, stream_);
-}
-
-void CudaBackend::sample(const StepShape& s) {
-  if (s.n_sampled == 0) return;
-  const int64_t H = c_.hidden;
-  gather_rows_f16(h_.as<__half>(), meta_.as<int32_t>() + off_sample_, hs_.as<__half>(), s.n_sampled, H, stream_);
-  note("gather_rows_f16");
-  linear(hs_.as<__half>(), w_->lm_head, logits_.as<__half>(), s.n_sampled, H, c_.vocab);
-  if (s.greedy) {
-    argmax_f16(logits_.as<__half>(), next_tokens_.as<int32_t>(), s.n_sampled, c_.vocab, stream_);
-    note("argmax_f16");
-  } else {
-    sample_f16(logits_.as<__half>(), rows_.as<SamplingRow>(), next_tokens_.as<int32_t>(), s.n_sampled, c_.vocab,
-               sample_scratch_.as<void>(), sample_scratch_.bytes(), stream_);
-    note("sample_f16");
+void CudaBackend::attention(const OpNode& op, const StepShape& s) {
+  const int64_t T = s.n_tokens;
+  KernelArgs a;
+  a.layer = op.layer;
+  a.writes = &s.writes;
+  a.inv_freq = inv_freq_.as<float>();
+  KernelQuery q = attention_query(s);
+  const void* query_rows = act(op.in, T);
+  if (op.rope_in_prologue) {  // un-rotated [q | k | v] rows: rotated q out, rotated k and v into the cache
+    q.op = KernelOp::rope_qkv_kv_write;
+    a.x = act(op.in, T);
+    a.y = q_.as<__half>();
+    launch(q, a);
+    query_rows = q_.as<__half>();
+  } else {  // q, k, v rotated already: k and v into the cache
+    q.op = KernelOp::kv_write;
+    a.x = act(Act::k, T);
+    a.x2 = act(Act::v, T);
+    launch(q, a);
   }
+  q.op = KernelOp::attention;
+  a.x = query_rows;
+  a.y = act(op.out, T);
+  a.scratch = attn_scratch_.as<void>();
+  a.cublas = cublas_;
+  registry_.launch(s.attention, q, a, stream_);
+}
+
+// The sampling rows of the final norm's output -> LM head GEMM -> sampler (nothing without a row).
+void CudaBackend::lm_head(const OpNode& op, const StepShape& s) {
+  if (s.n_sampled == 0) return;
+  const int64_t H = c_.hidden, S = s.n_sampled;
+  KernelQuery q;
+  KernelArgs a;
+  q.op = KernelOp::gather_rows;
+  q.n = S;
+  q.in = H;
+  a.x = act(op.in, s.n_tokens);
+  a.index = meta_.as<int32_t>() + off_sample_;
+  a.y = hs_.as<__half>();
+  launch(q, a);
+  q = {};
+  q.op = KernelOp::linear;
+  q.n = S;
+  q.in = H;
+  q.out = op.out_features;
+  a = {};
+  a.x = hs_.as<__half>();
+  a.w = param(op.weight, op.layer, H);
+  a.y = logits_.as<__half>();
+  a.gemm = gemm_.get();
+  launch(q, a);
+  q = {};
+  q.op = KernelOp::sample;
+  q.n = S;
+  q.vocab = op.out_features;
+  q.greedy = s.greedy;
+  a = {};
+  a.x = logits_.as<__half>();
+  a.y = next_tokens_.as<int32_t>();
+  a.rows = rows_.as<SamplingRow>();
+  a.scratch = sample_scratch_.as<void>();
+  a.scratch_bytes = sample_scratch_.bytes();
+  launch(q, a);
+}
+
+void CudaBackend::execute(const OpNode& op, const StepShape& s) {
+  const int64_t T = s.n_tokens, H = c_.hidden;
+  KernelQuery q;
+  KernelArgs a;
+  q.n = T;
+  q.in = H;
+  a.eps = float(c_.rms_eps);
+  switch (op.kind) {
+    case OpKind::embedding:
+      q.op = KernelOp::embedding;
+      q.vocab = c_.vocab;
+      a.w = param(op.weight, op.layer, H);
+      a.index = meta_.as<int32_t>() + off_tokens_;
+      a.y = act(op.out, T);
+      break;
+    case OpKind::rmsnorm:
+      q.op = KernelOp::rmsnorm;
+      a.x = act(op.in, T);
+      a.w = param(op.weight, op.layer, 1);
+      a.y = act(op.out, T);
+      break;
+    case OpKind::add_rmsnorm:
+      q.op = KernelOp::add_rmsnorm;
+      a.x = act(op.in, T);
+      a.y2 = act(Act::residual, T);
+      a.w = param(op.weight, op.layer, 1);
+      a.y = act(op.out, T);
+      break;
+    case OpKind::residual_add:
+      q.op = KernelOp::residual_add;
+      a.x = act(op.in, T);
+      a.y = act(op.out, T);
+      break;
+    case OpKind::linear:
+      q.op = KernelOp::linear;
+      q.weight = op.weight_dtype;
+      q.activation = op.input_dtype;
+      q.in = op.in_features;
+      q.out = op.out_features;
+      q.bias = op.bias.present();
+      a.x = act(op.in, T);
+      a.w = param(op.weight, op.layer, op.in_features);
+      a.bias = op.bias.present() ? param(op.bias, op.layer, 1) : nullptr;
+      a.y = act(op.out, T);
+      a.gemm = gemm_.get();
+      break;
+    case OpKind::rope:
+      q.op = KernelOp::rope;
+      q.n_heads = int32_t(c_.n_heads);
+      q.n_kv_heads = int32_t(c_.n_kv_heads);
+      q.head_dim = int32_t(c_.head_dim);
+      a.y = act(op.in, T);
+      a.y2 = act(op.out, T);
+      a.index = meta_.as<int32_t>() + off_pos_;
+      a.inv_freq = inv_freq_.as<float>();
+      break;
+    case OpKind::attention:
+      return attention(op, s);
+    case OpKind::silu:
+    case OpKind::mul:
+    case OpKind::silu_mul:
+      q.op = op.kind == OpKind::silu ? KernelOp::silu : op.kind == OpKind::mul ? KernelOp::mul : KernelOp::silu_mul;
+      q.in = c_.ffn;
+      a.x = act(op.kind == OpKind::mul ? Act::gate : op.in, T);
+      a.x2 = act(Act::up, T);
+      a.y = act(op.out, T);
+      break;
+    case OpKind::lm_head:
+      return lm_head(op, s);
+  }
+  launch(q, a);
 }
 
 void CudaBackend::enqueue_step(const StepShape& s) {
-  const int64_t T = s.n_tokens, H = c_.hidden, F = c_.ffn, QD = c_.q_dim(), KD = c_.kv_dim();
-  const float eps = float(c_.rms_eps);
-  float* x = x_.as<float>();
-  __half *h = h_.as<__half>(), *qkv = qkv_.as<__half>(), *q = q_.as<__half>(), *att = att_.as<__half>(),
-         *delta = delta_.as<__half>(), *gu = gu_.as<__half>(), *act = act_.as<__half>();
-  const int32_t* positions = meta_.as<int32_t>() + off_pos_;
-  // Each op (named as in the cost model, engine/roofline/cost_model.h) in an NVTX range and, with
-  // measure.kernel_trace, attributed in the kernel trace.
-  auto op = [&](const char* name, auto&& launch) {
-    OpRange range(trace_.get(), name);
-    launch();
-  };
-
-  op("embedding", [&] {
-    embedding_gather_f16(w_->embed, meta_.as<int32_t>() + off_tokens_, x, T, c_.vocab, H, stream_);
-    note("embedding_gather_f16");
+  run_step_program(program_, observer_, [&](const OpNode& op) {
+    OpRange range(trace_.get(), op.name.c_str());  // NVTX range, kernel-trace attribution
+    execute(op, s);
   });
-  for (int64_t l = 0; l < c_.n_layers; ++l) {
-    const DeviceLayer& L = w_->layers[size_t(l)];
-    if (set_ == KernelSet::fused) {
-      if (l == 0) {
-        op("attn_norm", [&] { rmsnorm_f16(x, L.attn_norm, h, T, H, eps, stream_); });
-        note("rmsnorm_f16");
-      } else {
-        op("add_attn_norm", [&] { add_rmsnorm_f16(x, delta, L.attn_norm, h, T, H, eps, stream_); });
-      }
-      op("qkv_proj", [&] { linear(h, L.wqkv, qkv, T, H, QD + 2 * KD); });
-      op("attention", [&] {
-        attn::rope_qkv_kv_write_f16(qkv, q, int32_t(c_.n_heads), c_.rope_theta, s.writes, int32_t(l), s.kv, stream_);
-        attention(q, att, s, l);
-      });
-      note("rope_qkv_kv_write_f16");
-      op("o_proj", [&] { linear(att, L.wo, delta, T, QD, H); });
-      op("add_mlp_norm", [&] { add_rmsnorm_f16(x, delta, L.mlp_norm, h, T, H, eps, stream_); });
-      note("add_rmsnorm_f16");
-      op("gate_up_proj", [&] { linear(h, L.w_gate_up, gu, T, H, 2 * F); });
-      op("silu_mul", [&] { silu_mul_f16(gu, act, T, F, stream_); });
-      note("silu_mul_f16");
-      op("down_proj", [&] { linear(act, L.w_down, delta, T, F, H); });
-    } else {
-      if (l > 0) op("residual_add", [&] { residual_add_f16(x, delta, T, H, stream_); });
-      op("attn_norm", [&] { rmsnorm_f16(x, L.attn_norm, h, T, H, eps, stream_); });
-      __half *qn = qkv, *kn = qkv + T * QD, *vn = kn + T * KD;  // three contiguous outputs
-      op("q_proj", [&] { linear(h, L.wqkv, qn, T, H, QD); });
-      op("k_proj", [&] { linear(h, L.wqkv + QD * H, kn, T, H, KD); });
-      op("v_proj", [&] { linear(h, L.wqkv + (QD + KD) * H, vn, T, H, KD); });
-      op("rope", [&] { rope_f16(qn, kn, positions, T, c_.n_heads, c_.n_kv_heads, c_.head_dim, c_.rope_theta, stream_); });
-      op("attention", [&] {
-        attn::kv_write_f16(kn, vn, s.writes, int32_t(l), s.kv, stream_);
-        attention(qn, att, s, l);
-      });
-      op("o_proj", [&] { linear(att, L.wo, delta, T, QD, H); });
-      op("residual_add", [&] { residual_add_f16(x, delta, T, H, stream_); });
-      op("mlp_norm", [&] { rmsnorm_f16(x, L.mlp_norm, h, T, H, eps, stream_); });
-      __half *g = gu, *u = gu + T * F;
-      op("gate_proj", [&] { linear(h, L.w_gate_up, g, T, H, F); });
-      op("up_proj", [&] { linear(h, L.w_gate_up + F * H, u, T, H, F); });
-      op("silu", [&] { silu_f16(g, g, T * F, stream_); });
-      op("mul", [&] { mul_f16(g, u, act, T * F, stream_); });
-      op("down_proj", [&] { linear(act, L.w_down, delta, T, F, H); });
-      for (const char* k : {"residual_add_f16", "rmsnorm_f16", "rope_f16", "kv_write_f16", "silu_f16", "mul_f16"}) note(k);
-    }
-  }
-  if (set_ == KernelSet::fused) {
-    op("add_final_norm", [&] { add_rmsnorm_f16(x, delta, w_->final_norm, h, T, H, eps, stream_); });
-  } else {
-    op("residual_add", [&] { residual_add_f16(x, delta, T, H, stream_); });
-    op("final_norm", [&] { rmsnorm_f16(x, w_->final_norm, h, T, H, eps, stream_); });
-  }
-  op("lm_head", [&] { sample(s); });  // gather of the sampling rows, LM head GEMM, sampler
 }
 
 void CudaBackend::launch_graph(const StepShape& s) {
   const auto key = std::make_tuple(s.n_seqs, s.greedy);
   auto it = graphs_by_shape_.find(key);
-  // The fused decode step depends only on device-side metadata once its shapes are fixed, so one
-  // graph per (batch size, sampler) replays every step. The naive set sizes its cuBLAS calls from
-  // host-side context lengths, so its graph is captured and instantiated anew every step: the
-  // measurement then shows what graphs cost when they cannot be reused.
-  if (set_ == KernelSet::naive && it != graphs_by_shape_.end()) {
+  // A decode step whose kernels depend only on device-side metadata once its shapes are fixed
+  // replays one graph per (batch size, sampler) for every step. A program with naive attention
+  // sizes its cuBLAS calls from host-side context lengths, so its graph is captured and
+  // instantiated anew every step: the measurement then shows what graphs cost when they cannot be
+  // reused.
+  if (scores_in_hbm_ && it != graphs_by_shape_.end()) {
     cudaGraphExecDestroy(it->second);
     graphs_by_shape_.erase(it);
     it = graphs_by_shape_.end();
@@ -375,7 +531,8 @@ StepOutput CudaBackend::forward(const BatchPlan& plan, const KvView& kv, bool wa
   s.batch.n_tokens = int32_t(s.n_tokens);
   s.batch.max_q_len = int32_t(max_q);
   // A replayed graph serves every context length up to the cache's capacity.
-  s.batch.max_kv_len = int32_t(use_graph && set_ == KernelSet::fused ? kv_capacity_tokens_ : max_kv);
+  s.batch.max_kv_len = int32_t(use_graph && !scores_in_hbm_ ? kv_capacity_tokens_ : max_kv);
+  s.batch.window = window_;
   s.batch.q_begin = md + off_qbegin_;
   s.batch.kv_len = md + off_kvlen_;
   s.batch.q_begin_host = q_begin_host_.data();
@@ -383,7 +540,7 @@ StepOutput CudaBackend::forward(const BatchPlan& plan, const KvView& kv, bool wa
   s.writes.n_tokens = int32_t(s.n_tokens);
   s.writes.seq_row = md + off_row_;
   s.writes.position = md + off_pos_;
-  s.attn_kernel = choose_attention(s);
+  s.attention = choose_attention(s);
 
   ROOFLM_CUDA_CHECK(cudaEventRecord(ev_start_, stream_));
   ROOFLM_CUDA_CHECK(cudaMemcpyAsync(md, m, size_t(off_table_ + table_entries) * 4, cudaMemcpyHostToDevice, stream_));

@@ -1,6 +1,8 @@
-// CudaBackend: the real engine. The same forward pass as the CPU reference, on the GPU, fp16
-// storage with fp32 accumulation (fp32 residual stream), every kernel chosen by the registry for
-// the `kernels` axis (naive | fused), decode steps optionally replayed as CUDA graphs (`launch`).
+// CudaBackend: the real engine. Launches, for every node of the model family's step program
+// (engine/model/step_program.h), the kernels the registry (kernels/registry.h) selects for the
+// node's shapes and dtypes: fp16 storage with fp32 accumulation (fp32 residual stream); decode steps
+// optionally replayed as CUDA graphs (`launch`). Which ops run (fused vs naive) is the recipe's
+// choice, never this file's.
 #pragma once
 
 #include <cublas_v2.h>
@@ -9,18 +11,17 @@
 
 #include <map>
 #include <memory>
-#include <set>
-#include <string_view>
 #include <tuple>
 #include <vector>
 
 #include "engine/backend/backend.h"
 #include "engine/backend/cuda/device_buffer.h"
-#include "engine/backend/cuda/kernel_trace.h"
 #include "engine/backend/cuda/device_weights.h"
-#include "engine/roofline/precision.h"
+#include "engine/backend/cuda/kernel_trace.h"
+#include "engine/scenario/scenario.h"
 #include "kernels/attention/attention.h"
 #include "kernels/gemm/gemm_cublaslt.h"
+#include "kernels/registry.h"
 
 namespace rooflm {
 
@@ -29,12 +30,16 @@ class CudaBackend final : public Backend {
   CudaBackend(ModelConfig config, const Scenario& scenario);
   ~CudaBackend() override;
 
-  std::string name() const override { return "cuda"; }
+  // The variant the cuda backend runs for `requested`: as asked (the registry refuses what it has
+  // no kernel for when the backend is built).
+  static Variant effective(const Variant& requested);
+  Variant effective_variant() const override { return program_.variant; }
+  const StepProgram& program() const override { return program_; }
   KvStorage allocate_kv(const KvGeometry& geom) override;
   std::optional<int64_t> kv_memory_budget_bytes() const override;
   void copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) override;
   StepOutput forward(const BatchPlan& plan, const KvView& kv, bool want_logits) override;
-  std::vector<std::string> kernel_names() const override;
+  std::vector<std::string> kernel_names() const override { return registry_.used(); }
   nlohmann::json device_info() const override;
   std::string kernel_trace_status() const override;
 
@@ -46,32 +51,41 @@ class CudaBackend final : public Backend {
     attn::AttnBatch batch;
     attn::KvDeviceView kv;
     attn::KvWriteTokens writes;
-    attn::AttnKernel attn_kernel = attn::AttnKernel::naive;
+    KernelChoice attention;  // chosen (and its scratch sized) before any launch or capture
   };
 
+  void require_kernels_for_program() const;
   void ensure_capacity(int64_t tokens, int64_t seqs, int64_t table_entries);
   void enqueue_step(const StepShape& s);
-  void linear(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out);
-  attn::AttnKernel choose_attention(const StepShape& s);
-  void attention(const __half* q, __half* out, const StepShape& s, int64_t layer);
-  void drop_graphs();
-  void sample(const StepShape& s);
-  void launch_graph(const StepShape& s);
-  // Records a launched kernel's name; allocation-free once the name is known (hot path).
-  void note(std::string_view kernel) {
-    if (used_.find(kernel) == used_.end()) used_.emplace(kernel);
+  void execute(const OpNode& op, const StepShape& s);
+  void attention(const OpNode& op, const StepShape& s);
+  void lm_head(const OpNode& op, const StepShape& s);
+  void launch(const KernelQuery& query, const KernelArgs& args) {
+    registry_.launch(select_kernel(query), query, args, stream_);
   }
+  KernelChoice choose_attention(const StepShape& s);
+  KernelQuery attention_query(const StepShape& s) const;
+  void* act(Act a, int64_t n_tokens) const;
+  const __half* param(const ParamSlice& slice, int32_t layer, int64_t cols) const;
+  void drop_graphs();
+  void launch_graph(const StepShape& s);
 
   ModelConfig c_;
-  KernelSet set_;
+  StepProgram program_;
   bool graphs_;
+  // The attention nodes' traits. Attention with scores in HBM (naive) sizes its cuBLAS calls from
+  // host-side context lengths, so a graph of its step cannot be replayed for the next one.
+  bool scores_in_hbm_ = false;
+  int32_t window_ = 0;
   int64_t activation_headroom_bytes_ = 0;  // kept free of the KV pool: activations, scratch, workspaces
   std::unique_ptr<DeviceWeights> w_;
+  DeviceBuffer inv_freq_;  // [head_dim / 2] fp32: the program's RoPE table
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ev_start_ = nullptr, ev_end_ = nullptr;
   std::unique_ptr<GemmCublasLt> gemm_;
   cublasHandle_t cublas_ = nullptr;
   DeviceBuffer cublas_workspace_;
+  KernelRegistry registry_;
 
   // Activations, sized for cap_tokens_ / cap_seqs_.
   int64_t cap_tokens_ = 0, cap_seqs_ = 0, cap_table_ = 0;
@@ -86,7 +100,6 @@ class CudaBackend final : public Backend {
   int64_t kv_capacity_tokens_ = 0;  // per sequence: block_size * max_blocks (graph-mode max_kv_len)
 
   std::map<std::tuple<int64_t, bool>, cudaGraphExec_t> graphs_by_shape_;  // (n_seqs, greedy) -> decode graph
-  std::set<std::string, std::less<>> used_;
   std::unique_ptr<KernelTrace> trace_;  // measure.kernel_trace
   std::string trace_status_;
 };
