@@ -14,6 +14,21 @@ CudaBackendHooks& cuda_hooks() {
   static CudaBackendHooks hooks;
   return hooks;
 }
+// The cpu and cuda forward passes compute a plain Llama step; until they run the family recipe
+// (engine/model/families/), a model that needs a family trait is refused rather than computed as a
+// different model.
+void require_plain_llama_step(const ModelConfig& config, const std::string& backend) {
+  std::string trait;
+  if (config.qkv_bias) trait = "Q/K/V bias";
+  if (config.sliding_window > 0) trait = "sliding-window attention (" + std::to_string(config.sliding_window) + ")";
+  if (config.rope_scaling.kind != RopeScaling::Kind::none)
+    trait = std::string(rope_scaling_kind_name(config.rope_scaling.kind)) + " rope scaling";
+  if (!trait.empty()) {
+    throw InputError("model '" + config.name + "' (family " + std::string(family_name(config.family)) + ") needs " +
+                     trait + ", which the " + backend + " backend does not run yet");
+  }
+}
+
 }  // namespace
 
 void register_cuda_backend(CudaBackendHooks hooks) { cuda_hooks() = hooks; }
@@ -45,6 +60,7 @@ std::optional<GpuSpec> backend_gpu_spec(const std::string& backend_name, const E
 std::unique_ptr<Backend> make_backend(const std::string& name, const ModelConfig& config, const Scenario& scenario,
                                       const BackendOptions& options) {
   const EngineSpec& engine = scenario.engine;
+  if (name == "cpu" || name == "cuda") require_plain_llama_step(config, name);
   if (name == "cpu") {
     ModelWeights weights = scenario.model.weights_dir.empty()
                                ? synthetic_weights(config, scenario.model.seed)

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "engine/model/model_config.h"
 #include "engine/results/gate.h"
 #include "engine/scenario/scenario.h"
 
@@ -90,7 +91,8 @@ std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, 
     }
     const nlohmann::json& cand = *it->second;
     check_run_valid(cand, "candidate", label, problems);
-    if (at_or_null(*base, {"model"}) != at_or_null(cand, {"model"}))
+    // As this version writes a model (keys added since an older baseline get their implied values).
+    if (model_json_now(at_or_null(*base, {"model"})) != model_json_now(at_or_null(cand, {"model"})))
       problems.push_back("variant \"" + label + "\": model configuration differs");
     if (at_or_null(*base, {"variant", "gpu"}) != at_or_null(cand, {"variant", "gpu"}))
       problems.push_back("variant \"" + label + "\": GPU spec differs: baseline " +

@@ -76,9 +76,9 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = weights_.layers[l];
     cpu::rmsnorm(x.data(), w.attn_norm.ptr(), h.data(), T, H, c.rms_eps);
-    cpu::matmul_xwt(pool_, h.data(), w.wq.ptr(), q.data(), T, H, QD);
-    cpu::matmul_xwt(pool_, h.data(), w.wk.ptr(), k.data(), T, H, KD);
-    cpu::matmul_xwt(pool_, h.data(), w.wv.ptr(), v.data(), T, H, KD);
+    cpu::matmul_xwt(pool_, h.data(), w.wqkv.ptr(), q.data(), T, H, QD);  // wqkv rows: wq, wk, wv
+    cpu::matmul_xwt(pool_, h.data(), w.wqkv.ptr() + QD * H, k.data(), T, H, KD);
+    cpu::matmul_xwt(pool_, h.data(), w.wqkv.ptr() + (QD + KD) * H, v.data(), T, H, KD);
     cpu::rope(q.data(), pos.data(), T, c.n_heads, hd, c.rope_theta);
     cpu::rope(k.data(), pos.data(), T, c.n_kv_heads, hd, c.rope_theta);
     for (int64_t t = 0; t < T; ++t) {
@@ -91,8 +91,8 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
     for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
 
     cpu::rmsnorm(x.data(), w.mlp_norm.ptr(), h.data(), T, H, c.rms_eps);
-    cpu::matmul_xwt(pool_, h.data(), w.w_gate.ptr(), g.data(), T, H, F);
-    cpu::matmul_xwt(pool_, h.data(), w.w_up.ptr(), u.data(), T, H, F);
+    cpu::matmul_xwt(pool_, h.data(), w.w_gate_up.ptr(), g.data(), T, H, F);  // w_gate_up rows: gate, up
+    cpu::matmul_xwt(pool_, h.data(), w.w_gate_up.ptr() + F * H, u.data(), T, H, F);
     cpu::silu_mul(g.data(), u.data(), a.data(), T * F);
     cpu::matmul_xwt(pool_, a.data(), w.w_down.ptr(), tmp.data(), T, F, H);
     for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
