@@ -68,7 +68,7 @@ TEST(EmbeddingF16, OutOfRangeTokenWritesNanRow) {
 void expect_same_as_host(const float* host, int64_t count, uint64_t seed, uint64_t tensor_id, float scale,
                          float offset, const std::string& name) {
   SCOPED_TRACE(name);
-  DeviceBuffer<__half> device(size_t(count));
+  DeviceBuffer<__half> device(static_cast<size_t>(count));
   device.poison();
   fill_synthetic_f16(device.get(), count, seed, tensor_id, scale, offset, nullptr);
   ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
