@@ -46,12 +46,14 @@ void refuse_unsupported(const HfConfigReader& reader, ModelFamily family) {
     }
   }
   const std::string act = reader.text_or("hidden_act", "silu");
-  if (act != "silu") reader.fail("field \"hidden_act\" = \"" + act + "\" is not supported (only \"silu\": SwiGLU MLP)");
+  if (act != "silu")
+    reader.fail("field \"hidden_act\" = \"" + act + "\" is not supported (only \"silu\": SwiGLU MLP)");
   if (family != ModelFamily::qwen2 && reader.boolean_or("attention_bias", false)) {
-    reader.fail("field \"attention_bias\" = true is not supported for model_type \"" + std::string(family_name(family)) +
-                "\" (only Qwen2's Q/K/V bias)");
+    reader.fail("field \"attention_bias\" = true is not supported for model_type \"" +
+                std::string(family_name(family)) + "\" (only Qwen2's Q/K/V bias)");
   }
-  if (reader.boolean_or("mlp_bias", false)) reader.fail("field \"mlp_bias\" = true is not supported (MLP without bias)");
+  if (reader.boolean_or("mlp_bias", false))
+    reader.fail("field \"mlp_bias\" = true is not supported (MLP without bias)");
   if (family == ModelFamily::qwen2 && reader.boolean_or("use_sliding_window", false)) {
     reader.fail("field \"use_sliding_window\" = true is not supported for model_type \"qwen2\" (its window covers "
                 "only the layers from max_window_layers; every layer attends to all positions here)");
@@ -72,7 +74,8 @@ void refuse_unsupported(const HfConfigReader& reader, ModelFamily family) {
 
 ModelConfig model_config_from_hf(const fs::path& path) {
   const fs::path file = fs::is_directory(path) ? path / "config.json" : path;
-  if (!fs::is_regular_file(file)) throw InputError(file.string() + ": no such file (expected a Hugging Face config.json)");
+  if (!fs::is_regular_file(file))
+    throw InputError(file.string() + ": no such file (expected a Hugging Face config.json)");
   const nlohmann::json root = parse_json_file(file);
   const HfConfigReader reader(file, root);
 

@@ -58,8 +58,7 @@ struct ModelConfig {
 inline constexpr int64_t kMaxModelWidth = int64_t(1) << 20;      // hidden, ffn, n_heads*head_dim
 inline constexpr int64_t kMaxModelCount = int64_t(1) << 12;      // n_layers, n_heads, n_kv_heads, head_dim
 inline constexpr int64_t kMaxModelVocab = int64_t(1) << 24;      // vocab
-inline constexpr int64_t kMaxModelPositions = int64_t(1) << 27;  // max_positions, sliding_window,
-                                                                 // original_max_positions
+inline constexpr int64_t kMaxModelPositions = int64_t(1) << 27;  // max_positions, windows, original_max
 
 // A model JSON written by an older rooflm (results.json "model", before the family traits) as this
 // version writes it: absent "family", "rope_scaling", "qkv_bias", "sliding_window" get the values
@@ -71,8 +70,10 @@ nlohmann::json model_json_now(const nlohmann::json& written);
 ModelConfig model_preset(std::string_view name);
 std::vector<std::string> model_preset_names();
 
-// Reads a Hugging Face config.json (LlamaForCausalLM / MistralForCausalLM fields). `path` may be
-// the file or the folder holding it. Throws InputError naming the file and the field.
+// Reads a Hugging Face config.json (model_type "llama", "mistral", "qwen2"; rope in the transformers
+// 4 or 5 format). `path` may be the file or the folder holding it. Throws InputError naming the file
+// and the field, also for what the families' recipes do not run (MoE, other activations, biases
+// other than Qwen2's Q/K/V, Qwen2's sliding window, rope types other than default/linear/llama3).
 ModelConfig model_config_from_hf(const std::filesystem::path& path);
 
 }  // namespace rooflm
