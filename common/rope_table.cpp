@@ -1,10 +1,23 @@
 // rope_inv_freq(): the RoPE inverse-frequency table with rope scaling (formulas in rope_table.h).
+// The llama3 branch follows Hugging Face transformers' `_compute_llama3_parameters`
+// (modeling_rope_utils.py): wavelen > low_freq_wavelen -> f / factor; high_freq_wavelen <= wavelen <=
+// low_freq_wavelen -> (1 - s) f / factor + s f with s = (old_len / wavelen - low) / (high - low);
+// shorter wavelengths kept. transformers computes in fp32, this table in double.
 #include "common/rope_table.h"
 
 #include <cmath>
 #include <numbers>
 
 namespace rooflm {
+
+std::string_view rope_scaling_kind_name(RopeScaling::Kind kind) {
+  switch (kind) {
+    case RopeScaling::Kind::none: return "none";
+    case RopeScaling::Kind::linear: return "linear";
+    case RopeScaling::Kind::llama3: return "llama3";
+  }
+  return "?";
+}
 
 std::vector<double> rope_inv_freq(int64_t head_dim, double theta, const RopeScaling& scaling) {
   std::vector<double> inv_freq(size_t(head_dim / 2));

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace rooflm {
@@ -26,6 +27,9 @@ struct RopeScaling {
 
   bool operator==(const RopeScaling&) const = default;
 };
+
+// "none" | "linear" | "llama3" (the Hugging Face rope_type, "default" there for none).
+std::string_view rope_scaling_kind_name(RopeScaling::Kind kind);
 
 // [head_dim / 2] inverse frequencies in double (the reference computes angles in double; the GPU
 // uploads them rounded to float).

@@ -7,9 +7,15 @@
 //   1 + 9*layer + k         layer tensor k of SyntheticLayerTensor   (see below)
 //   1 + 9*L                 final_norm   [hidden]
 //   2 + 9*L                 lm_head      [vocab, hidden]              scale 1/sqrt(hidden); absent when tied
+//   3 + 9*L + 3*layer + k   Q/K/V bias k of SyntheticBiasTensor     scale kSyntheticBiasSpread; only with
+//                           (bq [q_dim], bk, bv [kv_dim])             qkv_bias (added after every older id,
+//                                                                     so older tensors keep their values)
+// The packed host/device tensors (wqkv = [wq; wk; wv], w_gate_up = [w_gate; w_up], bqkv = [bq; bk; bv])
+// fill each part with its own id and its element index counted from 0 within the part.
 // Projections use scale = synthetic_projection_scale(in_features) (computed on the host and passed
 // to a kernel); norm weights are 1 + synthetic_value(seed, id, index, kSyntheticNormSpread).
-// `index` is the row-major element index. Values are rounded to fp16 after this function
+// Biases are synthetic_value(seed, id, index, kSyntheticBiasSpread). `index` is the row-major
+// element index. Values are rounded to fp16 after this function
 // (round_to_fp16 on the host, __float2half_rn on the device: both round to nearest even).
 #pragma once
 
@@ -39,6 +45,15 @@ enum class SyntheticLayerTensor : uint64_t {
 inline constexpr uint64_t kSyntheticTensorsPerLayer = 9;
 inline constexpr float kSyntheticNormSpread = 0.1f;
 
+// Order of a layer's Q/K/V biases in the tensor_id numbering (Qwen2).
+enum class SyntheticBiasTensor : uint64_t {
+  bq = 0,  // [n_heads*head_dim]
+  bk = 1,  // [n_kv_heads*head_dim]
+  bv = 2,  // [n_kv_heads*head_dim]
+};
+inline constexpr uint64_t kSyntheticBiasesPerLayer = 3;
+inline constexpr float kSyntheticBiasSpread = 0.1f;
+
 ROOFLM_SYNTHETIC_HOST_DEVICE constexpr uint64_t synthetic_embed_id() { return 0; }
 ROOFLM_SYNTHETIC_HOST_DEVICE constexpr uint64_t synthetic_layer_tensor_id(uint64_t layer, SyntheticLayerTensor tensor) {
   return 1 + kSyntheticTensorsPerLayer * layer + static_cast<uint64_t>(tensor);
@@ -48,6 +63,10 @@ ROOFLM_SYNTHETIC_HOST_DEVICE constexpr uint64_t synthetic_final_norm_id(uint64_t
 }
 ROOFLM_SYNTHETIC_HOST_DEVICE constexpr uint64_t synthetic_lm_head_id(uint64_t n_layers) {
   return 2 + kSyntheticTensorsPerLayer * n_layers;
+}
+ROOFLM_SYNTHETIC_HOST_DEVICE constexpr uint64_t synthetic_bias_id(uint64_t n_layers, uint64_t layer,
+                                                                  SyntheticBiasTensor bias) {
+  return 3 + kSyntheticTensorsPerLayer * n_layers + kSyntheticBiasesPerLayer * layer + static_cast<uint64_t>(bias);
 }
 
 // splitmix64 step: adds the golden-ratio increment, then the variant-13 finaliser.

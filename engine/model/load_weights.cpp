@@ -1,5 +1,6 @@
-// Loads Hugging Face Llama/Mistral safetensors weights into ModelWeights, checking every tensor's
-// name, shape and dtype against the ModelConfig and converting to fp16-rounded fp32.
+// Loads Hugging Face Llama/Mistral/Qwen2 safetensors weights into ModelWeights, checking every
+// tensor's name, shape and dtype against the ModelConfig, converting to fp16-rounded fp32 and packing
+// q/k/v_proj (and their biases) and gate/up_proj as the GPU stores them (weights.h).
 #include <cmath>
 #include <sstream>
 
@@ -23,8 +24,10 @@ struct ExpectedDim {
   std::string field;
 };
 
-HostTensor load_tensor(const SafetensorsCheckpoint& checkpoint, const std::string& name,
-                       const std::vector<ExpectedDim>& expected_dims) {
+// Checks tensor `name` against `expected_dims` and decodes it into `out` (numel floats), rounded to
+// fp16: a whole tensor, or one part of a packed one.
+void load_into(const SafetensorsCheckpoint& checkpoint, const std::string& name,
+               const std::vector<ExpectedDim>& expected_dims, float* out) {
   std::vector<int64_t> expected_shape;
   std::string origin;
   for (const ExpectedDim& dim : expected_dims) {
@@ -42,23 +45,65 @@ HostTensor load_tensor(const SafetensorsCheckpoint& checkpoint, const std::strin
     throw InputError(where + " has shape " + shape_text(info.shape) + ", expected " + shape_text(expected_shape) +
                      " for " + origin);
   }
-  HostTensor tensor;
-  tensor.shape = expected_shape;
-  tensor.data.resize(static_cast<size_t>(info.numel()));
-  if (!safetensors_decode_floats(info, tensor.data.data())) {
+  if (!safetensors_decode_floats(info, out)) {
     throw InputError(where + " has dtype " + std::string(safetensors_dtype_name(info.dtype)) +
                      "; expected F16, BF16 or F32");
   }
-  for (size_t i = 0; i < tensor.data.size(); ++i) {
-    const float value = round_to_fp16(tensor.data[i]);
+  for (int64_t i = 0; i < info.numel(); ++i) {
+    const float value = round_to_fp16(out[i]);
     if (!std::isfinite(value)) {
       std::ostringstream message;
-      message << where << " element " << i << " = " << tensor.data[i] << " is not a finite fp16 number";
+      message << where << " element " << i << " = " << out[i] << " is not a finite fp16 number";
       throw InputError(message.str());
     }
-    tensor.data[i] = value;
+    out[i] = value;
   }
+}
+
+HostTensor empty_tensor(std::vector<int64_t> shape) {
+  HostTensor tensor;
+  tensor.shape = std::move(shape);
+  tensor.data.resize(static_cast<size_t>(tensor.numel()));
   return tensor;
+}
+
+HostTensor load_tensor(const SafetensorsCheckpoint& checkpoint, const std::string& name,
+                       const std::vector<ExpectedDim>& expected_dims) {
+  std::vector<int64_t> shape;
+  for (const ExpectedDim& dim : expected_dims) shape.push_back(dim.size);
+  HostTensor tensor = empty_tensor(std::move(shape));
+  load_into(checkpoint, name, expected_dims, tensor.data.data());
+  return tensor;
+}
+
+// One part of a packed tensor: its name, expected dims, and first element in the packed tensor.
+struct Part {
+  std::string name;
+  std::vector<ExpectedDim> dims;
+  int64_t begin;
+};
+
+HostTensor load_packed(const SafetensorsCheckpoint& checkpoint, std::vector<int64_t> shape,
+                       const std::vector<Part>& parts) {
+  HostTensor tensor = empty_tensor(std::move(shape));
+  for (const Part& part : parts) load_into(checkpoint, part.name, part.dims, tensor.data.data() + part.begin);
+  return tensor;
+}
+
+// A bias the model does not have must not be in the file: dropping it would change the outputs.
+void refuse_unexpected_biases(const SafetensorsCheckpoint& checkpoint, const ModelConfig& config,
+                              const std::string& attn, const std::string& mlp) {
+  std::vector<std::string> unexpected = {attn + "o_proj.bias", mlp + "gate_proj.bias", mlp + "up_proj.bias",
+                                         mlp + "down_proj.bias"};
+  if (!config.qkv_bias)
+    unexpected.insert(unexpected.end(), {attn + "q_proj.bias", attn + "k_proj.bias", attn + "v_proj.bias"});
+  for (const std::string& name : unexpected) {
+    if (checkpoint.has(name)) {
+      throw InputError(checkpoint.file_of(name).path().string() + ": tensor " + name + " is present but model '" +
+                       config.name + "' (family " + std::string(family_name(config.family)) +
+                       (config.qkv_bias ? ", Q/K/V bias only" : ", no bias") + ") has no such bias");
+    }
+  }
 }
 
 }  // namespace
@@ -75,20 +120,32 @@ ModelWeights load_safetensors_weights(const std::filesystem::path& dir, const Mo
   ModelWeights weights;
   weights.embed = load_tensor(checkpoint, "model.embed_tokens.weight", {vocab, hidden});
   weights.layers.reserve(static_cast<size_t>(config.n_layers));
+  const int64_t H = config.hidden, QD = config.q_dim(), KD = config.kv_dim(), F = config.ffn;
   for (int64_t layer = 0; layer < config.n_layers; ++layer) {
     const std::string prefix = "model.layers." + std::to_string(layer) + ".";
+    const std::string attn = prefix + "self_attn.", mlp = prefix + "mlp.";
+    refuse_unexpected_biases(checkpoint, config, attn, mlp);
     LayerWeights& w = weights.layers.emplace_back();
     w.attn_norm = load_tensor(checkpoint, prefix + "input_layernorm.weight", {hidden});
-    w.wq = load_tensor(checkpoint, prefix + "self_attn.q_proj.weight", {q_dim, hidden});
-    w.wk = load_tensor(checkpoint, prefix + "self_attn.k_proj.weight", {kv_dim, hidden});
-    w.wv = load_tensor(checkpoint, prefix + "self_attn.v_proj.weight", {kv_dim, hidden});
-    w.wo = load_tensor(checkpoint, prefix + "self_attn.o_proj.weight", {hidden, q_dim});
+    w.wqkv = load_packed(checkpoint, {config.qkv_dim(), H},
+                         {{attn + "q_proj.weight", {q_dim, hidden}, 0},
+                          {attn + "k_proj.weight", {kv_dim, hidden}, QD * H},
+                          {attn + "v_proj.weight", {kv_dim, hidden}, (QD + KD) * H}});
+    if (config.qkv_bias) {
+      w.bqkv = load_packed(checkpoint, {config.qkv_dim()},
+                           {{attn + "q_proj.bias", {q_dim}, 0},
+                            {attn + "k_proj.bias", {kv_dim}, QD},
+                            {attn + "v_proj.bias", {kv_dim}, QD + KD}});
+    }
+    w.wo = load_tensor(checkpoint, attn + "o_proj.weight", {hidden, q_dim});
     w.mlp_norm = load_tensor(checkpoint, prefix + "post_attention_layernorm.weight", {hidden});
-    w.w_gate = load_tensor(checkpoint, prefix + "mlp.gate_proj.weight", {ffn, hidden});
-    w.w_up = load_tensor(checkpoint, prefix + "mlp.up_proj.weight", {ffn, hidden});
-    w.w_down = load_tensor(checkpoint, prefix + "mlp.down_proj.weight", {hidden, ffn});
+    w.w_gate_up = load_packed(checkpoint, {2 * F, H},
+                              {{mlp + "gate_proj.weight", {ffn, hidden}, 0},
+                               {mlp + "up_proj.weight", {ffn, hidden}, F * H}});
+    w.w_down = load_tensor(checkpoint, mlp + "down_proj.weight", {hidden, ffn});
   }
   weights.final_norm = load_tensor(checkpoint, "model.norm.weight", {hidden});
+  // Tied: the embedding is the LM head; an lm_head.weight in the file (some exports keep the copy) is ignored.
   if (!config.tied_embeddings) weights.lm_head = load_tensor(checkpoint, "lm_head.weight", {vocab, hidden});
   return weights;
 }

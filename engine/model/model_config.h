@@ -41,19 +41,39 @@ struct ModelConfig {
 
   int64_t q_dim() const { return n_heads * head_dim; }
   int64_t kv_dim() const { return n_kv_heads * head_dim; }
-  // Number of parameters (embedding + layers + final norm + lm_head unless tied).
+  int64_t qkv_dim() const { return q_dim() + 2 * kv_dim(); }  // rows of the packed wqkv (and bqkv)
+  // Number of parameters (embedding + layers incl. Q/K/V biases + final norm + lm_head unless tied).
   int64_t n_params() const;
-  // Throws InputError naming the field when a value is impossible (zero, heads not dividing, ...).
+  // Throws InputError naming the field when a value is impossible (zero, heads not dividing, a rope
+  // scaling without its parameters, ...) or so large that byte counts could overflow int64 (limits
+  // below).
   void validate() const;
   nlohmann::json to_json() const;
 };
+
+// Upper bounds validate() enforces, each >= 16x the largest published model's value, chosen so that
+// every byte count rooflm forms from a valid config fits in int64: parameters < 2^56 (x 4 bytes in
+// fp32 on the host), KV bytes of a max_positions sequence in fp32 <= 2 * 2^12 * 2^20 * 4 * 2^27 =
+// 2^62.
+inline constexpr int64_t kMaxModelWidth = int64_t(1) << 20;      // hidden, ffn, n_heads*head_dim
+inline constexpr int64_t kMaxModelCount = int64_t(1) << 12;      // n_layers, n_heads, n_kv_heads, head_dim
+inline constexpr int64_t kMaxModelVocab = int64_t(1) << 24;      // vocab
+inline constexpr int64_t kMaxModelPositions = int64_t(1) << 27;  // max_positions, windows, original_max
+
+// A model JSON written by an older rooflm (results.json "model", before the family traits) as this
+// version writes it: absent "family", "rope_scaling", "qkv_bias", "sliding_window" get the values
+// every model had then (llama, none, false, 0), so an older baseline compares equal to a new run of
+// the same model. Anything that is not an object is returned as it is.
+nlohmann::json model_json_now(const nlohmann::json& written);
 
 // Built-in presets. Throws InputError listing the valid names when `name` is unknown.
 ModelConfig model_preset(std::string_view name);
 std::vector<std::string> model_preset_names();
 
-// Reads a Hugging Face config.json (LlamaForCausalLM / MistralForCausalLM fields). `path` may be
-// the file or the folder holding it. Throws InputError naming the file and the field.
+// Reads a Hugging Face config.json (model_type "llama", "mistral", "qwen2"; rope in the transformers
+// 4 or 5 format). `path` may be the file or the folder holding it. Throws InputError naming the file
+// and the field, also for what the families' recipes do not run (MoE, other activations, biases
+// other than Qwen2's Q/K/V, Qwen2's sliding window, rope types other than default/linear/llama3).
 ModelConfig model_config_from_hf(const std::filesystem::path& path);
 
 }  // namespace rooflm

@@ -15,50 +15,74 @@ int64_t HostTensor::numel() const {
 
 namespace {
 
-HostTensor make_tensor(std::vector<int64_t> shape, uint64_t seed, uint64_t tensor_id, float scale, float offset) {
+HostTensor zero_tensor(std::vector<int64_t> shape) {
   HostTensor tensor;
   tensor.shape = std::move(shape);
   tensor.data.resize(static_cast<size_t>(tensor.numel()));
-  for (size_t index = 0; index < tensor.data.size(); ++index) {
-    tensor.data[index] = round_to_fp16(offset + synthetic_value(seed, tensor_id, index, scale));
-  }
+  return tensor;
+}
+
+// Fills `count` elements of `tensor` from element `begin` with tensor `tensor_id`'s values, its
+// element index counted from 0 at `begin` (one part of a packed tensor, or a whole one).
+void fill_part(HostTensor& tensor, int64_t begin, int64_t count, uint64_t seed, uint64_t tensor_id, float scale,
+               float offset) {
+  float* out = tensor.data.data() + begin;
+  for (int64_t index = 0; index < count; ++index)
+    out[index] = round_to_fp16(offset + synthetic_value(seed, tensor_id, uint64_t(index), scale));
+}
+
+HostTensor whole(std::vector<int64_t> shape, uint64_t seed, uint64_t tensor_id, float scale, float offset) {
+  HostTensor tensor = zero_tensor(std::move(shape));
+  fill_part(tensor, 0, tensor.numel(), seed, tensor_id, scale, offset);
   return tensor;
 }
 
 // A projection [out_features, in_features] ~ U(-a, a), a = 1/sqrt(in_features).
 HostTensor projection(int64_t out_features, int64_t in_features, uint64_t seed, uint64_t tensor_id) {
-  return make_tensor({out_features, in_features}, seed, tensor_id, synthetic_projection_scale(in_features), 0.0f);
+  return whole({out_features, in_features}, seed, tensor_id, synthetic_projection_scale(in_features), 0.0f);
 }
 
 // An RMSNorm weight [size] ~ 1 + U(-0.1, 0.1).
 HostTensor norm(int64_t size, uint64_t seed, uint64_t tensor_id) {
-  return make_tensor({size}, seed, tensor_id, kSyntheticNormSpread, 1.0f);
+  return whole({size}, seed, tensor_id, kSyntheticNormSpread, 1.0f);
 }
 
 }  // namespace
 
 ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed) {
   config.validate();
-  const int64_t hidden = config.hidden;
+  const int64_t H = config.hidden, QD = config.q_dim(), KD = config.kv_dim(), F = config.ffn;
+  const float hidden_scale = synthetic_projection_scale(H);
   ModelWeights weights;
-  weights.embed = make_tensor({config.vocab, hidden}, seed, synthetic_embed_id(), 1.0f, 0.0f);
+  weights.embed = whole({config.vocab, H}, seed, synthetic_embed_id(), 1.0f, 0.0f);
   weights.layers.reserve(static_cast<size_t>(config.n_layers));
   for (int64_t layer = 0; layer < config.n_layers; ++layer) {
-    const auto id = [layer](SyntheticLayerTensor tensor) { return synthetic_layer_tensor_id(layer, tensor); };
+    const auto id = [layer](SyntheticLayerTensor tensor) { return synthetic_layer_tensor_id(uint64_t(layer), tensor); };
     LayerWeights& w = weights.layers.emplace_back();
-    w.attn_norm = norm(hidden, seed, id(SyntheticLayerTensor::attn_norm));
-    w.wq = projection(config.q_dim(), hidden, seed, id(SyntheticLayerTensor::wq));
-    w.wk = projection(config.kv_dim(), hidden, seed, id(SyntheticLayerTensor::wk));
-    w.wv = projection(config.kv_dim(), hidden, seed, id(SyntheticLayerTensor::wv));
-    w.wo = projection(hidden, config.q_dim(), seed, id(SyntheticLayerTensor::wo));
-    w.mlp_norm = norm(hidden, seed, id(SyntheticLayerTensor::mlp_norm));
-    w.w_gate = projection(config.ffn, hidden, seed, id(SyntheticLayerTensor::w_gate));
-    w.w_up = projection(config.ffn, hidden, seed, id(SyntheticLayerTensor::w_up));
-    w.w_down = projection(hidden, config.ffn, seed, id(SyntheticLayerTensor::w_down));
+    w.attn_norm = norm(H, seed, id(SyntheticLayerTensor::attn_norm));
+    w.wqkv = zero_tensor({config.qkv_dim(), H});
+    fill_part(w.wqkv, 0, QD * H, seed, id(SyntheticLayerTensor::wq), hidden_scale, 0.0f);
+    fill_part(w.wqkv, QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), hidden_scale, 0.0f);
+    fill_part(w.wqkv, (QD + KD) * H, KD * H, seed, id(SyntheticLayerTensor::wv), hidden_scale, 0.0f);
+    if (config.qkv_bias) {
+      const auto bias_id = [&](SyntheticBiasTensor bias) {
+        return synthetic_bias_id(uint64_t(config.n_layers), uint64_t(layer), bias);
+      };
+      w.bqkv = zero_tensor({config.qkv_dim()});
+      fill_part(w.bqkv, 0, QD, seed, bias_id(SyntheticBiasTensor::bq), kSyntheticBiasSpread, 0.0f);
+      fill_part(w.bqkv, QD, KD, seed, bias_id(SyntheticBiasTensor::bk), kSyntheticBiasSpread, 0.0f);
+      fill_part(w.bqkv, QD + KD, KD, seed, bias_id(SyntheticBiasTensor::bv), kSyntheticBiasSpread, 0.0f);
+    }
+    w.wo = projection(H, QD, seed, id(SyntheticLayerTensor::wo));
+    w.mlp_norm = norm(H, seed, id(SyntheticLayerTensor::mlp_norm));
+    w.w_gate_up = zero_tensor({2 * F, H});
+    fill_part(w.w_gate_up, 0, F * H, seed, id(SyntheticLayerTensor::w_gate), hidden_scale, 0.0f);
+    fill_part(w.w_gate_up, F * H, F * H, seed, id(SyntheticLayerTensor::w_up), hidden_scale, 0.0f);
+    w.w_down = projection(H, F, seed, id(SyntheticLayerTensor::w_down));
   }
-  weights.final_norm = norm(hidden, seed, synthetic_final_norm_id(config.n_layers));
+  weights.final_norm = norm(H, seed, synthetic_final_norm_id(uint64_t(config.n_layers)));
   if (!config.tied_embeddings) {
-    weights.lm_head = projection(config.vocab, hidden, seed, synthetic_lm_head_id(config.n_layers));
+    weights.lm_head = projection(config.vocab, H, seed, synthetic_lm_head_id(uint64_t(config.n_layers)));
   }
   return weights;
 }

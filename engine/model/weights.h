@@ -20,16 +20,18 @@ struct HostTensor {
   const float* ptr() const { return data.data(); }
 };
 
+// One layout everywhere (the GPU stores the same packed tensors, engine/backend/cuda/device_weights.h):
+// Q/K/V rows back to back, gate/up rows back to back. With q_dim = n_heads*head_dim and kv_dim =
+// n_kv_heads*head_dim, wqkv rows [0, q_dim) are q_proj, [q_dim, q_dim + kv_dim) k_proj, then v_proj;
+// w_gate_up rows [0, ffn) are gate_proj, then up_proj.
 struct LayerWeights {
-  HostTensor attn_norm;  // [hidden]                 input_layernorm
-  HostTensor wq;         // [n_heads*head_dim, hidden]
-  HostTensor wk;         // [n_kv_heads*head_dim, hidden]
-  HostTensor wv;         // [n_kv_heads*head_dim, hidden]
-  HostTensor wo;         // [hidden, n_heads*head_dim]
-  HostTensor mlp_norm;   // [hidden]                 post_attention_layernorm
-  HostTensor w_gate;     // [ffn, hidden]
-  HostTensor w_up;       // [ffn, hidden]
-  HostTensor w_down;     // [hidden, ffn]
+  HostTensor attn_norm;  // [hidden]                      input_layernorm
+  HostTensor wqkv;       // [q_dim + 2*kv_dim, hidden]    q_proj; k_proj; v_proj
+  HostTensor bqkv;       // [q_dim + 2*kv_dim]            their biases; empty unless qkv_bias (Qwen2)
+  HostTensor wo;         // [hidden, q_dim]               o_proj
+  HostTensor mlp_norm;   // [hidden]                      post_attention_layernorm
+  HostTensor w_gate_up;  // [2*ffn, hidden]               gate_proj; up_proj
+  HostTensor w_down;     // [hidden, ffn]                 down_proj
 };
 
 struct ModelWeights {
@@ -42,15 +44,19 @@ struct ModelWeights {
 };
 
 // Deterministic synthetic init from a seed: never zeros; projections ~ U(-a, a) with a = 1/sqrt(in)
-// so activations stay O(1) through many layers; embedding ~ U(-1, 1); norm weights ~ 1 + U(-0.1, 0.1).
+// so activations stay O(1) through many layers; embedding ~ U(-1, 1); norm weights ~ 1 + U(-0.1, 0.1);
+// Q/K/V biases ~ U(-0.1, 0.1). Each part of a packed tensor (wq, wk, wv; w_gate, w_up) keeps its own
+// tensor id and element index from 0, so the values do not depend on the packing.
 // Same seed and config -> bit-identical weights on every machine; the per-element formula and the
 // tensor numbering are in synthetic_init.h so a GPU can generate the same numbers in place.
 ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed);
 
 // Loads Hugging Face safetensors weights (model.safetensors or a sharded
 // model.safetensors.index.json) from `dir` for `config`, converting fp16/bf16/fp32 to fp16-rounded
-// fp32. Throws InputError naming the file and tensor on any problem (truncated file, offsets out of
-// range, wrong shape or dtype, missing tensor).
+// fp32, and packing q/k/v_proj and gate/up_proj into wqkv and w_gate_up. Reads the q/k/v_proj biases
+// when config.qkv_bias; for tied embeddings lm_head.weight is not needed (and ignored when present).
+// Throws InputError naming the file and tensor on any problem (truncated file, offsets out of range,
+// wrong shape or dtype, missing tensor).
 ModelWeights load_safetensors_weights(const std::filesystem::path& dir, const ModelConfig& config);
 
 }  // namespace rooflm

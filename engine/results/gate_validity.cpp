@@ -2,6 +2,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "engine/model/model_config.h"
 #include "engine/results/gate.h"
 #include "engine/scenario/scenario.h"
 
@@ -64,15 +65,6 @@ void check_run_valid(const nlohmann::json& run, const std::string& side, const s
                      (reasons.empty() ? "" : ": " + reasons));
 }
 
-// Equal in every key both objects have: a key a newer rooflm records (e.g. a model's "family") does
-// not make an older baseline's identical model differ.
-bool same_shared_keys(const nlohmann::json& a, const nlohmann::json& b) {
-  if (!a.is_object() || !b.is_object()) return a == b;
-  for (const auto& [key, value] : a.items())
-    if (b.contains(key) && b.at(key) != value) return false;
-  return true;
-}
-
 }  // namespace
 
 std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, const nlohmann::json& candidate) {
@@ -99,7 +91,8 @@ std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, 
     }
     const nlohmann::json& cand = *it->second;
     check_run_valid(cand, "candidate", label, problems);
-    if (!same_shared_keys(at_or_null(*base, {"model"}), at_or_null(cand, {"model"})))
+    // As this version writes a model (keys added since an older baseline get their implied values).
+    if (model_json_now(at_or_null(*base, {"model"})) != model_json_now(at_or_null(cand, {"model"})))
       problems.push_back("variant \"" + label + "\": model configuration differs");
     if (at_or_null(*base, {"variant", "gpu"}) != at_or_null(cand, {"variant", "gpu"}))
       problems.push_back("variant \"" + label + "\": GPU spec differs: baseline " +

@@ -12,8 +12,9 @@ int64_t model_weight_bytes(const ModelConfig& model, const PrecisionDtypes& prec
   // [out, in] per projection: wq [q, h], wk and wv [kv, h], wo [h, q], w_gate and w_up [f, h], w_down [h, f].
   const int64_t linear_elements = hidden * q_dim + 2 * hidden * kv_dim + q_dim * hidden + 3 * hidden * ffn;
   const int64_t output_channels = q_dim + 2 * kv_dim + hidden + 2 * ffn + hidden;
+  const int64_t bias_elements = model.qkv_bias ? model.qkv_dim() : 0;  // bq, bk, bv (Qwen2)
   const int64_t per_layer = linear_elements * precision.weight_bytes() +
-                            output_channels * precision.weight_scale_bytes() + 2 * hidden * kFp16Bytes;
+                            output_channels * precision.weight_scale_bytes() + (2 * hidden + bias_elements) * kFp16Bytes;
   const int64_t embedding = model.vocab * hidden * kFp16Bytes;
   const int64_t lm_head = model.tied_embeddings ? 0 : model.vocab * hidden * kFp16Bytes;
   return model.n_layers * per_layer + embedding + hidden * kFp16Bytes + lm_head;

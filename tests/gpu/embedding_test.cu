@@ -1,5 +1,6 @@
 // Embedding gather vs a host gather (exact: fp16 -> fp32 is exact), and the GPU synthetic weights
-// vs the host's synthetic_weights() for every tensor of the tiny preset (bit-identical fp16).
+// vs the host's synthetic_weights() for every tensor (each part of the packed ones) of the tiny and
+// tiny-qwen2 presets (bit-identical fp16).
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -62,46 +63,70 @@ TEST(EmbeddingF16, OutOfRangeTokenWritesNanRow) {
   }
 }
 
-// Fills `tensor` on the GPU and expects every fp16 value to equal the host's bit for bit.
+// Fills `count` elements on the GPU as tensor `tensor_id` and expects every fp16 value to equal the
+// host's `host` (one whole tensor, or one part of a packed one) bit for bit.
+void expect_same_as_host(const float* host, int64_t count, uint64_t seed, uint64_t tensor_id, float scale,
+                         float offset, const std::string& name) {
+  SCOPED_TRACE(name);
+  DeviceBuffer<__half> device(static_cast<size_t>(count));
+  device.poison();
+  fill_synthetic_f16(device.get(), count, seed, tensor_id, scale, offset, nullptr);
+  ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+  EXPECT_TRUE(all_close(to_float(device.download()), std::vector<float>(host, host + count), 0.0, 0.0));
+}
+
 void expect_same_as_host(const HostTensor& tensor, uint64_t seed, uint64_t tensor_id, float scale, float offset,
                          const std::string& name) {
-  SCOPED_TRACE(name);
-  DeviceBuffer<__half> device(size_t(tensor.numel()));
-  device.poison();
-  fill_synthetic_f16(device.get(), tensor.numel(), seed, tensor_id, scale, offset, nullptr);
-  ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
-  EXPECT_TRUE(all_close(to_float(device.download()), tensor.data, 0.0, 0.0));
+  expect_same_as_host(tensor.ptr(), tensor.numel(), seed, tensor_id, scale, offset, name);
 }
 
 TEST(EmbeddingF16, SyntheticFillIsBitIdenticalToHostWeights) {
   ROOFLM_REQUIRE_GPU();
-  const ModelConfig config = model_preset("tiny");
-  const uint64_t seed = std::random_device{}();
-  SCOPED_TRACE("seed=" + std::to_string(seed));
-  const ModelWeights host = synthetic_weights(config, seed);
-  const float hidden_scale = synthetic_projection_scale(config.hidden);
-  expect_same_as_host(host.embed, seed, synthetic_embed_id(), 1.0f, 0.0f, "embed");
-  for (int64_t layer = 0; layer < config.n_layers; ++layer) {
-    const LayerWeights& w = host.layers[size_t(layer)];
-    const auto id = [layer](SyntheticLayerTensor t) { return synthetic_layer_tensor_id(uint64_t(layer), t); };
-    const std::string at = " layer " + std::to_string(layer);
-    expect_same_as_host(w.attn_norm, seed, id(SyntheticLayerTensor::attn_norm), kSyntheticNormSpread, 1.0f, "attn_norm" + at);
-    expect_same_as_host(w.wq, seed, id(SyntheticLayerTensor::wq), hidden_scale, 0.0f, "wq" + at);
-    expect_same_as_host(w.wk, seed, id(SyntheticLayerTensor::wk), hidden_scale, 0.0f, "wk" + at);
-    expect_same_as_host(w.wv, seed, id(SyntheticLayerTensor::wv), hidden_scale, 0.0f, "wv" + at);
-    expect_same_as_host(w.wo, seed, id(SyntheticLayerTensor::wo), synthetic_projection_scale(config.q_dim()), 0.0f,
-                        "wo" + at);
-    expect_same_as_host(w.mlp_norm, seed, id(SyntheticLayerTensor::mlp_norm), kSyntheticNormSpread, 1.0f, "mlp_norm" + at);
-    expect_same_as_host(w.w_gate, seed, id(SyntheticLayerTensor::w_gate), hidden_scale, 0.0f, "w_gate" + at);
-    expect_same_as_host(w.w_up, seed, id(SyntheticLayerTensor::w_up), hidden_scale, 0.0f, "w_up" + at);
-    expect_same_as_host(w.w_down, seed, id(SyntheticLayerTensor::w_down), synthetic_projection_scale(config.ffn), 0.0f,
-                        "w_down" + at);
+  for (const char* preset : {"tiny", "tiny-qwen2"}) {  // tiny-qwen2: Q/K/V biases, tied embeddings
+    const ModelConfig config = model_preset(preset);
+    const uint64_t seed = std::random_device{}();
+    SCOPED_TRACE(std::string(preset) + " seed=" + std::to_string(seed));
+    const ModelWeights host = synthetic_weights(config, seed);
+    const float hidden_scale = synthetic_projection_scale(config.hidden);
+    const int64_t H = config.hidden, QD = config.q_dim(), KD = config.kv_dim(), F = config.ffn;
+    expect_same_as_host(host.embed, seed, synthetic_embed_id(), 1.0f, 0.0f, "embed");
+    for (int64_t layer = 0; layer < config.n_layers; ++layer) {
+      const LayerWeights& w = host.layers[size_t(layer)];
+      const auto id = [layer](SyntheticLayerTensor t) { return synthetic_layer_tensor_id(uint64_t(layer), t); };
+      const std::string at = " layer " + std::to_string(layer);
+      expect_same_as_host(w.attn_norm, seed, id(SyntheticLayerTensor::attn_norm), kSyntheticNormSpread, 1.0f,
+                          "attn_norm" + at);
+      const float* qkv = w.wqkv.ptr();
+      expect_same_as_host(qkv, QD * H, seed, id(SyntheticLayerTensor::wq), hidden_scale, 0.0f, "wq" + at);
+      expect_same_as_host(qkv + QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), hidden_scale, 0.0f, "wk" + at);
+      expect_same_as_host(qkv + (QD + KD) * H, KD * H, seed, id(SyntheticLayerTensor::wv), hidden_scale, 0.0f,
+                          "wv" + at);
+      if (config.qkv_bias) {
+        const auto bias_id = [&](SyntheticBiasTensor b) {
+          return synthetic_bias_id(uint64_t(config.n_layers), uint64_t(layer), b);
+        };
+        const float* b = w.bqkv.ptr();
+        expect_same_as_host(b, QD, seed, bias_id(SyntheticBiasTensor::bq), kSyntheticBiasSpread, 0.0f, "bq" + at);
+        expect_same_as_host(b + QD, KD, seed, bias_id(SyntheticBiasTensor::bk), kSyntheticBiasSpread, 0.0f, "bk" + at);
+        expect_same_as_host(b + QD + KD, KD, seed, bias_id(SyntheticBiasTensor::bv), kSyntheticBiasSpread, 0.0f,
+                            "bv" + at);
+      }
+      expect_same_as_host(w.wo, seed, id(SyntheticLayerTensor::wo), synthetic_projection_scale(QD), 0.0f, "wo" + at);
+      expect_same_as_host(w.mlp_norm, seed, id(SyntheticLayerTensor::mlp_norm), kSyntheticNormSpread, 1.0f,
+                          "mlp_norm" + at);
+      const float* gate_up = w.w_gate_up.ptr();
+      expect_same_as_host(gate_up, F * H, seed, id(SyntheticLayerTensor::w_gate), hidden_scale, 0.0f, "w_gate" + at);
+      expect_same_as_host(gate_up + F * H, F * H, seed, id(SyntheticLayerTensor::w_up), hidden_scale, 0.0f,
+                          "w_up" + at);
+      expect_same_as_host(w.w_down, seed, id(SyntheticLayerTensor::w_down), synthetic_projection_scale(F), 0.0f,
+                          "w_down" + at);
+    }
+    expect_same_as_host(host.final_norm, seed, synthetic_final_norm_id(uint64_t(config.n_layers)),
+                        kSyntheticNormSpread, 1.0f, "final_norm");
+    if (!config.tied_embeddings)
+      expect_same_as_host(host.lm_head, seed, synthetic_lm_head_id(uint64_t(config.n_layers)), hidden_scale, 0.0f,
+                          "lm_head");
   }
-  expect_same_as_host(host.final_norm, seed, synthetic_final_norm_id(uint64_t(config.n_layers)), kSyntheticNormSpread,
-                      1.0f, "final_norm");
-  if (!config.tied_embeddings)
-    expect_same_as_host(host.lm_head, seed, synthetic_lm_head_id(uint64_t(config.n_layers)), hidden_scale, 0.0f,
-                        "lm_head");
 }
 
 }  // namespace

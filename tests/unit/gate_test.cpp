@@ -2,6 +2,7 @@
 // cannot be compared are refused (exit code 2) rather than passed.
 #include <gtest/gtest.h>
 
+#include "engine/model/model_config.h"
 #include "engine/results/gate.h"
 #include "engine/scenario/scenario.h"
 #include "tests/unit/compare_synthetic_results.h"
@@ -121,6 +122,22 @@ TEST(Gate, ScenariosAreComparedAsThisVersionResolvesThem) {
   EXPECT_EQ(run_gate(older, newer, default_gate_policy()).exit_code(), 0);
   newer["scenario"]["resolved"]["workload"]["requests"] = 41;
   EXPECT_TRUE(has_reason(run_gate(older, newer, default_gate_policy()), "scenario workload differs"));
+}
+
+// A baseline whose runs' model was written before the family traits existed (no family,
+// rope_scaling, qkv_bias, sliding_window) still pairs with a new run of the same model; a model of
+// another family still refuses.
+TEST(Gate, ModelsAreComparedAsThisVersionWritesThem) {
+  auto older = baseline();
+  auto newer = noisy_candidate(1.0);
+  newer["runs"][0]["model"] = model_preset("tiny").to_json();
+  older["runs"][0]["model"] = model_preset("tiny").to_json();
+  for (const char* key : {"family", "rope_scaling", "qkv_bias", "sliding_window"}) older["runs"][0]["model"].erase(key);
+  EXPECT_EQ(run_gate(older, newer, default_gate_policy()).exit_code(), 0);
+  ModelConfig windowed = model_preset("tiny");
+  windowed.sliding_window = 16;
+  newer["runs"][0]["model"] = windowed.to_json();
+  EXPECT_TRUE(has_reason(run_gate(older, newer, default_gate_policy()), "model configuration differs"));
 }
 
 TEST(Gate, InvalidRunOrFewerCompletedRequestsAreRefusedEvenWhenFaster) {

@@ -14,12 +14,13 @@ inline std::vector<std::vector<double>> naive_llama_logits(const ModelConfig& c,
                                                            const std::vector<int32_t>& tokens) {
   const size_t n = tokens.size(), H = size_t(c.hidden), hd = size_t(c.head_dim);
   using Mat = std::vector<std::vector<double>>;
-  auto linear = [](const Mat& x, const HostTensor& W) {  // x [n, in] -> [n, out], W [out, in]
-    const size_t out = size_t(W.shape[0]), in = size_t(W.shape[1]);
+  // x [n, in] -> [n, rows], W [out, in] restricted to rows [first, first + rows) (all by default)
+  auto linear = [](const Mat& x, const HostTensor& W, size_t first = 0, size_t rows = 0) {
+    const size_t in = size_t(W.shape[1]), out = rows != 0 ? rows : size_t(W.shape[0]);
     Mat y(x.size(), std::vector<double>(out, 0.0));
     for (size_t t = 0; t < x.size(); ++t)
       for (size_t o = 0; o < out; ++o)
-        for (size_t i = 0; i < in; ++i) y[t][o] += x[t][i] * double(W.data[o * in + i]);
+        for (size_t i = 0; i < in; ++i) y[t][o] += x[t][i] * double(W.data[(first + o) * in + i]);
     return y;
   };
   auto norm = [&](const Mat& x, const HostTensor& g) {
@@ -51,7 +52,8 @@ inline std::vector<std::vector<double>> naive_llama_logits(const ModelConfig& c,
   const size_t heads = size_t(c.n_heads), group = size_t(c.n_heads / c.n_kv_heads);
   for (const LayerWeights& L : w.layers) {
     Mat h = norm(x, L.attn_norm);
-    Mat q = linear(h, L.wq), k = linear(h, L.wk), v = linear(h, L.wv);
+    const size_t QD = size_t(c.q_dim()), KD = size_t(c.kv_dim());  // wqkv rows: wq, wk, wv
+    Mat q = linear(h, L.wqkv, 0, QD), k = linear(h, L.wqkv, QD, KD), v = linear(h, L.wqkv, QD + KD, KD);
     rope(q, heads);
     rope(k, size_t(c.n_kv_heads));
     Mat att(n, std::vector<double>(heads * hd, 0.0));
@@ -74,7 +76,8 @@ inline std::vector<std::vector<double>> naive_llama_logits(const ModelConfig& c,
     for (size_t t = 0; t < n; ++t)
       for (size_t i = 0; i < H; ++i) x[t][i] += o[t][i];
     h = norm(x, L.mlp_norm);
-    Mat g = linear(h, L.w_gate), u = linear(h, L.w_up);
+    const size_t F = size_t(c.ffn);  // w_gate_up rows: gate, up
+    Mat g = linear(h, L.w_gate_up, 0, F), u = linear(h, L.w_gate_up, F, F);
     for (size_t t = 0; t < n; ++t)
       for (size_t i = 0; i < g[t].size(); ++i) g[t][i] = g[t][i] / (1.0 + std::exp(-g[t][i])) * u[t][i];
     Mat d = linear(g, L.w_down);

@@ -31,8 +31,29 @@ TEST(RooflineMemory, TinyWeightBytesByHand) {
             model_weight_bytes(tiny_model(), precision_dtypes(Precision::fp16)) - 2048 * 256 * 2);
 }
 
+TEST(RooflineMemory, QkvBiasesAreFp16AtEveryPrecision) {
+  // tiny-qwen2: 3 layers, hidden 256, q_dim 256, kv_dim 128, ffn 640, vocab 2048, tied.
+  // Per layer: linear 256*256 + 2*128*256 + 256*256 + 3*640*256 = 688128 elements, 2304 output
+  // channels (256 + 2*128 + 256 + 2*640 + 256), biases 256 + 2*128 = 512 and norms 2*256 in fp16.
+  const ModelConfig qwen2 = model_preset("tiny-qwen2");
+  const int64_t fp16_only = 2048 * 256 * 2 + 256 * 2;  // tied embedding and the final norm
+  EXPECT_EQ(model_weight_bytes(qwen2, precision_named("fp16")),
+            3 * (688128 * 2 + (512 + 512) * 2) + fp16_only);  // 5184000
+  EXPECT_EQ(model_weight_bytes(qwen2, precision_named("int8")),
+            3 * (688128 * 1 + 2304 * 2 + (512 + 512) * 2) + fp16_only);  // 3133440
+  ModelConfig no_bias = qwen2;
+  no_bias.qkv_bias = false;
+  for (const char* precision : {"fp16", "int8", "w8a8"}) {
+    EXPECT_EQ(model_weight_bytes(qwen2, precision_named(precision)) -
+                  model_weight_bytes(no_bias, precision_named(precision)),
+              3 * 512 * 2)
+        << precision;
+  }
+}
+
 TEST(RooflineMemory, Fp16WeightsAreTwoBytesPerParameter) {
-  for (const char* preset : {"llama2-7b", "llama3-8b", "tiny"}) {
+  for (const char* preset : {"llama2-7b", "llama3-8b", "tiny", "qwen2.5-0.5b", "qwen2.5-7b", "tiny-qwen2",
+                             "llama3.2-1b", "mistral-7b"}) {
     const ModelConfig model = model_preset(preset);
     EXPECT_EQ(model_weight_bytes(model, precision_dtypes(Precision::fp16)), 2 * model.n_params()) << preset;
   }

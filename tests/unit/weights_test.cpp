@@ -1,6 +1,9 @@
 // Tests of model weights: the seeded synthetic init (determinism, fp16 rounding, ranges, the
-// per-element formula of synthetic_init.h) and load_safetensors_weights on files written by the
-// safetensors writer (bit-exact, sharded, tied, wrong shape / dtype, missing tensor).
+// per-element formula of synthetic_init.h, the packed wqkv / w_gate_up holding exactly the values
+// the separate tensors had, Q/K/V biases) and load_safetensors_weights on files written by the
+// safetensors writer (bit-exact, packed rows, biases, sharded, tied, wrong shape / dtype, missing
+// tensor). Run: build/tests/rooflm_unit_tests --gtest_filter='SyntheticWeights*:LoadSafetensors*'
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -8,9 +11,10 @@
 
 #include "common/error.h"
 #include "common/half.h"
-#include "engine/model/safetensors.h"
 #include "common/synthetic_init.h"
+#include "engine/model/safetensors.h"
 #include "engine/model/weights.h"
+#include "tests/unit/hf_checkpoint.h"
 #include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"
 
@@ -18,38 +22,28 @@ namespace rooflm {
 namespace {
 
 namespace fs = std::filesystem;
+using test::hf_tensors;
+using test::input_error_message;
 using test::TempDir;
 using test::write_text_file;
 
-using test::input_error_message;
-
-// Every tensor of `weights` with its Hugging Face name, in file order.
+// Every tensor of `weights` as rooflm stores it (packed), with a name, in a fixed order.
 std::vector<std::pair<std::string, const HostTensor*>> named_tensors(const ModelWeights& weights) {
-  std::vector<std::pair<std::string, const HostTensor*>> named = {{"model.embed_tokens.weight", &weights.embed}};
+  std::vector<std::pair<std::string, const HostTensor*>> named = {{"embed", &weights.embed}};
   for (size_t i = 0; i < weights.layers.size(); ++i) {
-    const std::string prefix = "model.layers." + std::to_string(i) + ".";
+    const std::string prefix = "layers." + std::to_string(i) + ".";
     const LayerWeights& w = weights.layers[i];
-    named.insert(named.end(), {{prefix + "input_layernorm.weight", &w.attn_norm},
-                               {prefix + "self_attn.q_proj.weight", &w.wq},
-                               {prefix + "self_attn.k_proj.weight", &w.wk},
-                               {prefix + "self_attn.v_proj.weight", &w.wv},
-                               {prefix + "self_attn.o_proj.weight", &w.wo},
-                               {prefix + "post_attention_layernorm.weight", &w.mlp_norm},
-                               {prefix + "mlp.gate_proj.weight", &w.w_gate},
-                               {prefix + "mlp.up_proj.weight", &w.w_up},
-                               {prefix + "mlp.down_proj.weight", &w.w_down}});
+    named.insert(named.end(), {{prefix + "attn_norm", &w.attn_norm},
+                               {prefix + "wqkv", &w.wqkv},
+                               {prefix + "wo", &w.wo},
+                               {prefix + "mlp_norm", &w.mlp_norm},
+                               {prefix + "w_gate_up", &w.w_gate_up},
+                               {prefix + "w_down", &w.w_down}});
+    if (!w.bqkv.data.empty()) named.emplace_back(prefix + "bqkv", &w.bqkv);
   }
-  named.emplace_back("model.norm.weight", &weights.final_norm);
-  if (!weights.lm_head.data.empty()) named.emplace_back("lm_head.weight", &weights.lm_head);
+  named.emplace_back("final_norm", &weights.final_norm);
+  if (!weights.lm_head.data.empty()) named.emplace_back("lm_head", &weights.lm_head);
   return named;
-}
-
-std::vector<SafetensorsWriteTensor> hf_tensors(const ModelWeights& weights, SafetensorsDtype dtype) {
-  std::vector<SafetensorsWriteTensor> tensors;
-  for (const auto& [name, tensor] : named_tensors(weights)) {
-    tensors.push_back({name, dtype, tensor->shape, safetensors_encode_floats(dtype, tensor->data)});
-  }
-  return tensors;
 }
 
 void expect_same_weights(const ModelWeights& actual, const ModelWeights& expected) {
@@ -77,6 +71,21 @@ ModelConfig small_config() {
   return config;
 }
 
+// The same with Qwen2's Q/K/V biases and tied embeddings.
+ModelConfig small_qwen2_config() {
+  ModelConfig config = small_config();
+  config.name = "small-qwen2";
+  config.family = ModelFamily::qwen2;
+  config.qkv_bias = true;
+  config.tied_embeddings = true;
+  return config;
+}
+
+void write_checkpoint(const fs::path& dir, const ModelConfig& config, const ModelWeights& weights,
+                      SafetensorsDtype dtype = SafetensorsDtype::F16) {
+  write_safetensors(dir / "model.safetensors", hf_tensors(config, weights, dtype));
+}
+
 // ---- synthetic weights ----
 
 TEST(SyntheticWeightsTest, Splitmix64MatchesReferenceSequence) {
@@ -92,25 +101,31 @@ TEST(SyntheticWeightsTest, ShapesFollowConfig) {
   ASSERT_EQ(weights.layers.size(), 4u);
   const LayerWeights& layer = weights.layers[3];
   EXPECT_EQ(layer.attn_norm.shape, (std::vector<int64_t>{256}));
-  EXPECT_EQ(layer.wq.shape, (std::vector<int64_t>{256, 256}));
-  EXPECT_EQ(layer.wk.shape, (std::vector<int64_t>{128, 256}));
-  EXPECT_EQ(layer.wv.shape, (std::vector<int64_t>{128, 256}));
+  EXPECT_EQ(layer.wqkv.shape, (std::vector<int64_t>{256 + 2 * 128, 256}));
+  EXPECT_TRUE(layer.bqkv.shape.empty());  // tiny has no bias
+  EXPECT_TRUE(layer.bqkv.data.empty());
   EXPECT_EQ(layer.wo.shape, (std::vector<int64_t>{256, 256}));
-  EXPECT_EQ(layer.w_gate.shape, (std::vector<int64_t>{768, 256}));
-  EXPECT_EQ(layer.w_up.shape, (std::vector<int64_t>{768, 256}));
+  EXPECT_EQ(layer.w_gate_up.shape, (std::vector<int64_t>{2 * 768, 256}));
   EXPECT_EQ(layer.w_down.shape, (std::vector<int64_t>{256, 768}));
   EXPECT_EQ(weights.final_norm.shape, (std::vector<int64_t>{256}));
   EXPECT_EQ(weights.lm_head.shape, (std::vector<int64_t>{2048, 256}));
   EXPECT_EQ(layer.w_down.numel(), 196608);
-  EXPECT_EQ(static_cast<int64_t>(layer.w_down.data.size()), layer.w_down.numel());
+  EXPECT_EQ(static_cast<int64_t>(layer.wqkv.data.size()), layer.wqkv.numel());
   EXPECT_EQ(HostTensor{}.numel(), 0);
-  int64_t total = 0;
-  for (const auto& [name, tensor] : named_tensors(weights)) total += tensor->numel();
-  EXPECT_EQ(total, model_preset("tiny").n_params());
+  for (const char* preset : {"tiny", "tiny-llama3", "tiny-qwen2", "tiny-mistral"}) {
+    const ModelConfig config = model_preset(preset);
+    const ModelWeights preset_weights = synthetic_weights(config, 1);
+    int64_t total = 0;
+    for (const auto& [name, tensor] : named_tensors(preset_weights)) total += tensor->numel();
+    EXPECT_EQ(total, config.n_params()) << preset;
+  }
+  const ModelWeights qwen2 = synthetic_weights(model_preset("tiny-qwen2"), 1);
+  EXPECT_EQ(qwen2.layers[2].bqkv.shape, (std::vector<int64_t>{256 + 2 * 128}));  // q_dim 2*128, kv_dim 128
+  EXPECT_TRUE(qwen2.lm_head.data.empty());  // tied
 }
 
 TEST(SyntheticWeightsTest, DeterministicPerSeed) {
-  const ModelConfig config = small_config();
+  const ModelConfig config = small_qwen2_config();
   const ModelWeights a = synthetic_weights(config, 42), b = synthetic_weights(config, 42);
   expect_same_weights(a, b);
   const ModelWeights c = synthetic_weights(config, 43);
@@ -122,32 +137,38 @@ TEST(SyntheticWeightsTest, DeterministicPerSeed) {
     EXPECT_LT(same, a_named[i].second->data.size() / 4) << a_named[i].first;
   }
   // Different tensors of the same seed differ too (distinct tensor ids).
-  EXPECT_NE(a.layers[0].wq.data, a.layers[1].wq.data);
-  EXPECT_NE(a.layers[0].w_gate.data, a.layers[0].w_up.data);
+  EXPECT_NE(a.layers[0].wqkv.data, a.layers[1].wqkv.data);
+  EXPECT_NE(a.layers[0].bqkv.data, a.layers[1].bqkv.data);
+  const std::vector<float>& gate_up = a.layers[0].w_gate_up.data;
+  const size_t half = gate_up.size() / 2;
+  EXPECT_FALSE(std::equal(gate_up.begin(), gate_up.begin() + half, gate_up.begin() + half));
 }
 
 TEST(SyntheticWeightsTest, NonZeroFp16RoundedAndInRange) {
-  const ModelConfig config = model_preset("tiny");
-  const ModelWeights weights = synthetic_weights(config, 7);
-  for (const auto& [name, tensor] : named_tensors(weights)) {
-    const bool is_norm = tensor->shape.size() == 1;
-    const bool is_embed = name == "model.embed_tokens.weight";
-    const float bound = is_norm ? 0.1f : is_embed ? 1.0f : 1.0f / std::sqrt(float(tensor->shape[1]));
-    double sum = 0;
-    float max_abs_deviation = 0;
-    for (const float value : tensor->data) {
-      ASSERT_NE(value, 0.0f) << name;
-      ASSERT_EQ(value, round_to_fp16(value)) << name;
-      const float deviation = is_norm ? value - 1.0f : value;
-      ASSERT_LE(std::abs(deviation), bound * 1.001f) << name;  // fp16 rounding may reach the bound
-      max_abs_deviation = std::max(max_abs_deviation, std::abs(deviation));
-      sum += deviation;
+  for (const char* preset : {"tiny", "tiny-qwen2"}) {
+    const ModelConfig config = model_preset(preset);
+    const ModelWeights weights = synthetic_weights(config, 7);
+    for (const auto& [name, tensor] : named_tensors(weights)) {
+      const bool is_bias = name.ends_with("bqkv");
+      const bool is_norm = tensor->shape.size() == 1 && !is_bias;
+      const bool is_embed = name == "embed";
+      const float bound = is_norm || is_bias ? 0.1f : is_embed ? 1.0f : 1.0f / std::sqrt(float(tensor->shape[1]));
+      double sum = 0;
+      float max_abs_deviation = 0;
+      for (const float value : tensor->data) {
+        ASSERT_NE(value, 0.0f) << preset << " " << name;
+        ASSERT_EQ(value, round_to_fp16(value)) << preset << " " << name;
+        const float deviation = is_norm ? value - 1.0f : value;
+        ASSERT_LE(std::abs(deviation), bound * 1.001f) << preset << " " << name;  // fp16 rounding may reach the bound
+        max_abs_deviation = std::max(max_abs_deviation, std::abs(deviation));
+        sum += deviation;
+      }
+      // Uniform on (-bound, bound): the mean within 5 standard errors (bound / sqrt(3 n)) of 0, and
+      // the extremes near the bound.
+      const double n = static_cast<double>(tensor->data.size());
+      EXPECT_LT(std::abs(sum / n), 5.0 * bound / std::sqrt(3.0 * n)) << preset << " " << name;
+      EXPECT_GT(max_abs_deviation, 0.95f * bound) << preset << " " << name;
     }
-    // Uniform on (-bound, bound): the mean within 5 standard errors (bound / sqrt(3 n)) of 0, and
-    // the extremes near the bound.
-    const double n = static_cast<double>(tensor->data.size());
-    EXPECT_LT(std::abs(sum / n), 5.0 * bound / std::sqrt(3.0 * n)) << name;
-    EXPECT_GT(max_abs_deviation, 0.95f * bound) << name;
   }
 }
 
@@ -155,8 +176,9 @@ TEST(SyntheticWeightsTest, EachElementRegeneratesFromFormula) {
   const ModelConfig config = model_preset("tiny");
   const uint64_t seed = 123;
   const ModelWeights weights = synthetic_weights(config, seed);
+  const int64_t ffn_rows = 768 * 256;  // w_up starts after w_gate's 768 rows of 256
   EXPECT_EQ(synthetic_layer_tensor_id(2, SyntheticLayerTensor::w_up), 1 + 9 * 2 + 7u);
-  EXPECT_EQ(weights.layers[2].w_up.data[12345],
+  EXPECT_EQ(weights.layers[2].w_gate_up.data[ffn_rows + 12345],
             round_to_fp16(synthetic_value(seed, 26, 12345, synthetic_projection_scale(256))));
   EXPECT_EQ(weights.layers[1].w_down.data[777],
             round_to_fp16(synthetic_value(seed, synthetic_layer_tensor_id(1, SyntheticLayerTensor::w_down), 777,
@@ -173,6 +195,76 @@ TEST(SyntheticWeightsTest, EachElementRegeneratesFromFormula) {
   const float value = synthetic_value(seed, 26, 12345, 4096.0f);
   EXPECT_EQ(std::fmod(std::abs(value), 2.0f), 1.0f);
   EXPECT_LT(std::abs(value), 4096.0f);
+}
+
+// The packed tensors hold, part by part, exactly what the separate wq / wk / wv / w_gate / w_up
+// tensors held before packing (same tensor id, element index from 0 within the part), so the tiny
+// preset's weights, and therefore its tokens, did not change. Checked at the first, a middle and the
+// last element of every part of every layer.
+TEST(SyntheticWeightsTest, PackedTensorsEqualTheSeparateTensorsTheyReplace) {
+  const ModelConfig config = model_preset("tiny");
+  const uint64_t seed = 2024;
+  const ModelWeights weights = synthetic_weights(config, seed);
+  const int64_t H = 256, QD = 256, KD = 128, F = 768;
+  const float scale = synthetic_projection_scale(H);
+  struct Part {
+    const char* name;
+    SyntheticLayerTensor tensor;
+    int64_t begin, count;  // elements into the packed tensor
+    bool gate_up;
+  };
+  const std::vector<Part> parts = {
+      {"wq", SyntheticLayerTensor::wq, 0, QD * H, false},
+      {"wk", SyntheticLayerTensor::wk, QD * H, KD * H, false},
+      {"wv", SyntheticLayerTensor::wv, (QD + KD) * H, KD * H, false},
+      {"w_gate", SyntheticLayerTensor::w_gate, 0, F * H, true},
+      {"w_up", SyntheticLayerTensor::w_up, F * H, F * H, true},
+  };
+  for (int64_t layer = 0; layer < config.n_layers; ++layer) {
+    const LayerWeights& w = weights.layers[size_t(layer)];
+    for (const Part& part : parts) {
+      const std::vector<float>& packed = part.gate_up ? w.w_gate_up.data : w.wqkv.data;
+      const uint64_t id = synthetic_layer_tensor_id(uint64_t(layer), part.tensor);
+      for (const int64_t index : {int64_t(0), part.count / 2 + 1, part.count - 1}) {
+        EXPECT_EQ(packed[size_t(part.begin + index)], round_to_fp16(synthetic_value(seed, id, uint64_t(index), scale)))
+            << part.name << " layer " << layer << " element " << index;
+      }
+    }
+  }
+  // The ids themselves are the ones the separate tensors had: 1 + 9 * layer + k.
+  EXPECT_EQ(synthetic_layer_tensor_id(3, SyntheticLayerTensor::wq), 29u);
+  EXPECT_EQ(synthetic_layer_tensor_id(3, SyntheticLayerTensor::wv), 31u);
+  EXPECT_EQ(synthetic_layer_tensor_id(3, SyntheticLayerTensor::w_gate), 34u);
+}
+
+TEST(SyntheticWeightsTest, BiasesHaveNewIdsAfterTheLmHead) {
+  const ModelConfig config = model_preset("tiny-qwen2");  // 3 layers, q_dim 256, kv_dim 128
+  const uint64_t seed = 77;
+  const ModelWeights weights = synthetic_weights(config, seed);
+  // 3 + 9 * 3 + 3 * layer + k: after lm_head's 2 + 9 * 3 = 29 (absent here: tied).
+  EXPECT_EQ(synthetic_lm_head_id(3), 29u);
+  EXPECT_EQ(synthetic_bias_id(3, 0, SyntheticBiasTensor::bq), 30u);
+  EXPECT_EQ(synthetic_bias_id(3, 2, SyntheticBiasTensor::bv), 38u);
+  const int64_t QD = 256, KD = 128;
+  for (int64_t layer = 0; layer < 3; ++layer) {
+    const std::vector<float>& b = weights.layers[size_t(layer)].bqkv.data;
+    ASSERT_EQ(b.size(), size_t(QD + 2 * KD));
+    const auto expected = [&](SyntheticBiasTensor t, int64_t index) {
+      return round_to_fp16(
+          synthetic_value(seed, synthetic_bias_id(3, uint64_t(layer), t), uint64_t(index), kSyntheticBiasSpread));
+    };
+    EXPECT_EQ(b[0], expected(SyntheticBiasTensor::bq, 0));
+    EXPECT_EQ(b[size_t(QD - 1)], expected(SyntheticBiasTensor::bq, QD - 1));
+    EXPECT_EQ(b[size_t(QD)], expected(SyntheticBiasTensor::bk, 0));
+    EXPECT_EQ(b[size_t(QD + KD + 5)], expected(SyntheticBiasTensor::bv, 5));
+    EXPECT_EQ(b.back(), expected(SyntheticBiasTensor::bv, KD - 1));
+  }
+  // Adding the bias leaves every other tensor as the same model without bias has it.
+  ModelConfig no_bias = config;
+  no_bias.qkv_bias = false;
+  ModelWeights without = synthetic_weights(no_bias, seed), with = weights;
+  for (LayerWeights& w : with.layers) w.bqkv = {};
+  expect_same_weights(with, without);
 }
 
 TEST(SyntheticWeightsTest, TiedModelHasNoLmHead) {
@@ -196,11 +288,101 @@ TEST(LoadSafetensorsWeightsTest, TinyModelRoundTripIsBitExact) {
   TempDir dir;
   const ModelConfig config = model_preset("tiny");
   const ModelWeights written = synthetic_weights(config, 2024);
-  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(written, SafetensorsDtype::F16);
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, written, SafetensorsDtype::F16);
   tensors.push_back({"model.layers.0.self_attn.rotary_emb.inv_freq", SafetensorsDtype::F32, {32},
                      std::vector<std::byte>(128)});  // extra tensors are ignored
   write_safetensors(dir.path() / "model.safetensors", tensors);
   expect_same_weights(load_safetensors_weights(dir.path(), config), written);
+}
+
+// q_proj, k_proj, v_proj (and gate_proj, up_proj) land in their row ranges of the packed tensors:
+// each file tensor holds a constant naming it, so a mix-up shows.
+TEST(LoadSafetensorsWeightsTest, ProjectionsFillTheirRowsOfThePackedTensors) {
+  TempDir dir;
+  const ModelConfig config = small_qwen2_config();  // q_dim 64, kv_dim 32, ffn 96, hidden 64
+  std::vector<test::HfTensor> named = test::hf_named_tensors(config, synthetic_weights(config, 1));
+  const std::vector<std::pair<std::string, float>> marks = {
+      {"q_proj.weight", 0.25f}, {"k_proj.weight", 0.5f}, {"v_proj.weight", 0.75f}, {"q_proj.bias", -0.25f},
+      {"k_proj.bias", -0.5f},   {"v_proj.bias", -0.75f}, {"gate_proj.weight", 1.5f}, {"up_proj.weight", 2.5f}};
+  for (test::HfTensor& t : named)
+    for (const auto& [suffix, mark] : marks)
+      if (t.name.starts_with("model.layers.1.") && t.name.ends_with(suffix)) std::fill(t.data.begin(), t.data.end(), mark);
+  std::vector<SafetensorsWriteTensor> tensors;
+  for (const test::HfTensor& t : named)
+    tensors.push_back({t.name, SafetensorsDtype::F16, t.shape, safetensors_encode_floats(SafetensorsDtype::F16, t.data)});
+  write_safetensors(dir.path() / "model.safetensors", tensors);
+
+  const LayerWeights w = load_safetensors_weights(dir.path(), config).layers[1];
+  const auto all_equal = [](const std::vector<float>& v, size_t begin, size_t end, float value) {
+    return std::all_of(v.begin() + long(begin), v.begin() + long(end), [value](float x) { return x == value; });
+  };
+  const size_t H = 64, QD = 64, KD = 32, F = 96;
+  EXPECT_TRUE(all_equal(w.wqkv.data, 0, QD * H, 0.25f));
+  EXPECT_TRUE(all_equal(w.wqkv.data, QD * H, (QD + KD) * H, 0.5f));
+  EXPECT_TRUE(all_equal(w.wqkv.data, (QD + KD) * H, (QD + 2 * KD) * H, 0.75f));
+  EXPECT_TRUE(all_equal(w.bqkv.data, 0, QD, -0.25f));
+  EXPECT_TRUE(all_equal(w.bqkv.data, QD, QD + KD, -0.5f));
+  EXPECT_TRUE(all_equal(w.bqkv.data, QD + KD, QD + 2 * KD, -0.75f));
+  EXPECT_TRUE(all_equal(w.w_gate_up.data, 0, F * H, 1.5f));
+  EXPECT_TRUE(all_equal(w.w_gate_up.data, F * H, 2 * F * H, 2.5f));
+  EXPECT_EQ(w.wqkv.shape, (std::vector<int64_t>{128, 64}));
+  EXPECT_EQ(w.bqkv.shape, (std::vector<int64_t>{128}));
+  EXPECT_EQ(w.w_gate_up.shape, (std::vector<int64_t>{192, 64}));
+}
+
+TEST(LoadSafetensorsWeightsTest, QkvBiasAndTiedRoundTripIsBitExact) {
+  TempDir dir;
+  const ModelConfig config = model_preset("tiny-qwen2");
+  const ModelWeights written = synthetic_weights(config, 31);
+  write_checkpoint(dir.path(), config, written);
+  const ModelWeights loaded = load_safetensors_weights(dir.path(), config);
+  expect_same_weights(loaded, written);
+  EXPECT_FALSE(loaded.layers[0].bqkv.data.empty());
+  EXPECT_TRUE(loaded.lm_head.data.empty());
+}
+
+TEST(LoadSafetensorsWeightsTest, MissingOrWrongShapedBiasIsNamed) {
+  TempDir dir;
+  const ModelConfig config = small_qwen2_config();
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, synthetic_weights(config, 3), SafetensorsDtype::F16);
+  std::erase_if(tensors, [](const SafetensorsWriteTensor& t) { return t.name == "model.layers.1.self_attn.k_proj.bias"; });
+  write_safetensors(dir.path() / "model.safetensors", tensors);
+  std::string message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
+  EXPECT_NE(message.find("model.safetensors: tensor model.layers.1.self_attn.k_proj.bias is missing (expected shape "
+                         "[32] for n_kv_heads*head_dim=32)"),
+            std::string::npos) << message;
+
+  tensors = hf_tensors(config, synthetic_weights(config, 3), SafetensorsDtype::F16);
+  for (SafetensorsWriteTensor& tensor : tensors) {
+    if (tensor.name == "model.layers.0.self_attn.q_proj.bias") {
+      tensor.shape = {1, 64};  // a row vector, not [64]
+    }
+  }
+  write_safetensors(dir.path() / "model.safetensors", tensors);
+  message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
+  EXPECT_NE(message.find("tensor model.layers.0.self_attn.q_proj.bias has shape [1, 64], expected [64] for "
+                         "n_heads*head_dim=64"),
+            std::string::npos) << message;
+}
+
+TEST(LoadSafetensorsWeightsTest, BiasTheModelDoesNotHaveIsRefused) {
+  TempDir dir;
+  ModelConfig config = small_qwen2_config();
+  const ModelWeights with_bias = synthetic_weights(config, 4);
+  config.qkv_bias = false;  // a Llama-shaped config reading a checkpoint with Q/K/V biases
+  config.family = ModelFamily::llama;
+  write_checkpoint(dir.path(), config, with_bias);
+  std::string message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
+  EXPECT_NE(message.find("tensor model.layers.0.self_attn.q_proj.bias is present but model 'small-qwen2' (family "
+                         "llama, no bias) has no such bias"),
+            std::string::npos) << message;
+
+  config = small_qwen2_config();  // o_proj has no bias in any family
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, with_bias, SafetensorsDtype::F32);
+  tensors.push_back({"model.layers.1.self_attn.o_proj.bias", SafetensorsDtype::F32, {64}, std::vector<std::byte>(256)});
+  write_safetensors(dir.path() / "model.safetensors", tensors);
+  message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
+  EXPECT_NE(message.find("tensor model.layers.1.self_attn.o_proj.bias is present"), std::string::npos) << message;
 }
 
 TEST(LoadSafetensorsWeightsTest, Bf16AndF32AreRoundedToFp16InShards) {
@@ -208,8 +390,8 @@ TEST(LoadSafetensorsWeightsTest, Bf16AndF32AreRoundedToFp16InShards) {
   const ModelConfig config = small_config();
   ModelWeights written = synthetic_weights(config, 5);
   written.embed.data[0] = 0.1f;  // not an fp16 value: F32 storage keeps it, loading rounds it
-  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(written, SafetensorsDtype::BF16);
-  const std::vector<SafetensorsWriteTensor> f32_tensors = hf_tensors(written, SafetensorsDtype::F32);
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, written, SafetensorsDtype::BF16);
+  const std::vector<SafetensorsWriteTensor> f32_tensors = hf_tensors(config, written, SafetensorsDtype::F32);
   tensors[0] = f32_tensors[0];  // the embedding in F32
   const size_t half = tensors.size() / 2;
   write_safetensors(dir.path() / "model-00001-of-00002.safetensors", {tensors.begin(), tensors.begin() + half});
@@ -234,18 +416,28 @@ TEST(LoadSafetensorsWeightsTest, Bf16AndF32AreRoundedToFp16InShards) {
   }
 }
 
-TEST(LoadSafetensorsWeightsTest, TiedModelNeedsNoLmHead) {
+TEST(LoadSafetensorsWeightsTest, TiedModelNeedsNoLmHeadAndIgnoresOne) {
   TempDir dir;
   ModelConfig config = small_config();
   config.tied_embeddings = true;
   const ModelWeights written = synthetic_weights(config, 9);
-  write_safetensors(dir.path() / "model.safetensors", hf_tensors(written, SafetensorsDtype::F16));
+  write_checkpoint(dir.path(), config, written);
   const ModelWeights loaded = load_safetensors_weights(dir.path(), config);
   expect_same_weights(loaded, written);
   EXPECT_TRUE(loaded.lm_head.data.empty());
   EXPECT_EQ(&loaded.lm_head_or_embed(), &loaded.embed);
 
-  config.tied_embeddings = false;  // the same file for an untied model lacks lm_head.weight
+  // An lm_head.weight in the file of a tied model (some exports keep the copy; here a wrong-shaped
+  // one, which would fail if it were read) is ignored: the embedding stays the LM head.
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, written, SafetensorsDtype::F16);
+  tensors.push_back({"lm_head.weight", SafetensorsDtype::F16, {3, 64}, std::vector<std::byte>(3 * 64 * 2)});
+  write_safetensors(dir.path() / "model.safetensors", tensors);
+  const ModelWeights with_copy = load_safetensors_weights(dir.path(), config);
+  expect_same_weights(with_copy, written);
+  EXPECT_TRUE(with_copy.lm_head.data.empty());
+
+  config.tied_embeddings = false;  // the first file for an untied model lacks lm_head.weight
+  write_checkpoint(dir.path(), config, written);
   const std::string message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
   EXPECT_NE(message.find("model.safetensors: tensor lm_head.weight is missing (expected shape [100, 64] for "
                          "vocab=100, hidden=64)"),
@@ -255,7 +447,7 @@ TEST(LoadSafetensorsWeightsTest, TiedModelNeedsNoLmHead) {
 TEST(LoadSafetensorsWeightsTest, WrongShapeNamesTensorShapesAndFields) {
   TempDir dir;
   const ModelConfig config = small_config();
-  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(synthetic_weights(config, 3), SafetensorsDtype::F16);
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, synthetic_weights(config, 3), SafetensorsDtype::F16);
   for (SafetensorsWriteTensor& tensor : tensors) {
     if (tensor.name == "model.layers.1.mlp.up_proj.weight") {
       tensor.shape = {96, 65};
@@ -273,7 +465,7 @@ TEST(LoadSafetensorsWeightsTest, WrongShapeNamesTensorShapesAndFields) {
 TEST(LoadSafetensorsWeightsTest, MissingTensorIsNamed) {
   TempDir dir;
   const ModelConfig config = small_config();
-  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(synthetic_weights(config, 3), SafetensorsDtype::F16);
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, synthetic_weights(config, 3), SafetensorsDtype::F16);
   std::erase_if(tensors, [](const SafetensorsWriteTensor& t) { return t.name == "model.layers.0.self_attn.k_proj.weight"; });
   write_safetensors(dir.path() / "model.safetensors", tensors);
   const std::string message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
@@ -285,19 +477,29 @@ TEST(LoadSafetensorsWeightsTest, MissingTensorIsNamed) {
 TEST(LoadSafetensorsWeightsTest, WrongDtypeAndFp16OverflowAreNamed) {
   TempDir dir;
   const ModelConfig config = small_config();
-  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(synthetic_weights(config, 3), SafetensorsDtype::F32);
+  std::vector<SafetensorsWriteTensor> tensors = hf_tensors(config, synthetic_weights(config, 3), SafetensorsDtype::F32);
   tensors[1] = {tensors[1].name, SafetensorsDtype::I8, tensors[1].shape, std::vector<std::byte>(64, std::byte{1})};
   write_safetensors(dir.path() / "model.safetensors", tensors);
   std::string message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
   EXPECT_NE(message.find("tensor model.layers.0.input_layernorm.weight has dtype I8; expected F16, BF16 or F32"),
             std::string::npos) << message;
 
-  tensors = hf_tensors(synthetic_weights(config, 3), SafetensorsDtype::F32);
+  tensors = hf_tensors(config, synthetic_weights(config, 3), SafetensorsDtype::F32);
   const std::vector<std::byte> too_large = safetensors_encode_floats(SafetensorsDtype::F32, std::vector<float>{70000.0f});
   std::copy(too_large.begin(), too_large.end(), tensors[0].bytes.begin() + 4 * 3);  // element 3 of the embedding
   write_safetensors(dir.path() / "model.safetensors", tensors);
   message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
   EXPECT_NE(message.find("model.safetensors: tensor model.embed_tokens.weight element 3 = 70000 is not a finite fp16"),
+            std::string::npos) << message;
+
+  // In a packed tensor the element index is the file tensor's own (v_proj element 5, not wqkv's).
+  tensors = hf_tensors(config, synthetic_weights(config, 3), SafetensorsDtype::F32);
+  for (SafetensorsWriteTensor& tensor : tensors)
+    if (tensor.name == "model.layers.1.self_attn.v_proj.weight")
+      std::copy(too_large.begin(), too_large.end(), tensor.bytes.begin() + 4 * 5);
+  write_safetensors(dir.path() / "model.safetensors", tensors);
+  message = input_error_message([&] { load_safetensors_weights(dir.path(), config); });
+  EXPECT_NE(message.find("tensor model.layers.1.self_attn.v_proj.weight element 5 = 70000 is not a finite fp16"),
             std::string::npos) << message;
 }
 

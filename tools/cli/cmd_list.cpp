@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "common/error.h"
 #include "common/source_dir.h"
@@ -15,17 +16,35 @@
 namespace rooflm {
 namespace {
 
+// 1e-06, 8, 2.5: the shortest form.
+std::string general(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+// "none", "linear x4", "llama3 x8 / 8192" (factor over the original context).
+std::string rope_scaling_text(const RopeScaling& s) {
+  std::string text(rope_scaling_kind_name(s.kind));
+  if (s.kind != RopeScaling::Kind::none) text += " x" + general(s.factor);
+  if (s.kind == RopeScaling::Kind::llama3) text += " / " + std::to_string(s.original_max_positions);
+  return text;
+}
+
 void list_models() {
-  TextTable t({"model", "params", "hidden", "layers", "heads", "kv heads", "head dim", "ffn", "vocab",
-               "max pos"});
+  TextTable t({"model", "family", "params", "hidden", "layers", "heads", "kv heads", "head dim", "ffn", "vocab",
+               "max pos", "rope theta", "rope scaling", "qkv bias", "window", "tied", "rms eps"});
   for (const auto& name : model_preset_names()) {
     const ModelConfig c = model_preset(name);
-    t.add_row({name, fmt_num(double(c.n_params()) / 1e9, 2) + "B", std::to_string(c.hidden),
-               std::to_string(c.n_layers), std::to_string(c.n_heads), std::to_string(c.n_kv_heads),
-               std::to_string(c.head_dim), std::to_string(c.ffn), std::to_string(c.vocab),
-               std::to_string(c.max_positions)});
+    t.add_row({name, std::string(family_name(c.family)), fmt_num(double(c.n_params()) / 1e9, 2) + "B",
+               std::to_string(c.hidden), std::to_string(c.n_layers), std::to_string(c.n_heads),
+               std::to_string(c.n_kv_heads), std::to_string(c.head_dim), std::to_string(c.ffn), std::to_string(c.vocab),
+               std::to_string(c.max_positions), fmt_num(c.rope_theta, 0), rope_scaling_text(c.rope_scaling),
+               c.qkv_bias ? "yes" : "-", c.sliding_window > 0 ? std::to_string(c.sliding_window) : "-",
+               c.tied_embeddings ? "yes" : "-", general(c.rms_eps)});
   }
   t.print(std::cout);
+  std::cout << "rope scaling: type x factor / original context; window: sliding-window attention (positions)\n";
 }
 
 void list_gpus() {

@@ -16,11 +16,12 @@ constexpr int64_t kAlign = 256;  // bytes; every tensor starts 256-byte aligned
 int64_t aligned(int64_t elems) { return (elems * 2 + kAlign - 1) / kAlign * kAlign; }
 
 struct Layout {  // element counts of every tensor, in allocation order
-  int64_t embed, attn_norm, wqkv, wo, mlp_norm, w_gate_up, w_down, final_norm, lm_head;
+  int64_t embed, attn_norm, wqkv, bqkv, wo, mlp_norm, w_gate_up, w_down, final_norm, lm_head;
   explicit Layout(const ModelConfig& c)
       : embed(c.vocab * c.hidden),
         attn_norm(c.hidden),
-        wqkv((c.q_dim() + 2 * c.kv_dim()) * c.hidden),
+        wqkv(c.qkv_dim() * c.hidden),
+        bqkv(c.qkv_bias ? c.qkv_dim() : 0),
         wo(c.hidden * c.q_dim()),
         mlp_norm(c.hidden),
         w_gate_up(2 * c.ffn * c.hidden),
@@ -28,11 +29,16 @@ struct Layout {  // element counts of every tensor, in allocation order
         final_norm(c.hidden),
         lm_head(c.tied_embeddings ? 0 : c.vocab * c.hidden) {}
   int64_t layer_bytes() const {
-    return aligned(attn_norm) + aligned(wqkv) + aligned(wo) + aligned(mlp_norm) + aligned(w_gate_up) + aligned(w_down);
+    return aligned(attn_norm) + aligned(wqkv) + aligned(bqkv) + aligned(wo) + aligned(mlp_norm) + aligned(w_gate_up) +
+           aligned(w_down);
   }
 };
 
-void upload(__half* dst, const HostTensor& t) {
+// Copies a host tensor of `elems` elements (checked: the layouts must agree) to the device.
+void upload(__half* dst, const HostTensor& t, int64_t elems) {
+  ROOFLM_CHECK(t.numel() == elems && int64_t(t.data.size()) == elems,
+               "host tensor of " + std::to_string(t.numel()) + " elements for a device tensor of " +
+                   std::to_string(elems));
   std::vector<__half> h(t.data.size());
   for (size_t i = 0; i < h.size(); ++i) h[i] = __float2half_rn(t.data[i]);  // values are fp16-exact
   ROOFLM_CUDA_CHECK(cudaMemcpy(dst, h.data(), h.size() * 2, cudaMemcpyHostToDevice));
@@ -65,6 +71,7 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
   for (auto& L : layers) {
     L.attn_norm = take(l.attn_norm);
     L.wqkv = take(l.wqkv);
+    L.bqkv = c.qkv_bias ? take(l.bqkv) : nullptr;
     L.wo = take(l.wo);
     L.mlp_norm = take(l.mlp_norm);
     L.w_gate_up = take(l.w_gate_up);
@@ -73,7 +80,7 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
   final_norm = take(l.final_norm);
   lm_head = c.tied_embeddings ? embed : take(l.lm_head);
 
-  const int64_t H = c.hidden;
+  const int64_t H = c.hidden, QD = c.q_dim(), KD = c.kv_dim();
   if (spec.weights_dir.empty()) {
     const uint64_t seed = spec.seed;
     const float norm = kSyntheticNormSpread;
@@ -84,11 +91,17 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
       const float s_h = synthetic_projection_scale(H), s_q = synthetic_projection_scale(c.q_dim()),
                   s_f = synthetic_projection_scale(c.ffn);
       fill_synthetic_f16(L.attn_norm, H, seed, id(SyntheticLayerTensor::attn_norm), norm, 1.0f, nullptr);
-      fill_synthetic_f16(L.wqkv, c.q_dim() * H, seed, id(SyntheticLayerTensor::wq), s_h, 0.0f, nullptr);
-      fill_synthetic_f16(L.wqkv + c.q_dim() * H, c.kv_dim() * H, seed, id(SyntheticLayerTensor::wk), s_h, 0.0f, nullptr);
-      fill_synthetic_f16(L.wqkv + (c.q_dim() + c.kv_dim()) * H, c.kv_dim() * H, seed, id(SyntheticLayerTensor::wv), s_h,
-                         0.0f, nullptr);
-      fill_synthetic_f16(L.wo, H * c.q_dim(), seed, id(SyntheticLayerTensor::wo), s_q, 0.0f, nullptr);
+      fill_synthetic_f16(L.wqkv, QD * H, seed, id(SyntheticLayerTensor::wq), s_h, 0.0f, nullptr);
+      fill_synthetic_f16(L.wqkv + QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), s_h, 0.0f, nullptr);
+      fill_synthetic_f16(L.wqkv + (QD + KD) * H, KD * H, seed, id(SyntheticLayerTensor::wv), s_h, 0.0f, nullptr);
+      if (c.qkv_bias) {
+        auto bias_id = [&](SyntheticBiasTensor b) { return synthetic_bias_id(uint64_t(c.n_layers), uint64_t(i), b); };
+        const float s_b = kSyntheticBiasSpread;
+        fill_synthetic_f16(L.bqkv, QD, seed, bias_id(SyntheticBiasTensor::bq), s_b, 0.0f, nullptr);
+        fill_synthetic_f16(L.bqkv + QD, KD, seed, bias_id(SyntheticBiasTensor::bk), s_b, 0.0f, nullptr);
+        fill_synthetic_f16(L.bqkv + QD + KD, KD, seed, bias_id(SyntheticBiasTensor::bv), s_b, 0.0f, nullptr);
+      }
+      fill_synthetic_f16(L.wo, H * QD, seed, id(SyntheticLayerTensor::wo), s_q, 0.0f, nullptr);
       fill_synthetic_f16(L.mlp_norm, H, seed, id(SyntheticLayerTensor::mlp_norm), norm, 1.0f, nullptr);
       fill_synthetic_f16(L.w_gate_up, c.ffn * H, seed, id(SyntheticLayerTensor::w_gate), s_h, 0.0f, nullptr);
       fill_synthetic_f16(L.w_gate_up + c.ffn * H, c.ffn * H, seed, id(SyntheticLayerTensor::w_up), s_h, 0.0f, nullptr);
@@ -100,22 +113,20 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
                          synthetic_projection_scale(H), 0.0f, nullptr);
   } else {
     const ModelWeights host = load_safetensors_weights(spec.weights_dir, c);
-    upload(embed, host.embed);
+    upload(embed, host.embed, l.embed);
     for (int64_t i = 0; i < c.n_layers; ++i) {
       const DeviceLayer& L = layers[size_t(i)];
       const LayerWeights& w = host.layers[size_t(i)];
-      upload(L.attn_norm, w.attn_norm);
-      upload(L.wqkv, w.wq);
-      upload(L.wqkv + c.q_dim() * H, w.wk);
-      upload(L.wqkv + (c.q_dim() + c.kv_dim()) * H, w.wv);
-      upload(L.wo, w.wo);
-      upload(L.mlp_norm, w.mlp_norm);
-      upload(L.w_gate_up, w.w_gate);
-      upload(L.w_gate_up + c.ffn * H, w.w_up);
-      upload(L.w_down, w.w_down);
+      upload(L.attn_norm, w.attn_norm, l.attn_norm);
+      upload(L.wqkv, w.wqkv, l.wqkv);
+      if (c.qkv_bias) upload(L.bqkv, w.bqkv, l.bqkv);
+      upload(L.wo, w.wo, l.wo);
+      upload(L.mlp_norm, w.mlp_norm, l.mlp_norm);
+      upload(L.w_gate_up, w.w_gate_up, l.w_gate_up);
+      upload(L.w_down, w.w_down, l.w_down);
     }
-    upload(final_norm, host.final_norm);
-    if (!c.tied_embeddings) upload(lm_head, host.lm_head);
+    upload(final_norm, host.final_norm, l.final_norm);
+    if (!c.tied_embeddings) upload(lm_head, host.lm_head, l.lm_head);
   }
   ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
 }

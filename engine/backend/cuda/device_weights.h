@@ -1,8 +1,9 @@
-// DeviceWeights: the model's fp16 weights in one device allocation, laid out for BOTH kernel sets:
-// q/k/v rows are stored back to back as wqkv [q_dim + 2*kv_dim, hidden] (naive GEMMs use the three
-// row ranges, the fused set one GEMM), likewise w_gate_up = [w_gate; w_up] [2*ffn, hidden].
+// DeviceWeights: the model's fp16 weights in one device allocation, laid out for BOTH kernel sets
+// and exactly as the host's LayerWeights (engine/model/weights.h): q/k/v rows are stored back to back
+// as wqkv [q_dim + 2*kv_dim, hidden] (naive GEMMs use the three row ranges, the fused set one GEMM),
+// their biases as bqkv [q_dim + 2*kv_dim] (Qwen2), likewise w_gate_up = [w_gate; w_up] [2*ffn, hidden].
 // Synthetic weights are generated on the GPU (bit-identical to the host's synthetic_weights());
-// safetensors weights are loaded on the host and uploaded.
+// safetensors weights are loaded on the host and their packed tensors uploaded as they are.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -18,6 +19,7 @@ namespace rooflm {
 struct DeviceLayer {
   __half* attn_norm;  // [hidden]
   __half* wqkv;       // [q_dim + 2*kv_dim, hidden]: wq rows, then wk, then wv
+  __half* bqkv;       // [q_dim + 2*kv_dim]: bq, bk, bv; nullptr unless config.qkv_bias
   __half* wo;         // [hidden, q_dim]
   __half* mlp_norm;   // [hidden]
   __half* w_gate_up;  // [2*ffn, hidden]: w_gate rows, then w_up

@@ -1,0 +1,98 @@
+// DeviceWeights vs the host's weights, every element of every tensor bit for bit: synthetic weights
+// generated on the GPU (tiny; tiny-qwen2 with Q/K/V biases and tied embeddings) against
+// synthetic_weights(), and a safetensors checkpoint written here and uploaded against
+// load_safetensors_weights(). Also the layout's pointers: bqkv only with qkv_bias, lm_head == embed
+// when tied. Run: build/tests/gpu/rooflm_gpu_tests --gtest_filter='DeviceWeights*'
+#include <random>
+#include <string>
+
+#include "engine/backend/cuda/device_weights.h"
+#include "tests/gpu/gpu_test_util.h"
+#include "tests/unit/hf_checkpoint.h"
+#include "tests/unit/test_tmpdir.h"
+
+namespace rooflm {
+namespace {
+
+// Downloads `host.numel()` fp16 values from `device` and expects them equal to `host` (fp16-exact
+// floats) element by element; reports the first difference.
+void expect_same(const __half* device, const HostTensor& host, const std::string& what) {
+  SCOPED_TRACE(what);
+  ASSERT_NE(device, nullptr);
+  std::vector<__half> raw(size_t(host.numel()));
+  ROOFLM_CUDA_CHECK(cudaMemcpy(raw.data(), device, raw.size() * sizeof(__half), cudaMemcpyDeviceToHost));
+  const std::vector<float> got = gputest::to_float(raw);
+  size_t mismatches = 0, first = 0;
+  for (size_t i = 0; i < got.size(); ++i)
+    if (!(got[i] == host.data[i]) && mismatches++ == 0) first = i;
+  EXPECT_EQ(mismatches, 0u) << "first at element " << first << ": device " << got[first] << ", host "
+                            << host.data[first];
+}
+
+void expect_device_equals_host(const DeviceWeights& device, const ModelConfig& c, const ModelWeights& host) {
+  expect_same(device.embed, host.embed, "embed");
+  ASSERT_EQ(device.layers.size(), host.layers.size());
+  for (size_t i = 0; i < host.layers.size(); ++i) {
+    const DeviceLayer& d = device.layers[i];
+    const LayerWeights& h = host.layers[i];
+    const std::string at = " layer " + std::to_string(i);
+    expect_same(d.attn_norm, h.attn_norm, "attn_norm" + at);
+    expect_same(d.wqkv, h.wqkv, "wqkv" + at);
+    if (c.qkv_bias) {
+      expect_same(d.bqkv, h.bqkv, "bqkv" + at);
+    } else {
+      EXPECT_EQ(d.bqkv, nullptr) << at;
+    }
+    expect_same(d.wo, h.wo, "wo" + at);
+    expect_same(d.mlp_norm, h.mlp_norm, "mlp_norm" + at);
+    expect_same(d.w_gate_up, h.w_gate_up, "w_gate_up" + at);
+    expect_same(d.w_down, h.w_down, "w_down" + at);
+  }
+  expect_same(device.final_norm, host.final_norm, "final_norm");
+  if (c.tied_embeddings) {
+    EXPECT_EQ(device.lm_head, device.embed);
+  } else {
+    expect_same(device.lm_head, host.lm_head, "lm_head");
+  }
+}
+
+TEST(DeviceWeights, SyntheticFillEqualsHostSyntheticWeights) {
+  ROOFLM_REQUIRE_GPU();
+  for (const char* preset : {"tiny", "tiny-qwen2"}) {
+    const ModelConfig config = model_preset(preset);
+    ModelSpec spec;
+    spec.preset = preset;
+    spec.seed = std::random_device{}();
+    SCOPED_TRACE(std::string(preset) + " seed=" + std::to_string(spec.seed));
+    const DeviceWeights device(config, spec);
+    EXPECT_EQ(device.bytes(), DeviceWeights::bytes_needed(config));
+    expect_device_equals_host(device, config, synthetic_weights(config, spec.seed));
+  }
+}
+
+TEST(DeviceWeights, UploadedCheckpointEqualsHostLoad) {
+  ROOFLM_REQUIRE_GPU();
+  for (const char* preset : {"tiny", "tiny-qwen2"}) {
+    SCOPED_TRACE(preset);
+    const ModelConfig config = model_preset(preset);
+    test::TempDir dir;
+    write_safetensors(dir.path() / "model.safetensors",
+                      test::hf_tensors(config, synthetic_weights(config, 11), SafetensorsDtype::F16));
+    ModelSpec spec;
+    spec.preset = preset;
+    spec.weights_dir = dir.path();
+    const DeviceWeights device(config, spec);
+    expect_device_equals_host(device, config, load_safetensors_weights(dir.path(), config));
+  }
+}
+
+TEST(DeviceWeights, BiasesAddToTheAllocation) {
+  // bytes_needed needs no device: tiny-qwen2's biases (256 + 2*128 fp16 = 1024 bytes per layer,
+  // a multiple of the 256-byte alignment) add 3 * 1024 bytes.
+  ModelConfig with = model_preset("tiny-qwen2"), without = with;
+  without.qkv_bias = false;
+  EXPECT_EQ(DeviceWeights::bytes_needed(with) - DeviceWeights::bytes_needed(without), 3 * 1024);
+}
+
+}  // namespace
+}  // namespace rooflm
