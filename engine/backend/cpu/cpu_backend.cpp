@@ -8,13 +8,23 @@
 #include <thread>
 #include <unordered_set>
 
-#include "engine/backend/cpu/cpu_ops.h"
 #include "common/error.h"
+#include "common/rope_table.h"
+#include "reference/activation.h"
+#include "reference/attention.h"
+#include "reference/embedding.h"
+#include "reference/linear.h"
+#include "reference/norm.h"
+#include "reference/rope.h"
+#include "reference/sampler.h"
 
 namespace rooflm {
 
 CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, int n_threads)
-    : config_(std::move(config)), weights_(std::move(weights)), pool_(n_threads) {}
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      pool_(n_threads),
+      rope_inv_freq_(rope_inv_freq(config_.head_dim, config_.rope_theta, config_.rope_scaling)) {}
 
 KvStorage CpuBackend::allocate_kv(const KvGeometry& geom) {
   ROOFLM_CHECK(geom.dtype == DType::f32, "the cpu backend stores KV in fp32");
@@ -49,8 +59,8 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
   const int64_t T = plan.n_tokens();
   ROOFLM_CHECK(kv.n_seqs == int32_t(plan.chunks.size()), "KV view rows must match the plan");
 
-  std::vector<int32_t> tok(T), row(T);
-  std::vector<int64_t> pos(T);
+  std::vector<int32_t> tok(T), row(T), pos(T);
+  std::vector<int32_t> q_begin(plan.chunks.size() + 1, 0), kv_len(plan.chunks.size());
   {
     std::unordered_set<SeqId> seen;
     int64_t t = 0;
@@ -60,42 +70,39 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
       for (int64_t i = 0; i < ch.n_tokens(); ++i, ++t) {
         tok[t] = ch.tokens[i];
         ROOFLM_CHECK(tok[t] >= 0 && tok[t] < c.vocab, "token id out of range");
-        pos[t] = ch.start_pos + i;
+        pos[t] = int32_t(ch.start_pos + i);
         row[t] = int32_t(r);
       }
+      q_begin[r + 1] = int32_t(t);
+      kv_len[r] = int32_t(ch.end_pos());
     }
   }
 
   std::vector<float> x(T * H), h(T * H), tmp(T * H), q(T * QD), k(T * KD), v(T * KD), att(T * QD);
   std::vector<float> g(T * F), u(T * F), a(T * F);
-  for (int64_t t = 0; t < T; ++t)
-    std::copy_n(weights_.embed.ptr() + int64_t(tok[t]) * H, H, x.data() + t * H);
+  ref::embedding_gather(weights_.embed.ptr(), tok.data(), x.data(), T, H);
 
-  auto* k_cache = static_cast<float*>(kv.storage.k);
-  auto* v_cache = static_cast<float*>(kv.storage.v);
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = weights_.layers[l];
-    cpu::rmsnorm(x.data(), w.attn_norm.ptr(), h.data(), T, H, c.rms_eps);
-    cpu::matmul_xwt(pool_, h.data(), w.wq.ptr(), q.data(), T, H, QD);
-    cpu::matmul_xwt(pool_, h.data(), w.wk.ptr(), k.data(), T, H, KD);
-    cpu::matmul_xwt(pool_, h.data(), w.wv.ptr(), v.data(), T, H, KD);
-    cpu::rope(q.data(), pos.data(), T, c.n_heads, hd, c.rope_theta);
-    cpu::rope(k.data(), pos.data(), T, c.n_kv_heads, hd, c.rope_theta);
-    for (int64_t t = 0; t < T; ++t) {
-      const int64_t off = kv.offset(row[t], l, pos[t]);
-      std::copy_n(k.data() + t * KD, KD, k_cache + off);
-      std::copy_n(v.data() + t * KD, KD, v_cache + off);
-    }
-    cpu::attention(pool_, q.data(), att.data(), pos.data(), row.data(), T, c.n_heads, l, kv);
-    cpu::matmul_xwt(pool_, att.data(), w.wo.ptr(), tmp.data(), T, QD, H);
-    for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
+    ref::rmsnorm(x.data(), w.attn_norm.ptr(), h.data(), T, H, c.rms_eps);
+    ref::linear_xwt(&pool_, h.data(), w.wq.ptr(), nullptr, q.data(), T, H, QD);
+    ref::linear_xwt(&pool_, h.data(), w.wk.ptr(), nullptr, k.data(), T, H, KD);
+    ref::linear_xwt(&pool_, h.data(), w.wv.ptr(), nullptr, v.data(), T, H, KD);
+    ref::rope(q.data(), pos.data(), T, c.n_heads, hd, rope_inv_freq_.data());
+    ref::rope(k.data(), pos.data(), T, c.n_kv_heads, hd, rope_inv_freq_.data());
+    ref::kv_write(k.data(), v.data(), row.data(), pos.data(), T, l, kv);
+    ref::attention(&pool_, q.data(), att.data(), q_begin.data(), kv_len.data(), int64_t(plan.chunks.size()),
+                   c.n_heads, l, c.sliding_window, kv);
+    ref::linear_xwt(&pool_, att.data(), w.wo.ptr(), nullptr, tmp.data(), T, QD, H);
+    ref::residual_add(x.data(), tmp.data(), T, H);
 
-    cpu::rmsnorm(x.data(), w.mlp_norm.ptr(), h.data(), T, H, c.rms_eps);
-    cpu::matmul_xwt(pool_, h.data(), w.w_gate.ptr(), g.data(), T, H, F);
-    cpu::matmul_xwt(pool_, h.data(), w.w_up.ptr(), u.data(), T, H, F);
-    cpu::silu_mul(g.data(), u.data(), a.data(), T * F);
-    cpu::matmul_xwt(pool_, a.data(), w.w_down.ptr(), tmp.data(), T, F, H);
-    for (int64_t i = 0; i < T * H; ++i) x[i] += tmp[i];
+    ref::rmsnorm(x.data(), w.mlp_norm.ptr(), h.data(), T, H, c.rms_eps);
+    ref::linear_xwt(&pool_, h.data(), w.w_gate.ptr(), nullptr, g.data(), T, H, F);
+    ref::linear_xwt(&pool_, h.data(), w.w_up.ptr(), nullptr, u.data(), T, H, F);
+    ref::silu(g.data(), g.data(), T * F);
+    ref::mul(g.data(), u.data(), a.data(), T * F);
+    ref::linear_xwt(&pool_, a.data(), w.w_down.ptr(), nullptr, tmp.data(), T, F, H);
+    ref::residual_add(x.data(), tmp.data(), T, H);
   }
 
   // Logits only for the last token of each sampling chunk.
@@ -114,8 +121,8 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
   const int64_t S = int64_t(sample_rows.size());
   std::vector<float> xs(S * H), hs(S * H), logits(S * c.vocab);
   for (int64_t s = 0; s < S; ++s) std::copy_n(x.data() + sample_rows[s] * H, H, xs.data() + s * H);
-  cpu::rmsnorm(xs.data(), weights_.final_norm.ptr(), hs.data(), S, H, c.rms_eps);
-  cpu::matmul_xwt(pool_, hs.data(), weights_.lm_head_or_embed().ptr(), logits.data(), S, H, c.vocab);
+  ref::rmsnorm(xs.data(), weights_.final_norm.ptr(), hs.data(), S, H, c.rms_eps);
+  ref::linear_xwt(&pool_, hs.data(), weights_.lm_head_or_embed().ptr(), nullptr, logits.data(), S, H, c.vocab);
 
   StepOutput out;
   out.next_tokens.assign(plan.chunks.size(), -1);
@@ -123,7 +130,7 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
   for (int64_t s = 0; s < S; ++s) {
     const SeqChunk& ch = plan.chunks[sample_chunk[s]];
     std::span<const float> row_logits(logits.data() + s * c.vocab, size_t(c.vocab));
-    out.next_tokens[sample_chunk[s]] = sample_token(row_logits, ch.sampling, ch.sample_seed, ch.end_pos());
+    out.next_tokens[sample_chunk[s]] = ref::sample_token(row_logits, ch.sampling, ch.sample_seed, ch.end_pos());
     if (want_logits) out.logits[sample_chunk[s]].assign(row_logits.begin(), row_logits.end());
   }
   return out;

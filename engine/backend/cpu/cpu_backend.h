@@ -30,6 +30,7 @@ class CpuBackend final : public Backend {
   ModelConfig config_;
   ModelWeights weights_;
   ThreadPool pool_;
+  std::vector<double> rope_inv_freq_;          // [head_dim / 2]
   std::vector<float> k_storage_, v_storage_;  // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
 };
 
