@@ -42,6 +42,7 @@ class CpuBackend final : public Backend {
   ModelWeights weights_;
   StepProgram program_;
   ThreadPool pool_;
+  std::vector<double> rope_inv_freq_;          // [head_dim / 2]
   std::vector<float> k_storage_, v_storage_;  // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
   // This step's metadata and activations (shapes in step_program.h)
   int64_t tokens_ = 0;

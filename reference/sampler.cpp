@@ -1,14 +1,15 @@
-// Host sampler: greedy argmax, or temperature -> top-k -> top-p -> one uniform draw from a
-// counter-based generator keyed by (seed, position), so batching never changes a sampled token.
+// Host sampler (see sampler.h): greedy argmax, or temperature -> top-k -> top-p -> one uniform draw
+// from a counter-based generator keyed by (seed, position), so batching never changes a sampled token.
+#include "reference/sampler.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>
 
 #include "common/synthetic_init.h"  // splitmix64
-#include "common/sampling.h"
 
-namespace rooflm {
+namespace rooflm::ref {
 namespace {
 
 int32_t argmax(std::span<const float> logits) {
@@ -66,4 +67,4 @@ int32_t sample_token(std::span<const float> logits, const SamplingParams& params
   return order[keep - 1];
 }
 
-}  // namespace rooflm
+}  // namespace rooflm::ref
