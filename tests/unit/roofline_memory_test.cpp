@@ -37,17 +37,17 @@ TEST(RooflineMemory, QkvBiasesAreFp16AtEveryPrecision) {
   // channels (256 + 2*128 + 256 + 2*640 + 256), biases 256 + 2*128 = 512 and norms 2*256 in fp16.
   const ModelConfig qwen2 = model_preset("tiny-qwen2");
   const int64_t fp16_only = 2048 * 256 * 2 + 256 * 2;  // tied embedding and the final norm
-  EXPECT_EQ(model_weight_bytes(qwen2, precision_named("fp16")),
+  EXPECT_EQ(model_weight_bytes(qwen2, precision_dtypes(Precision::fp16)),
             3 * (688128 * 2 + (512 + 512) * 2) + fp16_only);  // 5184000
-  EXPECT_EQ(model_weight_bytes(qwen2, precision_named("int8")),
+  EXPECT_EQ(model_weight_bytes(qwen2, precision_dtypes(Precision::int8)),
             3 * (688128 * 1 + 2304 * 2 + (512 + 512) * 2) + fp16_only);  // 3133440
   ModelConfig no_bias = qwen2;
   no_bias.qkv_bias = false;
-  for (const char* precision : {"fp16", "int8", "w8a8"}) {
-    EXPECT_EQ(model_weight_bytes(qwen2, precision_named(precision)) -
-                  model_weight_bytes(no_bias, precision_named(precision)),
+  for (Precision precision : {Precision::fp16, Precision::int8, Precision::w8a8}) {
+    EXPECT_EQ(model_weight_bytes(qwen2, precision_dtypes(precision)) -
+                  model_weight_bytes(no_bias, precision_dtypes(precision)),
               3 * 512 * 2)
-        << precision;
+        << name(precision);
   }
 }
 
