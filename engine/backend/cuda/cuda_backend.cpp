@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/rope_table.h"
 #include "kernels/activation/activation_f16.h"
 #include "kernels/common/device_info.h"
 #include "kernels/common/gather_rows.h"
@@ -53,6 +54,13 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
   if (!rmsnorm_f16_supported(c_.hidden) || !rope_f16_supported(c_.head_dim) || !activation_f16_supported(c_.ffn))
     throw InputError("model " + c_.name + ": the cuda kernels need hidden and ffn multiples of 8 and head_dim a multiple of 16");
   w_ = std::make_unique<DeviceWeights>(c_, scenario.model);
+  {  // the RoPE inverse-frequency table (rope scaling included), uploaded once as fp32
+    const std::vector<double> table = rope_inv_freq(c_.head_dim, c_.rope_theta, c_.rope_scaling);
+    const std::vector<float> table_f(table.begin(), table.end());
+    rope_inv_freq_.reserve(table_f.size() * sizeof(float));
+    ROOFLM_CUDA_CHECK(cudaMemcpy(rope_inv_freq_.as<void>(), table_f.data(), table_f.size() * sizeof(float),
+                                 cudaMemcpyHostToDevice));
+  }
   ROOFLM_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   ROOFLM_CUDA_CHECK(cudaEventCreate(&ev_start_));
   ROOFLM_CUDA_CHECK(cudaEventCreate(&ev_end_));
@@ -178,9 +186,9 @@ void CudaBackend::linear(const __half* x, const __half* w, __half* y, int64_t n,
   const KernelChoice k = select_kernel(op, set_);
   note(k.name);
   if (k.name == "gemv_xwt_f16")
-    gemv_xwt_f16(x, w, y, n, in, out, stream_);
+    gemv_xwt_f16(x, w, nullptr, y, n, in, out, stream_);
   else
-    gemm_->xwt_f16(x, w, y, n, in, out, stream_);
+    gemm_->xwt_f16(x, w, nullptr, y, n, in, out, stream_);
 }
 
 void CudaBackend::drop_graphs() {
@@ -253,7 +261,8 @@ void CudaBackend::enqueue_step(const StepShape& s) {
       }
       op("qkv_proj", [&] { linear(h, L.wqkv, qkv, T, H, QD + 2 * KD); });
       op("attention", [&] {
-        attn::rope_qkv_kv_write_f16(qkv, q, int32_t(c_.n_heads), c_.rope_theta, s.writes, int32_t(l), s.kv, stream_);
+        attn::rope_qkv_kv_write_f16(qkv, q, int32_t(c_.n_heads), rope_inv_freq_.as<float>(), s.writes, int32_t(l),
+                                    s.kv, stream_);
         attention(q, att, s, l);
       });
       note("rope_qkv_kv_write_f16");
@@ -271,7 +280,9 @@ void CudaBackend::enqueue_step(const StepShape& s) {
       op("q_proj", [&] { linear(h, L.wqkv, qn, T, H, QD); });
       op("k_proj", [&] { linear(h, L.wqkv + QD * H, kn, T, H, KD); });
       op("v_proj", [&] { linear(h, L.wqkv + (QD + KD) * H, vn, T, H, KD); });
-      op("rope", [&] { rope_f16(qn, kn, positions, T, c_.n_heads, c_.n_kv_heads, c_.head_dim, c_.rope_theta, stream_); });
+      op("rope", [&] {
+        rope_f16(qn, kn, positions, T, c_.n_heads, c_.n_kv_heads, c_.head_dim, rope_inv_freq_.as<float>(), stream_);
+      });
       op("attention", [&] {
         attn::kv_write_f16(kn, vn, s.writes, int32_t(l), s.kv, stream_);
         attention(qn, att, s, l);
@@ -374,6 +385,7 @@ StepOutput CudaBackend::forward(const BatchPlan& plan, const KvView& kv, bool wa
   s.batch.n_seqs = int32_t(s.n_seqs);
   s.batch.n_tokens = int32_t(s.n_tokens);
   s.batch.max_q_len = int32_t(max_q);
+  s.batch.window = int32_t(c_.sliding_window);
   // A replayed graph serves every context length up to the cache's capacity.
   s.batch.max_kv_len = int32_t(use_graph && set_ == KernelSet::fused ? kv_capacity_tokens_ : max_kv);
   s.batch.q_begin = md + off_qbegin_;

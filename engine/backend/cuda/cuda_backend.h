@@ -72,6 +72,7 @@ class CudaBackend final : public Backend {
   std::unique_ptr<GemmCublasLt> gemm_;
   cublasHandle_t cublas_ = nullptr;
   DeviceBuffer cublas_workspace_;
+  DeviceBuffer rope_inv_freq_;  // [head_dim / 2] fp32
 
   // Activations, sized for cap_tokens_ / cap_seqs_.
   int64_t cap_tokens_ = 0, cap_seqs_ = 0, cap_table_ = 0;
