@@ -46,13 +46,17 @@ bool kv_view_supported(const KvDeviceView& kv);
 void require_kv_view_supported(const KvDeviceView& kv, const char* who);
 
 // A varlen batch. Sequence i owns query rows [q_begin[i], q_begin[i+1]) of Q and out; they sit at
-// positions [kv_len[i] - q_len_i, kv_len[i]) and attend causally to cache positions [0, position];
-// sequence i reads block-table row i. kv_len counts this step's tokens (written before attention).
+// positions [kv_len[i] - q_len_i, kv_len[i]) and attend causally to cache positions
+// [first(p), p], first(p) = window > 0 ? max(0, p - window + 1) : 0 (sliding window: the last
+// `window` positions, the query's own included, as Hugging Face's sliding_window_overlay); sequence
+// i reads block-table row i. kv_len counts this step's tokens (written before attention). Cache
+// positions left of every query's window are never read (their blocks may hold anything).
 struct AttnBatch {
   int32_t n_seqs = 0;
   int32_t n_tokens = 0;     // q_begin[n_seqs]
   int32_t max_q_len = 0;    // host-known maxima: grid sizes and split-K choice
   int32_t max_kv_len = 0;
+  int32_t window = 0;       // sliding window (Mistral's sliding_window); 0: none
   const int32_t* q_begin = nullptr;       // [n_seqs + 1] device
   const int32_t* kv_len = nullptr;        // [n_seqs] device
   const int32_t* q_begin_host = nullptr;  // [n_seqs + 1] host copy (naive sizes its cuBLAS calls from it)
@@ -72,22 +76,27 @@ void kv_write_f16(const __half* k,  // [n_tokens, n_kv_heads, head_dim]
                   const __half* v,  // [n_tokens, n_kv_heads, head_dim]
                   const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream);
 
-// Fused RoPE (Hugging Face rotate_half, inv_freq = theta^(-2i/head_dim)) and KV write: rotates q in
-// place, rotates k on the way into the cache (k itself is left unchanged), copies v into the cache.
-void rope_kv_write_f16(__half* q,        // [n_tokens, n_heads, head_dim] rotated in place
-                       const __half* k,  // [n_tokens, n_kv_heads, head_dim]
-                       const __half* v,  // [n_tokens, n_kv_heads, head_dim]
-                       int32_t n_heads, double rope_theta, const KvWriteTokens& tokens, int32_t layer,
-                       const KvDeviceView& kv, cudaStream_t stream);
+// Fused RoPE (Hugging Face rotate_half, angle position * inv_freq[i]; inv_freq is the model's table,
+// common/rope_table.h, uploaded as fp32) and KV write: rotates q in place, rotates k on the way into
+// the cache (k itself is left unchanged), copies v into the cache.
+void rope_kv_write_f16(__half* q,               // [n_tokens, n_heads, head_dim] rotated in place
+                       const __half* k,         // [n_tokens, n_kv_heads, head_dim]
+                       const __half* v,         // [n_tokens, n_kv_heads, head_dim]
+                       int32_t n_heads,
+                       const float* inv_freq,   // [head_dim / 2] device, 8-byte aligned
+                       const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream);
 
 // The fused set's variant reading the fused QKV GEMM output: row t of qkv is [q heads | k heads |
 // v heads]; rotated q goes to a contiguous q, rotated k and v into the cache (one kernel).
-void rope_qkv_kv_write_f16(const __half* qkv,  // [n_tokens, (n_heads + 2 * n_kv_heads) * head_dim]
-                           __half* q,          // [n_tokens, n_heads, head_dim] out
-                           int32_t n_heads, double rope_theta, const KvWriteTokens& tokens, int32_t layer,
-                           const KvDeviceView& kv, cudaStream_t stream);
+void rope_qkv_kv_write_f16(const __half* qkv,      // [n_tokens, (n_heads + 2 * n_kv_heads) * head_dim]
+                           __half* q,              // [n_tokens, n_heads, head_dim] out
+                           int32_t n_heads,
+                           const float* inv_freq,  // [head_dim / 2] device, 8-byte aligned
+                           const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream);
 
 bool kv_write_supported(int32_t head_dim);
+// Throws InputError naming `who` unless inv_freq is a non-null, 8-byte aligned pointer.
+void require_inv_freq_aligned(const float* inv_freq, const char* who);
 
 // ---- Attention -----------------------------------------------------------------------------------
 // Softmax scale is 1/sqrt(head_dim). GQA: query head h reads kv head h / (n_heads / n_kv_heads).
@@ -100,9 +109,10 @@ void attn_prefill_flash_f16(const __half* q,  // [n_tokens, n_heads, head_dim]
                             const AttnBatch& batch, int32_t n_heads, int32_t layer, const KvDeviceView& kv,
                             void* scratch, cudaStream_t stream);
 
-// Decode: every sequence has exactly one query token (max_q_len == 1). The context is cut into
-// n_splits chunks (0: chosen from the context length and the SM count), each block writes a partial
-// (max, sum, acc) to the scratch workspace and a merge kernel combines them by log-sum-exp.
+// Decode: every sequence has exactly one query token (max_q_len == 1). The context (with a window:
+// its last `window` positions) is cut into n_splits chunks (0: chosen from the context length and
+// the SM count), each block writes a partial (max, sum, acc) to the scratch workspace and a merge
+// kernel combines them by log-sum-exp.
 bool attn_decode_splitk_supported(int32_t head_dim, int32_t n_heads, int32_t n_kv_heads, int32_t max_q_len);
 int32_t attn_decode_splitk_num_splits(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv);
 size_t attn_decode_splitk_scratch_bytes(const AttnBatch& batch, int32_t n_heads, const KvDeviceView& kv,
@@ -112,9 +122,10 @@ void attn_decode_splitk_f16(const __half* q,  // [n_seqs, n_heads, head_dim]
                             const AttnBatch& batch, int32_t n_heads, int32_t layer, const KvDeviceView& kv,
                             void* scratch, cudaStream_t stream, int32_t n_splits = 0);
 
-// Naive: per sequence, S = Q K^T (fp32, [n_heads, q_len, kv_len] in scratch) by one cuBLAS
-// pointer-array batched GEMM over heads (GQA: each head's pointer names its kv head), a
-// scale+causal-mask+softmax kernel writing P (fp16), then O = P V by a second batched GEMM.
+// Naive: per sequence, S = Q K^T (fp32, [n_heads, q_len, n_keys] in scratch; n_keys = kv_len, or
+// with a window the keys from the first query's window start on) by one cuBLAS pointer-array
+// batched GEMM over heads (GQA: each head's pointer names its kv head), a scale + causal (+ window)
+// mask + softmax kernel writing P (fp16), then O = P V by a second batched GEMM.
 // Contiguous caches are read in place (lda = n_kv_heads * head_dim); a paged cache is first
 // gathered, one sequence at a time, into a contiguous scratch copy. Sequences run one after another
 // and reuse the S/P scratch. Needs the host copies in `batch`.

@@ -1,18 +1,19 @@
 // attn_decode_splitk_f16: split-K flash-decoding, one query token per sequence.
 //
 // Grid (n_splits, n_kv_heads, n_seqs). Block (split, kv head, seq) reads the keys
-// [split * chunk_len, min(kv_len, (split + 1) * chunk_len)) of one kv head once, for all the query
-// heads that share it (GQA group, up to 16: the rows of an m16n8k16 tensor-core tile; unused rows
-// are zeros). K/V tiles of 64 keys stream through a 3-stage cp.async pipeline (16-byte loads) into
-// 128-byte-swizzled shared memory (the block-table lookups of a tile are issued one tile earlier
-// still); warp w takes keys [16w, 16w + 16) of every tile, computes
+// [start + split * chunk_len, min(kv_len, start + (split + 1) * chunk_len)) of one kv head once
+// (start = 0, or with a sliding window max(0, kv_len - window): the splits cover only the window),
+// for all the query heads that share it (GQA group, up to 16: the rows of an m16n8k16 tensor-core
+// tile; unused rows are zeros). K/V tiles of 64 keys stream through a 3-stage cp.async pipeline
+// (16-byte loads) into 128-byte-swizzled shared memory (the block-table lookups of a tile are issued
+// one tile earlier still); warp w takes keys [16w, 16w + 16) of every tile, computes
 // S = Q K^T and O += P V with mma.sync and keeps its own online softmax. At the end the 4 warps are
 // merged in shared memory. With one split the block writes the fp16 output; otherwise it writes a
 // partial (normalised acc, log2-sum-exp) to the workspace and attn_decode_merge_kernel combines the
 // splits of each (seq, head) by log-sum-exp.
 //
 // Workspace: part_o [n_seqs, n_heads, n_splits, head_dim] fp32, part_lse [n_seqs, n_heads, n_splits] fp32.
-// Bytes moved (for benchmarks): the K and V of every context token, once.
+// Bytes moved (for benchmarks): the K and V of every context token (in the window), once.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -59,8 +60,8 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
                               float* __restrict__ part_lse,         // [n_seqs, n_heads, n_splits]
                               const int32_t* __restrict__ q_begin,  // [n_seqs + 1]
                               const int32_t* __restrict__ kv_lens,  // [n_seqs]
-                              int n_heads, int group, int layer, KvDeviceView kv_view, int chunk_len,
-                              float scale_log2) {
+                              int n_heads, int group, int layer, KvDeviceView kv_view, int window,
+                              int chunk_len, float scale_log2) {
   constexpr int D = kHeadDim;
   using Smem = DecodeSmem<D>;
   extern __shared__ uint8_t smem_raw[];
@@ -71,7 +72,8 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
 
   const int split = blockIdx.x, kv_head = blockIdx.y, seq = blockIdx.z, n_splits = gridDim.x;
   const int kv_len = kv_lens[seq];
-  const int key_begin = split * chunk_len;
+  const int start = window > 0 ? max(0, kv_len - window) : 0;  // the query at kv_len - 1 sees [start, kv_len)
+  const int key_begin = start + split * chunk_len;
   if (key_begin >= kv_len) return;  // the merge reads only the splits that hold keys
   const int key_end = min(kv_len, key_begin + chunk_len);
   const int n_tiles = (key_end - key_begin + kTileKeys - 1) / kTileKeys;
@@ -96,14 +98,15 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
   int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next tile to load
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st)
-    if (st < n_tiles) TileRows<D>::lookup(first_blocks[st], kv, key_begin + st * kTileKeys, key_end, tid);
-  if (kStages - 1 < n_tiles) TileRows<D>::lookup(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_end, tid);
+    if (st < n_tiles) TileRows<D>::lookup(first_blocks[st], kv, key_begin + st * kTileKeys, key_begin, key_end, tid);
+  if (kStages - 1 < n_tiles)
+    TileRows<D>::lookup(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_begin, key_end, tid);
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st) {
     if (st < n_tiles) {
       const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
       TileRows<D>::load(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, first_blocks[st],
-                      key_begin + st * kTileKeys, key_end, kv_head_off, tid);
+                        key_begin + st * kTileKeys, key_begin, key_end, kv_head_off, tid);
     }
     ptx::cp_async_commit();
   }
@@ -122,10 +125,11 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
       const int st = (j + kStages - 1) % kStages;
       const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
       TileRows<D>::load(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, blocks,
-                      key_begin + (j + kStages - 1) * kTileKeys, key_end, kv_head_off, tid);
+                        key_begin + (j + kStages - 1) * kTileKeys, key_begin, key_end, kv_head_off, tid);
     }
     ptx::cp_async_commit();
-    if (j + kStages < n_tiles) TileRows<D>::lookup(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_end, tid);
+    if (j + kStages < n_tiles)
+      TileRows<D>::lookup(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_begin, key_end, tid);
     if (j == 0) {
 #pragma unroll
       for (int kk = 0; kk < D / 16; ++kk)
@@ -256,10 +260,12 @@ __global__ void __launch_bounds__(kHeadDim)
                              const float* __restrict__ part_lse,      // [n_seqs, n_heads, n_splits]
                              const int32_t* __restrict__ q_begin,     // [n_seqs + 1]
                              const int32_t* __restrict__ kv_lens,     // [n_seqs]
-                             int n_heads, int n_splits, int chunk_len) {
+                             int n_heads, int n_splits, int window, int chunk_len) {
   pdl_launch_dependents();  // the O-projection GEMV may start streaming weights
   const int head = blockIdx.x, seq = blockIdx.y, d = threadIdx.x;
-  const int valid_splits = (kv_lens[seq] + chunk_len - 1) / chunk_len;
+  const int kv_len = kv_lens[seq];
+  const int n_keys = window > 0 ? min(kv_len, window) : kv_len;  // as the split kernel's [start, kv_len)
+  const int valid_splits = (n_keys + chunk_len - 1) / chunk_len;
   const int64_t part0 = (int64_t(seq) * n_heads + head) * n_splits;
   float m = -INFINITY;
   for (int s = 0; s < valid_splits; ++s) m = fmaxf(m, part_lse[part0 + s]);
@@ -278,8 +284,10 @@ struct SplitPlan {
 };
 
 // requested 0: enough blocks for ~4 per SM (2 resident per SM, 2 waves), each split >= kMinSplitKeys.
+// The keys to split are the longest context, or with a window at most `window` of them.
 SplitPlan plan_splits(const AttnBatch& batch, int n_kv_heads, int requested) {
-  const int max_kv = batch.max_kv_len > 0 ? batch.max_kv_len : 1;
+  const int max_keys = batch.window > 0 ? std::min(batch.max_kv_len, batch.window) : batch.max_kv_len;
+  const int max_kv = max_keys > 0 ? max_keys : 1;
   int want = requested;
   if (want <= 0) {
     const int base_blocks = batch.n_seqs * n_kv_heads;
@@ -318,6 +326,8 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
     throw InputError("attn_decode_splitk_f16: unsupported head_dim " + std::to_string(kv.head_dim) + ", n_heads " +
                      std::to_string(n_heads) + ", n_kv_heads " + std::to_string(kv.n_kv_heads) + ", max_q_len " +
                      std::to_string(batch.max_q_len) + " (needs head_dim 64/128, a GQA group <= 16, q_len 1)");
+  if (batch.window < 0)
+    throw InputError("attn_decode_splitk_f16: window must be >= 0 (0: none), got " + std::to_string(batch.window));
   if (batch.n_seqs == 0) return;
   const SplitPlan plan = plan_splits(batch, kv.n_kv_heads, n_splits);
   const size_t parts = size_t(batch.n_seqs) * n_heads * plan.n_splits;
@@ -337,12 +347,12 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
       ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
       const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));
       kernel<<<grid, kThreads, smem, stream>>>(q, out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, group,
-                                               layer, kv, plan.chunk_len, scale_log2);
+                                               layer, kv, batch.window, plan.chunk_len, scale_log2);
       ROOFLM_CUDA_CHECK(cudaGetLastError());
     });
     if (plan.n_splits > 1) {
       attn_decode_merge_kernel<kHeadDim><<<dim3(unsigned(n_heads), unsigned(batch.n_seqs)), kHeadDim, 0, stream>>>(
-          out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, plan.n_splits, plan.chunk_len);
+          out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, plan.n_splits, batch.window, plan.chunk_len);
       ROOFLM_CUDA_CHECK(cudaGetLastError());
     }
   });

@@ -2,15 +2,17 @@
 // warpgroup MMA (wgmma, sm_90a). S = Q K^T never leaves registers.
 //
 // One CTA = 2 warpgroups = 128 query rows (64 per warpgroup) of one (sequence, head). It walks the
-// keys [0, last query position] in tiles of 128: K and V tiles are double-buffered in shared memory
+// keys [first key, last query position] in tiles of 128 (first key: 0, or with a sliding window the
+// first row's window start; whole tiles left of it are skipped, the partial one is masked): K and V tiles are double-buffered in shared memory
 // by cp.async (the next tile loads while this one is computed; its block-table lookups were issued
 // one tile earlier still), S = Q K^T is a wgmma with both
 // operands in shared memory (K-major), the online softmax runs on the accumulator registers, and
 // O += P V is a wgmma with P from registers and V from shared memory (MN-major). Q, K and V tiles use
 // the 128-byte swizzle, in column blocks of 64 elements:
 //   element (r, c) of a tile of R rows at (c / 64) * R * 128 + ((c % 64) / 8 ^ r % 8) * 16 + (c % 8) * 2
-// Grid (n_heads, n_seqs, query tiles), the last query tiles (most keys) first. Rows past q_len and
-// keys past kv_len are zero-filled (never read from memory), so NaN-poisoned cache slots stay unread.
+// Grid (n_heads, n_seqs, query tiles), the last query tiles (most keys) first. Rows past q_len, keys
+// past kv_len and keys left of the first row's window are zero-filled (never read from memory), so
+// NaN-poisoned cache slots stay unread.
 //
 // FLOP count (for benchmarks): 4 * head_dim * (unmasked (query, key) pairs) per head.
 #include <cmath>
@@ -50,7 +52,8 @@ __global__ void __launch_bounds__(kThreads, 1)
                               __half* __restrict__ out,             // [n_tokens, n_heads, head_dim]
                               const int32_t* __restrict__ q_begin,  // [n_seqs + 1]
                               const int32_t* __restrict__ kv_lens,  // [n_seqs]
-                              int n_heads, int group, int layer, KvDeviceView kv_view, float scale_log2) {
+                              int n_heads, int group, int layer, KvDeviceView kv_view, int window,
+                              float scale_log2) {
 #ifdef ROOFLM_HAVE_WGMMA
   constexpr int D = kHeadDim;
   constexpr int kTileBytes = PrefillSmem<D>::kTileBytes;
@@ -67,7 +70,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int kv_len = kv_lens[seq];
   const int pos0 = kv_len - q_len + m0;  // position of tile row 0
   const int rows = min(kBlockM, q_len - m0);
-  const int n_tiles = (pos0 + rows - 1) / kBlockN + 1;
+  const int n_tiles = (pos0 + rows - 1) / kBlockN + 1;  // tiles [0, n_tiles) reach the last row's key
+  const int key_begin = window > 0 ? max(0, pos0 - window + 1) : 0;  // the first row's first key
+  const int j_begin = key_begin / kBlockN;                            // tiles left of it are skipped
   const int kv_head_off = (head / group) * D;
   const Kv kv = Kv::bind(kv_view, seq, layer);
   const int tid = threadIdx.x;
@@ -82,19 +87,22 @@ __global__ void __launch_bounds__(kThreads, 1)
       ptx::cp_async_16(q_tile + tile_offset<kBlockM>(r, unit), src, valid);
     }
   }
-  // Lookups of tiles 0 and 1 go out together: the prologue waits for one table round trip.
+  // Lookups of the first two tiles go out together: the prologue waits for one table round trip.
   int32_t first_blocks[TileRows<D>::kPerThread];
   int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next key tile to load
-  TileRows<D>::lookup(first_blocks, kv, 0, kv_len, tid);
-  if (1 < n_tiles) TileRows<D>::lookup(blocks, kv, kBlockN, kv_len, tid);
-  TileRows<D>::load(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, first_blocks, 0, kv_len,
-                  kv_head_off, tid);
+  TileRows<D>::lookup(first_blocks, kv, j_begin * kBlockN, key_begin, kv_len, tid);
+  if (j_begin + 1 < n_tiles) TileRows<D>::lookup(blocks, kv, (j_begin + 1) * kBlockN, key_begin, kv_len, tid);
+  TileRows<D>::load(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, first_blocks,
+                    j_begin * kBlockN, key_begin, kv_len, kv_head_off, tid);
   ptx::cp_async_commit();
 
   const int warpgroup = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
   const int row_lo = warpgroup * 64 + warp * 16 + lane / 4;  // tile row of accumulator regs 0,1 (+8: regs 2,3)
   const int pos_lo = pos0 + row_lo, pos_hi = pos_lo + 8;
   const int first_pos_of_warpgroup = pos0 + warpgroup * 64;
+  const int last_pos_of_warpgroup = first_pos_of_warpgroup + 63;
+  // Keys <= these are left of the row's window (-1: none, keys are >= 0).
+  const int left_lo = window > 0 ? pos_lo - window : -1, left_hi = window > 0 ? pos_hi - window : -1;
   const int col_of_lane = 2 * (lane % 4);
 
   float o[D / 2];
@@ -103,16 +111,17 @@ __global__ void __launch_bounds__(kThreads, 1)
   float m_lo = -INFINITY, m_hi = -INFINITY;  // running row maxima of the raw scores
   float l_lo = 0.0f, l_hi = 0.0f;            // this thread's part of the running row sums
 
-  for (int j = 0; j < n_tiles; ++j) {
-    const uint32_t k_tile = smem + uint32_t(1 + 2 * (j & 1)) * kTileBytes;
+  for (int j = j_begin; j < n_tiles; ++j) {
+    const int buffer = (j - j_begin) & 1;
+    const uint32_t k_tile = smem + uint32_t(1 + 2 * buffer) * kTileBytes;
     const uint32_t v_tile = k_tile + kTileBytes;
     if (j + 1 < n_tiles) {
-      const uint32_t next_k = smem + uint32_t(1 + 2 * ((j + 1) & 1)) * kTileBytes;
-      TileRows<D>::load(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, blocks, (j + 1) * kBlockN, kv_len,
-                      kv_head_off, tid);
+      const uint32_t next_k = smem + uint32_t(1 + 2 * (buffer ^ 1)) * kTileBytes;
+      TileRows<D>::load(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, blocks, (j + 1) * kBlockN, key_begin,
+                        kv_len, kv_head_off, tid);
     }
     ptx::cp_async_commit();
-    if (j + 2 < n_tiles) TileRows<D>::lookup(blocks, kv, (j + 2) * kBlockN, kv_len, tid);
+    if (j + 2 < n_tiles) TileRows<D>::lookup(blocks, kv, (j + 2) * kBlockN, key_begin, kv_len, tid);
     ptx::cp_async_wait<1>();
     ptx::fence_proxy_async();
     __syncthreads();
@@ -133,19 +142,24 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
     for (int i = 0; i < kBlockN / 2; ++i) ptx::fence_operand(s[i]);
 
-    // Causal mask, only where a key of this tile can follow a query of this warpgroup.
-    if (j * kBlockN + kBlockN - 1 > first_pos_of_warpgroup) {
+    // Causal mask, only where a key of this tile can follow a query of this warpgroup; window mask,
+    // only where a key of this tile is left of the window of one of its queries.
+    const bool causal_cut = j * kBlockN + kBlockN - 1 > first_pos_of_warpgroup;
+    const bool window_cut = window > 0 && j * kBlockN <= last_pos_of_warpgroup - window;
+    if (causal_cut || window_cut) {
 #pragma unroll
       for (int c = 0; c < kBlockN / 8; ++c) {
         const int key = j * kBlockN + c * 8 + col_of_lane;
-        if (key > pos_lo) s[4 * c + 0] = -INFINITY;
-        if (key + 1 > pos_lo) s[4 * c + 1] = -INFINITY;
-        if (key > pos_hi) s[4 * c + 2] = -INFINITY;
-        if (key + 1 > pos_hi) s[4 * c + 3] = -INFINITY;
+        if (key > pos_lo || key <= left_lo) s[4 * c + 0] = -INFINITY;
+        if (key + 1 > pos_lo || key + 1 <= left_lo) s[4 * c + 1] = -INFINITY;
+        if (key > pos_hi || key <= left_hi) s[4 * c + 2] = -INFINITY;
+        if (key + 1 > pos_hi || key + 1 <= left_hi) s[4 * c + 3] = -INFINITY;
       }
     }
 
-    // Online softmax. Every row sees key 0 in tile 0, so the maxima are finite from then on.
+    // Online softmax. Without a window every row sees key 0 in the first tile; with one, a row can
+    // have all keys of a tile masked (its window starts in a later tile): its maximum stays -inf,
+    // and `safe` (0 then) keeps alpha and p at 0 instead of NaN, so the row contributes nothing.
     float max_lo = m_lo, max_hi = m_hi;
 #pragma unroll
     for (int c = 0; c < kBlockN / 8; ++c) {
@@ -157,11 +171,13 @@ __global__ void __launch_bounds__(kThreads, 1)
       max_lo = fmaxf(max_lo, __shfl_xor_sync(0xffffffffu, max_lo, offset));
       max_hi = fmaxf(max_hi, __shfl_xor_sync(0xffffffffu, max_hi, offset));
     }
-    const float alpha_lo = exp2f((m_lo - max_lo) * scale_log2);
-    const float alpha_hi = exp2f((m_hi - max_hi) * scale_log2);
+    const float safe_lo = max_lo == -INFINITY ? 0.0f : max_lo;
+    const float safe_hi = max_hi == -INFINITY ? 0.0f : max_hi;
+    const float alpha_lo = exp2f((m_lo - safe_lo) * scale_log2);
+    const float alpha_hi = exp2f((m_hi - safe_hi) * scale_log2);
     m_lo = max_lo;
     m_hi = max_hi;
-    const float bias_lo = max_lo * scale_log2, bias_hi = max_hi * scale_log2;
+    const float bias_lo = safe_lo * scale_log2, bias_hi = safe_hi * scale_log2;
     float sum_lo = 0.0f, sum_hi = 0.0f;
     uint32_t p[kBlockN / 16][4];  // P as m16n8k16 A fragments, one per 16 keys
 #pragma unroll
@@ -239,6 +255,8 @@ void attn_prefill_flash_f16(const __half* q, __half* out, const AttnBatch& batch
     throw InputError("attn_prefill_flash_f16: unsupported head_dim " + std::to_string(kv.head_dim) + ", n_heads " +
                      std::to_string(n_heads) + ", n_kv_heads " + std::to_string(kv.n_kv_heads) +
                      " (needs head_dim 64/128, n_heads % n_kv_heads == 0, an sm_90 device)");
+  if (batch.window < 0)
+    throw InputError("attn_prefill_flash_f16: window must be >= 0 (0: none), got " + std::to_string(batch.window));
   if (batch.n_seqs == 0 || batch.max_q_len == 0) return;
   const float scale_log2 = float(M_LOG2E / std::sqrt(double(kv.head_dim)));
   const int group = n_heads / kv.n_kv_heads;
@@ -250,7 +268,7 @@ void attn_prefill_flash_f16(const __half* q, __half* out, const AttnBatch& batch
       constexpr int smem = PrefillSmem<kHeadDim>::kBytes;
       ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
       kernel<<<grid, kThreads, smem, stream>>>(q, out, batch.q_begin, batch.kv_len, n_heads, group, layer, kv,
-                                               scale_log2);
+                                               batch.window, scale_log2);
       ROOFLM_CUDA_CHECK(cudaGetLastError());
     });
   });

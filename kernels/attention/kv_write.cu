@@ -3,9 +3,8 @@
 //   kv_write:       one thread per 16-byte unit of a token's K (and the same unit of V).
 //   rope_kv_write:  one block per token; a thread rotates 8 rotate_half pairs (dims i and
 //                   i + head_dim/2, 16 bytes from each half) of one Q head (in place) or K head (into
-//                   the cache), then V is copied. cos/sin of position * theta^(-2i/head_dim) in fp32,
-//                   as Hugging Face computes inv_freq.
-#include <cmath>
+//                   the cache), then V is copied. cos/sin of position * inv_freq[i] in fp32 (the
+//                   model's table, rope scaling included).
 #include <string>
 
 #include "common/error.h"
@@ -39,7 +38,8 @@ __global__ void rope_kv_write_kernel(__half* __restrict__ q,                 // 
                                      const __half* __restrict__ v,           // [n_tokens, n_kv_heads, head_dim]
                                      const int32_t* __restrict__ seq_row,    // [n_tokens]
                                      const int32_t* __restrict__ position,   // [n_tokens]
-                                     int n_heads, float log2_theta, int layer, KvDeviceView kv) {
+                                     const float* __restrict__ inv_freq,     // [head_dim / 2]
+                                     int n_heads, int layer, KvDeviceView kv) {
   const int t = blockIdx.x;
   const int d = kv.head_dim, half = d / 2, n_kv = kv.n_kv_heads;
   const int pos = position[t];
@@ -51,7 +51,7 @@ __global__ void rope_kv_write_kernel(__half* __restrict__ q,                 // 
     const __half* src = is_q ? q + (int64_t(t) * n_heads + head) * d : k + (int64_t(t) * n_kv + head - n_heads) * d;
     uint4 lo = *reinterpret_cast<const uint4*>(src + i0);
     uint4 hi = *reinterpret_cast<const uint4*>(src + half + i0);
-    rotate8(lo, hi, i0, d, float(pos), log2_theta);
+    rotate8(lo, hi, i0, float(pos), inv_freq);
     __half* dst = is_q ? q + (int64_t(t) * n_heads + head) * d : kv.k + cache_row + (head - n_heads) * d;
     *reinterpret_cast<uint4*>(dst + i0) = lo;
     *reinterpret_cast<uint4*>(dst + half + i0) = hi;
@@ -72,6 +72,11 @@ void check_supported(const char* who, const KvDeviceView& kv) {
 
 bool kv_write_supported(int32_t head_dim) { return head_dim > 0 && head_dim % 16 == 0; }
 
+void require_inv_freq_aligned(const float* inv_freq, const char* who) {
+  if (inv_freq == nullptr || reinterpret_cast<uintptr_t>(inv_freq) % 8 != 0)
+    throw InputError(std::string(who) + ": inv_freq must be a device table [head_dim / 2], 8-byte aligned");
+}
+
 void kv_write_f16(const __half* k, const __half* v, const KvWriteTokens& tokens, int32_t layer,
                   const KvDeviceView& kv, cudaStream_t stream) {
   check_supported("kv_write_f16", kv);
@@ -84,14 +89,14 @@ void kv_write_f16(const __half* k, const __half* v, const KvWriteTokens& tokens,
   });
 }
 
-void rope_kv_write_f16(__half* q, const __half* k, const __half* v, int32_t n_heads, double rope_theta,
+void rope_kv_write_f16(__half* q, const __half* k, const __half* v, int32_t n_heads, const float* inv_freq,
                        const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream) {
   check_supported("rope_kv_write_f16", kv);
+  require_inv_freq_aligned(inv_freq, "rope_kv_write_f16");
   if (tokens.n_tokens == 0) return;
-  const float log2_theta = float(std::log2(rope_theta));
   ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
     rope_kv_write_kernel<Kv><<<unsigned(tokens.n_tokens), 128, 0, stream>>>(q, k, v, tokens.seq_row, tokens.position,
-                                                                            n_heads, log2_theta, layer, kv);
+                                                                            inv_freq, n_heads, layer, kv);
     ROOFLM_CUDA_CHECK(cudaGetLastError());
   });
 }

@@ -2,12 +2,12 @@
 // directly. Row t of qkv is [q heads | k heads | v heads]; the kernel writes rotated q heads to a
 // contiguous q [n_tokens, n_heads, head_dim] (what the attention kernels read), rotated k heads and
 // v heads into the cache. A thread rotates 8 rotate_half pairs (dims i and i + head_dim/2, 16 bytes
-// from each half) with cos/sin of position * theta^(-2i/head_dim) in fp32, and copies 16 bytes of v.
+// from each half) with cos/sin of position * inv_freq[i] in fp32 (the model's table, rope scaling
+// included), and copies 16 bytes of v.
 // Grid: tokens x slices of kThreads work items, one item per thread, so a decode step's single token
 // spreads over several SMs (one block per token ran 4 items per thread on one SM: 7.8 us per layer
 // on the H100, now latency of one item).
 #include <algorithm>
-#include <cmath>
 #include <string>
 
 #include "common/error.h"
@@ -25,7 +25,8 @@ __global__ void rope_qkv_kv_write_kernel(const __half* __restrict__ qkv,        
                                          __half* __restrict__ q,                // [n_tokens, n_heads, head_dim]
                                          const int32_t* __restrict__ seq_row,   // [n_tokens]
                                          const int32_t* __restrict__ position,  // [n_tokens]
-                                         int n_heads, float log2_theta, int layer, KvDeviceView kv) {
+                                         const float* __restrict__ inv_freq,    // [head_dim / 2]
+                                         int n_heads, int layer, KvDeviceView kv) {
   const int t = blockIdx.x;
   const int d = kv.head_dim, half = d / 2, n_kv = kv.n_kv_heads;
   const int64_t row = int64_t(t) * (n_heads + 2 * n_kv) * d;
@@ -38,7 +39,7 @@ __global__ void rope_qkv_kv_write_kernel(const __half* __restrict__ qkv,        
     const __half* src = qkv + row + int64_t(head) * d;  // q heads then k heads
     uint4 lo = *reinterpret_cast<const uint4*>(src + i0);
     uint4 hi = *reinterpret_cast<const uint4*>(src + half + i0);
-    rotate8(lo, hi, i0, d, float(pos), log2_theta);
+    rotate8(lo, hi, i0, float(pos), inv_freq);
     __half* dst = head < n_heads ? q + (int64_t(t) * n_heads + head) * d : kv.k + cache_row + int64_t(head - n_heads) * d;
     *reinterpret_cast<uint4*>(dst + i0) = lo;
     *reinterpret_cast<uint4*>(dst + half + i0) = hi;
@@ -53,18 +54,19 @@ constexpr int kThreads = 64;
 
 }  // namespace
 
-void rope_qkv_kv_write_f16(const __half* qkv, __half* q, int32_t n_heads, double rope_theta,
+void rope_qkv_kv_write_f16(const __half* qkv, __half* q, int32_t n_heads, const float* inv_freq,
                            const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream) {
   if (!kv_write_supported(kv.head_dim))
     throw InputError("rope_qkv_kv_write_f16: unsupported head_dim: " + std::to_string(kv.head_dim) +
                      " (needs a multiple of 16)");
+  require_kv_view_supported(kv, "rope_qkv_kv_write_f16");
+  require_inv_freq_aligned(inv_freq, "rope_qkv_kv_write_f16");
   if (tokens.n_tokens == 0) return;
-  const float log2_theta = float(std::log2(rope_theta));
   const int items = std::max((n_heads + kv.n_kv_heads) * (kv.head_dim / 16), kv.n_kv_heads * kv.head_dim / 8);
   const dim3 grid(unsigned(tokens.n_tokens), unsigned((items + kThreads - 1) / kThreads));
   ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
     rope_qkv_kv_write_kernel<Kv><<<grid, kThreads, 0, stream>>>(
-        qkv, q, tokens.seq_row, tokens.position, n_heads, log2_theta, layer, kv);
+        qkv, q, tokens.seq_row, tokens.position, inv_freq, n_heads, layer, kv);
     ROOFLM_CUDA_CHECK(cudaGetLastError());
   });
 }

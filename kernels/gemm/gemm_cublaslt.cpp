@@ -3,6 +3,12 @@
 // cuBLAS is column-major. Row-major y [n, out] is column-major y^T [out, n]; row-major W [out, in]
 // is column-major W^T [in, out]; row-major x [n, in] is column-major x^T [in, n]. So
 //   y^T = op(W^T) x^T with op = transpose:  m = out, n = n, k = in, "TN", all leading dims packed.
+// The bias [out] is then one value per row of the column-major D = y^T [out, n], which is what
+// CUBLASLT_EPILOGUE_BIAS broadcasts (a vector of D's row count, packed, added to every column).
+// Its element type defaults to D's (CUDA_R_16F here); it is set explicitly anyway
+// (CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE). The bias pointer is a descriptor attribute, set before
+// each call; the heuristic reads its value for the alignment it may assume, so the plan is made
+// with a pointer only 16-byte aligned and every call requires 16-byte alignment.
 #include "kernels/gemm/gemm_cublaslt.h"
 
 #include <string>
@@ -38,6 +44,17 @@ const GemmCublasLt::Plan& GemmCublasLt::plan(int64_t n, int64_t in, int64_t out,
   ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
   const cublasOperation_t transpose = CUBLAS_OP_T;
   ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof transpose));
+  if (epilogue == Epilogue::bias_f16) {
+    const cublasLtEpilogue_t bias_epilogue = CUBLASLT_EPILOGUE_BIAS;
+    const cudaDataType_t bias_type = CUDA_R_16F;
+    const void* aligned16 = static_cast<const char*>(workspace_) + 16;  // a device address, 16 but not 32 aligned
+    ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &bias_epilogue,
+                                                       sizeof bias_epilogue));
+    ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type,
+                                                       sizeof bias_type));
+    ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &aligned16,
+                                                       sizeof aligned16));
+  }
   const cudaDataType_t y_type = epilogue == Epilogue::store_f16 ? CUDA_R_16F : CUDA_R_32F;
   ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.w_layout, CUDA_R_16F, uint64_t(in), uint64_t(out), in));
   ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.x_layout, CUDA_R_16F, uint64_t(in), uint64_t(n), in));
@@ -59,21 +76,25 @@ const GemmCublasLt::Plan& GemmCublasLt::plan(int64_t n, int64_t in, int64_t out,
   return plans_.emplace(key, p).first->second;
 }
 
-void GemmCublasLt::run(const Plan& p, const __half* x, const __half* w, const void* c, void* d, float beta,
-                       cudaStream_t stream) {
+void GemmCublasLt::run(const Plan& p, const __half* x, const __half* w, const __half* bias, const void* c, void* d,
+                       float beta, cudaStream_t stream) {
   const float alpha = 1.0f;
+  if (bias != nullptr) {
+    ROOFLM_CHECK(reinterpret_cast<uintptr_t>(bias) % 16 == 0, "gemm bias must be 16-byte aligned");
+    ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));
+  }
   ROOFLM_CUBLAS_CHECK(cublasLtMatmul(handle_, p.desc, &alpha, w, p.w_layout, x, p.x_layout, &beta, c, p.y_layout,
                                      d, p.y_layout, &p.algo, workspace_, workspace_bytes_, stream));
 }
 
-void GemmCublasLt::xwt_f16(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
-                           cudaStream_t stream) {
-  run(plan(n, in, out, Epilogue::store_f16), x, w, y, y, 0.0f, stream);
+void GemmCublasLt::xwt_f16(const __half* x, const __half* w, const __half* bias, __half* y, int64_t n, int64_t in,
+                           int64_t out, cudaStream_t stream) {
+  run(plan(n, in, out, bias ? Epilogue::bias_f16 : Epilogue::store_f16), x, w, bias, y, y, 0.0f, stream);
 }
 
 void GemmCublasLt::xwt_add_residual_f16(const __half* x, const __half* w, float* residual, int64_t n, int64_t in,
                                         int64_t out, cudaStream_t stream) {
-  run(plan(n, in, out, Epilogue::add_residual_f32), x, w, residual, residual, 1.0f, stream);
+  run(plan(n, in, out, Epilogue::add_residual_f32), x, w, nullptr, residual, residual, 1.0f, stream);
 }
 
 }  // namespace rooflm

@@ -1,4 +1,4 @@
-// Decode GEMV / skinny GEMM y = x W^T for n = 1..16 tokens (see gemv_f16.h).
+// Decode GEMV / skinny GEMM y = x W^T (+ bias) for n = 1..16 tokens (see gemv_f16.h).
 // Template constants: N_TOKENS (1..16, every value instantiated: decode batches take any size),
 // ROWS (output rows per block: 1, 2, 4 - the tuning axis kbench sweeps).
 #include "kernels/gemv/gemv_f16.h"
@@ -59,6 +59,7 @@ template <int N_TOKENS, int ROWS>
 __global__ void __launch_bounds__(kThreads)
     gemv_xwt_f16_kernel(const uint4* __restrict__ x,  // [N_TOKENS, n_vec] (8 halves per uint4)
                         const uint4* __restrict__ w,  // [out, n_vec]
+                        const __half* __restrict__ bias,  // [out] or nullptr
                         __half* __restrict__ y,       // [N_TOKENS, out]
                         int n_vec, int out) {
   const int row0 = blockIdx.x * ROWS;
@@ -113,13 +114,16 @@ __global__ void __launch_bounds__(kThreads)
     float sum = 0.0f;
 #pragma unroll
     for (int k = 0; k < kThreads / 32; ++k) sum += partial[k][r][t];
-    if (row < out) y[size_t(t) * out + row] = __float2half_rn(sum);
+    if (row < out) {
+      if (bias != nullptr) sum += __half2float(bias[row]);
+      y[size_t(t) * out + row] = __float2half_rn(sum);
+    }
   }
 }
 
 template <int N_TOKENS>
-void launch_tokens(const __half* x, const __half* w, __half* y, int64_t in, int64_t out, int rows,
-                   cudaStream_t stream) {
+void launch_tokens(const __half* x, const __half* w, const __half* bias, __half* y, int64_t in, int64_t out,
+                   int rows, cudaStream_t stream) {
   const int n_vec = int(in / 8);
   const auto* xv = reinterpret_cast<const uint4*>(x);
   const auto* wv = reinterpret_cast<const uint4*>(w);
@@ -133,9 +137,9 @@ void launch_tokens(const __half* x, const __half* w, __half* y, int64_t in, int6
   config.attrs = &overlap;
   config.numAttrs = 1;
   switch (rows) {
-    case 1: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 1>, xv, wv, y, n_vec, int(out))); break;
-    case 2: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 2>, xv, wv, y, n_vec, int(out))); break;
-    case 4: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 4>, xv, wv, y, n_vec, int(out))); break;
+    case 1: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 1>, xv, wv, bias, y, n_vec, int(out))); break;
+    case 2: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 2>, xv, wv, bias, y, n_vec, int(out))); break;
+    case 4: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 4>, xv, wv, bias, y, n_vec, int(out))); break;
     default: ROOFLM_CHECK(false, "unsupported gemv rows_per_block: " + std::to_string(rows));
   }
   ROOFLM_CUDA_CHECK(cudaGetLastError());
@@ -154,33 +158,33 @@ bool gemv_xwt_f16_supported(int64_t n, int64_t in, int64_t out) {
 // four rows amortise the x loads and the reduction; beyond that two rows keep registers in check.
 int gemv_xwt_f16_default_rows(int64_t n) { return n <= 2 ? 1 : n <= 8 ? 4 : 2; }
 
-void gemv_xwt_f16(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
-                  cudaStream_t stream) {
-  gemv_xwt_f16_rows(x, w, y, n, in, out, gemv_xwt_f16_default_rows(n), stream);
+void gemv_xwt_f16(const __half* x, const __half* w, const __half* bias, __half* y, int64_t n, int64_t in,
+                  int64_t out, cudaStream_t stream) {
+  gemv_xwt_f16_rows(x, w, bias, y, n, in, out, gemv_xwt_f16_default_rows(n), stream);
 }
 
-void gemv_xwt_f16_rows(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
-                       int rows_per_block, cudaStream_t stream) {
+void gemv_xwt_f16_rows(const __half* x, const __half* w, const __half* bias, __half* y, int64_t n, int64_t in,
+                       int64_t out, int rows_per_block, cudaStream_t stream) {
   ROOFLM_CHECK(gemv_xwt_f16_supported(n, in, out), "unsupported gemv shape n=" + std::to_string(n) +
                                                        " in=" + std::to_string(in) + " out=" + std::to_string(out));
   ROOFLM_CHECK(aligned16(x) && aligned16(w), "gemv needs 16-byte aligned x and w");
   switch (n) {
-    case 1: launch_tokens<1>(x, w, y, in, out, rows_per_block, stream); break;
-    case 2: launch_tokens<2>(x, w, y, in, out, rows_per_block, stream); break;
-    case 3: launch_tokens<3>(x, w, y, in, out, rows_per_block, stream); break;
-    case 4: launch_tokens<4>(x, w, y, in, out, rows_per_block, stream); break;
-    case 5: launch_tokens<5>(x, w, y, in, out, rows_per_block, stream); break;
-    case 6: launch_tokens<6>(x, w, y, in, out, rows_per_block, stream); break;
-    case 7: launch_tokens<7>(x, w, y, in, out, rows_per_block, stream); break;
-    case 8: launch_tokens<8>(x, w, y, in, out, rows_per_block, stream); break;
-    case 9: launch_tokens<9>(x, w, y, in, out, rows_per_block, stream); break;
-    case 10: launch_tokens<10>(x, w, y, in, out, rows_per_block, stream); break;
-    case 11: launch_tokens<11>(x, w, y, in, out, rows_per_block, stream); break;
-    case 12: launch_tokens<12>(x, w, y, in, out, rows_per_block, stream); break;
-    case 13: launch_tokens<13>(x, w, y, in, out, rows_per_block, stream); break;
-    case 14: launch_tokens<14>(x, w, y, in, out, rows_per_block, stream); break;
-    case 15: launch_tokens<15>(x, w, y, in, out, rows_per_block, stream); break;
-    case 16: launch_tokens<16>(x, w, y, in, out, rows_per_block, stream); break;
+    case 1: launch_tokens<1>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 2: launch_tokens<2>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 3: launch_tokens<3>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 4: launch_tokens<4>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 5: launch_tokens<5>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 6: launch_tokens<6>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 7: launch_tokens<7>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 8: launch_tokens<8>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 9: launch_tokens<9>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 10: launch_tokens<10>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 11: launch_tokens<11>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 12: launch_tokens<12>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 13: launch_tokens<13>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 14: launch_tokens<14>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 15: launch_tokens<15>(x, w, bias, y, in, out, rows_per_block, stream); break;
+    case 16: launch_tokens<16>(x, w, bias, y, in, out, rows_per_block, stream); break;
     default: ROOFLM_CHECK(false, "unsupported gemv n_tokens: " + std::to_string(n));
   }
 }

@@ -1,7 +1,8 @@
 // gemv_xwt_f16: the decode-time linear layer for a few tokens (n = 1..16), a skinny GEMM that
 // streams the weights once from HBM.
-//   y[n, out] = x[n, in] W^T        W in Hugging Face layout [out, in], row-major
-// fp16 storage, fp32 accumulation. A block of 128 threads owns `rows_per_block` consecutive output
+//   y[n, out] = x[n, in] W^T (+ bias[out])   W in Hugging Face layout [out, in], row-major
+// fp16 storage, fp32 accumulation; the optional bias (Qwen2's Q/K/V) is added to the fp32 sum in
+// registers before the fp16 store, so it costs no extra launch. A block of 128 threads owns `rows_per_block` consecutive output
 // rows; its threads split the in-dimension in 16-byte vectors (8 halves), so one block issues the
 // whole of its rows' loads at once (4 per thread in flight per row); x is read through L1 (every
 // block reads the same x), weights bypass L1. Partial sums are reduced by warp shuffles, then
@@ -27,12 +28,13 @@ bool gemv_xwt_f16_supported(int64_t n, int64_t in, int64_t out);
 // Rows per block the dispatch uses for n tokens (1, 2 or 4; tuned on an H100, see kbench).
 int gemv_xwt_f16_default_rows(int64_t n);
 
-// y = x W^T.                  x: [n, in]; w: [out, in]; y: [n, out]   (all fp16)
-void gemv_xwt_f16(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
-                  cudaStream_t stream);
+// y = x W^T + bias.           x: [n, in]; w: [out, in]; bias: [out] or nullptr (none); y: [n, out]
+//                             (all fp16)
+void gemv_xwt_f16(const __half* x, const __half* w, const __half* bias, __half* y, int64_t n, int64_t in,
+                  int64_t out, cudaStream_t stream);
 
 // As gemv_xwt_f16 with an explicit rows_per_block in {1, 2, 4} (for tuning sweeps).
-void gemv_xwt_f16_rows(const __half* x, const __half* w, __half* y, int64_t n, int64_t in, int64_t out,
-                       int rows_per_block, cudaStream_t stream);
+void gemv_xwt_f16_rows(const __half* x, const __half* w, const __half* bias, __half* y, int64_t n, int64_t in,
+                       int64_t out, int rows_per_block, cudaStream_t stream);
 
 }  // namespace rooflm

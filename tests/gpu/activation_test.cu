@@ -1,11 +1,11 @@
-// SiLU, multiply and fused SiLU*mul vs the double CPU reference, every element, fresh random
-// inputs, odd token counts. Tolerance 1e-3 + 2e-3 |ref|: each kernel rounds its fp32 result to
-// fp16 once (2^-11 relative); expf adds ~1e-7.
+// SiLU, multiply and fused SiLU*mul vs the fp32 CPU reference (reference/activation.h), every
+// element, fresh random inputs, odd token counts. Tolerance 1e-3 + 2e-3 |ref|: each kernel rounds its
+// fp32 result to fp16 once (2^-11 relative); expf and the reference's fp32 arithmetic add ~1e-7.
 #include <random>
 #include <string>
 
 #include "kernels/activation/activation_f16.h"
-#include "kernels/reference/activation_ref.h"
+#include "reference/activation.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace rooflm {

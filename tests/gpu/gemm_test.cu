@@ -1,13 +1,15 @@
-// GemmCublasLt (cuBLASLt y = x W^T) vs the double-accumulation CPU reference, every element, on
-// fresh random inputs. Tolerance |got - ref| <= 1e-2 + 1e-2 |ref|: inputs are scaled so outputs are
-// O(1) (x ~ U(-1, 1), W ~ U(-a, a) with a = 1/sqrt(in): std(y) = 1/3); fp16 output rounding is
-// 2^-11 relative and fp32 accumulation over K <= 11008 adds ~sqrt(K) * 2^-24, both far below it,
-// so the margin only absorbs cuBLAS's choice of split-K / summation order.
+// GemmCublasLt (cuBLASLt y = x W^T, optionally + bias through CUBLASLT_EPILOGUE_BIAS) vs the fp32
+// CPU reference (reference/linear.h), every element, on fresh random inputs. Tolerance
+// |got - ref| <= 1e-2 + 1e-2 |ref|: inputs are scaled so outputs are O(1) (x ~ U(-1, 1),
+// W ~ U(-a, a) with a = 1/sqrt(in): std(y) = 1/3); fp16 output rounding is 2^-11 relative and fp32
+// accumulation over K <= 11008 (in the reference too, in another order) adds ~sqrt(K) * 2^-24, both
+// far below it, so the margin only absorbs cuBLAS's choice of split-K / summation order.
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "kernels/gemm/gemm_cublaslt.h"
-#include "kernels/reference/linear_ref.h"
+#include "reference/linear.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace rooflm {
@@ -42,11 +44,40 @@ TEST(GemmCublasLt, XwtMatchesReferenceOnOddShapes) {
     DeviceBuffer<__half> w(random_half(size_t(s.out * s.in), float(1.0 / std::sqrt(double(s.in))), seed + 1, &w_f));
     DeviceBuffer<__half> y(size_t(s.n * s.out));
     y.poison();
-    gemm.xwt_f16(x.get(), w.get(), y.get(), s.n, s.in, s.out, nullptr);
+    gemm.xwt_f16(x.get(), w.get(), nullptr, y.get(), s.n, s.in, s.out, nullptr);
     ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
     std::vector<float> ref(size_t(s.n * s.out));
-    ref::linear_xwt(x_f.data(), w_f.data(), ref.data(), s.n, s.in, s.out);
+    ref::linear_xwt(nullptr, x_f.data(), w_f.data(), nullptr, ref.data(), s.n, s.in, s.out);
     EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
+  }
+}
+
+// The bias epilogue: bias ~ U(-1, 1) per output feature, added to every token's row; the same shape
+// without a bias after it (a separate cached plan) must not pick the bias up, and a second bias
+// buffer must replace the first (the pointer is set per call).
+TEST(GemmCublasLt, BiasEpilogueAddsBiasPerOutputFeature) {
+  ROOFLM_REQUIRE_GPU();
+  GemmCublasLt gemm;
+  const Shape shapes[] = {{5, 896, 1152}, {17, 4096, 1024}, {129, 4096, 1024}, {257, 1024, 129}, {3, 129, 257}};
+  for (const Shape& s : shapes) {
+    const uint64_t seed = std::random_device{}();
+    SCOPED_TRACE(describe(s, seed));
+    std::vector<float> x_f, w_f, bias1_f, bias2_f;
+    DeviceBuffer<__half> x(random_half(size_t(s.n * s.in), 1.0f, seed, &x_f));
+    DeviceBuffer<__half> w(random_half(size_t(s.out * s.in), float(1.0 / std::sqrt(double(s.in))), seed + 1, &w_f));
+    DeviceBuffer<__half> bias1(random_half(size_t(s.out), 1.0f, seed + 2, &bias1_f));
+    DeviceBuffer<__half> bias2(random_half(size_t(s.out), 1.0f, seed + 3, &bias2_f));
+    DeviceBuffer<__half> y(size_t(s.n * s.out));
+    std::vector<float> ref(size_t(s.n * s.out));
+    for (const auto& [bias, bias_f, what] : {std::tuple{bias1.get(), &bias1_f, "bias 1"},
+                                             std::tuple{static_cast<__half*>(nullptr), &bias1_f, "no bias"},
+                                             std::tuple{bias2.get(), &bias2_f, "bias 2"}}) {
+      y.poison();
+      gemm.xwt_f16(x.get(), w.get(), bias, y.get(), s.n, s.in, s.out, nullptr);
+      ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+      ref::linear_xwt(nullptr, x_f.data(), w_f.data(), bias ? bias_f->data() : nullptr, ref.data(), s.n, s.in, s.out);
+      EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol)) << what;
+    }
   }
 }
 
@@ -67,7 +98,7 @@ TEST(GemmCublasLt, AddResidualEpilogueAddsIntoFp32Stream) {
     gemm.xwt_add_residual_f16(x.get(), w.get(), residual.get(), s.n, s.in, s.out, nullptr);
     ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
     std::vector<float> ref(size_t(s.n * s.out));
-    ref::linear_xwt(x_f.data(), w_f.data(), ref.data(), s.n, s.in, s.out);
+    ref::linear_xwt(nullptr, x_f.data(), w_f.data(), nullptr, ref.data(), s.n, s.in, s.out);
     for (size_t i = 0; i < ref.size(); ++i) ref[i] += residual_f[i];
     // fp32 output: no fp16 rounding, so the tolerance is tighter than the fp16 path's.
     EXPECT_TRUE(all_close(residual.download(), ref, 1e-3, 1e-3));

@@ -1,12 +1,13 @@
-// gemv_xwt_f16 (decode skinny GEMM) vs the double-accumulation CPU reference, every element, fresh
-// random inputs, every token count 1..16 (each is its own template instance) and every rows-per-block
-// variant. Tolerance 1e-2 + 1e-2 |ref| as for the GEMM (outputs O(1) by construction; fp16 output
-// rounding 2^-11; fp32 accumulation over K <= 11008).
+// gemv_xwt_f16 (decode skinny GEMM) vs the fp32 CPU reference (reference/linear.h), every element,
+// fresh random inputs, every token count 1..16 (each is its own template instance) and every
+// rows-per-block variant, with and without a bias. Tolerance 1e-2 + 1e-2 |ref| as for the GEMM
+// (outputs O(1) by construction; fp16 output rounding 2^-11; fp32 accumulation over K <= 11008 in
+// both, in different orders: ~sqrt(K) * 2^-24 relative).
 #include <random>
 #include <string>
 
 #include "kernels/gemv/gemv_f16.h"
-#include "kernels/reference/linear_ref.h"
+#include "reference/linear.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace rooflm {
@@ -19,27 +20,30 @@ using gputest::to_float;
 
 constexpr double kAtol = 1e-2, kRtol = 1e-2;
 
-// Runs one shape with every rows-per-block variant against one reference.
-void check_shape(int64_t n, int64_t in, int64_t out) {
+// Runs one shape with every rows-per-block variant against one reference. With `with_bias`, a bias
+// ~ U(-1, 1) (Qwen2's Q/K/V biases are O(1)) is added in the kernel's epilogue.
+void check_shape(int64_t n, int64_t in, int64_t out, bool with_bias = false) {
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE("n=" + std::to_string(n) + " in=" + std::to_string(in) + " out=" + std::to_string(out) +
-               " seed=" + std::to_string(seed));
+               (with_bias ? " bias" : "") + " seed=" + std::to_string(seed));
   ASSERT_TRUE(gemv_xwt_f16_supported(n, in, out));
-  std::vector<float> x_f, w_f;
+  std::vector<float> x_f, w_f, bias_f;
   DeviceBuffer<__half> x(random_half(size_t(n * in), 1.0f, seed, &x_f));
   DeviceBuffer<__half> w(random_half(size_t(out * in), float(1.0 / std::sqrt(double(in))), seed + 1, &w_f));
+  DeviceBuffer<__half> bias_d(random_half(size_t(out), 1.0f, seed + 2, &bias_f));
+  const __half* bias = with_bias ? bias_d.get() : nullptr;
   std::vector<float> ref(size_t(n * out));
-  ref::linear_xwt(x_f.data(), w_f.data(), ref.data(), n, in, out);
+  ref::linear_xwt(nullptr, x_f.data(), w_f.data(), with_bias ? bias_f.data() : nullptr, ref.data(), n, in, out);
   DeviceBuffer<__half> y(size_t(n * out));
   for (const int rows : {1, 2, 4}) {
     SCOPED_TRACE("rows_per_block=" + std::to_string(rows));
     y.poison();
-    gemv_xwt_f16_rows(x.get(), w.get(), y.get(), n, in, out, rows, nullptr);
+    gemv_xwt_f16_rows(x.get(), w.get(), bias, y.get(), n, in, out, rows, nullptr);
     ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
     EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
   }
   y.poison();
-  gemv_xwt_f16(x.get(), w.get(), y.get(), n, in, out, nullptr);
+  gemv_xwt_f16(x.get(), w.get(), bias, y.get(), n, in, out, nullptr);
   ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
   EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
 }
@@ -47,6 +51,17 @@ void check_shape(int64_t n, int64_t in, int64_t out) {
 TEST(GemvXwtF16, EveryTokenCountMatchesReference) {
   ROOFLM_REQUIRE_GPU();
   for (int64_t n = 1; n <= kGemvMaxTokens; ++n) check_shape(n, 4096, 257);
+}
+
+// Bias in the epilogue, every decode batch size 1..8 (Qwen2 decode), a Q/K/V-like shape and odd ones.
+TEST(GemvXwtF16, BiasIsAddedToEveryRow) {
+  ROOFLM_REQUIRE_GPU();
+  for (int64_t n = 1; n <= 8; ++n) {
+    check_shape(n, 4096, 257, true);
+    check_shape(n, 896, 1152, true);  // Qwen2-0.5B's fused QKV: 896 -> (14 + 2 * 2) * 64
+  }
+  check_shape(3, 8, 3, true);
+  check_shape(16, 11008, 17, true);
 }
 
 TEST(GemvXwtF16, LongAndOddInnerDimsMatchReference) {
@@ -75,12 +90,12 @@ TEST(GemvXwtF16, ChainedLaunchReadsTheWholePreviousOutput) {
     DeviceBuffer<__half> y1(size_t(n * mid)), y2(size_t(n * out2));
     y1.poison();
     y2.poison();
-    gemv_xwt_f16(x.get(), w1.get(), y1.get(), n, in1, mid, nullptr);
-    gemv_xwt_f16(y1.get(), w2.get(), y2.get(), n, mid, out2, nullptr);
+    gemv_xwt_f16(x.get(), w1.get(), nullptr, y1.get(), n, in1, mid, nullptr);
+    gemv_xwt_f16(y1.get(), w2.get(), nullptr, y2.get(), n, mid, out2, nullptr);
     ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
     const std::vector<float> y1_f = to_float(y1.download());
     std::vector<float> ref(size_t(n * out2));
-    ref::linear_xwt(y1_f.data(), w2_f.data(), ref.data(), n, mid, out2);
+    ref::linear_xwt(nullptr, y1_f.data(), w2_f.data(), nullptr, ref.data(), n, mid, out2);
     EXPECT_TRUE(all_close(to_float(y2.download()), ref, kAtol, kRtol));
   }
 }
@@ -106,10 +121,10 @@ TEST(GemvXwtF16, WaitsForASlowProducerOfItsInput) {
   x.poison();
   y.poison();
   slow_producer<<<4, 256>>>(x.get(), src.get(), n * in, 100000);  // ~50 us at 2 GHz
-  gemv_xwt_f16(x.get(), w.get(), y.get(), n, in, out, nullptr);
+  gemv_xwt_f16(x.get(), w.get(), nullptr, y.get(), n, in, out, nullptr);
   ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
   std::vector<float> ref(size_t(n * out));
-  ref::linear_xwt(x_f.data(), w_f.data(), ref.data(), n, in, out);
+  ref::linear_xwt(nullptr, x_f.data(), w_f.data(), nullptr, ref.data(), n, in, out);
   EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
 }
 

@@ -1,12 +1,12 @@
-// GPU samplers vs the host sampler (engine/runtime/sampler.cpp through kernels/reference/
-// sampling_ref): every row's token must be equal. Logits are drawn from a coarse grid so that many
+// GPU samplers vs the host sampler (reference/sampler.h, row by row through reference/sampling.h):
+// every row's token must be equal. Logits are drawn from a coarse grid so that many
 // values tie (the tie rule must match), on fresh random seeds, positions and odd row counts.
 #include <random>
 #include <string>
 
-#include "kernels/reference/sampling_ref.h"
 #include "kernels/sampling/argmax_f16.h"
 #include "kernels/sampling/sample_f16.h"
+#include "reference/sampling.h"
 #include "tests/gpu/gpu_test_util.h"
 
 namespace rooflm {
@@ -71,7 +71,16 @@ TEST(SamplingF16, SeededSamplingReproducesHostSampler) {
       sample_f16(logits_d.get(), rows_d.get(), tokens.get(), n_rows, vocab, scratch.get(), scratch_bytes, nullptr);
       ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
       const std::vector<float> logits_f = gputest::to_float(logits);
-      EXPECT_EQ(tokens.download(), ref::sample_rows(logits_f.data(), rows.data(), n_rows, vocab));
+      std::vector<SamplingParams> params;
+      std::vector<uint64_t> seeds;
+      std::vector<int64_t> positions;
+      for (const SamplingRow& row : rows) {
+        params.push_back({row.temperature, row.top_k, row.top_p});
+        seeds.push_back(row.seed);
+        positions.push_back(row.position);
+      }
+      EXPECT_EQ(tokens.download(),
+                ref::sample_rows(logits_f.data(), params.data(), seeds.data(), positions.data(), n_rows, vocab));
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/rope_table.h"
 #include "kernels/activation/activation_f16.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/embedding/embedding_gather_f16.h"
@@ -76,8 +77,12 @@ void bench_rope(benchmark::State& state, int64_t n) {
   for (int64_t t = 0; t < n; ++t) positions[size_t(t)] = int32_t(t);
   auto* positions_d = static_cast<int32_t*>(arena.bytes(positions.size() * sizeof(int32_t)));
   ROOFLM_CUDA_CHECK(cudaMemcpy(positions_d, positions.data(), positions.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+  const std::vector<double> table = rope_inv_freq(kHeadDim, 10000.0, RopeScaling{});
+  const std::vector<float> table_f(table.begin(), table.end());
+  auto* inv_freq = static_cast<float*>(arena.bytes(table_f.size() * sizeof(float)));
+  ROOFLM_CUDA_CHECK(cudaMemcpy(inv_freq, table_f.data(), table_f.size() * sizeof(float), cudaMemcpyHostToDevice));
   time_launches(state,
-                [&](int i, cudaStream_t s) { rope_f16(q[i], k[i], positions_d, n, kHeads, kHeads, kHeadDim, 10000.0, s); },
+                [&](int i, cudaStream_t s) { rope_f16(q[i], k[i], positions_d, n, kHeads, kHeads, kHeadDim, inv_freq, s); },
                 rotations, Cost{double(per_tensor) * 2 * (2 + 2), 0});
 }
 

@@ -54,7 +54,7 @@ void bench_gemm(benchmark::State& state, int64_t n, LinearShape s) {
   GemmCublasLt gemm;
   const LinearInputs in = make_inputs(arena, n, s);
   auto* y = static_cast<__half*>(arena.bytes(size_t(n * s.out) * sizeof(__half)));
-  time_launches(state, [&](int r, cudaStream_t stream) { gemm.xwt_f16(in.x[r], in.w[r], y, n, s.in, s.out, stream); },
+  time_launches(state, [&](int r, cudaStream_t stream) { gemm.xwt_f16(in.x[r], in.w[r], nullptr, y, n, s.in, s.out, stream); },
                 in.rotations, linear_cost(n, s, sizeof(__half), false));
 }
 
@@ -74,7 +74,7 @@ void bench_gemv(benchmark::State& state, int64_t n, LinearShape s, int rows) {
   const LinearInputs in = make_inputs(arena, n, s);
   auto* y = static_cast<__half*>(arena.bytes(size_t(n * s.out) * sizeof(__half)));
   time_launches(state,
-                [&](int r, cudaStream_t stream) { gemv_xwt_f16_rows(in.x[r], in.w[r], y, n, s.in, s.out, rows, stream); },
+                [&](int r, cudaStream_t stream) { gemv_xwt_f16_rows(in.x[r], in.w[r], nullptr, y, n, s.in, s.out, rows, stream); },
                 in.rotations, linear_cost(n, s, sizeof(__half), false));
 }
 
