@@ -1,13 +1,16 @@
-// Whole model on the GPU vs the CPU reference backend (tiny preset): every logit of a batched
-// prefill (three sequences of different lengths in one step) and of 32 batched decode steps, for
-// both kernel sets and both launch modes. The GPU is fed the CPU's greedy tokens (teacher forcing),
-// so both always see the same sequences.
+// Whole model on the GPU vs the CPU reference backend, for the tiny model of every family (tiny:
+// Llama-2; tiny-llama3: GQA 4/1 and llama3 RoPE scaling; tiny-qwen2: Q/K/V bias, head_dim 128;
+// tiny-mistral: a sliding window of 16 under prompts of 37): every logit of a batched prefill
+// (three sequences of different lengths in one step) and of 32 batched decode steps, for both
+// kernel sets and both launch modes, and the op sequence each backend executes (the same step
+// program). The GPU is fed the CPU's greedy tokens (teacher forcing), so both see the same sequences.
 // Tolerance: |gpu - cpu| <= 3e-2 + 3e-2 |cpu| per logit. The GPU stores weights, activations and
 // KV in fp16 (11-bit mantissa, ~5e-4 relative per rounding) and each of 4 layers rounds a few
 // times; logits are O(1) (std ~0.6), so errors land around 1e-2 at worst while a wrong kernel
 // (a swapped head, a missed position) moves logits by O(1).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "engine/backend/cpu/cpu_backend.h"
@@ -34,24 +37,36 @@ struct Side {
   }
 };
 
-Scenario tiny_scenario(const char* kernels, const char* launch) {
+Scenario tiny_scenario(const char* preset, KernelSet kernels, Launch launch) {
   Scenario s;
-  s.model.preset = "tiny";
+  s.model.preset = preset;
   s.model.seed = 11;
   s.engine.kernels = kernels;
   s.engine.launch = launch;
   return s;
 }
 
-class CudaBackendVsCpu : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
+// The names of the ops a backend executes, in order.
+class OpRecorder final : public OpObserver {
+ public:
+  std::vector<std::string> names;
+  void op_begin(const OpNode& op) override { names.push_back(op.name); }
+  void op_end(const OpNode&) override {}
+};
+
+class CudaBackendVsCpu : public ::testing::TestWithParam<std::tuple<const char*, KernelSet, Launch>> {};
 
 TEST_P(CudaBackendVsCpu, PrefillAnd32DecodeStepsMatchEveryLogit) {
   ROOFLM_REQUIRE_GPU();
-  const auto [kernels, launch] = GetParam();
-  const ModelConfig c = model_preset("tiny");
-  const Scenario sc = tiny_scenario(kernels, launch);
-  Side cpu(std::make_unique<CpuBackend>(c, synthetic_weights(c, sc.model.seed), 2), c, DType::f32);
+  const auto [preset, kernels, launch] = GetParam();
+  const ModelConfig c = model_preset(preset);
+  const Scenario sc = tiny_scenario(preset, kernels, launch);
+  Side cpu(std::make_unique<CpuBackend>(c, synthetic_weights(c, sc.model.seed), requested_variant(sc.engine, BackendKind::cpu), 2),
+           c, DType::f32);
   Side gpu(std::make_unique<CudaBackend>(c, sc), c, DType::f16);
+  OpRecorder cpu_ops, gpu_ops;
+  cpu.backend->set_op_observer(&cpu_ops);
+  gpu.backend->set_op_observer(&gpu_ops);
 
   std::mt19937 rng(std::random_device{}());
   const std::vector<int64_t> lengths = {37, 1, 17};
@@ -69,10 +84,14 @@ TEST_P(CudaBackendVsCpu, PrefillAnd32DecodeStepsMatchEveryLogit) {
   for (int step = 0; step <= 32; ++step) {
     const StepOutput ref = cpu.step(plan);
     const StepOutput got = gpu.step(plan);
+    if (step == 0) {  // an eager prefill: both executed the program node for node
+      EXPECT_EQ(gpu_ops.names, cpu_ops.names);
+      EXPECT_EQ(gpu_ops.names.size(), gpu.backend->program().ops.size());
+    }
     BatchPlan next;
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       ASSERT_TRUE(gputest::all_close(got.logits[i], ref.logits[i], 3e-2, 3e-2))
-          << kernels << "/" << launch << " step " << step << " seq " << i;
+          << preset << " " << name(kernels) << "/" << name(launch) << " step " << step << " seq " << i;
       // Greedy tokens agree unless the CPU's top two logits are within the tolerance (a near-tie).
       std::vector<float> sorted = ref.logits[i];
       std::partial_sort(sorted.begin(), sorted.begin() + 2, sorted.end(), std::greater<float>());
@@ -88,17 +107,36 @@ TEST_P(CudaBackendVsCpu, PrefillAnd32DecodeStepsMatchEveryLogit) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(KernelSetsAndLaunch, CudaBackendVsCpu,
-                         ::testing::Combine(::testing::Values("naive", "fused"), ::testing::Values("eager", "graph")),
+INSTANTIATE_TEST_SUITE_P(FamiliesKernelSetsAndLaunch, CudaBackendVsCpu,
+                         ::testing::Combine(::testing::Values("tiny", "tiny-llama3", "tiny-qwen2", "tiny-mistral"),
+                                            ::testing::Values(KernelSet::naive, KernelSet::fused),
+                                            ::testing::Values(Launch::eager, Launch::graph)),
                          [](const auto& info) {
-                           return std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param);
+                           std::string preset = std::get<0>(info.param);
+                           std::replace(preset.begin(), preset.end(), '-', '_');
+                           return preset + "_" + std::string(name(std::get<1>(info.param))) + "_" +
+                                  std::string(name(std::get<2>(info.param)));
                          });
 
 TEST(CudaBackend, SyntheticWeightsTooLargeForTheGpuAreBadInput) {
   ROOFLM_REQUIRE_GPU();
   ModelConfig huge = model_preset("llama2-70b");
   huge.n_layers = 400;  // ~0.7 TB of fp16 weights
-  EXPECT_THROW({ CudaBackend too_big(huge, tiny_scenario("fused", "eager")); }, InputError);
+  EXPECT_THROW({ CudaBackend too_big(huge, tiny_scenario("tiny", KernelSet::fused, Launch::eager)); }, InputError);
+}
+
+// What the registry has no kernel for is refused when the backend is built, naming the axis.
+TEST(CudaBackend, PrecisionWithoutKernelsIsBadInput) {
+  ROOFLM_REQUIRE_GPU();
+  Scenario sc = tiny_scenario("tiny", KernelSet::fused, Launch::eager);
+  sc.engine.precision = Precision::int8;
+  try {
+    CudaBackend gpu(model_preset("tiny"), sc);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("engine.precision \"int8\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no kernel for weights int8"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Kernel trace (measure.kernel_trace) on the GPU: every kernel of an eager step is attributed to one
-// of the cost model's ops for that step (the op names of the backend and of the cost model agree, so
-// each op can be a roofline point), the traced kernel time fits inside the step's CUDA-event time,
+// of the cost model's ops for that step (both name the nodes of the backend's step program, so each
+// op can be a roofline point), the traced kernel time fits inside the step's CUDA-event time,
 // and kernels replayed from a CUDA graph are traced without an op. Skips where CUPTI cannot trace
 // (another profiler such as ncu holds it), naming the reason.
 #include <gtest/gtest.h>
@@ -29,8 +29,8 @@ TEST_P(KernelTraceOnGpu, EagerKernelsCarryTheCostModelsOpsGraphReplaysNone) {
   const ModelConfig c = model_preset("tiny");
   Scenario sc;
   sc.model.preset = "tiny";
-  sc.engine.kernels = kernels;
-  sc.engine.launch = launch;
+  sc.engine.kernels = *parse_enum(kKernelSetNames, std::string_view(kernels));
+  sc.engine.launch = *parse_enum(kLaunchNames, std::string_view(launch));
   sc.measure.kernel_trace = true;
   CudaBackend gpu(c, sc);
   if (gpu.kernel_trace_status() != "traced") GTEST_SKIP() << "no kernel trace: " << gpu.kernel_trace_status();
@@ -64,8 +64,7 @@ TEST_P(KernelTraceOnGpu, EagerKernelsCarryTheCostModelsOpsGraphReplaysNone) {
       EXPECT_EQ(traced_ops, std::set<std::string>{""});
     } else {
       std::set<std::string> model_ops;
-      for (const OpCount& op : count_step_ops(plan, c, precision_named("fp16"), parse_kernel_set(kernels)))
-        model_ops.insert(op.name);
+      for (const OpCount& op : count_step_ops(plan, gpu.program())) model_ops.insert(op.name);
       EXPECT_EQ(traced_ops, model_ops);
     }
     // kernels run one after another inside the step's CUDA events

@@ -23,8 +23,8 @@ Scenario tiny_scenario(const char* kernels, const char* launch) {
   Scenario s;
   s.model.preset = "tiny";
   s.model.seed = 13;
-  s.engine.kernels = kernels;
-  s.engine.launch = launch;
+  s.engine.kernels = *parse_enum(kKernelSetNames, std::string_view(kernels));
+  s.engine.launch = *parse_enum(kLaunchNames, std::string_view(launch));
   return s;
 }
 

@@ -75,7 +75,7 @@ void CudaBackend::require_kernels_for_program() const {
   const auto require = [&](KernelQuery q, const OpNode& op) {
     const KernelChoice k = select_kernel(q);
     if (!k.supported)
-      throw InputError("model " + c_.name + ", engine.precision \"" + std::string(name(v.precision)) +
+      throw InputError("model " + c_.name + ", engine.precision \"" + std::string(rooflm::name(v.precision)) +
                        "\", kv_cache.dtype \"" + std::string(dtype_name(v.kv_dtype)) + "\": op " + op.name +
                        ": " + k.why_not);
   };
