@@ -3,9 +3,8 @@
 // family's recipe (mixture of experts, an activation other than SiLU, biases other than Qwen2's
 // Q/K/V ones, Qwen2's sliding window, per-layer attention types, rope types other than default /
 // linear / llama3) is refused. Every error names the file and the JSON field.
-#include <fstream>
-
 #include "common/error.h"
+#include "common/json_text.h"
 #include "engine/model/hf_config_reader.h"
 #include "engine/model/hf_rope_config.h"
 #include "engine/model/model_config.h"
@@ -16,14 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 nlohmann::json parse_json_file(const fs::path& file) {
-  std::ifstream stream(file, std::ios::binary);
-  if (!stream) throw InputError(file.string() + ": cannot open for reading");
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(stream);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InputError(file.string() + ": not valid JSON: " + error.what());
-  }
+  const nlohmann::json root = read_json_file(file, kMaxSmallJsonFileBytes, "config.json");
   if (!root.is_object()) throw InputError(file.string() + ": expected a JSON object at the top level");
   return root;
 }

@@ -19,6 +19,7 @@
 
 #include "common/error.h"
 #include "common/half.h"
+#include "common/json_text.h"
 
 namespace rooflm {
 
@@ -158,6 +159,11 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : path_(path) {
 
   uint64_t header_length;
   std::memcpy(&header_length, file_bytes, sizeof header_length);
+  // The format's own limit (safetensors refuses headers above 100 MB).
+  constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+  if (header_length > kMaxHeaderBytes)
+    fail("header length " + std::to_string(header_length) + " exceeds the format's limit of " +
+         std::to_string(kMaxHeaderBytes) + " bytes");
   if (header_length > file_size - 8) {
     fail("header length " + std::to_string(header_length) + " runs past the end of the file (" +
          std::to_string(file_size) + " bytes)");
@@ -165,13 +171,9 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : path_(path) {
   const std::byte* const data = file_bytes + 8 + header_length;  // tensor bytes start here
   const size_t data_size = file_size - 8 - header_length;
 
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(reinterpret_cast<const char*>(file_bytes + 8),
-                                   reinterpret_cast<const char*>(data));
-  } catch (const nlohmann::json::parse_error& error) {
-    fail(std::string("header is not valid JSON: ") + error.what());
-  }
+  const nlohmann::json header =
+      parse_json_text(std::string_view(reinterpret_cast<const char*>(file_bytes + 8), size_t(header_length)),
+                      path_.string() + ": header");
   if (!header.is_object()) fail("header is not a JSON object");
 
   struct ByteRange {
@@ -272,14 +274,7 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const fs::path& dir) {
   source_ = dir / kIndexFileName;
   const auto fail = [this](const std::string& what) { throw_file_error(source_, what); };
 
-  nlohmann::json index;
-  std::ifstream stream(source_, std::ios::binary);
-  if (!stream) fail("cannot open for reading");
-  try {
-    index = nlohmann::json::parse(stream);
-  } catch (const nlohmann::json::parse_error& error) {
-    fail(std::string("not valid JSON: ") + error.what());
-  }
+  const nlohmann::json index = read_json_file(source_, kMaxSmallJsonFileBytes, "safetensors index");
   if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object()) {
     fail("missing \"weight_map\" object");
   }

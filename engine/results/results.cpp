@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/json_text.h"
 #include "engine/results/results.h"
 
 namespace rooflm {
@@ -45,12 +46,7 @@ nlohmann::json make_results(const nlohmann::json& environment, const nlohmann::j
 nlohmann::json read_results(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw InputError("results file '" + path.string() + "': cannot open (missing or unreadable)");
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InputError("results file '" + path.string() + "': not valid JSON: " + error.what());
-  }
+  const nlohmann::json doc = read_json_file(path, kMaxLargeJsonFileBytes, "results file");
   check_schema(doc, path.string());
   return doc;
 }

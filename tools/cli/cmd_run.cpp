@@ -8,6 +8,7 @@
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_path.h"
 #include "tools/cli/progress_line.h"
 #include "tools/cli/text_table.h"
 
@@ -74,6 +75,7 @@ void run(const RunArgs& args) {
   options.calibrate_from = args.calibrate_from;
   const std::vector<Scenario> points = load_scenario(args.scenario, overrides);
   const std::string out_dir = args.out.empty() ? "out/" + points.front().name : args.out;
+  require_writable_folder(out_dir, "--out");  // before the run, not after it
 
   std::vector<VariantResult> results;
   ProgressLine progress;
