@@ -1,5 +1,6 @@
-// Running the built rooflm CLI (ROOFLM_CLI_PATH) from an e2e test: its exit code, stdout and
-// stderr. Usage: `const CliRun r = run_cli("gate --baseline a.json --candidate b.json");`
+// Running the built rooflm CLI (ROOFLM_CLI_PATH, or $ROOFLM_E2E_CLI to test another binary, e.g. an
+// older build) from an e2e test: its exit code, stdout and stderr.
+// Usage: `const CliRun r = run_cli("gate --baseline a.json --candidate b.json");`
 #pragma once
 
 #include <sys/wait.h>
@@ -28,9 +29,14 @@ inline std::string read_text_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
+inline std::string cli_path() {
+  const char* other = std::getenv("ROOFLM_E2E_CLI");
+  return other != nullptr && *other != '\0' ? other : ROOFLM_CLI_PATH;
+}
+
 inline CliRun run_cli(const std::string& args) {
   TempDir io;
-  const std::string cmd = std::string(ROOFLM_CLI_PATH) + " " + args + " >" + (io.path() / "out").string() + " 2>" +
+  const std::string cmd = cli_path() + " " + args + " >" + (io.path() / "out").string() + " 2>" +
                           (io.path() / "err").string();
   const int status = std::system(cmd.c_str());
   CliRun r;
