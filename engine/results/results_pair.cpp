@@ -29,8 +29,10 @@ void check_same(const nlohmann::json& baseline, const nlohmann::json& candidate,
 nlohmann::json resolved_now(const nlohmann::json& doc) {
   const nlohmann::json& resolved = json_at_or_null(doc, {"scenario", "resolved"});
   if (!resolved.is_object()) return resolved;
+  nlohmann::json point = resolved;
+  point.erase("sweep");  // a resolved scenario is one point; a hand-written sweep must not expand here
   try {
-    return parse_scenario(resolved.dump(), "").front().resolved;
+    return parse_scenario(point.dump(), "").front().resolved;
   } catch (const std::exception&) {  // InputError, or anything else a hand-edited file provokes
     return resolved;
   }
