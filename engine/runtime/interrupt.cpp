@@ -15,7 +15,7 @@ namespace {
 std::atomic<int> g_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-extern "C" void record_signal(int signal) { g_signal.store(signal, std::memory_order_relaxed); }
+void record_signal(int signal) { g_signal.store(signal, std::memory_order_relaxed); }
 
 std::string signal_name(int signal) {
   if (signal == SIGINT) return "SIGINT";
