@@ -23,9 +23,9 @@ namespace rooflm {
 inline constexpr int kMaxJsonDepth = 64;
 
 // Size limits of whole JSON files, by what they hold.
-inline constexpr int64_t kMaxSmallJsonFileBytes = int64_t(16) << 20;    // scenario, config.json, spec, policy
-inline constexpr int64_t kMaxLargeJsonFileBytes = int64_t(1) << 30;     // results.json
-inline constexpr int64_t kMaxJsonlFileBytes = int64_t(256) << 20;       // arrival traces, length datasets
+// (results files: kMaxResultsFileBytes, 1 GiB, in engine/results/results_reader.h)
+inline constexpr int64_t kMaxSmallJsonFileBytes = int64_t(16) << 20;  // scenario, config.json, spec, policy, index
+inline constexpr int64_t kMaxJsonlFileBytes = int64_t(256) << 20;     // arrival traces, length datasets
 
 struct JsonTextOptions {
   bool comments = false;   // accept // and /* */ comments (scenario files)

@@ -1,10 +1,13 @@
 // `rooflm run <scenario> [--out DIR] [--backend cpu|cuda|sim] [--set path=value]...`
 // Runs every variant of the scenario, writes DIR/results.json atomically, prints a summary table.
+// SIGINT / SIGTERM stop the run within a step and nothing is written (engine/runtime/interrupt.h;
+// exit 130 / 143).
 #include <iostream>
 
 #include "common/error.h"
 #include "engine/report/report_html.h"
 #include "engine/results/results.h"
+#include "engine/runtime/interrupt.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
@@ -78,8 +81,10 @@ void run(const RunArgs& args) {
   require_writable_folder(out_dir, "--out");  // before the run, not after it
 
   std::vector<VariantResult> results;
+  const InterruptScope interrupt_scope;
   ProgressLine progress;
   for (size_t i = 0; i < points.size(); ++i) {
+    throw_if_interrupted();
     results.push_back(run_variant(points[i], options, [&](const VariantProgress& p) {
       progress.update("variant " + std::to_string(i + 1) + "/" + std::to_string(points.size()) +
                       " (" + p.label + ")" + (p.warmup ? " warm-up" : "") + " rep " +
@@ -100,6 +105,7 @@ void run(const RunArgs& args) {
                              {"resolved", points.front().resolved}};
   const auto doc = make_results(capture_environment(results.front().device_info), scenario, runs);
   const std::string path = out_dir + "/results.json";
+  throw_if_interrupted();
   write_json_atomic(path, doc);
   write_report_beside(path, std::cerr);
 
