@@ -177,8 +177,12 @@ TEST_F(BadInput, KvPoolOrModelBeyondMemoryIsRefusedWithBytes) {
   const fs::path file = write("s.json", scenario());
   expect_refused(run(file, "--set engine.kv_cache.layout=paged --set engine.kv_cache.memory_bytes=1000000000000000"),
                  {"KV pool", "bytes of host memory"}, out());
-  expect_refused(run(file, "--set engine.batching.max_batch=65536 --set engine.kv_cache.max_seq_len=2048"),
-                 {"KV pool", "bytes"}, out());
+  // 65536 slots of 2^27 tokens: beyond the 2^50-byte limit of any pool, whatever the machine holds.
+  config_folder("", {{"max_position_embeddings", 1 << 27}});
+  const fs::path long_model = write("l.json", R"({"schema": "rooflm.scenario/1", "name": "l", "model": {"config": "model"},
+    "engine": {"backend": "cpu"}, "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})");
+  expect_refused(run(long_model, "--set engine.batching.max_batch=65536 --set engine.kv_cache.max_seq_len=134217728"),
+                 {"engine.batching.max_batch = 65536", "KV pool", "beyond the limit of 1125899906842624 bytes"}, out());
   // A synthetic model of 2^20 x 2^20 projections in 4096 layers: petabytes of weights.
   config_folder("", {{"hidden_size", 1 << 20}, {"intermediate_size", 1 << 20}, {"num_hidden_layers", 4096},
                      {"num_attention_heads", 4096}, {"num_key_value_heads", 4096}, {"head_dim", 256}});
