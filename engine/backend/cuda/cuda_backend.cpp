@@ -117,6 +117,16 @@ void CudaBackend::require_kernels_for_program() const {
     }
 }
 
+CudaBackend::~CudaBackend() {
+  trace_.reset();
+  drop_graphs();
+  if (cublas_) cublasDestroy(cublas_);
+  gemm_.reset();
+  if (ev_start_) cudaEventDestroy(ev_start_);
+  if (ev_end_) cudaEventDestroy(ev_end_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
 KvStorage CudaBackend::allocate_kv(const KvGeometry& geom) {
   ROOFLM_CHECK(geom.dtype == DType::f16, "the cuda backend stores KV in fp16");
   const size_t half_bytes = size_t(geom.total_bytes() / 2);
