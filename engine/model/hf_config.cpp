@@ -4,6 +4,7 @@
 // Q/K/V ones, Qwen2's sliding window, per-layer attention types, rope types other than default /
 // linear / llama3) is refused. Every error names the file and the JSON field.
 #include <fstream>
+#include <sstream>
 
 #include "common/error.h"
 #include "engine/model/hf_config_reader.h"
@@ -15,12 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json parse_json_file(const fs::path& file) {
-  std::ifstream stream(file, std::ios::binary);
-  if (!stream) throw InputError(file.string() + ": cannot open for reading");
+nlohmann::json parse_json_text(const std::string& text, const fs::path& file) {
   nlohmann::json root;
   try {
-    root = nlohmann::json::parse(stream);
+    root = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
     throw InputError(file.string() + ": not valid JSON: " + error.what());
   }
@@ -76,7 +75,15 @@ ModelConfig model_config_from_hf(const fs::path& path) {
   const fs::path file = fs::is_directory(path) ? path / "config.json" : path;
   if (!fs::is_regular_file(file))
     throw InputError(file.string() + ": no such file (expected a Hugging Face config.json)");
-  const nlohmann::json root = parse_json_file(file);
+  std::ifstream stream(file, std::ios::binary);
+  if (!stream) throw InputError(file.string() + ": cannot open for reading");
+  std::ostringstream text;
+  text << stream.rdbuf();
+  return model_config_from_hf_text(text.str(), file);
+}
+
+ModelConfig model_config_from_hf_text(const std::string& text, const fs::path& file) {
+  const nlohmann::json root = parse_json_text(text, file);
   const HfConfigReader reader(file, root);
 
   ModelConfig config;

@@ -1,8 +1,9 @@
-// JSONL readers for arrival traces and length datasets.
+// JSONL readers for arrival traces and length datasets (from a file or from its text).
 #include "engine/scenario/workload_files.h"
 
 #include <fstream>
 #include <functional>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -13,17 +14,24 @@ namespace {
 
 using json = nlohmann::json;
 
-// Calls on_line(object, "file:line") for every non-blank line; fails unless each is an object.
-void for_each_jsonl_object(const std::filesystem::path& file,
-                           const std::function<void(const json&, const std::string&)>& on_line) {
-  std::ifstream in(file);
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file.string() + ": cannot open the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Calls on_line(object, "origin:line") for every non-blank line; fails unless each is an object.
+void for_each_jsonl_object(const std::string& lines, const std::string& origin,
+                           const std::function<void(const json&, const std::string&)>& on_line) {
+  std::istringstream in(lines);
   std::string text;
   int64_t line = 0, objects = 0;
   while (std::getline(in, text)) {
     ++line;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = file.string() + ":" + std::to_string(line);
+    const std::string where = origin + ":" + std::to_string(line);
     json value;
     try {
       value = json::parse(text);
@@ -34,7 +42,7 @@ void for_each_jsonl_object(const std::filesystem::path& file,
     on_line(value, where);
     ++objects;
   }
-  if (objects == 0) throw InputError(file.string() + ": no lines");
+  if (objects == 0) throw InputError(origin + ": no lines");
 }
 
 int64_t positive_integer(const json& object, const std::string& field, const std::string& where) {
@@ -48,8 +56,16 @@ int64_t positive_integer(const json& object, const std::string& field, const std
 }  // namespace
 
 std::vector<TraceEntry> read_arrival_trace(const std::filesystem::path& file) {
+  return parse_arrival_trace(read_text(file), file.string());
+}
+
+std::vector<int64_t> read_length_dataset(const std::filesystem::path& file, const std::string& field) {
+  return parse_length_dataset(read_text(file), file.string(), field);
+}
+
+std::vector<TraceEntry> parse_arrival_trace(const std::string& text, const std::string& origin) {
   std::vector<TraceEntry> entries;
-  for_each_jsonl_object(file, [&](const json& object, const std::string& where) {
+  for_each_jsonl_object(text, origin, [&](const json& object, const std::string& where) {
     TraceEntry entry;
     const auto arrival = object.find("arrival");
     if (arrival == object.end()) throw InputError(where + ": missing field \"arrival\"");
@@ -66,9 +82,9 @@ std::vector<TraceEntry> read_arrival_trace(const std::filesystem::path& file) {
   return entries;
 }
 
-std::vector<int64_t> read_length_dataset(const std::filesystem::path& file, const std::string& field) {
+std::vector<int64_t> parse_length_dataset(const std::string& text, const std::string& origin, const std::string& field) {
   std::vector<int64_t> values;
-  for_each_jsonl_object(file, [&](const json& object, const std::string& where) {
+  for_each_jsonl_object(text, origin, [&](const json& object, const std::string& where) {
     values.push_back(positive_integer(object, field, where));
   });
   return values;

@@ -1,5 +1,6 @@
 // Tests of the safetensors reader and writer: round trips in F16/BF16/F32, a sharded checkpoint,
-// and every corrupt-file case producing an InputError that names the file (and tensor).
+// and every corrupt-file case producing an InputError that names the file (and tensor), from a
+// file or from its bytes in memory; the index text reader.
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -210,6 +211,40 @@ std::string raw_file(const std::string& header, size_t data_bytes, std::optional
   return bytes + header + std::string(data_bytes, '\x01');
 }
 
+std::vector<std::byte> bytes_of(const std::string& text) {
+  const auto* first = reinterpret_cast<const std::byte*>(text.data());
+  return {first, first + text.size()};
+}
+
+TEST(SafetensorsTest, InMemoryFileReadsLikeTheMappedOne) {
+  TempDir dir;
+  const fs::path path = dir.path() / "model.safetensors";
+  write_safetensors(path, {float_tensor("a", SafetensorsDtype::F16, {2, 3}, kSample),
+                           float_tensor("b", SafetensorsDtype::F32, {}, {7.0f})}, {{"format", "pt"}});
+  const SafetensorsFile mapped(path);
+  std::vector<std::byte> bytes = bytes_of(read_bytes(path));
+  const SafetensorsFile in_memory("in-memory.safetensors", std::move(bytes));
+  EXPECT_EQ(in_memory.path(), "in-memory.safetensors");
+  EXPECT_EQ(in_memory.names(), mapped.names());
+  EXPECT_EQ(in_memory.metadata(), mapped.metadata());
+  for (const std::string& name : mapped.names()) {
+    EXPECT_EQ(in_memory.info(name).shape, mapped.info(name).shape) << name;
+    EXPECT_EQ(decoded(in_memory.info(name)), decoded(mapped.info(name))) << name;
+  }
+  const std::string message = input_error_message([&] { in_memory.info("c"); });
+  EXPECT_NE(message.find("in-memory.safetensors: no tensor c"), std::string::npos) << message;
+}
+
+TEST(SafetensorsTest, IndexTextGivesEachTensorsShard) {
+  EXPECT_EQ(parse_safetensors_index(R"({"metadata": {}, "weight_map": {"b": "s2.safetensors", "a": "s1.safetensors"}})",
+                                    "x/model.safetensors.index.json"),
+            (std::vector<std::pair<std::string, std::string>>{{"a", "s1.safetensors"}, {"b", "s2.safetensors"}}));
+  const std::string message = input_error_message(
+      [] { parse_safetensors_index(R"({"weight_map": {"a": "/etc/passwd"}})", "x/model.safetensors.index.json"); });
+  EXPECT_NE(message.find("x/model.safetensors.index.json: weight_map.a = \"/etc/passwd\" is not a file name"),
+            std::string::npos) << message;
+}
+
 TEST(SafetensorsTest, CorruptFilesNameFileAndTensor) {
   struct Case {
     std::string description;
@@ -259,6 +294,9 @@ TEST(SafetensorsTest, CorruptFilesNameFileAndTensor) {
     const std::string message = input_error_message([&] { SafetensorsFile{path}; });
     EXPECT_NE(message.find(path.string() + ": "), std::string::npos) << test_case.description << ": " << message;
     EXPECT_NE(message.find(test_case.expected_text), std::string::npos) << test_case.description << ": " << message;
+    // The in-memory reader (what the fuzz target runs) says the same, word for word.
+    EXPECT_EQ(input_error_message([&] { SafetensorsFile(path, bytes_of(test_case.file_bytes)); }), message)
+        << test_case.description;
   }
   // Control: the same layout with consistent numbers opens.
   write_text_file(dir.path() / "good.safetensors", raw_file("{" + ok_entry + "}", 8));
