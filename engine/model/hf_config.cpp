@@ -20,7 +20,7 @@ nlohmann::json parse_json_text(const std::string& text, const fs::path& file) {
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range for 1e400
     throw InputError(file.string() + ": not valid JSON: " + error.what());
   }
   if (!root.is_object()) throw InputError(file.string() + ": expected a JSON object at the top level");

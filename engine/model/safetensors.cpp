@@ -80,7 +80,7 @@ bool safetensors_decode_floats(const SafetensorsTensorInfo& tensor, float* out) 
   const size_t count = static_cast<size_t>(tensor.numel());
   switch (tensor.dtype) {
     case SafetensorsDtype::F32:
-      std::memcpy(out, tensor.bytes, count * sizeof(float));
+      if (count > 0) std::memcpy(out, tensor.bytes, count * sizeof(float));  // `out` may be null when empty
       return true;
     case SafetensorsDtype::F16:
     case SafetensorsDtype::BF16: {
@@ -193,7 +193,7 @@ void SafetensorsFile::read_header() {
   try {
     header = nlohmann::json::parse(reinterpret_cast<const char*>(file_bytes + 8),
                                    reinterpret_cast<const char*>(data));
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range for 1e400
     fail(std::string("header is not valid JSON: ") + error.what());
   }
   if (!header.is_object()) fail("header is not a JSON object");
@@ -290,7 +290,7 @@ std::vector<std::pair<std::string, std::string>> parse_safetensors_index(const s
   nlohmann::json index;
   try {
     index = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range for 1e400
     fail(std::string("not valid JSON: ") + error.what());
   }
   if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object()) {

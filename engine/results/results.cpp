@@ -48,7 +48,7 @@ nlohmann::json read_results(const std::filesystem::path& path) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range for 1e400
     throw InputError("results file '" + path.string() + "': not valid JSON: " + error.what());
   }
   check_schema(doc, path.string());

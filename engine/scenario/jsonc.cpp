@@ -99,6 +99,9 @@ ordered_json parse_jsonc(const std::string& text, const std::string& origin) {
     const auto [line, column] = line_and_column(text, error.byte);
     throw InputError(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
                      ": JSON syntax error: " + syntax_problem(error.what()));
+  } catch (const nlohmann::json::out_of_range& error) {  // a number literal beyond a double: 1e400
+    const std::string what = error.what();
+    throw InputError(origin + ": JSON number out of range: " + what.substr(what.find("] ") + 2));
   }
 }
 

@@ -35,7 +35,7 @@ void for_each_jsonl_object(const std::string& lines, const std::string& origin,
     json value;
     try {
       value = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error; out_of_range for 1e400
       throw InputError(where + ": not valid JSON (" + e.what() + ")");
     }
     if (!value.is_object()) throw InputError(where + ": each line must be a JSON object");

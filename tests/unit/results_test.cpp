@@ -129,7 +129,9 @@ TEST_F(ResultsFiles, ReadAcceptsFutureMinorVersion) {
 
 TEST_F(ResultsFiles, ReadRefusesOtherSchemas) {
   for (const char* text : {R"({"schema": "rooflm.result/10"})", R"({"schema": "rooflm.scenario/1"})",
-                           R"({"runs": []})", R"({"schema": 1})", "[1, 2]"}) {
+                           R"({"runs": []})", R"({"schema": 1})", "[1, 2]",
+                           // found by the results fuzz target: escaped as nlohmann's out_of_range
+                           R"({"schema": "rooflm.result/1", "x": -1e400})"}) {
     const fs::path path = folder_ / "other.json";
     write_text(path, text);
     EXPECT_THROW(read_results(path), InputError) << text;

@@ -91,13 +91,18 @@ TEST(SafetensorsTest, ScalarEmptyAndOverwrite) {
   const fs::path path = dir.path() / "x.safetensors";
   write_safetensors(path, {float_tensor("old", SafetensorsDtype::F32, {1}, {7.0f})});
   write_safetensors(path, {float_tensor("scalar", SafetensorsDtype::F32, {}, {4.5f}),
-                           float_tensor("empty", SafetensorsDtype::F16, {0, 4}, {})});
+                           float_tensor("empty", SafetensorsDtype::F16, {0, 4}, {}),
+                           float_tensor("empty32", SafetensorsDtype::F32, {4, 0}, {})});
   const SafetensorsFile file(path);
   EXPECT_FALSE(file.has("old"));
   EXPECT_EQ(file.info("scalar").numel(), 1);
   EXPECT_EQ(decoded(file.info("scalar"))[0], 4.5f);
   EXPECT_EQ(file.info("empty").numel(), 0);
   EXPECT_EQ(file.info("empty").nbytes, 0u);
+  // Found by the safetensors fuzz target: decoding an empty F32 tensor into an empty vector (whose
+  // data() is null) called memcpy with a null pointer, undefined behaviour under UBSan.
+  EXPECT_TRUE(decoded(file.info("empty32")).empty());
+  EXPECT_TRUE(decoded(file.info("empty")).empty());
   // The temporary file was renamed away: only the result is left.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
@@ -185,6 +190,7 @@ TEST(SafetensorsTest, CheckpointErrorsNameFolderIndexAndShard) {
   const std::vector<Case> cases = {
       {"{\"weight_map\": ", "not valid JSON"},
       {R"({"metadata": {}})", "missing \"weight_map\" object"},
+      {R"({"metadata": {"total_size": 1e400}, "weight_map": {}})", "not valid JSON"},  // found by fuzzing
       {R"({"weight_map": {"a": 3}})", "weight_map.a is not a file name string"},
       {R"({"weight_map": {"a": "../shard1.safetensors"}})", "is not a file name in the same folder"},
       {R"({"weight_map": {"a": "shard2.safetensors"}})", "names shard shard2.safetensors, which is not in"},
@@ -286,6 +292,9 @@ TEST(SafetensorsTest, CorruptFilesNameFileAndTensor) {
        "tensors ok [0, 8) and w [4, 12) overlap"},
       {"metadata not an object", raw_file(R"({"__metadata__": 3})", 0), "__metadata__ is not a JSON object"},
       {"metadata value not a string", raw_file(R"({"__metadata__": {"step": 3}})", 0), "__metadata__.step is not a string"},
+      // found by the safetensors fuzz target: nlohmann's out_of_range escaped the reader
+      {"number beyond a double", raw_file(R"({"w": {"dtype": "F32", "shape": [1e400], "data_offsets": [0, 4]}})", 4),
+       "header is not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e400'"},
   };
   TempDir dir;
   for (const Case& test_case : cases) {
