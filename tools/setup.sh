@@ -65,12 +65,12 @@ rooflm_install_sanitize_deps() {
 }
 
 # $SANITIZE_BUILD_DIR: every CPU target (tests included) and the fuzz targets, built by clang with
-# -fsanitize=address,undefined (and libFuzzer's coverage, -fsanitize=fuzzer-no-link) at -O1 with
-# assertions on. Configured once.
+# -fsanitize=address,undefined (common/ and engine/ also with libFuzzer's coverage) at -O2 with
+# debug info and assertions on (no NDEBUG). Configured once.
 rooflm_configure_sanitize() {
   if [ ! -f "$SANITIZE_BUILD_DIR/CMakeCache.txt" ]; then
     rooflm_log "configuring $SANITIZE_BUILD_DIR (clang, address + undefined sanitizers, fuzz targets)"
-    cmake -S "$ROOT" -B "$SANITIZE_BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ \
-      -DROOFLM_CUDA=OFF -DROOFLM_BUILD_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" >&2
+    cmake -S "$ROOT" -B "$SANITIZE_BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DROOFLM_CUDA=OFF -DROOFLM_BUILD_FUZZ=ON \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" >&2
   fi
 }

@@ -102,7 +102,7 @@ std::vector<std::byte> safetensors_encode_floats(SafetensorsDtype dtype, std::sp
                "safetensors_encode_floats takes F32, F16 or BF16");
   std::vector<std::byte> bytes(values.size() * safetensors_dtype_size(dtype));
   if (dtype == SafetensorsDtype::F32) {
-    std::memcpy(bytes.data(), values.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());  // no null pointers when empty
     return bytes;
   }
   for (size_t i = 0; i < values.size(); ++i) {

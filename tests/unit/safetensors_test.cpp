@@ -99,8 +99,9 @@ TEST(SafetensorsTest, ScalarEmptyAndOverwrite) {
   EXPECT_EQ(decoded(file.info("scalar"))[0], 4.5f);
   EXPECT_EQ(file.info("empty").numel(), 0);
   EXPECT_EQ(file.info("empty").nbytes, 0u);
-  // Found by the safetensors fuzz target: decoding an empty F32 tensor into an empty vector (whose
-  // data() is null) called memcpy with a null pointer, undefined behaviour under UBSan.
+  // Found by the safetensors fuzz target (decoding) and the sanitizer job (encoding "empty32" above):
+  // an empty F32 tensor to or from an empty vector (whose data() is null) called memcpy with a null
+  // pointer, undefined behaviour that UBSan reports.
   EXPECT_TRUE(decoded(file.info("empty32")).empty());
   EXPECT_TRUE(decoded(file.info("empty")).empty());
   // The temporary file was renamed away: only the result is left.
