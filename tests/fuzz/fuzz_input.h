@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -13,13 +15,17 @@
 
 namespace rooflm::fuzz {
 
-// Runs `read`; swallows only InputError.
+// Runs `read`; swallows only InputError (the reader refused the input: what it must do with bad
+// input), whose message goes to stderr when ROOFLM_FUZZ_VERBOSE is set (to check a seed:
+// ROOFLM_FUZZ_VERBOSE=1 build-sanitize/tests/fuzz/rooflm_fuzz_scenario FILE).
 template <class Read>
 void expect_input_error_only(Read&& read) {
+  static const bool verbose = std::getenv("ROOFLM_FUZZ_VERBOSE") != nullptr;
   try {
     read();
-  } catch (const InputError&) {
-    // the reader refused the input: what it must do with bad input
+    if (verbose) std::fprintf(stderr, "accepted\n");
+  } catch (const InputError& error) {
+    if (verbose) std::fprintf(stderr, "InputError: %s\n", error.what());
   }
 }
 
