@@ -74,3 +74,16 @@ rooflm_configure_sanitize() {
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" >&2
   fi
 }
+
+# rooflm_build with the build's progress ("rooflm: build: [ 42%] Building CXX object ...") on
+# stderr as it goes, so that a first build (minutes) is never silent; the rest of its output
+# (warnings, an up-to-date build's "Built target" lines) only when it fails.
+rooflm_build_showing_progress() {
+  local log status=0
+  log="$(mktemp)"
+  rooflm_build "$@" 2>&1 | tee "$log" | { grep --line-buffered -E 'Building|Linking' || true; } |
+    sed -u 's/^/rooflm: build: /' >&2 || status=$?
+  [ "$status" -eq 0 ] || cat "$log" >&2
+  rm -f "$log"
+  return "$status"
+}

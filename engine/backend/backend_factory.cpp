@@ -2,6 +2,7 @@
 #include "engine/backend/backend_factory.h"
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/cpu/host_memory.h"
 #include "engine/backend/sim/sim_backend.h"
 #include "common/error.h"
 #include "engine/model/weights.h"
@@ -52,6 +53,9 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
   const Variant requested = requested_variant(engine, kind);
   switch (kind) {
     case BackendKind::cpu: {
+      require_host_memory("model '" + config.name + "' (" + std::to_string(config.n_params()) +
+                              " parameters in fp32 on the cpu backend)",
+                          config.n_params() * int64_t(sizeof(float)));
       ModelWeights weights = scenario.model.weights_dir.empty()
                                  ? synthetic_weights(config, scenario.model.seed)
                                  : load_safetensors_weights(scenario.model.weights_dir, config);

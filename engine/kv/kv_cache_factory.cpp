@@ -5,11 +5,27 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "common/error.h"
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/kv/paged_kv_cache.h"
 
 namespace rooflm {
+namespace {
+
+// Every pool size is formed in long double first: a product of valid sizes (max_batch slots of
+// max_seq_len tokens of a wide model) can pass int64.
+void require_pool_within_limit(const KvGeometry& geom, const std::string& source) {
+  const long double bytes = 2.0L * geom.n_layers * geom.num_blocks * geom.block_size * geom.n_kv_heads *
+                            geom.head_dim * dtype_size(geom.dtype);
+  if (bytes > static_cast<long double>(kMaxKvPoolBytes))
+    throw InputError(source + " asks for a KV pool of " + std::to_string(geom.num_blocks) + " x " +
+                     std::to_string(geom.block_size) + " tokens = " + std::to_string(static_cast<double>(bytes)) +
+                     " bytes, beyond the limit of " + std::to_string(kMaxKvPoolBytes) + " bytes");
+}
+
+}  // namespace
 
 KvCachePlan plan_kv_cache(const KvCacheSpec& spec, const KvGeometry& shape, int64_t max_batch,
                           int64_t longest_request, std::optional<int64_t> budget_bytes) {
@@ -24,6 +40,9 @@ KvCachePlan plan_kv_cache(const KvCacheSpec& spec, const KvGeometry& shape, int6
     // (so both layouts can be compared at the same KV memory).
     plan.geom.block_size = plan.max_seq_len;
     plan.geom.num_blocks = max_batch;
+    if (spec.memory_bytes == 0)
+      require_pool_within_limit(plan.geom, "engine.batching.max_batch = " + std::to_string(max_batch) +
+                                               " contiguous slots of " + std::to_string(plan.max_seq_len) + " tokens");
     if (spec.memory_bytes > 0) {
       const int64_t slot_bytes = shape.bytes_per_token() * plan.max_seq_len;
       plan.geom.num_blocks = std::min(max_batch, spec.memory_bytes / slot_bytes);
@@ -45,12 +64,15 @@ KvCachePlan plan_kv_cache(const KvCacheSpec& spec, const KvGeometry& shape, int6
     source = "engine.kv_cache.memory_bytes = " + std::to_string(spec.memory_bytes);
   } else if (budget_bytes) {
     pool_bytes = int64_t(spec.memory_fraction * double(*budget_bytes));
-    source = "engine.kv_cache.memory_fraction = " + std::to_string(spec.memory_fraction) + " of " +
+    source = "engine.kv_cache.memory_fraction = " + nlohmann::json(spec.memory_fraction).dump() + " of " +
              std::to_string(*budget_bytes) + " bytes free for KV";
   } else {
-    pool_bytes = max_batch * blocks_per_seq * block_bytes;
     source = "engine.batching.max_batch = " + std::to_string(max_batch) + " sequences of " +
              std::to_string(plan.max_seq_len) + " tokens";
+    KvGeometry full = plan.geom;
+    full.num_blocks = max_batch * blocks_per_seq;
+    require_pool_within_limit(full, source);
+    pool_bytes = full.num_blocks * block_bytes;
   }
   plan.geom.num_blocks = std::min<int64_t>(pool_bytes / block_bytes, INT32_MAX);
   const int64_t longest_blocks = (longest_request + spec.block_size - 1) / spec.block_size;

@@ -14,6 +14,9 @@
 
 namespace rooflm {
 
+// The largest KV pool any plan asks for (1 PiB): every byte count of the pool then fits in int64.
+inline constexpr int64_t kMaxKvPoolBytes = int64_t(1) << 50;
+
 struct KvCachePlan {
   KvLayout layout = KvLayout::contiguous;
   KvGeometry geom;

@@ -3,10 +3,8 @@
 // family's recipe (mixture of experts, an activation other than SiLU, biases other than Qwen2's
 // Q/K/V ones, Qwen2's sliding window, per-layer attention types, rope types other than default /
 // linear / llama3) is refused. Every error names the file and the JSON field.
-#include <fstream>
-#include <sstream>
-
 #include "common/error.h"
+#include "common/json_text.h"
 #include "engine/model/hf_config_reader.h"
 #include "engine/model/hf_rope_config.h"
 #include "engine/model/model_config.h"
@@ -16,13 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json parse_json_text(const std::string& text, const fs::path& file) {
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range for 1e400
-    throw InputError(file.string() + ": not valid JSON: " + error.what());
-  }
+nlohmann::json expect_object(nlohmann::json root, const fs::path& file) {
   if (!root.is_object()) throw InputError(file.string() + ": expected a JSON object at the top level");
   return root;
 }
@@ -75,15 +67,11 @@ ModelConfig model_config_from_hf(const fs::path& path) {
   const fs::path file = fs::is_directory(path) ? path / "config.json" : path;
   if (!fs::is_regular_file(file))
     throw InputError(file.string() + ": no such file (expected a Hugging Face config.json)");
-  std::ifstream stream(file, std::ios::binary);
-  if (!stream) throw InputError(file.string() + ": cannot open for reading");
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return model_config_from_hf_text(text.str(), file);
+  return model_config_from_hf_text(read_text_file(file, kMaxSmallJsonFileBytes, "config.json"), file);
 }
 
 ModelConfig model_config_from_hf_text(const std::string& text, const fs::path& file) {
-  const nlohmann::json root = parse_json_text(text, file);
+  const nlohmann::json root = expect_object(parse_json_text(text, file.string()), file);
   const HfConfigReader reader(file, root);
 
   ModelConfig config;

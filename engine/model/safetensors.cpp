@@ -14,12 +14,12 @@
 #include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "common/half.h"
+#include "common/json_text.h"
 
 namespace rooflm {
 
@@ -182,6 +182,11 @@ void SafetensorsFile::read_header() {
 
   uint64_t header_length;
   std::memcpy(&header_length, file_bytes, sizeof header_length);
+  // The format's own limit (safetensors refuses headers above 100 MB).
+  constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+  if (header_length > kMaxHeaderBytes)
+    fail("header length " + std::to_string(header_length) + " exceeds the format's limit of " +
+         std::to_string(kMaxHeaderBytes) + " bytes");
   if (header_length > file_size - 8) {
     fail("header length " + std::to_string(header_length) + " runs past the end of the file (" +
          std::to_string(file_size) + " bytes)");
@@ -189,13 +194,9 @@ void SafetensorsFile::read_header() {
   const std::byte* const data = file_bytes + 8 + header_length;  // tensor bytes start here
   const size_t data_size = file_size - 8 - header_length;
 
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(reinterpret_cast<const char*>(file_bytes + 8),
-                                   reinterpret_cast<const char*>(data));
-  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range for 1e400
-    fail(std::string("header is not valid JSON: ") + error.what());
-  }
+  const nlohmann::json header =
+      parse_json_text(std::string_view(reinterpret_cast<const char*>(file_bytes + 8), size_t(header_length)),
+                      path_.string() + ": header");
   if (!header.is_object()) fail("header is not a JSON object");
 
   struct ByteRange {
@@ -287,12 +288,7 @@ const SafetensorsTensorInfo& SafetensorsFile::info(std::string_view name) const 
 std::vector<std::pair<std::string, std::string>> parse_safetensors_index(const std::string& text,
                                                                          const fs::path& origin) {
   const auto fail = [&origin](const std::string& what) { throw_file_error(origin, what); };
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& error) {  // parse_error; out_of_range for 1e400
-    fail(std::string("not valid JSON: ") + error.what());
-  }
+  const nlohmann::json index = parse_json_text(text, origin.string());
   if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object()) {
     fail("missing \"weight_map\" object");
   }
@@ -321,13 +317,10 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const fs::path& dir) {
   }
   source_ = dir / kIndexFileName;
   const auto fail = [this](const std::string& what) { throw_file_error(source_, what); };
-  std::ifstream stream(source_, std::ios::binary);
-  if (!stream) fail("cannot open for reading");
-  std::ostringstream text;
-  text << stream.rdbuf();
+  const std::string text = read_text_file(source_, kMaxSmallJsonFileBytes, "safetensors index");
 
   std::map<std::string, size_t> file_index_of_shard;
-  for (const auto& [tensor, shard] : parse_safetensors_index(text.str(), source_)) {
+  for (const auto& [tensor, shard] : parse_safetensors_index(text, source_)) {
     auto [found, inserted] = file_index_of_shard.emplace(shard, files_.size());
     if (inserted) {
       if (!fs::exists(dir / shard)) fail("weight_map names shard " + shard + ", which is not in " + dir.string());

@@ -8,7 +8,8 @@
 #include "common/error.h"
 #include "common/source_dir.h"
 #include "engine/report/report_data.h"
-#include "engine/results/results.h"
+#include "engine/results/atomic_write.h"
+#include "engine/results/results_reader.h"
 
 namespace rooflm {
 
@@ -84,17 +85,14 @@ std::string render_report_html(const nlohmann::json& data, const ReportAssets& a
 }
 
 void write_html_report(const std::vector<std::filesystem::path>& results_files, const std::filesystem::path& out) {
-  const ReportAssets assets = load_report_assets();
   std::vector<NamedResults> files;
   std::string title = "rooflm report:";
   for (const auto& path : results_files) {
     files.push_back({path.string(), read_results(path)});
     title += " " + files.back().doc.at("scenario").value("name", path.stem().string());
   }
-  if (!out.parent_path().empty()) std::filesystem::create_directories(out.parent_path());
-  std::ofstream file(out, std::ios::binary);
-  if (!file || !(file << render_report_html(report_data(files), assets, title)))
-    throw std::runtime_error("cannot write report '" + out.string() + "'");
+  const ReportAssets assets = load_report_assets();
+  write_text_atomic(out, render_report_html(report_data(files), assets, title));
 }
 
 void write_report_beside(const std::filesystem::path& results_json, std::ostream& log) {

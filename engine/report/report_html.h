@@ -25,7 +25,8 @@ ReportAssets load_report_assets();
 // The page: `data` is report_data(...); `title` goes to <title> and <h1>.
 std::string render_report_html(const nlohmann::json& data, const ReportAssets& assets, const std::string& title);
 
-// Reads the results files, renders the page and writes it to `out` (creating its folder).
+// Reads the results files (results_reader.h: each validated first), renders the page and writes it
+// to `out` atomically (creating its folder): a failure leaves no file.
 void write_html_report(const std::vector<std::filesystem::path>& results_files, const std::filesystem::path& out);
 
 // For `rooflm run`: writes report.html beside `results_json`. A missing asset (npm ci not run) or

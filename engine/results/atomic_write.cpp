@@ -1,16 +1,15 @@
-// write_json_atomic(): writes a JSON document through `<path>.tmp.<pid>` in the same folder,
-// fsyncs it and renames it over `path`, so a reader sees the old file or the whole new one.
+// write_text_atomic() / write_json_atomic() (see atomic_write.h): `<path>.tmp.<pid>` in the same
+// folder, fsync, rename over `path`.
+#include "engine/results/atomic_write.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <system_error>
-
-#include "engine/results/results.h"
 
 namespace rooflm {
 
@@ -21,7 +20,7 @@ namespace {
 }
 
 // Writes all of `text` to `temp` and fsyncs it; false (errno set) on any failure.
-bool write_and_sync(const std::filesystem::path& temp, const std::string& text) {
+bool write_and_sync(const std::filesystem::path& temp, std::string_view text) {
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   for (size_t written = 0; written < text.size();) {
@@ -46,14 +45,7 @@ bool write_and_sync(const std::filesystem::path& temp, const std::string& text) 
 
 }  // namespace
 
-void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& doc) {
-  std::string text;
-  try {
-    text = doc.dump(2) + "\n";
-  } catch (const nlohmann::json::exception& error) {
-    fail(path, std::string("document cannot be serialised: ") + error.what());
-  }
-
+void write_text_atomic(const std::filesystem::path& path, std::string_view text) {
   const std::filesystem::path folder = path.parent_path();
   if (!folder.empty()) {
     std::error_code error;
@@ -68,6 +60,16 @@ void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& 
     ::unlink(temp.c_str());
     fail(path, why);
   }
+}
+
+void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& doc) {
+  std::string text;
+  try {
+    text = doc.dump(2) + "\n";
+  } catch (const nlohmann::json::exception& error) {
+    fail(path, std::string("document cannot be serialised: ") + error.what());
+  }
+  write_text_atomic(path, text);
 }
 
 }  // namespace rooflm

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/json_text.h"
 #include "engine/results/run_counters.h"
 
 namespace rooflm {
@@ -146,13 +147,7 @@ GatePolicy parse_gate_policy(const nlohmann::json& doc, const std::string& sourc
 GatePolicy read_gate_policy(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw InputError("gate policy '" + path.string() + "': cannot open (missing or unreadable)");
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InputError("gate policy '" + path.string() + "': not valid JSON: " + error.what());
-  }
-  return parse_gate_policy(doc, path.string());
+  return parse_gate_policy(read_json_file(path, kMaxSmallJsonFileBytes, "gate policy"), path.string());
 }
 
 }  // namespace rooflm

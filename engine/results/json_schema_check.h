@@ -1,6 +1,7 @@
 // Structural check of a JSON document against a JSON Schema (the subset results/schema/*.json
-// use: type, required, properties, items, $ref to "#/$defs/<name>", enum, pattern, minimum,
-// maximum, minItems). Used to validate results files against results/schema/result.schema.json.
+// use: type, required, properties, additionalProperties, items, $ref to "#/$defs/<name>", enum,
+// pattern, minimum, maximum, minItems, if/then/else). Used by the results reader
+// (engine/results/results_reader.h) to validate results files against result.schema.json.
 #pragma once
 
 #include <cstddef>
@@ -11,9 +12,14 @@
 
 namespace rooflm {
 
+// Strings longer than this are not matched against a "pattern" (std::regex recurses per character):
+// a longer string is a violation.
+inline constexpr size_t kMaxPatternSubjectLength = 1024;
+
 // Violations as "<JSON path>: <what>", e.g. "runs[0].summary.ttft_ms: missing required key \"p99\"";
-// at most `max_violations` of them. Empty when `doc` conforms. Throws InputError for a schema
-// keyword outside the subset (so a schema change cannot be silently ignored).
+// at most `max_violations` of them, in document order of the schema's keywords. Empty when `doc`
+// conforms. Throws InputError for a schema keyword outside the subset (so a schema change cannot be
+// silently ignored).
 std::vector<std::string> json_schema_violations(const nlohmann::json& doc, const nlohmann::json& schema,
                                                 size_t max_violations = 20);
 

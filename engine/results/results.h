@@ -1,11 +1,13 @@
-// results.json (`schema: "rooflm.result/1"`): environment capture, assembly of runs, atomic write.
+// results.json (`schema: "rooflm.result/1"`): environment capture and assembly of runs. Written with
+// write_json_atomic (atomic_write.h), read back only through the results reader (results_reader.h).
 #pragma once
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "engine/results/atomic_write.h"
 
 namespace rooflm {
 
@@ -20,13 +22,5 @@ nlohmann::json capture_environment(const nlohmann::json& device_info);
 // {"schema", "environment", "scenario", "runs"}.
 nlohmann::json make_results(const nlohmann::json& environment, const nlohmann::json& scenario,
                             const std::vector<nlohmann::json>& runs);
-
-// Writes `doc` to `path` through a temporary file in the same folder and a rename, so a reader
-// never sees half a file; creates the folder. Throws std::runtime_error naming the path on failure.
-void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& doc);
-
-// Reads a results file; throws InputError naming the file when it is not JSON or has another
-// major schema version.
-nlohmann::json read_results(const std::filesystem::path& path);
 
 }  // namespace rooflm

@@ -2,9 +2,9 @@
 #include "engine/roofline/calibration.h"
 
 #include <cstdlib>
-#include <fstream>
 
 #include "common/error.h"
+#include "common/json_text.h"
 #include "common/source_dir.h"
 
 namespace rooflm {
@@ -57,14 +57,7 @@ std::optional<Calibration> find_calibration(const std::string& spec_name) {
   else
     file = default_calibration_path(spec_name);
   if (!std::filesystem::exists(file)) return std::nullopt;
-  std::ifstream in(file);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(file.string() + ": not valid JSON: " + e.what());
-  }
-  return Calibration::from_json(j, file);
+  return Calibration::from_json(read_json_file(file, kMaxSmallJsonFileBytes, "calibration file"), file);
 }
 
 }  // namespace rooflm

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <limits>
 
 #include "common/error.h"
+#include "common/json_text.h"
 #include "common/source_dir.h"
 
 namespace rooflm {
@@ -84,14 +84,7 @@ const char* const kSpecFields[] = {"name",
                                    "source"};
 
 GpuSpec read_spec_file(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(file.string() + ": cannot open GPU spec file");
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InputError(file.string() + ": not valid JSON: " + error.what());
-  }
+  const nlohmann::json root = read_json_file(file, kMaxSmallJsonFileBytes, "GPU spec file");
   SpecFileReader reader(file, root);
   if (!root.is_object()) reader.fail("must hold a JSON object");
   for (const auto& item : root.items()) {

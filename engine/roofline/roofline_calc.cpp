@@ -34,12 +34,24 @@ RooflineReport compute_roofline(const RooflineQuery& query) {
   require_at_least_one("--prompt", query.prompt_tokens);
   require_at_least_one("--output", query.output_tokens);
   require_at_least_one("--batch", query.batch);
-  const int64_t sequence_tokens = query.prompt_tokens + query.output_tokens;
-  if (sequence_tokens > query.model.max_positions)
+  if (query.batch > kMaxRooflineBatch)
+    throw InputError("--batch " + std::to_string(query.batch) + " exceeds the limit of " +
+                     std::to_string(kMaxRooflineBatch));
+  const int64_t max_positions = query.model.max_positions;
+  if (query.prompt_tokens > max_positions || query.output_tokens > max_positions - query.prompt_tokens) {
+    // The sum only where it cannot overflow (each option is an int64).
+    const bool summable = query.prompt_tokens <= max_positions && query.output_tokens <= max_positions;
     throw InputError("--prompt " + std::to_string(query.prompt_tokens) + " + --output " +
-                     std::to_string(query.output_tokens) + " = " + std::to_string(sequence_tokens) +
+                     std::to_string(query.output_tokens) +
+                     (summable ? " = " + std::to_string(query.prompt_tokens + query.output_tokens) : std::string()) +
                      " tokens exceeds the max_positions " + std::to_string(query.model.max_positions) + " of model '" +
                      query.model.name + "'");
+  }
+  const int64_t sequence_tokens = query.prompt_tokens + query.output_tokens;
+  if (query.batch * query.prompt_tokens > kMaxRooflineStepTokens)
+    throw InputError("--batch " + std::to_string(query.batch) + " x --prompt " + std::to_string(query.prompt_tokens) +
+                     " = " + std::to_string(query.batch * query.prompt_tokens) +
+                     " tokens in one prefill step exceeds the limit of " + std::to_string(kMaxRooflineStepTokens));
 
   RooflineReport report;
   report.query = query;

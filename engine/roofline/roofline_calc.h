@@ -20,6 +20,10 @@
 
 namespace rooflm {
 
+// Bounds of a query: the step plans it costs hold every token of the batch.
+inline constexpr int64_t kMaxRooflineBatch = 65'536;             // --batch
+inline constexpr int64_t kMaxRooflineStepTokens = int64_t(1) << 26;  // --batch x --prompt
+
 struct RooflineQuery {
   ModelConfig model;
   GpuSpec gpu;

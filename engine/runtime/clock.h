@@ -2,8 +2,11 @@
 // only moves when told (sim backend). Times are seconds since the clock's start.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+
+#include "engine/runtime/interrupt.h"
 
 namespace rooflm {
 
@@ -18,13 +21,19 @@ class Clock {
 
 class SteadyClock final : public Clock {
  public:
+  static constexpr std::chrono::milliseconds kSleepSlice{20};
+  static constexpr double kMaxSleepSeconds = 1e9;  // keeps the time point representable
   SteadyClock() : start_(std::chrono::steady_clock::now()) {}
   double now() const override {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
+  // Sleeps in slices of at most kSleepSlice and returns early once a signal is recorded
+  // (interrupt.h), so an interrupted run does not wait for a far arrival.
   void sleep_until(double t) override {
-    std::this_thread::sleep_until(start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                               std::chrono::duration<double>(t)));
+    const auto until = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(std::min(t, kMaxSleepSeconds)));
+    while (interrupt_signal() == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_until(std::min(until, std::chrono::steady_clock::now() + kSleepSlice));
   }
   void advance(double) override {}
 

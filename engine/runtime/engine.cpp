@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "engine/runtime/interrupt.h"
 
 namespace rooflm {
 
@@ -60,6 +61,7 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
   const int64_t total = int64_t(requests.size());
 
   while (finished < total) {
+    throw_if_interrupted();  // SIGINT / SIGTERM: stop before the next step (interrupt.h)
     const double now = clock_.now();
     while (next_arrival < scheduled_arrivals.size() && scheduled_arrivals[next_arrival]->arrival <= now)
       scheduler_.add(scheduled_arrivals[next_arrival++]);

@@ -99,6 +99,19 @@ std::string variant_label(const nlohmann::json& sweep_point) {
   return label;
 }
 
+std::vector<Request> workload_for_model(const Scenario& scenario, const ModelConfig& model) {
+  const std::string where = scenario.source.string() + ": model '" + model.name + "': ";
+  const int64_t max_seq_len = scenario.engine.kv_cache.max_seq_len;
+  if (max_seq_len > model.max_positions)
+    throw InputError(where + "engine.kv_cache.max_seq_len = " + std::to_string(max_seq_len) +
+                     " exceeds the model's max_positions " + std::to_string(model.max_positions));
+  try {
+    return generate_workload(scenario.workload, model.vocab, model.max_positions);
+  } catch (const InputError& error) {
+    throw InputError(where + error.what());
+  }
+}
+
 VariantResult run_variant(const Scenario& scenario, const BackendOptions& options,
                           const std::function<void(const VariantProgress&)>& on_progress) {
   VariantResult out;
@@ -107,8 +120,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   const ModelConfig config = resolve_model_config(scenario.model);
   const BackendKind backend_kind = resolve_backend(eng.backend);
 
-  std::vector<Request> workload =
-      generate_workload(scenario.workload, config.vocab, config.max_positions);
+  std::vector<Request> workload = workload_for_model(scenario, config);
   int64_t longest = 0;
   for (const auto& r : workload) longest = std::max(longest, r.total_len());
 
@@ -134,9 +146,12 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
                        spec->name + " has " + std::to_string(spec->memory_bytes) +
                        "; lower engine.batching.max_batch, the lengths or engine.kv_cache.memory_bytes");
   }
+  // Storage first: the backend refuses a pool its memory cannot hold before the cache builds the
+  // bookkeeping of its blocks.
+  const KvStorage kv_storage = backend->allocate_kv(geom);
   const std::unique_ptr<KvCache> kv_cache = make_kv_cache(kv_plan);
   KvCache& kv = *kv_cache;
-  kv.bind(backend->allocate_kv(geom));
+  kv.bind(kv_storage);
 
   VariantProgress prog;
   prog.label = out.label;

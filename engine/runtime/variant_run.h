@@ -32,6 +32,11 @@ struct VariantResult {
 // A short label for a sweep point: "kernels=naive launch=graph" (last path component = value).
 std::string variant_label(const nlohmann::json& sweep_point);
 
+// The scenario's requests for `model`, after checking what the model must hold: every request's
+// prompt + output within model.max_positions (never shortened), engine.kv_cache.max_seq_len too.
+// Throws InputError "scenario file: model 'name': ..." naming the request, the lengths and the limit.
+std::vector<Request> workload_for_model(const Scenario& scenario, const ModelConfig& model);
+
 VariantResult run_variant(const Scenario& scenario, const BackendOptions& options = {},
                           const std::function<void(const VariantProgress&)>& on_progress = {});
 

@@ -49,6 +49,7 @@ std::string NumberRange::text() const {
 NumberRange at_least(double lower) { return NumberRange{lower, false}; }
 NumberRange greater_than(double lower) { return NumberRange{lower, true}; }
 NumberRange open_closed(double lower, double upper) { return NumberRange{lower, true, upper, false}; }
+NumberRange closed(double lower, double upper) { return NumberRange{lower, false, upper, false}; }
 
 FieldReader::FieldReader(const ordered_json* object, std::string path, const ScenarioContext& ctx)
     : object_(object ? object : &empty_object()), path_(std::move(path)), ctx_(ctx) {
@@ -108,15 +109,14 @@ std::string FieldReader::choice(std::string_view key, const std::vector<std::str
 int64_t FieldReader::integer(std::string_view key, int64_t fallback, int64_t min, int64_t max) const {
   const ordered_json* value = find(key);
   if (!value) return fallback;
-  // 16.0 is accepted as 16; 2.5 is not an integer.
-  const bool integral_float = value->is_number_float() && std::isfinite(value->get<double>()) &&
-                              std::floor(value->get<double>()) == value->get<double>() &&
-                              std::abs(value->get<double>()) < 0x1p62;
+  // 16.0 and 1e12 are accepted as integers; 2.5 is not an integer.
+  const double d = value->is_number_float() ? value->get<double>() : 0;
+  const bool integral_float = value->is_number_float() && std::isfinite(d) && std::floor(d) == d;
   if (!value->is_number_integer() && !integral_float) fail_type(key, "an integer");
-  if (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t(max))
-    ctx_.fail(ctx_.where(key_path(key)) + " must be <= " + std::to_string(max) + ", got " + value->dump());
-  const int64_t x = integral_float ? int64_t(value->get<double>()) : value->get<int64_t>();
-  if (x < min || x > max) {
+  const bool beyond_int64 = (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t(max)) ||
+                            (integral_float && std::abs(d) >= 0x1p62);
+  const int64_t x = beyond_int64 ? 0 : integral_float ? int64_t(d) : value->get<int64_t>();
+  if (beyond_int64 || x < min || x > max) {
     const std::string range = max == std::numeric_limits<int64_t>::max()
                                   ? ">= " + std::to_string(min)
                                   : "in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
@@ -138,6 +138,8 @@ uint64_t FieldReader::seed(std::string_view key) const {
   const ordered_json* value = find(key);
   if (!value) return 0;
   if (value->is_number_unsigned()) return value->get<uint64_t>();
+  if (value->is_number() && !(value->get<double>() >= 0 && value->get<double>() < 0x1p64))
+    ctx_.fail(ctx_.where(key_path(key)) + " must be an integer in [0, 18446744073709551615], got " + value->dump());
   return uint64_t(integer(key, 0, 0));
 }
 

@@ -31,6 +31,7 @@ struct NumberRange {
 NumberRange at_least(double lower);
 NumberRange greater_than(double lower);
 NumberRange open_closed(double lower, double upper);
+NumberRange closed(double lower, double upper);
 
 class FieldReader {
  public:

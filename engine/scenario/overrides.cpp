@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/json_text.h"
 #include "engine/scenario/json_path.h"
 #include "engine/scenario/scenario_keys.h"
 
@@ -21,10 +22,16 @@ std::vector<std::string> settable_paths() {
   return paths;
 }
 
+// The text of an override for messages, shortened when it is long.
+std::string quoted_override(std::string_view text) {
+  constexpr size_t kShown = 80;
+  return "--set \"" + std::string(text.substr(0, kShown)) + (text.size() > kShown ? "...\"" : "\"");
+}
+
 }  // namespace
 
 Override parse_override(std::string_view text, const ScenarioContext& ctx) {
-  const std::string named = "--set \"" + std::string(text) + "\"";
+  const std::string named = quoted_override(text);
   const size_t equals = text.find('=');
   if (equals == std::string_view::npos || equals == 0)
     ctx.fail(named + ": expected path=value, e.g. --set engine.kernels=naive");
@@ -32,8 +39,14 @@ Override parse_override(std::string_view text, const ScenarioContext& ctx) {
   result.text = std::string(text);
   result.path = std::string(text.substr(0, equals));
   const std::string value_text(text.substr(equals + 1));
-  result.value = ordered_json::parse(value_text, nullptr, /*allow_exceptions=*/false);
-  if (result.value.is_discarded()) result.value = value_text;
+  // A JSON value, or else the text as a string (--set engine.kernels=naive); within the limits
+  // of every JSON input (nesting, numbers beyond a double).
+  try {
+    result.value = parse_ordered_json_text(value_text, named);
+  } catch (const JsonTextError& error) {
+    if (error.kind() != JsonTextError::Kind::syntax) ctx.fail(error.what());
+    result.value = value_text;
+  }
 
   if (result.path.starts_with(kSweepPrefix)) {
     result.sweep_axis = true;

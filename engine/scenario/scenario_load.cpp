@@ -1,11 +1,8 @@
 // load_scenario / parse_scenario: text -> JSON (comments allowed) -> schema check -> overrides ->
 // sweep expansion -> one strictly validated Scenario per sweep point.
-#include <fstream>
-#include <sstream>
-
 #include "common/error.h"
+#include "common/json_text.h"
 #include "engine/scenario/json_path.h"
-#include "engine/scenario/jsonc.h"
 #include "engine/scenario/overrides.h"
 #include "engine/scenario/scenario.h"
 #include "engine/scenario/scenario_read.h"
@@ -14,13 +11,7 @@
 namespace rooflm {
 
 std::vector<Scenario> load_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
-  if (std::filesystem::is_directory(file))
-    throw InputError("scenario path is a folder, not a file: " + file.string());
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError("scenario file not found: " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), file.string(), overrides);
+  return parse_scenario(read_text_file(file, kMaxSmallJsonFileBytes, "scenario file"), file.string(), overrides);
 }
 
 std::vector<Scenario> parse_scenario(const std::string& text, const std::string& origin,
@@ -29,7 +20,9 @@ std::vector<Scenario> parse_scenario(const std::string& text, const std::string&
   ctx.origin = origin;
   ctx.base_dir = std::filesystem::path(origin).parent_path();
 
-  nlohmann::ordered_json doc = parse_jsonc(text, origin);
+  // Comments allowed; key order kept (a sweep expands in the order of its keys); duplicate keys,
+  // nesting deeper than kMaxJsonDepth and numbers beyond a double are errors.
+  nlohmann::ordered_json doc = parse_ordered_json_text(text, origin, {.comments = true});
   check_scenario_schema(doc, ctx);
   std::vector<Override> parsed_overrides;
   for (const std::string& o : overrides) parsed_overrides.push_back(parse_override(o, ctx));

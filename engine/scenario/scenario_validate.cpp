@@ -1,11 +1,13 @@
 // read_scenario: strict reading of one sweep-free rooflm.scenario/1 document into a Scenario —
 // closed objects, types, ranges, enums, required keys, and model paths that must exist.
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include "common/error.h"
 #include "engine/scenario/field_reader.h"
 #include "engine/scenario/scenario_keys.h"
+#include "engine/scenario/scenario_limits.h"
 #include "engine/scenario/scenario_read.h"
 #include "engine/scenario/workload_files.h"
 
@@ -64,9 +66,9 @@ KvCacheSpec read_kv_cache(const FieldReader& kv) {
   spec.layout = kv.enum_choice("layout", kKvLayoutNames, {KvLayout::contiguous, KvLayout::paged}, spec.layout);
   spec.block_size = kv.integer_choice("block_size", {8, 16, 32}, spec.block_size);
   spec.dtype = kv.enum_choice("dtype", kKvDtypeNames, {DType::f16, DType::i8}, spec.dtype);
-  spec.max_seq_len = kv.integer("max_seq_len", spec.max_seq_len, 0);
+  spec.max_seq_len = kv.integer("max_seq_len", spec.max_seq_len, 0, kMaxTokenLength);
   spec.memory_fraction = kv.number("memory_fraction", spec.memory_fraction, open_closed(0, 1));
-  spec.memory_bytes = kv.integer("memory_bytes", spec.memory_bytes, 0);
+  spec.memory_bytes = kv.integer("memory_bytes", spec.memory_bytes, 0, kMaxKvMemoryBytes);
   return spec;
 }
 
@@ -74,9 +76,9 @@ BatchingSpec read_batching(const FieldReader& batching) {
   BatchingSpec spec;
   spec.policy = batching.enum_choice("policy", kBatchingPolicyNames,
                                      {BatchingPolicy::static_batches, BatchingPolicy::continuous}, spec.policy);
-  spec.max_batch = batching.integer("max_batch", spec.max_batch, 1);
-  spec.max_wait_ms = batching.number("max_wait_ms", spec.max_wait_ms, at_least(0));
-  spec.max_batched_tokens = batching.integer("max_batched_tokens", spec.max_batched_tokens, 1);
+  spec.max_batch = batching.integer("max_batch", spec.max_batch, 1, kMaxBatch);
+  spec.max_wait_ms = batching.number("max_wait_ms", spec.max_wait_ms, closed(0, kMaxWaitMs));
+  spec.max_batched_tokens = batching.integer("max_batched_tokens", spec.max_batched_tokens, 1, kMaxBatchedTokens);
   spec.chunked_prefill = batching.boolean("chunked_prefill", spec.chunked_prefill);
   return spec;
 }
@@ -95,7 +97,7 @@ EngineSpec read_engine(const FieldReader& engine) {
                           ": tensor parallelism is not implemented yet (have: 1)");
   spec.tensor_parallel = int32_t(tp);
   spec.gpu = engine.text("gpu", spec.gpu);
-  spec.threads = engine.integer("threads", spec.threads, 0);
+  spec.threads = engine.integer("threads", spec.threads, 0, kMaxThreads);
   spec.kv_cache = read_kv_cache(engine.object("kv_cache"));
   spec.batching = read_batching(engine.object("batching"));
   return spec;
@@ -109,7 +111,7 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
   const ordered_json* value = workload.find(key);
   if (!value) return dist;
   if (value->is_number()) {
-    dist.value = double(workload.integer(key, fallback, 1));
+    dist.value = double(workload.integer(key, fallback, 1, kMaxTokenLength));
     return dist;
   }
   if (!value->is_object())
@@ -126,14 +128,14 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
     dist.file = resolve_path(length, "file");
     dist.field = length.required_text("field");
     dist.values = read_data_file(length, "file", [&] { return read_length_dataset(dist.file, dist.field); });
-    dist.min = length.integer("min", dist.min, 1);
-    dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min);
+    dist.min = length.integer("min", dist.min, 1, kMaxTokenLength);
+    dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min, kMaxTokenLength);
     return dist;
   }
   if (kind == "fixed") {
     length.allow_only({"dist", "value"}, because);
     if (!length.has("value")) length.fail_missing("value");
-    dist.value = double(length.integer("value", 1, 1));
+    dist.value = double(length.integer("value", 1, 1, kMaxTokenLength));
     return dist;
   }
   if (kind == "uniform") {
@@ -146,11 +148,11 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
     length.allow_only({"dist", "mean", "std", "min", "max"}, because);
     if (!length.has("mean")) length.fail_missing("mean");
     if (!length.has("std")) length.fail_missing("std");
-    dist.mean = length.number("mean", 0, at_least(1));
-    dist.std = length.number("std", 0, at_least(0));
+    dist.mean = length.number("mean", 0, closed(1, double(kMaxTokenLength)));
+    dist.std = length.number("std", 0, closed(0, double(kMaxTokenLength)));
   }
-  dist.min = length.integer("min", dist.min, 1);
-  dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min);
+  dist.min = length.integer("min", dist.min, 1, kMaxTokenLength);
+  dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min, kMaxTokenLength);
   return dist;
 }
 
@@ -172,7 +174,7 @@ ArrivalSpec read_arrival(const FieldReader& arrival) {
     spec.process = ArrivalSpec::Process::closed_loop;
     arrival.allow_only({"process", "concurrency"}, because);
     if (!arrival.has("concurrency")) arrival.fail_missing("concurrency");
-    spec.concurrency = arrival.integer("concurrency", 1, 1);
+    spec.concurrency = arrival.integer("concurrency", 1, 1, kMaxRequests);
     return spec;
   }
   if (process == "trace") {
@@ -187,7 +189,7 @@ ArrivalSpec read_arrival(const FieldReader& arrival) {
     spec.process = ArrivalSpec::Process::gamma;
     arrival.allow_only({"process", "rate", "cv"}, because);
     if (!arrival.has("cv")) arrival.fail_missing("cv");
-    spec.cv = arrival.number("cv", 1, greater_than(0));
+    spec.cv = arrival.number("cv", 1, closed(kMinGammaCv, kMaxGammaCv));
   } else {
     spec.process = process == "poisson" ? ArrivalSpec::Process::poisson : ArrivalSpec::Process::constant;
     arrival.allow_only({"process", "rate"}, because);
@@ -201,14 +203,14 @@ SharedPrefixSpec read_shared_prefix(const FieldReader& shared_prefix) {
   SharedPrefixSpec spec;
   if (shared_prefix.has("groups") != shared_prefix.has("length"))
     shared_prefix.fail_missing(shared_prefix.has("groups") ? "length" : "groups");
-  spec.groups = shared_prefix.integer("groups", spec.groups, 1);
-  spec.length = shared_prefix.integer("length", spec.length, 1);
+  spec.groups = shared_prefix.integer("groups", spec.groups, 1, kMaxRequests);
+  spec.length = shared_prefix.integer("length", spec.length, 1, kMaxTokenLength);
   return spec;
 }
 
 SamplingParams read_sampling(const FieldReader& sampling) {
   SamplingParams params;
-  params.temperature = float(sampling.number("temperature", params.temperature, at_least(0)));
+  params.temperature = float(sampling.number("temperature", params.temperature, closed(0, kMaxTemperature)));
   params.top_k = int32_t(sampling.integer("top_k", params.top_k, 0, std::numeric_limits<int32_t>::max()));
   params.top_p = float(sampling.number("top_p", params.top_p, open_closed(0, 1)));
   return params;
@@ -216,7 +218,7 @@ SamplingParams read_sampling(const FieldReader& sampling) {
 
 WorkloadSpec read_workload(const FieldReader& workload) {
   WorkloadSpec spec;
-  spec.requests = workload.integer("requests", spec.requests, 1);
+  spec.requests = workload.integer("requests", spec.requests, 1, kMaxRequests);
   spec.prompt_len = read_length(workload, "prompt_len", kDefaultPromptLen);
   spec.output_len = read_length(workload, "output_len", kDefaultOutputLen);
   spec.arrival = read_arrival(workload.object("arrival"));
@@ -232,8 +234,18 @@ WorkloadSpec read_workload(const FieldReader& workload) {
       ctx.fail(ctx.where(workload.key_path("requests")) + " = " + std::to_string(spec.requests) +
                " but the trace " + spec.arrival.file.string() + " has " + std::to_string(lines) + " lines");
   }
+  const ScenarioContext& ctx = workload.context();
+  if (spec.arrival.rate > 0 && double(spec.requests - 1) / spec.arrival.rate > kMaxArrivalSeconds) {
+    ctx.fail(ctx.where(workload.key_path("arrival.rate")) + " = " + nlohmann::json(spec.arrival.rate).dump() +
+             " spreads workload.requests = " + std::to_string(spec.requests) + " over " +
+             nlohmann::json(double(spec.requests - 1) / spec.arrival.rate).dump() + " s, beyond the limit of " +
+             std::to_string(int64_t(kMaxArrivalSeconds)) + " s (a day)");
+  }
   spec.shared_prefix = read_shared_prefix(workload.object("shared_prefix"));
-  spec.n = workload.integer("n", spec.n, 1);
+  if (spec.shared_prefix.groups > spec.requests)
+    ctx.fail(ctx.where(workload.key_path("shared_prefix.groups")) + " = " + std::to_string(spec.shared_prefix.groups) +
+             " is more than workload.requests = " + std::to_string(spec.requests) + " (a group without requests)");
+  spec.n = workload.integer("n", spec.n, 1, kMaxSamplesPerRequest);
   spec.sampling = read_sampling(workload.object("sampling"));
   spec.seed = workload.seed("seed");
   return spec;
@@ -241,8 +253,8 @@ WorkloadSpec read_workload(const FieldReader& workload) {
 
 MeasureSpec read_measure(const FieldReader& measure) {
   MeasureSpec spec;
-  spec.warmup_requests = measure.integer("warmup_requests", spec.warmup_requests, 0);
-  spec.repetitions = measure.integer("repetitions", spec.repetitions, 1);
+  spec.warmup_requests = measure.integer("warmup_requests", spec.warmup_requests, 0, kMaxRequests);
+  spec.repetitions = measure.integer("repetitions", spec.repetitions, 1, kMaxRepetitions);
   spec.record_requests = measure.boolean("record_requests", spec.record_requests);
   spec.record_steps = measure.boolean("record_steps", spec.record_steps);
   spec.kernel_trace = measure.boolean("kernel_trace", spec.kernel_trace);
@@ -255,6 +267,24 @@ SloSpec read_slo(const FieldReader& slo) {
   spec.tpot_ms = slo.optional_number("tpot_ms", greater_than(0));
   spec.e2e_ms = slo.optional_number("e2e_ms", greater_than(0));
   return spec;
+}
+
+// The name becomes a file and folder name (out/<name>/, results/<gpu>/<name>.json): one path
+// component of letters, digits, '.', '_' and '-', not starting with '.' or '-' (so never "..", a
+// hidden file, an option or a path outside the output folder).
+std::string read_name(const FieldReader& top) {
+  const std::string name = top.required_text("name");
+  const bool safe_first = std::isalnum(static_cast<unsigned char>(name[0])) || name[0] == '_';
+  const bool safe_rest = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+  if (!safe_first || !safe_rest || name.size() > kMaxNameLength) {
+    const ScenarioContext& ctx = top.context();
+    ctx.fail(ctx.where("name") + " = " + nlohmann::json(name).dump() +
+             " cannot name the results folder: use letters, digits, '.', '_' and '-' (not first: '.', '-'), at most " +
+             std::to_string(kMaxNameLength) + " characters");
+  }
+  return name;
 }
 
 }  // namespace
@@ -277,13 +307,23 @@ Scenario read_scenario(const ordered_json& doc, const ScenarioContext& ctx) {
   check_scenario_schema(doc, ctx);
   const FieldReader top(&doc, "", ctx);
   Scenario scenario;
-  scenario.name = top.required_text("name");
+  scenario.name = read_name(top);
   scenario.description = top.text("description", "");
   if (!top.has("model")) top.fail_missing("model");
   scenario.model = read_model(top.object("model"));
   scenario.engine = read_engine(top.object("engine"));
   scenario.workload = read_workload(top.object("workload"));
   scenario.measure = read_measure(top.object("measure"));
+  const WorkloadSpec& w = scenario.workload;
+  const MeasureSpec& m = scenario.measure;
+  if (m.warmup_requests > w.requests)
+    ctx.fail(ctx.where("measure.warmup_requests") + " = " + std::to_string(m.warmup_requests) +
+             " is more than workload.requests = " + std::to_string(w.requests) + " (warm-up replays the first requests)");
+  if (w.requests * w.n * m.repetitions > kMaxRequests)
+    ctx.fail("workload.requests x workload.n x measure.repetitions = " + std::to_string(w.requests) + " x " +
+             std::to_string(w.n) + " x " + std::to_string(m.repetitions) + " = " +
+             std::to_string(w.requests * w.n * m.repetitions) + " sequences, more than the limit of " +
+             std::to_string(kMaxRequests));
   scenario.slo = read_slo(top.object("slo"));
   return scenario;
 }

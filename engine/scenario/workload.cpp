@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <string>
 
 #include "common/error.h"
+#include "engine/scenario/scenario_limits.h"
 
 namespace rooflm {
 namespace {
@@ -81,6 +83,19 @@ int64_t round_and_clamp(double x, int64_t lo, int64_t hi) {
   return std::llround(std::clamp(x, double(lo), double(hi)));
 }
 
+// Where request `index`'s lengths come from, for messages.
+std::string request_lengths(const WorkloadSpec& spec, int64_t index, int64_t prefix_len, int64_t own_len,
+                            int64_t output_len) {
+  const std::string source = spec.arrival.process == ArrivalSpec::Process::trace
+                                 ? "trace " + spec.arrival.file.string() + " entry " + std::to_string(index + 1)
+                                 : "workload request " + std::to_string(index);
+  std::string prompt = std::to_string(prefix_len + own_len);
+  if (prefix_len > 0)
+    prompt += " (workload.shared_prefix.length " + std::to_string(prefix_len) + " + prompt_len " + std::to_string(own_len) + ")";
+  return source + ": prompt " + prompt + " + output_len " + std::to_string(output_len) + " = " +
+         std::to_string(prefix_len + own_len + output_len) + " tokens";
+}
+
 }  // namespace
 
 int64_t draw_length(const LengthDist& dist, std::mt19937_64& rng) {
@@ -108,19 +123,28 @@ int64_t draw_length(const LengthDist& dist, std::mt19937_64& rng) {
 
 std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, int64_t max_positions) {
   ROOFLM_CHECK(vocab >= 1, "vocab " + std::to_string(vocab));
-  ROOFLM_CHECK(max_positions >= 2, "max_positions " + std::to_string(max_positions) +
-                                       " leaves no room for a prompt token and an output token");
   const ArrivalSpec& arrival_spec = spec.arrival;
   const bool traced = arrival_spec.process == ArrivalSpec::Process::trace;
   ROOFLM_CHECK(!traced || int64_t(arrival_spec.trace.size()) >= spec.requests, "the trace has a line per request");
 
-  // Shared-prefix groups: `length` tokens each, from their own stream.
-  std::vector<std::vector<int32_t>> prefixes(size_t(spec.shared_prefix.groups));
+  // Shared-prefix groups: `length` tokens each, from their own stream; a request adds at least one
+  // prompt and one output token.
+  const SharedPrefixSpec& shared = spec.shared_prefix;
+  if (shared.groups > 0 && shared.length + 2 > max_positions)
+    throw InputError("workload.shared_prefix.length = " + std::to_string(shared.length) +
+                     " leaves no room for a prompt and an output token in the model's max_positions " +
+                     std::to_string(max_positions));
+  if (shared.groups * shared.length > kMaxWorkloadTokens)
+    throw InputError("workload.shared_prefix: " + std::to_string(shared.groups) + " groups x " +
+                     std::to_string(shared.length) + " tokens exceed the limit of " +
+                     std::to_string(kMaxWorkloadTokens) + " workload tokens");
+  std::vector<std::vector<int32_t>> prefixes(size_t(shared.groups));
   for (size_t g = 0; g < prefixes.size(); ++g) {
     std::mt19937_64 rng(hash_seed(spec.seed, kPrefixStream, g));
-    prefixes[g].resize(size_t(std::min(spec.shared_prefix.length, max_positions - 1)));
+    prefixes[g].resize(size_t(shared.length));
     for (int32_t& token : prefixes[g]) token = int32_t(uniform_int(rng, 0, vocab - 1));
   }
+  int64_t workload_tokens = shared.groups * shared.length;  // prompt tokens held, each sample's copy counted
 
   std::mt19937_64 arrival_rng(hash_seed(spec.seed, kArrivalStream, 0));
   std::vector<Request> requests;
@@ -134,10 +158,22 @@ std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, 
     std::mt19937_64 rng(hash_seed(spec.seed, kRequestStream, uint64_t(index)));
     const std::vector<int32_t> no_prefix;
     const std::vector<int32_t>& prefix = prefixes.empty() ? no_prefix : prefixes[size_t(index) % prefixes.size()];
+    if (arrival > kMaxArrivalSeconds)
+      throw InputError("workload request " + std::to_string(index) + " arrives at " + std::to_string(arrival) +
+                       " s, beyond the limit of " + std::to_string(int64_t(kMaxArrivalSeconds)) +
+                       " s (a day): raise workload.arrival.rate or lower workload.requests");
     const int64_t own_len = traced ? arrival_spec.trace[size_t(index)].prompt_len : draw_length(spec.prompt_len, rng);
-    const int64_t prompt_len = std::min(int64_t(prefix.size()) + own_len, max_positions - 1);
-    const int64_t drawn_output = traced ? arrival_spec.trace[size_t(index)].output_len : draw_length(spec.output_len, rng);
-    const int64_t output_len = std::min(drawn_output, max_positions - prompt_len);
+    const int64_t prompt_len = int64_t(prefix.size()) + own_len;
+    const int64_t output_len = traced ? arrival_spec.trace[size_t(index)].output_len : draw_length(spec.output_len, rng);
+    if (prompt_len + output_len > max_positions)
+      throw InputError(request_lengths(spec, index, int64_t(prefix.size()), own_len, output_len) +
+                       " exceed the model's max_positions " + std::to_string(max_positions) +
+                       " (lengths are not shortened: lower them, or their \"max\")");
+    workload_tokens += prompt_len * spec.n;
+    if (workload_tokens > kMaxWorkloadTokens)
+      throw InputError("workload: the prompts up to request " + std::to_string(index) + " (x n = " +
+                       std::to_string(spec.n) + " samples) hold more than " + std::to_string(kMaxWorkloadTokens) +
+                       " tokens, the limit of one workload: lower workload.requests, n or the prompt lengths");
 
     Request request;
     request.group = index;
@@ -146,7 +182,7 @@ std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, 
     // Closed loop: `concurrency` requests start at 0; each later one arrives when one finishes.
     request.arrives_on_finish =
         arrival_spec.process == ArrivalSpec::Process::closed_loop && index >= arrival_spec.concurrency;
-    request.prompt.assign(prefix.begin(), prefix.begin() + std::min<int64_t>(int64_t(prefix.size()), prompt_len));
+    request.prompt.assign(prefix.begin(), prefix.end());
     while (int64_t(request.prompt.size()) < prompt_len) request.prompt.push_back(int32_t(uniform_int(rng, 0, vocab - 1)));
     request.max_output = output_len;
     request.sampling = spec.sampling;

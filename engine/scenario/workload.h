@@ -17,8 +17,10 @@ int64_t draw_length(const LengthDist& dist, std::mt19937_64& rng);
 // Requests sorted by arrival (closed loop: the first `concurrency` at 0, the rest released on
 // completion); `n` samples per workload request with ids request * n + sample; prompt tokens
 // uniform in [0, vocab), after the request's shared prefix when there are prefix groups (the
-// prefix comes before prompt_len own tokens). Lengths are additionally clamped so prompt +
-// output <= max_positions.
+// prefix comes before prompt_len own tokens). Throws InputError naming the request, its lengths and
+// the limit when a request's prompt + output exceeds max_positions (lengths are never shortened),
+// when the prompt tokens of all samples exceed kMaxWorkloadTokens, or an arrival lies beyond
+// kMaxArrivalSeconds.
 std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, int64_t max_positions);
 
 }  // namespace rooflm

@@ -11,7 +11,7 @@
 
 namespace rooflm {
 
-// Lines {"arrival": seconds >= 0, "prompt_len": int >= 1, "output_len": int >= 1}, arrivals
+// Lines {"arrival": seconds in [0, 86400], "prompt_len": int >= 1, "output_len": int >= 1}, arrivals
 // non-decreasing; at least one line.
 std::vector<TraceEntry> read_arrival_trace(const std::filesystem::path& file);
 

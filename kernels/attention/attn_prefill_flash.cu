@@ -3,10 +3,10 @@
 //
 // One CTA = 2 warpgroups = 128 query rows (64 per warpgroup) of one (sequence, head). It walks the
 // keys [first key, last query position] in tiles of 128 (first key: 0, or with a sliding window the
-// first row's window start; whole tiles left of it are skipped, the partial one is masked): K and V tiles are double-buffered in shared memory
-// by cp.async (the next tile loads while this one is computed; its block-table lookups were issued
-// one tile earlier still), S = Q K^T is a wgmma with both
-// operands in shared memory (K-major), the online softmax runs on the accumulator registers, and
+// first row's window start; whole tiles left of it are skipped, the partial one is masked): K and V
+// tiles are double-buffered in shared memory by cp.async (the next tile loads while this one is
+// computed; its block-table lookups were issued one tile earlier still), S = Q K^T is a wgmma with
+// both operands in shared memory (K-major), the online softmax runs on the accumulator registers, and
 // O += P V is a wgmma with P from registers and V from shared memory (MN-major). Q, K and V tiles use
 // the 128-byte swizzle, in column blocks of 64 elements:
 //   element (r, c) of a tile of R rows at (c / 64) * R * 128 + ((c % 64) / 8 ^ r % 8) * 16 + (c % 8) * 2

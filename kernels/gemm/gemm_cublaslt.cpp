@@ -55,7 +55,7 @@ const GemmCublasLt::Plan& GemmCublasLt::plan(int64_t n, int64_t in, int64_t out,
     ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &aligned16,
                                                        sizeof aligned16));
   }
-  const cudaDataType_t y_type = epilogue == Epilogue::store_f16 ? CUDA_R_16F : CUDA_R_32F;
+  const cudaDataType_t y_type = epilogue == Epilogue::add_residual_f32 ? CUDA_R_32F : CUDA_R_16F;
   ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.w_layout, CUDA_R_16F, uint64_t(in), uint64_t(out), in));
   ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.x_layout, CUDA_R_16F, uint64_t(in), uint64_t(n), in));
   ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&p.y_layout, y_type, uint64_t(out), uint64_t(n), out));

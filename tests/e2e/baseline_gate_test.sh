@@ -41,10 +41,10 @@ update_or_gate() {  # update_or_gate <baseline> <fresh results>: 0 when the base
 }
 
 # --- sim: efficiencies (calibrations) 0.9 of the roofline for the baseline (keeps MBU clear of 1),
-# and 0.9/1.1 for a candidate whose every step is 10% slower.
+# and 0.9/1.1 for a candidate whose every step is 10% slower: tests/fixtures/results/sim_efficiency.json
+# (a results file the reader accepts) with its placeholder efficiency replaced.
 write_calibration() {  # write_calibration <file> <efficiency>
-  printf '{"schema": "rooflm.result/1", "runs": [{"roofline": {"phases": {"prefill": {"efficiency": %s}, "decode": {"efficiency": %s}, "mixed": {"efficiency": %s}}}}]}\n' \
-    "$2" "$2" "$2" >"$1"
+  sed "s/0\.123456789/$2/g" "$root/tests/fixtures/results/sim_efficiency.json" >"$1"
 }
 write_calibration "$work/efficiency_0.9.json" 0.9
 write_calibration "$work/slowdown_10pct.json" 0.8181818181818181

@@ -2,45 +2,21 @@
 // input), that messages name the offending key / file, that results.json carries every key of the
 // contract, and that a failed run leaves no results file behind.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/model/safetensors.h"
-#include "tests/unit/test_tmpdir.h"
+#include "tests/e2e/cli_run.h"
 
 namespace rooflm {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int code = -1;
-  std::string out, err;
-};
+using test::CliResult;
+using test::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-CliResult rooflm_cli(const std::string& args) {
-  test::TempDir io;
-  const std::string cmd = std::string(ROOFLM_CLI_PATH) + " " + args + " >" + (io.path() / "out").string() +
-                          " 2>" + (io.path() / "err").string();
-  const int status = std::system(cmd.c_str());
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(io.path() / "out");
-  r.err = slurp(io.path() / "err");
-  return r;
-}
+CliResult rooflm_cli(const std::string& args) { return test::run_cli(args); }
 
 TEST(CliE2e, QuickstartWritesResultsWithEveryContractKey) {
   test::TempDir dir;

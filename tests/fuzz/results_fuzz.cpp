@@ -1,24 +1,13 @@
-// libFuzzer target: the results reader, read_results (JSON, schema version), on a temporary file
-// holding the input (it reads only from a path).
-// TODO(issue 11, lead at merge): part B makes one validating results reader with a text entry
-// point; call that here instead (and drop the temporary file).
+// libFuzzer target: the results reader (parse_results_text: JSON limits, schema version, the
+// result schema), which report, compare, gate and run --calibrate-from read files through.
 // Run: tools/fuzz results
-#include <unistd.h>
+#include <string_view>
 
-#include <filesystem>
-#include <fstream>
-#include <string>
-
-#include "engine/results/results.h"
+#include "engine/results/results_reader.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / ("rooflm-fuzz-results-" + std::to_string(::getpid()) + ".json");
-  {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  }
-  rooflm::fuzz::expect_input_error_only([&] { rooflm::read_results(file); });
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  rooflm::fuzz::expect_input_error_only([&] { rooflm::parse_results_text(text, "fuzz input"); });
   return 0;
 }

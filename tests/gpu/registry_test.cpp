@@ -79,7 +79,7 @@ struct AttentionRig {
     batch.n_seqs = 4;
     batch.n_tokens = 4;
     batch.max_q_len = 1;
-    batch.max_kv_len = 100;
+    batch.max_kv_len = 4096;  // long enough for split-K to split
     q.op = KernelOp::attention;
     q.n_heads = 32;
     q.n_kv_heads = 8;

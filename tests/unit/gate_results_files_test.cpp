@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "common/source_dir.h"
 #include "engine/results/json_schema_check.h"
-#include "engine/results/results.h"
+#include "engine/results/results_reader.h"
 #include "tests/unit/compare_synthetic_results.h"
 
 namespace rooflm {
@@ -91,6 +91,27 @@ TEST(GateResultsFiles, CheckerNamesMissingKeysWrongTypesAndVersions) {
   doc = conforming_document();
   doc["schema"] = "rooflm.result/1.3";
   EXPECT_TRUE(json_schema_violations(doc, result_schema()).empty());
+}
+
+TEST(GateResultsFiles, CheckerAppliesIfThenElseAndAdditionalProperties) {
+  const nlohmann::json schema = nlohmann::json::parse(R"({
+    "type": "object",
+    "properties": {"n": {"type": "integer"}},
+    "additionalProperties": {"type": "string"},
+    "if": {"properties": {"n": {"minimum": 1}}},
+    "then": {"required": ["first"]},
+    "else": {"properties": {"first": {"type": "null"}}}
+  })");
+  EXPECT_TRUE(json_schema_violations({{"n", 0}}, schema).empty());
+  EXPECT_TRUE(json_schema_violations({{"n", 2}, {"first", "a"}}, schema).empty());
+  EXPECT_EQ(json_schema_violations({{"n", 2}}, schema), std::vector<std::string>{"(top level): missing required key \"first\""});
+  EXPECT_EQ(json_schema_violations({{"n", 0}, {"first", "a"}}, schema),
+            std::vector<std::string>{"first: expected null, is \"a\""});
+  EXPECT_EQ(json_schema_violations({{"n", 0}, {"odd key", 3}}, schema),
+            std::vector<std::string>{"[\"odd key\"]: expected string, is 3"});
+  // a value of the wrong type gets no further checks; containers are described, never dumped
+  EXPECT_EQ(json_schema_violations(nlohmann::json::array({1, 2, 3}), schema),
+            std::vector<std::string>{"(top level): expected object, is an array of 3 items"});
 }
 
 TEST(GateResultsFiles, CheckerRefusesUnsupportedKeywords) {

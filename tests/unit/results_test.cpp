@@ -1,5 +1,5 @@
-// Tests of engine/results: environment capture, results assembly, atomic write and schema-checked
-// read. Run: build/tests/rooflm_unit_tests --gtest_filter='Results*'
+// Tests of engine/results: environment capture, results assembly and atomic writes (the reader:
+// results_reader_test.cpp). Run: build/tests/rooflm_unit_tests --gtest_filter='Results*'
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +12,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
 #include "engine/results/results.h"
 
 namespace rooflm {
@@ -33,6 +32,11 @@ class ResultsFiles : public ::testing::Test {
   void TearDown() override { fs::remove_all(folder_); }
 
   void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+  std::string read_text(const fs::path& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(read_text(path)); }
 
   std::vector<std::string> folder_entries(const fs::path& folder) {
     std::vector<std::string> names;
@@ -68,14 +72,12 @@ TEST_F(ResultsFiles, RoundTripThroughAtomicWrite) {
   const fs::path path = folder_ / "nested" / "deeper" / "results.json";  // folders get created
   const nlohmann::json doc = sample_results();
   write_json_atomic(path, doc);
-  EXPECT_EQ(read_results(path), doc);
+  EXPECT_EQ(read_json(path), doc);
   // the temporary file was renamed away: only the folders and results.json remain
   EXPECT_EQ(folder_entries(folder_),
             (std::vector<std::string>{"nested", "nested/deeper", "nested/deeper/results.json"}));
   // pretty-printed with a 2-space indent
-  std::ifstream in(path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, doc.dump(2) + "\n");
+  EXPECT_EQ(read_text(path), doc.dump(2) + "\n");
 }
 
 TEST_F(ResultsFiles, OverwritesAnExistingFile) {
@@ -83,7 +85,7 @@ TEST_F(ResultsFiles, OverwritesAnExistingFile) {
   write_text(path, "old contents that are not JSON");
   const nlohmann::json doc = sample_results();
   write_json_atomic(path, doc);
-  EXPECT_EQ(read_results(path), doc);
+  EXPECT_EQ(read_json(path), doc);
   EXPECT_EQ(folder_entries(folder_), std::vector<std::string>{"results.json"});
 }
 
@@ -108,48 +110,15 @@ TEST_F(ResultsFiles, TargetIsAFolderThrowsAndRemovesTemp) {
   EXPECT_EQ(folder_entries(folder_), (std::vector<std::string>{"results.json", "results.json/inside"}));
 }
 
-TEST_F(ResultsFiles, ReadRefusesMajorVersionTwo) {
-  const fs::path path = folder_ / "v2.json";
-  write_text(path, R"({"schema": "rooflm.result/2", "runs": []})");
-  try {
-    read_results(path);
-    FAIL() << "rooflm.result/2 was accepted";
-  } catch (const InputError& error) {
-    const std::string message = error.what();
-    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
-    EXPECT_NE(message.find("rooflm.result/2"), std::string::npos) << message;
-  }
-}
-
-TEST_F(ResultsFiles, ReadAcceptsFutureMinorVersion) {
-  const fs::path path = folder_ / "v1_1.json";
-  write_text(path, R"({"schema": "rooflm.result/1.1", "runs": []})");
-  EXPECT_EQ(read_results(path)["schema"], "rooflm.result/1.1");
-}
-
-TEST_F(ResultsFiles, ReadRefusesOtherSchemas) {
-  for (const char* text : {R"({"schema": "rooflm.result/10"})", R"({"schema": "rooflm.scenario/1"})",
-                           R"({"runs": []})", R"({"schema": 1})", "[1, 2]",
-                           // found by the results fuzz target: escaped as nlohmann's out_of_range
-                           R"({"schema": "rooflm.result/1", "x": -1e400})"}) {
-    const fs::path path = folder_ / "other.json";
-    write_text(path, text);
-    EXPECT_THROW(read_results(path), InputError) << text;
-  }
-}
-
-TEST_F(ResultsFiles, ReadMissingOrNotJsonNamesTheFile) {
-  const fs::path missing = folder_ / "missing.json";
-  const fs::path broken = folder_ / "broken.json";
-  write_text(broken, R"({"schema": "rooflm.result/1", )");
-  for (const fs::path& path : {missing, broken}) {
-    try {
-      read_results(path);
-      FAIL() << path << " was accepted";
-    } catch (const InputError& error) {
-      EXPECT_NE(std::string(error.what()).find(path.string()), std::string::npos) << error.what();
-    }
-  }
+TEST_F(ResultsFiles, TextIsWrittenAtomicallyAndAFailureLeavesNoFile) {
+  const fs::path path = folder_ / "sub" / "report.md";
+  write_text_atomic(path, "| a |\n");
+  EXPECT_EQ(read_text(path), "| a |\n");
+  write_text_atomic(path, "");  // an empty text is a valid (empty) file
+  EXPECT_EQ(read_text(path), "");
+  fs::create_directories(folder_ / "taken" / "inside");
+  EXPECT_THROW(write_text_atomic(folder_ / "taken", "x"), std::runtime_error);
+  EXPECT_EQ(folder_entries(folder_), (std::vector<std::string>{"sub", "sub/report.md", "taken", "taken/inside"}));
 }
 
 TEST(ResultsEnvironment, HasEveryKey) {

@@ -12,6 +12,7 @@
 
 #include "engine/scenario/scenario.h"
 #include "engine/scenario/scenario_keys.h"
+#include "engine/scenario/scenario_limits.h"
 
 namespace rooflm {
 namespace {
@@ -106,6 +107,53 @@ TEST(ScenarioFiles, SchemaKeysMatchTheParser) {
   const std::set<std::string> schema_sweepable(sweep_names.begin(), sweep_names.end());
   const std::set<std::string> parser_sweepable(sweepable_key_paths().begin(), sweepable_key_paths().end());
   EXPECT_EQ(schema_sweepable, parser_sweepable);
+}
+
+// Every size's bound (engine/scenario/scenario_limits.h) is the "maximum" of its key in the schema.
+TEST(ScenarioFiles, SchemaMaximaAreTheReadersLimits) {
+  const json schema = read_schema();
+  const json& defs = schema["$defs"];
+  const json& engine = defs["engine"]["properties"];
+  EXPECT_EQ(engine["threads"]["maximum"], kMaxThreads);
+  EXPECT_EQ(engine["kv_cache"]["properties"]["max_seq_len"]["maximum"], kMaxTokenLength);
+  EXPECT_EQ(engine["kv_cache"]["properties"]["memory_bytes"]["maximum"], kMaxKvMemoryBytes);
+  const json& batching = engine["batching"]["properties"];
+  EXPECT_EQ(batching["max_batch"]["maximum"], kMaxBatch);
+  EXPECT_EQ(batching["max_wait_ms"]["maximum"], kMaxWaitMs);
+  EXPECT_EQ(batching["max_batched_tokens"]["maximum"], kMaxBatchedTokens);
+  const json& workload = defs["workload"]["properties"];
+  EXPECT_EQ(workload["requests"]["maximum"], kMaxRequests);
+  EXPECT_EQ(workload["n"]["maximum"], kMaxSamplesPerRequest);
+  EXPECT_EQ(workload["shared_prefix"]["properties"]["groups"]["maximum"], kMaxRequests);
+  EXPECT_EQ(workload["shared_prefix"]["properties"]["length"]["maximum"], kMaxTokenLength);
+  EXPECT_EQ(workload["sampling"]["properties"]["temperature"]["maximum"], kMaxTemperature);
+  const json& measure = defs["measure"]["properties"];
+  EXPECT_EQ(measure["warmup_requests"]["maximum"], kMaxRequests);
+  EXPECT_EQ(measure["repetitions"]["maximum"], kMaxRepetitions);
+  EXPECT_EQ(schema["properties"]["name"]["maxLength"], kMaxNameLength);
+  // Every length (bare integer, value, min, max, mean, std) and the arrival process' bounds.
+  int lengths = 0;
+  for (const json& form : defs["length"]["oneOf"]) {
+    if (form.contains("maximum")) {
+      EXPECT_EQ(form["maximum"], kMaxTokenLength);
+      ++lengths;
+    }
+    const json fields = form.value("properties", json::object());
+    for (const auto& [key, field] : fields.items()) {
+      if (key == "dist" || key == "file" || key == "field") continue;
+      EXPECT_EQ(field.value("maximum", json()), kMaxTokenLength) << key;
+      ++lengths;
+    }
+  }
+  EXPECT_EQ(lengths, 1 + 1 + 2 + 4 + 4 + 2);
+  for (const json& process : workload["arrival"]["oneOf"]) {
+    const json& fields = process["properties"];
+    if (fields.contains("cv")) {
+      EXPECT_EQ(fields["cv"]["minimum"], kMinGammaCv);
+      EXPECT_EQ(fields["cv"]["maximum"], kMaxGammaCv);
+    }
+    if (fields.contains("concurrency")) EXPECT_EQ(fields["concurrency"]["maximum"], kMaxRequests);
+  }
 }
 
 }  // namespace

@@ -93,9 +93,9 @@ TEST(Scenario, OutOfRange) {
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"sampling": {"top_p": 1.5}})")),
             "x.json: \"workload.sampling.top_p\" must be in (0, 1], got 1.5");
   EXPECT_EQ(error_of(scenario_text(R"("engine": {"batching": {"max_batch": 0}})")),
-            "x.json: \"engine.batching.max_batch\" must be >= 1, got 0");
+            "x.json: \"engine.batching.max_batch\" must be in [1, 65536], got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"seed": -1})")),
-            "x.json: \"workload.seed\" must be >= 0, got -1");
+            "x.json: \"workload.seed\" must be an integer in [0, 18446744073709551615], got -1");
   EXPECT_EQ(error_of(scenario_text(R"("slo": {"ttft_ms": 0})")),
             "x.json: \"slo.ttft_ms\" must be > 0, got 0");
 }
@@ -176,17 +176,17 @@ TEST(Scenario, LengthDistributionKeysDependOnDist) {
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"output_len": {"dist": "uniform", "min": 4, "max": 8, "mean": 6}})")),
             "x.json: \"workload.output_len.mean\" is not used with dist \"uniform\" (it takes: dist, min, max)");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "uniform", "min": 16, "max": 8}})")),
-            "x.json: \"workload.prompt_len.max\" must be >= 16, got 8");
+            "x.json: \"workload.prompt_len.max\" must be in [16, 134217728], got 8");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "uniform", "min": 0, "max": 8}})")),
-            "x.json: \"workload.prompt_len.min\" must be >= 1, got 0");
+            "x.json: \"workload.prompt_len.min\" must be in [1, 134217728], got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "normal", "mean": 0.5, "std": 1}})")),
-            "x.json: \"workload.prompt_len.mean\" must be >= 1, got 0.5");
+            "x.json: \"workload.prompt_len.mean\" must be in [1, 134217728], got 0.5");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "fixed", "value": 0}})")),
-            "x.json: \"workload.prompt_len.value\" must be >= 1, got 0");
+            "x.json: \"workload.prompt_len.value\" must be in [1, 134217728], got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": {"dist": "poisson"}})")),
             "x.json: \"workload.prompt_len.dist\" must be one of fixed|uniform|normal|lognormal|dataset, got \"poisson\"");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": 0})")),
-            "x.json: \"workload.prompt_len\" must be >= 1, got 0");
+            "x.json: \"workload.prompt_len\" must be in [1, 134217728], got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": "long"})")),
             "x.json: \"workload.prompt_len\" must be an integer or an object, got string");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"arrival": {"process": "burst", "rate": 2}})")),
@@ -453,7 +453,7 @@ TEST(Scenario, BadOverrides) {
                 "x.json: --set \"schema=rooflm.scenario/2\": unknown key \"schema\"", 0),
             0u);
   EXPECT_EQ(error_of(scenario_text(), {"workload.requests=0"}),
-            "x.json: \"workload.requests\" (from --set workload.requests=0) must be >= 1, got 0");
+            "x.json: \"workload.requests\" (from --set workload.requests=0) must be in [1, 1000000], got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": 8})"), {"workload.prompt_len.value=4"}),
             "x.json: cannot apply --set workload.prompt_len.value=4: \"workload.prompt_len\" is not an object");
 }

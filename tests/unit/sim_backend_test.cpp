@@ -7,6 +7,7 @@
 #include "engine/results/results.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
+#include "tests/unit/conforming_results.h"
 
 namespace rooflm {
 namespace {
@@ -72,13 +73,34 @@ TEST(SimBackend, CalibrationPicksTheRunWithTheSameVariantLabel) {
     return nlohmann::json{{"variant", {{"label", label}}},
                           {"roofline", {{"phases", {{"prefill", {{"efficiency", prefill}}}, {"decode", {{"efficiency", decode}}}}}}}};
   };
-  write_json_atomic(file, {{"schema", "rooflm.result/1"}, {"runs", {run("kernels=naive", 0.5, 0.6), run("kernels=fused", 0.7, 0.8)}}});
+  write_json_atomic(file, test::make_conforming({{"runs", {run("kernels=naive", 0.5, 0.6), run("kernels=fused", 0.7, 0.8)}}}));
   const SimEfficiency fused = sim_efficiency_from_results(file.string(), "kernels=fused");
   EXPECT_DOUBLE_EQ(fused.prefill, 0.7);
   EXPECT_DOUBLE_EQ(fused.decode, 0.8);
   EXPECT_NE(fused.source.find("kernels=fused"), std::string::npos);
   const SimEfficiency other = sim_efficiency_from_results(file.string(), "kernels=other");  // first run
   EXPECT_DOUBLE_EQ(other.decode, 0.6);
+  std::filesystem::remove(file);
+}
+
+TEST(SimBackend, CalibrationFileIsValidatedAndAZeroEfficiencyRefusedWithItsPath) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "rooflm-sim-calibration-bad.json";
+  auto message_for = [&](const nlohmann::json& phases) {
+    write_json_atomic(file, test::make_conforming({{"runs", {{{"roofline", {{"phases", phases}}}}}}}));
+    try {
+      sim_efficiency_from_results(file.string(), "default");
+      return std::string();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+  };
+  const std::string where = "results file '" + file.string() + "': runs[0].roofline.phases.decode";
+  EXPECT_EQ(message_for({{"decode", {{"efficiency", 0}}}}), where + ".efficiency is 0, must be > 0");
+  EXPECT_EQ(message_for({{"decode", {{"efficiency", "fast"}}}}),
+            where + ".efficiency: expected number, is \"fast\" (does not conform to results/schema/result.schema.json)");
+  EXPECT_EQ(message_for({{"decode", 1.0}}),
+            where + ": expected object, is 1.0 (does not conform to results/schema/result.schema.json)");
+  EXPECT_EQ(message_for({{"decode", {{"steps", 3}}}}), "");  // no efficiency: the roofline's (1.0)
   std::filesystem::remove(file);
 }
 

@@ -8,8 +8,10 @@
 #include <set>
 
 #include "common/error.h"
+#include "engine/model/model_config.h"
 #include "engine/scenario/workload.h"
 #include "engine/scenario/workload_files.h"
+#include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
@@ -183,20 +185,45 @@ TEST(Workload, DrawsAreClampedToMinMax) {
   EXPECT_NEAR(at_max, 1750, 200);
 }
 
-TEST(Workload, PromptPlusOutputIsClampedToMaxPositions) {
+// Lengths are never shortened: a request beyond max_positions is an error naming it and both numbers.
+TEST(Workload, PromptPlusOutputBeyondMaxPositionsIsAnError) {
   WorkloadSpec spec = spec_with(3, 0);
   spec.prompt_len = fixed(100);
-  spec.output_len = fixed(50);
+  spec.output_len = fixed(20);
   for (const Request& r : generate_workload(spec, kVocab, 120)) {
     EXPECT_EQ(r.prompt.size(), 100u);
     EXPECT_EQ(r.max_output, 20);
   }
-  spec.prompt_len = fixed(500);
-  for (const Request& r : generate_workload(spec, kVocab, 120)) {
-    EXPECT_EQ(r.prompt.size(), 119u);  // room for one output token
-    EXPECT_EQ(r.max_output, 1);
-    EXPECT_EQ(r.total_len(), 120);
-  }
+  spec.output_len = fixed(21);
+  EXPECT_EQ(test::input_error_message([&] { generate_workload(spec, kVocab, 120); }),
+            "workload request 0: prompt 100 + output_len 21 = 121 tokens exceed the model's max_positions 120 "
+            "(lengths are not shortened: lower them, or their \"max\")");
+  spec.output_len = fixed(10);
+  spec.shared_prefix = {1, 15};
+  EXPECT_EQ(test::input_error_message([&] { generate_workload(spec, kVocab, 120); }),
+            "workload request 0: prompt 115 (workload.shared_prefix.length 15 + prompt_len 100) + output_len 10 = 125 "
+            "tokens exceed the model's max_positions 120 (lengths are not shortened: lower them, or their \"max\")");
+  spec.shared_prefix = {1, 119};
+  EXPECT_NE(test::input_error_message([&] { generate_workload(spec, kVocab, 120); })
+                .find("workload.shared_prefix.length = 119 leaves no room"),
+            std::string::npos);
+}
+
+TEST(Workload, ArrivalsBeyondADayAndOversizedWorkloadsAreErrors) {
+  WorkloadSpec spec = spec_with(3, 0);
+  spec.arrival.process = ArrivalSpec::Process::constant;
+  spec.arrival.rate = 1.0 / 50000;  // request 2 at 100000 s
+  EXPECT_EQ(test::input_error_message([&] { generate_workload(spec, kVocab, kMaxPositions); }).rfind(
+                "workload request 2 arrives at 100000", 0),
+            0u);
+  spec = spec_with(3, 0);
+  spec.prompt_len = fixed((1 << 20) + 1);
+  spec.prompt_len.max = 1 << 21;
+  spec.output_len = fixed(1);
+  spec.n = 256;  // request 0 alone: 256 samples x (2^20 + 1) tokens > 2^28, refused before any is built
+  EXPECT_EQ(test::input_error_message([&] { generate_workload(spec, kVocab, kMaxModelPositions); }),
+            "workload: the prompts up to request 0 (x n = 256 samples) hold more than 268435456 tokens, the limit of "
+            "one workload: lower workload.requests, n or the prompt lengths");
 }
 
 TEST(Workload, PoissonGapsAverageOneOverRate) {
@@ -355,7 +382,7 @@ TEST(WorkloadFiles, BadLinesNameTheFileLineAndField) {
     const std::string message = e.what();
     EXPECT_NE(message.find("workload.arrival.file"), std::string::npos) << message;
     EXPECT_NE(message.find("trace.jsonl:2"), std::string::npos) << message;
-    EXPECT_NE(message.find("\"prompt_len\" must be an integer >= 1, got 0"), std::string::npos) << message;
+    EXPECT_NE(message.find("\"prompt_len\" must be an integer in [1, 134217728], got 0"), std::string::npos) << message;
   }
   EXPECT_THROW(parse_scenario(workload_scenario(R"({"arrival": {"process": "trace", "file": "missing.jsonl"}})"), origin),
                InputError);

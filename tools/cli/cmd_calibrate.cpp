@@ -9,6 +9,7 @@
 #include "engine/roofline/calibration.h"
 #include "engine/roofline/gpu_spec.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_path.h"
 #include "tools/cli/text_table.h"
 
 #if ROOFLM_HAVE_CUDA
@@ -25,6 +26,9 @@ void calibrate(const std::string& out_arg, bool quick) {
   const nlohmann::json device = cuda_device_info();
   const std::string gpu_name = device.at("gpu").get<std::string>();
   const auto spec = match_gpu_spec(gpu_name);
+  const std::filesystem::path out =
+      out_arg.empty() ? default_calibration_path(spec ? spec->name : gpu_name) : std::filesystem::path(out_arg);
+  require_writable_file(out, "--out");  // before measuring
   CeilingOptions options;
   if (quick) {
     options.stream_bytes = int64_t(1) << 30;
@@ -50,8 +54,6 @@ void calibrate(const std::string& out_arg, bool quick) {
   nlohmann::json doc = cal.to_json();
   doc["environment"] = capture_environment(device);
   doc["measurements"] = sample_json;
-  const std::filesystem::path out =
-      out_arg.empty() ? default_calibration_path(spec ? spec->name : gpu_name) : std::filesystem::path(out_arg);
   write_json_atomic(out, doc);
 
   TextTable t({"ceiling", "measured", "datasheet", "ratio"});

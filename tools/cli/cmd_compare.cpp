@@ -2,10 +2,15 @@
 // and metric, the medians of A (baseline) and B (candidate), the delta, better/worse, and whether
 // the change is significant (Mann–Whitney U over the raw samples: requests, steps, repetitions);
 // then the counters both files record (steps, tokens, preemptions, ...) with their change.
+// Both files go through the results reader (results_reader.h). Files of different scenarios,
+// models or GPUs (results_pair.h) are refused (exit 2) unless --force; with --force the
+// differences are printed first (stderr) and listed under "mismatches" (json).
 #include <iostream>
 
+#include "common/error.h"
 #include "engine/results/compare.h"
-#include "engine/results/results.h"
+#include "engine/results/results_pair.h"
+#include "engine/results/results_reader.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/text_table.h"
 
@@ -16,6 +21,7 @@ struct CompareArgs {
   std::string baseline, candidate, format = "table";
   double alpha = kDefaultSignificanceLevel;
   std::vector<std::string> metrics;
+  bool force = false;
 };
 
 std::string p_value_text(double p) { return p < 1e-4 ? "<0.0001" : fmt_num(p, 4); }
@@ -40,6 +46,28 @@ void print_table(const ResultsComparison& comparison, std::ostream& os) {
   for (const auto& u : comparison.unpaired) os << "not compared: " << u << "\n";
 }
 
+void compare(const CompareArgs& args) {
+  const nlohmann::json baseline = read_results(args.baseline), candidate = read_results(args.candidate);
+  const std::vector<std::string> mismatches = results_pair_mismatches(baseline, candidate);
+  if (!mismatches.empty() && !args.force) {
+    std::string all;
+    for (const auto& m : mismatches) all += "\n  " + m;
+    throw InputError("compare refused: '" + args.baseline + "' and '" + args.candidate +
+                     "' measured different things (pass --force to compare anyway):" + all);
+  }
+  const auto comparison = compare_results(baseline, candidate, args.alpha, args.metrics);
+  if (args.format == "json") {
+    nlohmann::json doc = comparison.to_json();
+    doc["baseline"] = args.baseline;
+    doc["candidate"] = args.candidate;
+    doc["mismatches"] = mismatches;
+    std::cout << doc.dump(2) << "\n";
+    return;
+  }
+  for (const auto& m : mismatches) std::cerr << "rooflm: warning (--force): " << m << "\n";
+  print_table(comparison, std::cout);
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
@@ -52,18 +80,8 @@ void add_compare_command(CLI::App& app) {
       ->check(CLI::Range(1e-9, 0.5));
   sub->add_option("--metric", args->metrics, "Only these metrics (ttft_ms, tpot_ms, itl_ms, e2e_ms, step_ms, "
                                               "output_tok_s, goodput_req_s)");
-  sub->callback([args] {
-    const auto comparison = compare_results(read_results(args->baseline), read_results(args->candidate),
-                                            args->alpha, args->metrics);
-    if (args->format == "json") {
-      nlohmann::json doc = comparison.to_json();
-      doc["baseline"] = args->baseline;
-      doc["candidate"] = args->candidate;
-      std::cout << doc.dump(2) << "\n";
-    } else {
-      print_table(comparison, std::cout);
-    }
-  });
+  sub->add_flag("--force", args->force, "Compare even when the files are of different scenarios, models or GPUs");
+  sub->callback([args] { compare(*args); });
 }
 
 }  // namespace rooflm

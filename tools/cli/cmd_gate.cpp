@@ -1,12 +1,14 @@
 // `rooflm gate --baseline A.json --candidate B.json [--policy gate.json] [--markdown FILE] [--json FILE]`
 // Prints a Markdown summary; exit 0 pass, 1 regression (worse than the policy's threshold AND
-// significant), 2 invalid input (the pair cannot be compared: see engine/results/gate.h).
-#include <fstream>
+// significant), 2 invalid input: a file the results reader refuses (results_reader.h: nothing is
+// written then), or a pair that cannot be compared (see engine/results/gate.h). --markdown and
+// --json are written atomically.
 #include <iostream>
 
 #include "common/error.h"
+#include "engine/results/atomic_write.h"
 #include "engine/results/gate.h"
-#include "engine/results/results.h"
+#include "engine/results/results_reader.h"
 #include "tools/cli/commands.h"
 
 namespace rooflm {
@@ -16,18 +18,13 @@ struct GateArgs {
   std::string baseline, candidate, policy, markdown, json;
 };
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out || !(out << text)) throw std::runtime_error("cannot write '" + path + "'");
-}
-
 void gate(const GateArgs& args) {
   const GatePolicy policy = args.policy.empty() ? default_gate_policy() : read_gate_policy(args.policy);
   const GateReport report = run_gate(read_results(args.baseline), read_results(args.candidate), policy);
   const std::string markdown = gate_markdown(report, args.baseline, args.candidate);
   std::cout << markdown;
-  if (!args.markdown.empty()) write_text(args.markdown, markdown);
-  if (!args.json.empty()) write_text(args.json, report.to_json().dump(2) + "\n");
+  if (!args.markdown.empty()) write_text_atomic(args.markdown, markdown);
+  if (!args.json.empty()) write_text_atomic(args.json, report.to_json().dump(2) + "\n");
   if (report.invalid())
     throw InputError("gate refused: " + std::to_string(report.invalid_reasons.size()) +
                      " validity problem(s), first: " + report.invalid_reasons.front());

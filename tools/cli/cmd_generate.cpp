@@ -2,6 +2,8 @@
 // tokens and optionally writing every step's logits (what tests/gpu/hf_parity.py compares with
 // Hugging Face transformers).
 //   rooflm generate --config DIR --weights DIR --prompt 1,2,3 --steps 32 --backend cuda --logits out.json
+#include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <sstream>
 
@@ -10,6 +12,7 @@
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/results/results.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_path.h"
 #include "tools/cli/option_enum.h"
 
 namespace rooflm {
@@ -26,11 +29,11 @@ std::vector<int32_t> parse_tokens(const std::string& text) {
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    try {
-      out.push_back(int32_t(std::stol(item)));
-    } catch (const std::exception&) {
+    int32_t token = 0;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), token);
+    if (item.empty() || error != std::errc() || end != item.data() + item.size())
       throw InputError("--prompt: \"" + item + "\" is not a token id (expected comma-separated integers)");
-    }
+    out.push_back(token);
   }
   if (out.empty()) throw InputError("--prompt needs at least one token id");
   return out;
@@ -52,6 +55,12 @@ void generate(const GenerateArgs& a) {
       throw InputError("--prompt: token " + std::to_string(t) + " is outside the vocabulary [0, " +
                        std::to_string(config.vocab) + ")");
   if (a.steps < 1) throw InputError("--steps must be >= 1, got " + std::to_string(a.steps));
+  if (a.steps > config.max_positions - int64_t(prompt.size()))
+    throw InputError("--prompt of " + std::to_string(prompt.size()) + " tokens + --steps " + std::to_string(a.steps) +
+                     " exceeds the max_positions " + std::to_string(config.max_positions) + " of model '" +
+                     config.name + "' (the steps may be at most " +
+                     std::to_string(std::max<int64_t>(0, config.max_positions - int64_t(prompt.size()))) + ")");
+  if (!a.logits_out.empty()) require_writable_file(a.logits_out, "--logits");
   const BackendKind kind =
       a.backend == "auto" ? resolve_backend(std::nullopt)
                           : parse_option("--backend", kBackendKindNames, {BackendKind::cpu, BackendKind::cuda}, a.backend);

@@ -1,14 +1,15 @@
 // `rooflm report a.json [b.json ...] -o report.html [--format html|md|csv]`: one self-contained HTML
 // page (charts inlined, renders offline), or the variant table as Markdown (PR comments) or CSV.
-// md/csv go to stdout without -o.
-#include <fstream>
+// md/csv go to stdout without -o. Every results file is validated first (results_reader.h); the
+// output is written atomically (a failure leaves no partial or empty file).
 #include <iostream>
 
 #include "common/error.h"
 #include "engine/report/report_data.h"
 #include "engine/report/report_html.h"
 #include "engine/report/report_text.h"
-#include "engine/results/results.h"
+#include "engine/results/atomic_write.h"
+#include "engine/results/results_reader.h"
 #include "tools/cli/commands.h"
 
 namespace rooflm {
@@ -34,8 +35,7 @@ void report(const ReportArgs& args) {
     std::cout << text;
     return;
   }
-  std::ofstream out(args.out);
-  if (!out || !(out << text)) throw std::runtime_error("cannot write '" + args.out + "'");
+  write_text_atomic(args.out, text);
 }
 
 }  // namespace

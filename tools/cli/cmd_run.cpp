@@ -1,13 +1,17 @@
 // `rooflm run <scenario> [--out DIR] [--backend cpu|cuda|sim] [--set path=value]...`
 // Runs every variant of the scenario, writes DIR/results.json atomically, prints a summary table.
+// SIGINT / SIGTERM stop the run within a step and nothing is written (engine/runtime/interrupt.h;
+// exit 130 / 143).
 #include <iostream>
 
 #include "common/error.h"
 #include "engine/report/report_html.h"
 #include "engine/results/results.h"
+#include "engine/runtime/interrupt.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_path.h"
 #include "tools/cli/progress_line.h"
 #include "tools/cli/text_table.h"
 
@@ -74,10 +78,13 @@ void run(const RunArgs& args) {
   options.calibrate_from = args.calibrate_from;
   const std::vector<Scenario> points = load_scenario(args.scenario, overrides);
   const std::string out_dir = args.out.empty() ? "out/" + points.front().name : args.out;
+  require_writable_folder(out_dir, "--out");  // before the run, not after it
 
   std::vector<VariantResult> results;
+  const InterruptScope interrupt_scope;
   ProgressLine progress;
   for (size_t i = 0; i < points.size(); ++i) {
+    throw_if_interrupted();
     results.push_back(run_variant(points[i], options, [&](const VariantProgress& p) {
       progress.update("variant " + std::to_string(i + 1) + "/" + std::to_string(points.size()) +
                       " (" + p.label + ")" + (p.warmup ? " warm-up" : "") + " rep " +
@@ -98,6 +105,7 @@ void run(const RunArgs& args) {
                              {"resolved", points.front().resolved}};
   const auto doc = make_results(capture_environment(results.front().device_info), scenario, runs);
   const std::string path = out_dir + "/results.json";
+  throw_if_interrupted();
   write_json_atomic(path, doc);
   write_report_beside(path, std::cerr);
 

@@ -17,7 +17,8 @@ void add_validate_command(CLI::App& app) {
   sub->add_option("--set", *sets, "Override a scenario value: path=value");
   sub->callback([file, sets] {
     const std::vector<Scenario> points = load_scenario(*file, *sets);
-    resolve_model_config(points.front().model);  // unknown preset / bad config.json -> exit 2
+    // Each point against its model: unknown preset, bad config.json, lengths beyond max_positions -> exit 2.
+    for (const Scenario& point : points) workload_for_model(point, resolve_model_config(point.model));
     std::cout << *file << ": ok, scenario \"" << points.front().name << "\", " << points.size()
               << " variant" << (points.size() == 1 ? "" : "s") << "\n";
     for (const auto& p : points) std::cout << "  " << variant_label(p.sweep_point) << "\n";

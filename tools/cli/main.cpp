@@ -1,8 +1,10 @@
 // rooflm command-line tool. `rooflm --help` lists the subcommands; `rooflm <cmd> --help` each one.
-// Exit codes: 0 success; 1 the run failed; 2 bad input (usage, scenario, model or weights file).
+// Exit codes: 0 success; 1 the run failed (gate: a regression); 2 bad input (usage, scenario, model,
+// weights or results file); 130 / 143 a run stopped by SIGINT / SIGTERM (nothing written).
 #include <iostream>
 
 #include "common/error.h"
+#include "engine/runtime/interrupt.h"
 #include "tools/cli/commands.h"
 #if ROOFLM_HAVE_CUDA
 #include "engine/backend/cuda/cuda_register.h"
@@ -32,6 +34,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return rooflm::kExitBadInput;
+  } catch (const rooflm::Interrupted& e) {
+    std::cerr << "\nrooflm: " << e.what() << "\n";
+    return e.exit_code();
   } catch (const rooflm::InputError& e) {
     std::cerr << "rooflm: error: " << e.what() << "\n";
     return rooflm::kExitBadInput;

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "engine/backend/cpu/host_memory.h"
 #include "reference/activation.h"
 #include "reference/attention.h"
 #include "reference/embedding.h"
@@ -36,6 +37,9 @@ CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, const Variant& 
 
 KvStorage CpuBackend::allocate_kv(const KvGeometry& geom) {
   ROOFLM_CHECK(geom.dtype == DType::f32, "the cpu backend stores KV in fp32");
+  require_host_memory("the KV pool (" + std::to_string(geom.num_blocks) + " blocks of " +
+                          std::to_string(geom.block_size) + " tokens, fp32)",
+                      geom.total_bytes());
   const size_t n = size_t(geom.n_layers * geom.num_blocks * geom.elems_per_block());
   // Poison: attention must only ever read KV that a step wrote.
   k_storage_.assign(n, std::numeric_limits<float>::quiet_NaN());

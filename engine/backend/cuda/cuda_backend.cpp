@@ -68,82 +68,53 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
   }
 }
 
+// The query of a node's (first) kernel in a step of `n` tokens: its op, shapes and dtypes.
+KernelQuery CudaBackend::node_query(const OpNode& op, int64_t n) const {
+  KernelQuery q;
+  q.n = n;
+  q.in = c_.hidden;
+  q.vocab = c_.vocab;
+  q.n_heads = int32_t(c_.n_heads);
+  q.n_kv_heads = int32_t(c_.n_kv_heads);
+  q.head_dim = int32_t(c_.head_dim);
+  switch (op.kind) {
+    case OpKind::embedding: q.op = KernelOp::embedding; break;
+    case OpKind::rmsnorm: q.op = KernelOp::rmsnorm; break;
+    case OpKind::add_rmsnorm: q.op = KernelOp::add_rmsnorm; break;
+    case OpKind::residual_add: q.op = KernelOp::residual_add; break;
+    case OpKind::linear:
+      q.op = KernelOp::linear;
+      q.weight = op.weight_dtype;
+      q.activation = op.input_dtype;
+      q.in = op.in_features;
+      q.out = op.out_features;
+      q.bias = op.bias.present();
+      break;
+    case OpKind::rope: q.op = KernelOp::rope; break;
+    case OpKind::attention:  // its first kernel writes the KV cache
+      q.op = op.rope_in_prologue ? KernelOp::rope_qkv_kv_write : KernelOp::kv_write;
+      q.kv = op.kv_dtype;
+      break;
+    case OpKind::silu: q.op = KernelOp::silu; q.in = c_.ffn; break;
+    case OpKind::mul: q.op = KernelOp::mul; q.in = c_.ffn; break;
+    case OpKind::silu_mul: q.op = KernelOp::silu_mul; q.in = c_.ffn; break;
+    case OpKind::lm_head: q.op = KernelOp::gather_rows; break;  // its first kernel gathers the sampling rows
+  }
+  return q;
+}
+
 // Before anything is allocated: every node's kernels exist for its dtypes and the model's shapes
 // (at one token and at a GEMM-sized batch), else InputError naming the axis and what is missing.
 void CudaBackend::require_kernels_for_program() const {
   const Variant& v = program_.variant;
-  const auto require = [&](KernelQuery q, const OpNode& op) {
-    const KernelChoice k = select_kernel(q);
-    if (!k.supported)
-      throw InputError("model " + c_.name + ", engine.precision \"" + std::string(rooflm::name(v.precision)) +
-                       "\", kv_cache.dtype \"" + std::string(dtype_name(v.kv_dtype)) + "\": op " + op.name +
-                       ": " + k.why_not);
-  };
-  for (const OpNode& op : program_.ops) {
-    KernelQuery q;
-    q.activation = DType::f16;
-    q.n_heads = int32_t(c_.n_heads);
-    q.n_kv_heads = int32_t(c_.n_kv_heads);
-    q.head_dim = int32_t(c_.head_dim);
-    switch (op.kind) {
-      case OpKind::linear:
-        q.op = KernelOp::linear;
-        q.weight = op.weight_dtype;
-        q.activation = op.input_dtype;
-        q.in = op.in_features;
-        q.out = op.out_features;
-        for (int64_t n : {int64_t(1), kGemvCrossoverTokens + 1}) {
-          q.n = n;
-          require(q, op);
-        }
-        break;
-      case OpKind::attention:
-        q.op = op.rope_in_prologue ? KernelOp::rope_qkv_kv_write : KernelOp::kv_write;
-        q.kv = op.kv_dtype;
-        require(q, op);
-        break;
-      case OpKind::rope:
-        q.op = KernelOp::rope;
-        require(q, op);
-        break;
-      case OpKind::embedding:
-      case OpKind::rmsnorm:
-      case OpKind::add_rmsnorm:
-      case OpKind::residual_add:
-        q.op = op.kind == OpKind::embedding ? KernelOp::embedding
-               : op.kind == OpKind::rmsnorm ? KernelOp::rmsnorm
-               : op.kind == OpKind::add_rmsnorm ? KernelOp::add_rmsnorm
-                                                : KernelOp::residual_add;
-        q.n = 1;
-        q.in = c_.hidden;
-        require(q, op);
-        break;
-      case OpKind::silu:
-      case OpKind::mul:
-      case OpKind::silu_mul:
-        q.op = op.kind == OpKind::silu ? KernelOp::silu : op.kind == OpKind::mul ? KernelOp::mul : KernelOp::silu_mul;
-        q.n = 1;
-        q.in = c_.ffn;
-        require(q, op);
-        break;
-      case OpKind::lm_head:
-        q.op = KernelOp::gather_rows;
-        q.n = 1;
-        q.in = c_.hidden;
-        require(q, op);
-        break;
+  for (const OpNode& op : program_.ops)
+    for (int64_t n : {int64_t(1), kGemvCrossoverTokens + 1}) {
+      const KernelChoice k = select_kernel(node_query(op, n));
+      if (!k.supported)
+        throw InputError("model " + c_.name + ", engine.precision \"" + std::string(rooflm::name(v.precision)) +
+                         "\", kv_cache.dtype \"" + std::string(dtype_name(v.kv_dtype)) + "\": op " + op.name +
+                         ": " + k.why_not);
     }
-  }
-}
-
-CudaBackend::~CudaBackend() {
-  trace_.reset();
-  drop_graphs();
-  if (cublas_) cublasDestroy(cublas_);
-  gemm_.reset();
-  if (ev_start_) cudaEventDestroy(ev_start_);
-  if (ev_end_) cudaEventDestroy(ev_end_);
-  if (stream_) cudaStreamDestroy(stream_);
 }
 
 KvStorage CudaBackend::allocate_kv(const KvGeometry& geom) {
@@ -373,45 +344,28 @@ void CudaBackend::lm_head(const OpNode& op, const StepShape& s) {
 }
 
 void CudaBackend::execute(const OpNode& op, const StepShape& s) {
-  const int64_t T = s.n_tokens, H = c_.hidden;
-  KernelQuery q;
+  const int64_t T = s.n_tokens;
+  const KernelQuery q = node_query(op, T);
   KernelArgs a;
-  q.n = T;
-  q.in = H;
   a.eps = float(c_.rms_eps);
   switch (op.kind) {
     case OpKind::embedding:
-      q.op = KernelOp::embedding;
-      q.vocab = c_.vocab;
-      a.w = param(op.weight, op.layer, H);
+      a.w = param(op.weight, op.layer, c_.hidden);
       a.index = meta_.as<int32_t>() + off_tokens_;
       a.y = act(op.out, T);
       break;
     case OpKind::rmsnorm:
-      q.op = KernelOp::rmsnorm;
-      a.x = act(op.in, T);
-      a.w = param(op.weight, op.layer, 1);
-      a.y = act(op.out, T);
-      break;
     case OpKind::add_rmsnorm:
-      q.op = KernelOp::add_rmsnorm;
       a.x = act(op.in, T);
-      a.y2 = act(Act::residual, T);
+      a.y2 = act(Act::residual, T);  // add_rmsnorm: the residual stream it adds the branch into
       a.w = param(op.weight, op.layer, 1);
       a.y = act(op.out, T);
       break;
     case OpKind::residual_add:
-      q.op = KernelOp::residual_add;
       a.x = act(op.in, T);
       a.y = act(op.out, T);
       break;
     case OpKind::linear:
-      q.op = KernelOp::linear;
-      q.weight = op.weight_dtype;
-      q.activation = op.input_dtype;
-      q.in = op.in_features;
-      q.out = op.out_features;
-      q.bias = op.bias.present();
       a.x = act(op.in, T);
       a.w = param(op.weight, op.layer, op.in_features);
       a.bias = op.bias.present() ? param(op.bias, op.layer, 1) : nullptr;
@@ -419,10 +373,6 @@ void CudaBackend::execute(const OpNode& op, const StepShape& s) {
       a.gemm = gemm_.get();
       break;
     case OpKind::rope:
-      q.op = KernelOp::rope;
-      q.n_heads = int32_t(c_.n_heads);
-      q.n_kv_heads = int32_t(c_.n_kv_heads);
-      q.head_dim = int32_t(c_.head_dim);
       a.y = act(op.in, T);
       a.y2 = act(op.out, T);
       a.index = meta_.as<int32_t>() + off_pos_;
@@ -433,8 +383,6 @@ void CudaBackend::execute(const OpNode& op, const StepShape& s) {
     case OpKind::silu:
     case OpKind::mul:
     case OpKind::silu_mul:
-      q.op = op.kind == OpKind::silu ? KernelOp::silu : op.kind == OpKind::mul ? KernelOp::mul : KernelOp::silu_mul;
-      q.in = c_.ffn;
       a.x = act(op.kind == OpKind::mul ? Act::gate : op.in, T);
       a.x2 = act(Act::up, T);
       a.y = act(op.out, T);

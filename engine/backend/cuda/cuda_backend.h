@@ -54,6 +54,7 @@ class CudaBackend final : public Backend {
     KernelChoice attention;  // chosen (and its scratch sized) before any launch or capture
   };
 
+  KernelQuery node_query(const OpNode& op, int64_t n_tokens) const;
   void require_kernels_for_program() const;
   void ensure_capacity(int64_t tokens, int64_t seqs, int64_t table_entries);
   void enqueue_step(const StepShape& s);

@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 #include "common/synthetic_init.h"
-#include "engine/results/results.h"
+#include "engine/results/results_reader.h"
 #include "engine/roofline/memory_model.h"
 
 namespace rooflm {
@@ -47,33 +47,35 @@ nlohmann::json SimBackend::device_info() const {
 }
 
 SimEfficiency sim_efficiency_from_results(const std::string& results_file, const std::string& label) {
-  const nlohmann::json doc = read_results(results_file);
-  const nlohmann::json runs = doc.value("runs", nlohmann::json::array());
+  const nlohmann::json doc = read_results(results_file);  // validated: runs[i].roofline.phases.<phase> are objects
+  const nlohmann::json& runs = doc.at("runs");
   auto phases_of = [](const nlohmann::json& run) {
-    return run.value("roofline", nlohmann::json::object()).value("phases", nlohmann::json::object());
+    return run.at("roofline").value("phases", nlohmann::json::object());
   };
-  const nlohmann::json* chosen = nullptr;
-  for (const auto& run : runs)
-    if (!phases_of(run).empty() && run.value("variant", nlohmann::json::object()).value("label", "") == label)
-      chosen = &run;
-  for (const auto& run : runs)
-    if (!chosen && !phases_of(run).empty()) chosen = &run;
-  if (chosen) {
-    const nlohmann::json phases = phases_of(*chosen);
-    SimEfficiency e;
-    auto get = [&](const char* phase, double fallback) {
-      if (!phases.contains(phase) || !phases[phase]["efficiency"].is_number()) return fallback;
-      const double v = phases[phase]["efficiency"].get<double>();
-      if (!(v > 0)) throw InputError(results_file + ": roofline.phases." + phase + ".efficiency must be > 0");
-      return v;
-    };
-    e.prefill = get("prefill", 1.0);
-    e.decode = get("decode", 1.0);
-    e.mixed = get("mixed", 0.5 * (e.prefill + e.decode));
-    e.source = results_file + " (" + chosen->value("variant", nlohmann::json::object()).value("label", "?") + ")";
-    return e;
-  }
-  throw InputError(results_file + ": no run with roofline phases to calibrate the sim backend from");
+  size_t chosen = runs.size();
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (!phases_of(runs[i]).empty() && runs[i].at("variant").at("label") == label) chosen = i;
+  for (size_t i = 0; i < runs.size() && chosen == runs.size(); ++i)
+    if (!phases_of(runs[i]).empty()) chosen = i;
+  if (chosen == runs.size())
+    throw InputError("results file '" + results_file + "': no run with roofline phases to calibrate the sim backend from");
+
+  const nlohmann::json phases = phases_of(runs[chosen]);
+  auto get = [&](const char* phase, double fallback) {
+    const nlohmann::json efficiency = phases.contains(phase) ? phases[phase].value("efficiency", nlohmann::json()) : nlohmann::json();
+    if (!efficiency.is_number()) return fallback;
+    const double v = efficiency.get<double>();
+    if (!(v > 0))
+      throw InputError("results file '" + results_file + "': runs[" + std::to_string(chosen) + "].roofline.phases." +
+                       phase + ".efficiency is " + efficiency.dump() + ", must be > 0");
+    return v;
+  };
+  SimEfficiency e;
+  e.prefill = get("prefill", 1.0);
+  e.decode = get("decode", 1.0);
+  e.mixed = get("mixed", 0.5 * (e.prefill + e.decode));
+  e.source = results_file + " (" + runs[chosen].at("variant").at("label").get<std::string>() + ")";
+  return e;
 }
 
 }  // namespace rooflm
