@@ -33,7 +33,7 @@ inline void make_run_conforming(nlohmann::json& run) {
                         {"precision", "fp16"}, {"batching", "continuous"}, {"launch", "eager"}});
   const int64_t n_requests = int64_t(run["requests"].size());
   make_summary_conforming(run["summary"], n_requests);
-  if (!run.contains("repetitions")) run["repetitions"] = {run["summary"]};
+  if (!run.contains("repetitions")) run["repetitions"] = nlohmann::json::array({run["summary"]});
   for (auto& rep : run["repetitions"]) make_summary_conforming(rep, n_requests);
   for (auto& r : run["requests"]) {
     fill(r, {{"id", 0}, {"n_prompt", 1}, {"n_output", 1}, {"failed", false}, {"token_times", nlohmann::json::array()}});
