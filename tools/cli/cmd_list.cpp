@@ -48,12 +48,13 @@ void list_models() {
 }
 
 void list_gpus() {
-  TextTable t({"gpu", "name", "HBM TB/s", "fp16 TFLOP/s", "int8 TOP/s", "fp32 TFLOP/s", "memory GiB",
-               "L2 MiB", "SMs", "calibrated"});
+  TextTable t({"gpu", "name", "HBM TB/s", "fp16 TFLOP/s", "int8 TOP/s", "fp8 TFLOP/s", "fp32 TFLOP/s",
+               "memory GiB", "L2 MiB", "SMs", "calibrated"});
   for (const GpuSpec& g : load_gpu_specs()) {
     const auto cal = find_calibration(g.name);
     t.add_row({g.name, g.display_name, fmt_num(g.memory_bandwidth_bytes_per_s / 1e12, 2),
                fmt_num(g.fp16_tensor_flops_per_s / 1e12, 1), fmt_num(g.int8_tensor_ops_per_s / 1e12, 1),
+               g.fp8_tensor_flops_per_s ? fmt_num(*g.fp8_tensor_flops_per_s / 1e12, 1) : "-",
                fmt_num(g.fp32_flops_per_s / 1e12, 1), fmt_num(double(g.memory_bytes) / double(1 << 30), 0),
                fmt_num(double(g.l2_bytes) / double(1 << 20), 0), std::to_string(g.sm_count),
                cal ? fmt_num(cal->read_bandwidth_bytes_per_s / 1e12, 2) + " TB/s, " +
