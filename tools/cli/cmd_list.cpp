@@ -69,6 +69,9 @@ void list_gpus() {
 void list_kernels() {
   TextTable t({"backend", "kernel", "what"});
   t.add_row({"cpu", "cpu_reference_fp32", "fp32 forward pass on fp16-rounded weights (test oracle)"});
+  t.add_row({"cpu", "cpu_reference_int8", "W8A16: int8 weights (fp16 scales) dequantised, fp32 math"});
+  t.add_row({"cpu", "cpu_reference_w8a8", "int8 weights x int8 inputs, exact int32 sums, scaled epilogue"});
+  t.add_row({"cpu", "cpu_reference_fp8", "E4M3 weights x E4M3 inputs, fp32 sums, scaled epilogue"});
   t.print(std::cout);
 }
 
