@@ -83,16 +83,23 @@ float QuantWeightView::value(int64_t row, int64_t col) const {
 
 QuantWeightView view_rows(const QuantizedWeight& w, int64_t row_begin, int64_t rows) {
   ROOFLM_CHECK(row_begin >= 0 && rows >= 0 && row_begin + rows <= w.rows, "weight rows outside the tensor");
-  QuantWeightView v{.dtype = w.dtype, .grain = w.grain, .rows = rows, .cols = w.cols, .group_size = w.group_size};
-  v.codes = w.codes.data() + row_begin * w.cols;
-  v.scales = w.scales.data() + row_begin * scales_per_row(w.grain, w.cols, w.group_size);
-  return v;
+  return {.dtype = w.dtype,
+          .grain = w.grain,
+          .rows = rows,
+          .cols = w.cols,
+          .group_size = w.group_size,
+          .codes = w.codes.data() + row_begin * w.cols,
+          .scales = w.scales.data() + row_begin * scales_per_row(w.grain, w.cols, w.group_size)};
 }
 
 QuantizedWeight quantize_weight(const float* w, int64_t rows, int64_t cols, DType dtype, WeightScaleGrain grain,
                                 int64_t group_size) {
   require_quant_dtype(dtype);
-  QuantizedWeight q{.dtype = dtype, .grain = grain, .rows = rows, .cols = cols};
+  QuantizedWeight q;
+  q.dtype = dtype;
+  q.grain = grain;
+  q.rows = rows;
+  q.cols = cols;
   if (grain == WeightScaleGrain::group) {
     if (group_size <= 0 || cols % group_size != 0)
       throw InputError("weight group size " + std::to_string(group_size) + " must divide the " + std::to_string(cols) +

@@ -130,10 +130,11 @@ TEST(QuantLinearRef, Int8GemmAccumulatesExactlyInInt32) {
 // A quantised weight built from given int8 codes and scales (so the test controls them).
 ref::QuantizedWeight weight_from_codes(const std::vector<int8_t>& codes, std::vector<float> scales, int64_t rows,
                                        int64_t cols, DType dtype = DType::i8) {
-  ref::QuantizedWeight q{.dtype = dtype,
-                         .grain = scales.size() == 1 ? WeightScaleGrain::tensor : WeightScaleGrain::channel,
-                         .rows = rows,
-                         .cols = cols};
+  ref::QuantizedWeight q;
+  q.dtype = dtype;
+  q.grain = scales.size() == 1 ? WeightScaleGrain::tensor : WeightScaleGrain::channel;
+  q.rows = rows;
+  q.cols = cols;
   q.codes.assign(reinterpret_cast<const uint8_t*>(codes.data()), reinterpret_cast<const uint8_t*>(codes.data()) + codes.size());
   q.scales = std::move(scales);
   return q;

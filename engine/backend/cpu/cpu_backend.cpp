@@ -2,7 +2,8 @@
 // tokens of the plan at once; each token attends to its own sequence's KV (cached prefix + this
 // step's tokens). fp32 arithmetic on fp16-rounded weights (or quantised linears: cpu_backend.h);
 // fixed summation orders, so the result is bit-identical whatever the thread count, the batching
-// or (in fp32) the kernel set's recipe; per-token activation scales depend on the token's row only.
+// or the kernel set's recipe (a per-token activation scale depends on its token's row only, and a
+// node's weight scales are its rows' of the packed tensor).
 #include "engine/backend/cpu/cpu_backend.h"
 
 #include <algorithm>
