@@ -2,13 +2,15 @@
 # apt-get, then configures the CMake build folder (build/, or $ROOFLM_BUILD_DIR) once.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${ROOFLM_BUILD_DIR:-$ROOT/build}"
+# clang, -fsanitize=address,undefined, CPU only: the sanitizer test suite and the fuzz targets.
+SANITIZE_BUILD_DIR="${ROOFLM_SANITIZE_BUILD_DIR:-$ROOT/build-sanitize}"
 
 rooflm_log() { echo "rooflm: $*" >&2; }
 
-rooflm_install_deps() {
-  local pkgs=(cmake g++ make nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
+# Installs the Debian packages among "$@" that are missing.
+rooflm_apt_install() {
   local missing=()
-  for p in "${pkgs[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -18,6 +20,10 @@ rooflm_install_deps() {
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
   fi
+}
+
+rooflm_install_deps() {
+  rooflm_apt_install cmake g++ make nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   # reports need their chart libraries; everything else works without them
   rooflm_install_web_deps || rooflm_log "report assets not installed: rooflm report / report.html will fail"
 }
@@ -51,6 +57,22 @@ rooflm_configure() {
 
 rooflm_build() {
   cmake --build "$BUILD_DIR" --parallel "$(nproc)" "$@" >&2
+}
+
+# Debian's clang and its sanitizer / libFuzzer runtimes (libclang-rt-dev), for $SANITIZE_BUILD_DIR.
+rooflm_install_sanitize_deps() {
+  rooflm_apt_install cmake make clang libclang-rt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+}
+
+# $SANITIZE_BUILD_DIR: every CPU target (tests included) and the fuzz targets, built by clang with
+# -fsanitize=address,undefined (common/ and engine/ also with libFuzzer's coverage) at -O2 with
+# debug info and assertions on (no NDEBUG). Configured once.
+rooflm_configure_sanitize() {
+  if [ ! -f "$SANITIZE_BUILD_DIR/CMakeCache.txt" ]; then
+    rooflm_log "configuring $SANITIZE_BUILD_DIR (clang, address + undefined sanitizers, fuzz targets)"
+    cmake -S "$ROOT" -B "$SANITIZE_BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DROOFLM_CUDA=OFF -DROOFLM_BUILD_FUZZ=ON \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g" >&2
+  fi
 }
 
 # rooflm_build with the build's progress ("rooflm: build: [ 42%] Building CXX object ...") on

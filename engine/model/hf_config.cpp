@@ -14,8 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json parse_json_file(const fs::path& file) {
-  const nlohmann::json root = read_json_file(file, kMaxSmallJsonFileBytes, "config.json");
+nlohmann::json expect_object(nlohmann::json root, const fs::path& file) {
   if (!root.is_object()) throw InputError(file.string() + ": expected a JSON object at the top level");
   return root;
 }
@@ -68,7 +67,11 @@ ModelConfig model_config_from_hf(const fs::path& path) {
   const fs::path file = fs::is_directory(path) ? path / "config.json" : path;
   if (!fs::is_regular_file(file))
     throw InputError(file.string() + ": no such file (expected a Hugging Face config.json)");
-  const nlohmann::json root = parse_json_file(file);
+  return model_config_from_hf_text(read_text_file(file, kMaxSmallJsonFileBytes, "config.json"), file);
+}
+
+ModelConfig model_config_from_hf_text(const std::string& text, const fs::path& file) {
+  const nlohmann::json root = expect_object(parse_json_text(text, file.string()), file);
   const HfConfigReader reader(file, root);
 
   ModelConfig config;

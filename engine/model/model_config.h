@@ -75,5 +75,7 @@ std::vector<std::string> model_preset_names();
 // and the field, also for what the families' recipes do not run (MoE, other activations, biases
 // other than Qwen2's Q/K/V, Qwen2's sliding window, rope types other than default/linear/llama3).
 ModelConfig model_config_from_hf(const std::filesystem::path& path);
+// The same from the text of a config.json; `file` names it in errors and its folder names the model.
+ModelConfig model_config_from_hf_text(const std::string& text, const std::filesystem::path& file);
 
 }  // namespace rooflm

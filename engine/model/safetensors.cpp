@@ -80,7 +80,7 @@ bool safetensors_decode_floats(const SafetensorsTensorInfo& tensor, float* out) 
   const size_t count = static_cast<size_t>(tensor.numel());
   switch (tensor.dtype) {
     case SafetensorsDtype::F32:
-      std::memcpy(out, tensor.bytes, count * sizeof(float));
+      if (count > 0) std::memcpy(out, tensor.bytes, count * sizeof(float));  // `out` may be null when empty
       return true;
     case SafetensorsDtype::F16:
     case SafetensorsDtype::BF16: {
@@ -102,7 +102,7 @@ std::vector<std::byte> safetensors_encode_floats(SafetensorsDtype dtype, std::sp
                "safetensors_encode_floats takes F32, F16 or BF16");
   std::vector<std::byte> bytes(values.size() * safetensors_dtype_size(dtype));
   if (dtype == SafetensorsDtype::F32) {
-    std::memcpy(bytes.data(), values.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());  // no null pointers when empty
     return bytes;
   }
   for (size_t i = 0; i < values.size(); ++i) {
@@ -114,13 +114,22 @@ std::vector<std::byte> safetensors_encode_floats(SafetensorsDtype dtype, std::sp
 
 // ---- SafetensorsFile ---------------------------------------------------------------------------
 
+// The file's bytes: a read-only mapping, or (from memory) a vector of them.
 struct SafetensorsFile::Mapping {
   const std::byte* address = nullptr;
   size_t size = 0;
-  Mapping(const std::byte* address_in, size_t size_in) : address(address_in), size(size_in) {}
+  std::vector<std::byte> owned;  // the bytes of a file given in memory (then nothing is mapped)
+  bool mapped = false;
+  Mapping(const std::byte* address_in, size_t size_in) : address(address_in), size(size_in), mapped(true) {}
+  explicit Mapping(std::vector<std::byte> bytes) : owned(std::move(bytes)) {
+    address = owned.data();
+    size = owned.size();
+  }
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() { munmap(const_cast<std::byte*>(address), size); }
+  ~Mapping() {
+    if (mapped) munmap(const_cast<std::byte*>(address), size);
+  }
 };
 
 namespace {
@@ -155,7 +164,21 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : path_(path) {
   ::close(descriptor);
   if (address == MAP_FAILED) fail(std::string("cannot map: ") + std::strerror(mmap_errno));
   mapping_ = std::make_shared<const Mapping>(static_cast<const std::byte*>(address), file_size);
+  read_header();
+}
+
+SafetensorsFile::SafetensorsFile(const fs::path& origin, std::vector<std::byte> bytes) : path_(origin) {
+  if (bytes.size() < 8) {
+    throw_file_error(path_, std::to_string(bytes.size()) + " bytes, too short for the 8-byte header length");
+  }
+  mapping_ = std::make_shared<const Mapping>(std::move(bytes));
+  read_header();
+}
+
+void SafetensorsFile::read_header() {
+  const auto fail = [this](const std::string& what) { throw_file_error(path_, what); };
   const std::byte* const file_bytes = mapping_->address;
+  const size_t file_size = mapping_->size;
 
   uint64_t header_length;
   std::memcpy(&header_length, file_bytes, sizeof header_length);
@@ -181,7 +204,9 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : path_(path) {
     std::string name;
   };
   std::vector<ByteRange> ranges;
-  for (const auto& [name, entry] : header.items()) {
+  for (const auto& item : header.items()) {  // no structured binding: fail_tensor captures name
+    const std::string& name = item.key();
+    const nlohmann::json& entry = item.value();
     if (name == "__metadata__") {
       if (!entry.is_object()) fail("__metadata__ is not a JSON object");
       for (const auto& [key, value] : entry.items()) {
@@ -260,6 +285,25 @@ const SafetensorsTensorInfo& SafetensorsFile::info(std::string_view name) const 
 
 // ---- SafetensorsCheckpoint ---------------------------------------------------------------------
 
+std::vector<std::pair<std::string, std::string>> parse_safetensors_index(const std::string& text,
+                                                                         const fs::path& origin) {
+  const auto fail = [&origin](const std::string& what) { throw_file_error(origin, what); };
+  const nlohmann::json index = parse_json_text(text, origin.string());
+  if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object()) {
+    fail("missing \"weight_map\" object");
+  }
+  std::vector<std::pair<std::string, std::string>> shard_of_tensor;
+  for (const auto& [tensor, shard_json] : index.at("weight_map").items()) {
+    if (!shard_json.is_string()) fail("weight_map." + tensor + " is not a file name string");
+    const std::string shard = shard_json.get<std::string>();
+    if (shard.empty() || fs::path(shard).filename() != shard || shard == "." || shard == "..") {
+      fail("weight_map." + tensor + " = \"" + shard + "\" is not a file name in the same folder");
+    }
+    shard_of_tensor.emplace_back(tensor, shard);
+  }
+  return shard_of_tensor;
+}
+
 SafetensorsCheckpoint::SafetensorsCheckpoint(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw InputError(dir.string() + ": not a folder (expected safetensors weights)");
   if (fs::exists(dir / kSingleFileName)) {
@@ -273,19 +317,10 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const fs::path& dir) {
   }
   source_ = dir / kIndexFileName;
   const auto fail = [this](const std::string& what) { throw_file_error(source_, what); };
-
-  const nlohmann::json index = read_json_file(source_, kMaxSmallJsonFileBytes, "safetensors index");
-  if (!index.is_object() || !index.contains("weight_map") || !index.at("weight_map").is_object()) {
-    fail("missing \"weight_map\" object");
-  }
+  const std::string text = read_text_file(source_, kMaxSmallJsonFileBytes, "safetensors index");
 
   std::map<std::string, size_t> file_index_of_shard;
-  for (const auto& [tensor, shard_json] : index.at("weight_map").items()) {
-    if (!shard_json.is_string()) fail("weight_map." + tensor + " is not a file name string");
-    const std::string shard = shard_json.get<std::string>();
-    if (shard.empty() || fs::path(shard).filename() != shard || shard == "." || shard == "..") {
-      fail("weight_map." + tensor + " = \"" + shard + "\" is not a file name in the same folder");
-    }
+  for (const auto& [tensor, shard] : parse_safetensors_index(text, source_)) {
     auto [found, inserted] = file_index_of_shard.emplace(shard, files_.size());
     if (inserted) {
       if (!fs::exists(dir / shard)) fail("weight_map names shard " + shard + ", which is not in " + dir.string());

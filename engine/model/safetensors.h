@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rooflm {
@@ -44,6 +45,8 @@ std::vector<std::byte> safetensors_encode_floats(SafetensorsDtype dtype, std::sp
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(const std::filesystem::path& path);
+  // The same from a file's bytes in memory (kept by the object); `origin` names it in errors.
+  SafetensorsFile(const std::filesystem::path& origin, std::vector<std::byte> bytes);
 
   const std::filesystem::path& path() const { return path_; }
   std::vector<std::string> names() const;  // sorted
@@ -53,11 +56,18 @@ class SafetensorsFile {
 
  private:
   struct Mapping;
+  void read_header();  // fills tensors_ and metadata_ from mapping_
+
   std::filesystem::path path_;
   std::shared_ptr<const Mapping> mapping_;
   std::map<std::string, SafetensorsTensorInfo, std::less<>> tensors_;
   std::map<std::string, std::string> metadata_;
 };
+
+// The "weight_map" of a model.safetensors.index.json text: (tensor, shard file name) pairs, each
+// shard a plain file name (no folder). Throws InputError naming `origin` on any problem.
+std::vector<std::pair<std::string, std::string>> parse_safetensors_index(const std::string& text,
+                                                                         const std::filesystem::path& origin);
 
 // A checkpoint folder: `model.safetensors`, or `model.safetensors.index.json`
 // ({"weight_map": {tensor: shard file}}) with each shard opened once.

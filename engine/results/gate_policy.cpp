@@ -121,7 +121,7 @@ GatePolicy parse_gate_policy(const nlohmann::json& doc, const std::string& sourc
       if (!value.is_object()) bad(source, "metrics", "must be an object of metric name -> policy");
       for (const auto& [metric, entry] : value.items()) {
         auto it = std::find_if(policy.metrics.begin(), policy.metrics.end(),
-                               [&](const MetricPolicy& m) { return m.metric == metric; });
+                               [&name = metric](const MetricPolicy& m) { return m.metric == name; });
         if (it == policy.metrics.end()) {
           try {
             sampled_metric(metric);

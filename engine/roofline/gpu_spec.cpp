@@ -88,9 +88,10 @@ GpuSpec read_spec_file(const fs::path& file) {
   const nlohmann::json root = read_json_file(file, kMaxSmallJsonFileBytes, "GPU spec file");
   SpecFileReader reader(file, root);
   if (!root.is_object()) reader.fail("must hold a JSON object");
-  for (const auto& [key, value] : root.items()) {
+  for (const auto& item : root.items()) {
+    const std::string& key = item.key();
     if (std::find_if(std::begin(kSpecFields), std::end(kSpecFields),
-                     [&](const char* known) { return key == known; }) == std::end(kSpecFields))
+                     [&key](const char* known) { return key == known; }) == std::end(kSpecFields))
       reader.fail("unknown field \"" + key + "\"");
   }
   GpuSpec spec;

@@ -1,4 +1,4 @@
-// JSONL readers for arrival traces and length datasets.
+// JSONL readers for arrival traces and length datasets (from a file or from its text).
 #include "engine/scenario/workload_files.h"
 
 #include <functional>
@@ -14,11 +14,10 @@ namespace {
 
 using json = nlohmann::json;
 
-// Calls on_line(object, "file:line") for every non-blank line; fails unless each is an object.
-// Errors inside a line name it as file:line:column.
-void for_each_jsonl_object(const std::filesystem::path& file,
+// Calls on_line(object, "origin:line") for every non-blank line of `text`; fails unless each is an
+// object. Errors inside a line name it as origin:line:column.
+void for_each_jsonl_object(const std::string& text, const std::string& origin,
                            const std::function<void(const json&, const std::string&)>& on_line) {
-  const std::string text = read_text_file(file, kMaxJsonlFileBytes, "workload file");
   int64_t line = 0, objects = 0;
   for (size_t begin = 0; begin < text.size();) {
     const size_t newline = text.find('\n', begin);
@@ -27,20 +26,20 @@ void for_each_jsonl_object(const std::filesystem::path& file,
     begin = end + 1;
     ++line;
     if (content.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const std::string where = file.string() + ":" + std::to_string(line);
+    const std::string where = origin + ":" + std::to_string(line);
     json value;
     try {
-      value = parse_json_text(content, file.string(), {.first_line = line});
+      value = parse_json_text(content, origin, {.first_line = line});
     } catch (const JsonTextError& error) {
       if (error.kind() != JsonTextError::Kind::duplicate_key) throw;
       // The parser cannot place a duplicate key; the line can.
-      throw InputError(where + std::string(error.what()).substr(file.string().size()));
+      throw InputError(where + std::string(error.what()).substr(origin.size()));
     }
     if (!value.is_object()) throw InputError(where + ": each line must be a JSON object");
     on_line(value, where);
     ++objects;
   }
-  if (objects == 0) throw InputError(file.string() + ": no lines");
+  if (objects == 0) throw InputError(origin + ": no lines");
 }
 
 // An integer token count in [1, kMaxTokenLength].
@@ -58,8 +57,16 @@ int64_t length_field(const json& object, const std::string& field, const std::st
 }  // namespace
 
 std::vector<TraceEntry> read_arrival_trace(const std::filesystem::path& file) {
+  return parse_arrival_trace(read_text_file(file, kMaxJsonlFileBytes, "workload file"), file.string());
+}
+
+std::vector<int64_t> read_length_dataset(const std::filesystem::path& file, const std::string& field) {
+  return parse_length_dataset(read_text_file(file, kMaxJsonlFileBytes, "workload file"), file.string(), field);
+}
+
+std::vector<TraceEntry> parse_arrival_trace(const std::string& text, const std::string& origin) {
   std::vector<TraceEntry> entries;
-  for_each_jsonl_object(file, [&](const json& object, const std::string& where) {
+  for_each_jsonl_object(text, origin, [&](const json& object, const std::string& where) {
     TraceEntry entry;
     const auto arrival = object.find("arrival");
     if (arrival == object.end()) throw InputError(where + ": missing field \"arrival\"");
@@ -77,9 +84,9 @@ std::vector<TraceEntry> read_arrival_trace(const std::filesystem::path& file) {
   return entries;
 }
 
-std::vector<int64_t> read_length_dataset(const std::filesystem::path& file, const std::string& field) {
+std::vector<int64_t> parse_length_dataset(const std::string& text, const std::string& origin, const std::string& field) {
   std::vector<int64_t> values;
-  for_each_jsonl_object(file, [&](const json& object, const std::string& where) {
+  for_each_jsonl_object(text, origin, [&](const json& object, const std::string& where) {
     values.push_back(length_field(object, field, where));
   });
   return values;

@@ -18,4 +18,8 @@ std::vector<TraceEntry> read_arrival_trace(const std::filesystem::path& file);
 // The integer `field` (>= 1) of every line; at least one line.
 std::vector<int64_t> read_length_dataset(const std::filesystem::path& file, const std::string& field);
 
+// The same from the text of such a file; `origin` names it in errors.
+std::vector<TraceEntry> parse_arrival_trace(const std::string& text, const std::string& origin);
+std::vector<int64_t> parse_length_dataset(const std::string& text, const std::string& origin, const std::string& field);
+
 }  // namespace rooflm

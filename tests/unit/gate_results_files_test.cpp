@@ -63,7 +63,7 @@ nlohmann::json conforming_document() {
                         {"kernels", {"gemv_f16"}}, {"summary", summary}, {"repetitions", {summary}},
                         {"roofline", nlohmann::json::object()}, {"valid", true},
                         {"requests", nlohmann::json::array()}, {"steps", nlohmann::json::array()}};
-  doc["runs"] = {run};
+  doc["runs"] = nlohmann::json::array({run});  // `= {run}` is a copy of run with clang, an array with g++
   return doc;
 }
 

@@ -128,6 +128,20 @@ TEST(HfConfigTest, RoundTripFromFolderAndFile) {
   }
 }
 
+TEST(HfConfigTest, TextReadsLikeTheFile) {
+  const std::string text = llama3_hf_config().dump();
+  const ModelConfig config = model_config_from_hf_text(text, "models/Meta-Llama-3-8B/config.json");
+  EXPECT_EQ(config.name, "Meta-Llama-3-8B");
+  expect_same_model(config, model_preset("llama3-8b"));
+  const std::string message =
+      input_error_message([] { model_config_from_hf_text("{\"hidden_size\": ", "models/m/config.json"); });
+  EXPECT_NE(message.find("models/m/config.json:1:17: JSON syntax error"), std::string::npos) << message;
+  // Found by the hf_config fuzz target: a number beyond a double escaped as nlohmann's out_of_range.
+  const std::string huge =
+      input_error_message([] { model_config_from_hf_text("{\"rope_theta\": 1e400}", "m/config.json"); });
+  EXPECT_NE(huge.find("m/config.json:1:16: number 1e400 does not fit a double"), std::string::npos) << huge;
+}
+
 TEST(HfConfigTest, DefaultsAndExplicitHeadDim) {
   TempDir dir;
   json config = llama3_hf_config();

@@ -1,5 +1,6 @@
 // Tests of the safetensors reader and writer: round trips in F16/BF16/F32, a sharded checkpoint,
-// and every corrupt-file case producing an InputError that names the file (and tensor).
+// and every corrupt-file case producing an InputError that names the file (and tensor), from a
+// file or from its bytes in memory; the index text reader.
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -90,13 +91,19 @@ TEST(SafetensorsTest, ScalarEmptyAndOverwrite) {
   const fs::path path = dir.path() / "x.safetensors";
   write_safetensors(path, {float_tensor("old", SafetensorsDtype::F32, {1}, {7.0f})});
   write_safetensors(path, {float_tensor("scalar", SafetensorsDtype::F32, {}, {4.5f}),
-                           float_tensor("empty", SafetensorsDtype::F16, {0, 4}, {})});
+                           float_tensor("empty", SafetensorsDtype::F16, {0, 4}, {}),
+                           float_tensor("empty32", SafetensorsDtype::F32, {4, 0}, {})});
   const SafetensorsFile file(path);
   EXPECT_FALSE(file.has("old"));
   EXPECT_EQ(file.info("scalar").numel(), 1);
   EXPECT_EQ(decoded(file.info("scalar"))[0], 4.5f);
   EXPECT_EQ(file.info("empty").numel(), 0);
   EXPECT_EQ(file.info("empty").nbytes, 0u);
+  // Found by the safetensors fuzz target (decoding) and the sanitizer job (encoding "empty32" above):
+  // an empty F32 tensor to or from an empty vector (whose data() is null) called memcpy with a null
+  // pointer, undefined behaviour that UBSan reports.
+  EXPECT_TRUE(decoded(file.info("empty32")).empty());
+  EXPECT_TRUE(decoded(file.info("empty")).empty());
   // The temporary file was renamed away: only the result is left.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
@@ -184,6 +191,7 @@ TEST(SafetensorsTest, CheckpointErrorsNameFolderIndexAndShard) {
   const std::vector<Case> cases = {
       {"{\"weight_map\": ", "JSON syntax error"},
       {R"({"metadata": {}})", "missing \"weight_map\" object"},
+      {R"({"metadata": {"total_size": 1e400}, "weight_map": {}})", "1:29: number 1e400 does not fit a double"},  // found by fuzzing
       {R"({"weight_map": {"a": 3}})", "weight_map.a is not a file name string"},
       {R"({"weight_map": {"a": "../shard1.safetensors"}})", "is not a file name in the same folder"},
       {R"({"weight_map": {"a": "shard2.safetensors"}})", "names shard shard2.safetensors, which is not in"},
@@ -208,6 +216,40 @@ std::string raw_file(const std::string& header, size_t data_bytes, std::optional
   std::string bytes(8, '\0');
   std::memcpy(bytes.data(), &length, 8);
   return bytes + header + std::string(data_bytes, '\x01');
+}
+
+std::vector<std::byte> bytes_of(const std::string& text) {
+  const auto* first = reinterpret_cast<const std::byte*>(text.data());
+  return {first, first + text.size()};
+}
+
+TEST(SafetensorsTest, InMemoryFileReadsLikeTheMappedOne) {
+  TempDir dir;
+  const fs::path path = dir.path() / "model.safetensors";
+  write_safetensors(path, {float_tensor("a", SafetensorsDtype::F16, {2, 3}, kSample),
+                           float_tensor("b", SafetensorsDtype::F32, {}, {7.0f})}, {{"format", "pt"}});
+  const SafetensorsFile mapped(path);
+  std::vector<std::byte> bytes = bytes_of(read_bytes(path));
+  const SafetensorsFile in_memory("in-memory.safetensors", std::move(bytes));
+  EXPECT_EQ(in_memory.path(), "in-memory.safetensors");
+  EXPECT_EQ(in_memory.names(), mapped.names());
+  EXPECT_EQ(in_memory.metadata(), mapped.metadata());
+  for (const std::string& name : mapped.names()) {
+    EXPECT_EQ(in_memory.info(name).shape, mapped.info(name).shape) << name;
+    EXPECT_EQ(decoded(in_memory.info(name)), decoded(mapped.info(name))) << name;
+  }
+  const std::string message = input_error_message([&] { in_memory.info("c"); });
+  EXPECT_NE(message.find("in-memory.safetensors: no tensor c"), std::string::npos) << message;
+}
+
+TEST(SafetensorsTest, IndexTextGivesEachTensorsShard) {
+  EXPECT_EQ(parse_safetensors_index(R"({"metadata": {}, "weight_map": {"b": "s2.safetensors", "a": "s1.safetensors"}})",
+                                    "x/model.safetensors.index.json"),
+            (std::vector<std::pair<std::string, std::string>>{{"a", "s1.safetensors"}, {"b", "s2.safetensors"}}));
+  const std::string message = input_error_message(
+      [] { parse_safetensors_index(R"({"weight_map": {"a": "/etc/passwd"}})", "x/model.safetensors.index.json"); });
+  EXPECT_NE(message.find("x/model.safetensors.index.json: weight_map.a = \"/etc/passwd\" is not a file name"),
+            std::string::npos) << message;
 }
 
 TEST(SafetensorsTest, CorruptFilesNameFileAndTensor) {
@@ -256,6 +298,9 @@ TEST(SafetensorsTest, CorruptFilesNameFileAndTensor) {
        "tensors ok [0, 8) and w [4, 12) overlap"},
       {"metadata not an object", raw_file(R"({"__metadata__": 3})", 0), "__metadata__ is not a JSON object"},
       {"metadata value not a string", raw_file(R"({"__metadata__": {"step": 3}})", 0), "__metadata__.step is not a string"},
+      // found by the safetensors fuzz target: nlohmann's out_of_range escaped the reader
+      {"number beyond a double", raw_file(R"({"w": {"dtype": "F32", "shape": [1e400], "data_offsets": [0, 4]}})", 4),
+       "corrupt.safetensors: header:1:34: number 1e400 does not fit a double"},
   };
   TempDir dir;
   for (const Case& test_case : cases) {
@@ -264,6 +309,9 @@ TEST(SafetensorsTest, CorruptFilesNameFileAndTensor) {
     const std::string message = input_error_message([&] { SafetensorsFile{path}; });
     EXPECT_NE(message.find(path.string() + ": "), std::string::npos) << test_case.description << ": " << message;
     EXPECT_NE(message.find(test_case.expected_text), std::string::npos) << test_case.description << ": " << message;
+    // The in-memory reader (what the fuzz target runs) says the same, word for word.
+    EXPECT_EQ(input_error_message([&] { SafetensorsFile(path, bytes_of(test_case.file_bytes)); }), message)
+        << test_case.description;
   }
   // Control: the same layout with consistent numbers opens.
   write_text_file(dir.path() / "good.safetensors", raw_file("{" + ok_entry + "}", 8));

@@ -139,6 +139,13 @@ TEST(Scenario, SyntaxErrorNamesLineAndColumn) {
   EXPECT_EQ(message.rfind("x.json:3:11: JSON syntax error: ", 0), 0u) << message;
 }
 
+// Found by the scenario fuzz target: nlohmann reports a number literal beyond a double as an
+// out_of_range exception (not a parse_error), which escaped as a raw library message (exit 1).
+TEST(Scenario, NumberBeyondADoubleIsAnInputError) {
+  EXPECT_EQ(error_of(scenario_text(R"("workload": {"requests": 1e400})")),
+            "x.json:1:100: number 1e400 does not fit a double (|x| <= 1.8e308)");
+}
+
 TEST(Scenario, DuplicateKeyIsAnError) {
   EXPECT_EQ(error_of(scenario_text(R"("engine": {"kernels": "naive", "kernels": "fused"})")),
             "x.json: duplicate key \"engine.kernels\"");

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "engine/model/model_config.h"
 #include "engine/scenario/workload.h"
+#include "engine/scenario/workload_files.h"
 #include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"
 
@@ -387,6 +388,29 @@ TEST(WorkloadFiles, BadLinesNameTheFileLineAndField) {
                InputError);
   EXPECT_THROW(parse_scenario(workload_scenario(R"({"arrival": {"process": "gamma", "rate": 4}})"), origin), InputError)
       << "gamma needs cv";
+}
+
+TEST(WorkloadFiles, TextReadersNameTheirOrigin) {
+  const std::vector<TraceEntry> trace =
+      parse_arrival_trace("{\"arrival\": 0.25, \"prompt_len\": 3, \"output_len\": 5}\r\n\n", "t.jsonl");
+  ASSERT_EQ(trace.size(), 1u);
+  EXPECT_EQ(trace[0].arrival, 0.25);
+  EXPECT_EQ(trace[0].prompt_len, 3);
+  EXPECT_EQ(trace[0].output_len, 5);
+  EXPECT_EQ(parse_length_dataset("{\"n\": 2}\n{\"n\": 7}", "d.jsonl", "n"), (std::vector<int64_t>{2, 7}));
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {" \n\t\n", "t.jsonl: no lines"},
+           {"{\"n\": 1}\n[1]\n", "t.jsonl:2: each line must be a JSON object"},
+           {"{\"n\": 0}", "t.jsonl:1: \"n\" must be an integer in [1, 134217728], got 0"},
+           // found by the workload_files fuzz target: escaped as nlohmann's out_of_range
+           {"{\"n\": 1}\n{\"n\": 1E+999}", "t.jsonl:2:7: number 1E+999 does not fit a double"}}) {
+    try {
+      parse_length_dataset(text, "t.jsonl", "n");
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

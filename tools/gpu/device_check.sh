@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One device session: GPU tests, compute-sanitizer, calibration, the GPU scenarios and the Hugging
-# Face parity check, with prebuilt binaries (built elsewhere with -gencode arch=compute_90a,code=sm_90a).
+# One device session: GPU tests, compute-sanitizer (memcheck, initcheck, racecheck, synccheck),
+# calibration, the GPU scenarios and the Hugging Face parity check, with prebuilt binaries (built
+# elsewhere with -gencode arch=compute_90a,code=sm_90a).
 # Usage: tools/gpu/device_check.sh BUILD_DIR OUT_DIR [steps...]
 #   steps: tests sanitize calibrate decode prefill hf   (default: all of these)
 #          trace  decode_latency and prefill_sweep with measure.kernel_trace (CUPTI per-kernel times)
@@ -35,10 +36,16 @@ for step in $STEPS; do
   case "$step" in
     tests) "$TESTS" --gtest_output=json:"$OUT/gpu_tests.json" > "$OUT/gpu_tests.log" 2>&1; rc=$?
            grep -E "^\[  (FAILED|PASSED|SKIPPED) " "$OUT/gpu_tests.log" | tail -25 ;;
-    sanitize) compute-sanitizer --tool memcheck --error-exitcode 3 "$TESTS" --gtest_filter='*Attention*:*Gemv*:*Norm*:*CudaBackendVsCpu*fused*eager*' > "$OUT/memcheck.log" 2>&1; rc=$?
-           tail -3 "$OUT/memcheck.log"
-           compute-sanitizer --tool racecheck --error-exitcode 3 "$TESTS" --gtest_filter='*Attention*Flash*:*Attention*Decode*' > "$OUT/racecheck.log" 2>&1; rc2=$?
-           tail -3 "$OUT/racecheck.log"; [ $rc -eq 0 ] && rc=$rc2 ;;
+    sanitize) rc=0  # memcheck + initcheck on the kernels and one whole model; racecheck + synccheck on shared-memory kernels
+           for tool_filter in "memcheck *Attention*:*Gemv*:*Norm*:*CudaBackendVsCpu*fused*eager*" \
+                              "initcheck *Attention*:*Gemv*:*Norm*:*CudaBackendVsCpu*fused*eager*" \
+                              "racecheck *Attention*Flash*:*Attention*Decode*" \
+                              "synccheck *Attention*Flash*:*Attention*Decode*"; do
+             tool="${tool_filter%% *}"
+             compute-sanitizer --tool "$tool" --error-exitcode 3 "$TESTS" --gtest_filter="${tool_filter#* }" \
+               > "$OUT/$tool.log" 2>&1 || rc=3
+             tail -3 "$OUT/$tool.log"
+           done ;;
     calibrate) "$ROOFLM" calibrate --out "$OUT/calibration.json"; rc=$? ;;
     decode) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/decode_latency.json --out "$OUT/decode_latency"; rc=$? ;;
     prefill) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/prefill_sweep.json --out "$OUT/prefill_sweep"; rc=$? ;;
