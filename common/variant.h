@@ -29,8 +29,17 @@ enum class KernelSet { naive, fused };
 // Linear-layer precision: fp16; int8 = W8A16 weight-only; w8a8 = SmoothQuant; fp8 = E4M3 W8A8;
 // fp32 = the CPU reference (fp32 arithmetic on fp16-rounded weights).
 enum class Precision { fp16, int8, w8a8, fp8, fp32 };
+// Scales of quantised linear weights (engine.weight_scales): one per output channel, one per
+// (output channel, group of engine.weight_group_size inputs), or one per weight tensor.
+enum class WeightScales { channel, group, tensor };
+// Scales of quantised GEMM inputs (w8a8, fp8; engine.activation_scales): dynamic = one per token,
+// computed at run time from the row; static = one per tensor, fixed by a calibration run.
+enum class ActivationScales { dynamic, static_calibrated };
 enum class Launch { eager, graph };
 enum class BatchingPolicy { static_batches, continuous };
+
+// The largest engine.weight_group_size (inputs per weight scale with WeightScales::group).
+inline constexpr int32_t kMaxWeightGroupSize = 1 << 16;
 
 template <class E>
 struct EnumName {
@@ -47,6 +56,10 @@ inline constexpr std::array<EnumName<Precision>, 5> kPrecisionNames{{{Precision:
                                                                      {Precision::w8a8, "w8a8"},
                                                                      {Precision::fp8, "fp8"},
                                                                      {Precision::fp32, "fp32"}}};
+inline constexpr std::array<EnumName<WeightScales>, 3> kWeightScalesNames{
+    {{WeightScales::channel, "channel"}, {WeightScales::group, "group"}, {WeightScales::tensor, "tensor"}}};
+inline constexpr std::array<EnumName<ActivationScales>, 2> kActivationScalesNames{
+    {{ActivationScales::dynamic, "dynamic"}, {ActivationScales::static_calibrated, "static"}}};
 inline constexpr std::array<EnumName<Launch>, 2> kLaunchNames{{{Launch::eager, "eager"}, {Launch::graph, "graph"}}};
 inline constexpr std::array<EnumName<BatchingPolicy>, 2> kBatchingPolicyNames{
     {{BatchingPolicy::static_batches, "static"}, {BatchingPolicy::continuous, "continuous"}}};
@@ -82,6 +95,8 @@ std::vector<std::string> enum_names(const std::array<EnumName<E>, N>& table) {
 inline std::string_view name(BackendKind v) { return enum_name(kBackendKindNames, v); }
 inline std::string_view name(KernelSet v) { return enum_name(kKernelSetNames, v); }
 inline std::string_view name(Precision v) { return enum_name(kPrecisionNames, v); }
+inline std::string_view name(WeightScales v) { return enum_name(kWeightScalesNames, v); }
+inline std::string_view name(ActivationScales v) { return enum_name(kActivationScalesNames, v); }
 inline std::string_view name(Launch v) { return enum_name(kLaunchNames, v); }
 inline std::string_view name(BatchingPolicy v) { return enum_name(kBatchingPolicyNames, v); }
 inline std::string_view name(KvLayout v) { return enum_name(kKvLayoutNames, v); }
@@ -90,13 +105,23 @@ struct Variant {
   BackendKind backend = BackendKind::cpu;
   KernelSet kernels = KernelSet::fused;
   Precision precision = Precision::fp16;
+  // How a quantised precision scales its weights and (w8a8, fp8) its GEMM inputs; other precisions
+  // ignore them.
+  WeightScales weight_scales = WeightScales::channel;
+  int32_t weight_group_size = 128;  // inputs per scale with WeightScales::group
+  ActivationScales activation_scales = ActivationScales::dynamic;
   KvLayout kv_layout = KvLayout::contiguous;
   DType kv_dtype = DType::f16;
   Launch launch = Launch::eager;
   int32_t tensor_parallel = 1;  // GPUs one model is sharded over (Megatron); 1 until TP exists
 
   bool operator==(const Variant&) const = default;
-  // {"backend", "kernels", "precision", "kv_cache", "kv_dtype", "launch", "tensor_parallel"}
+  // Whether the precision quantises the linear weights (int8, w8a8, fp8) / the GEMM inputs (w8a8, fp8).
+  bool quantised_weights() const;
+  bool quantised_activations() const;
+  // {"backend", "kernels", "precision", "kv_cache", "kv_dtype", "launch", "tensor_parallel"}, and
+  // with quantised weights "weight_scales" (+ "weight_group_size" for group), with quantised
+  // activations "activation_scales".
   nlohmann::json to_json() const;
 };
 

@@ -14,17 +14,19 @@ struct PhaseTotals {
   double compute_bound_s = 0, memory_bound_s = 0;
 };
 
-PrecisionDtypes dtypes(const UtilizationInputs& in) {
-  return precision_dtypes(in.program->variant.precision, in.program->variant.kv_dtype);
-}
+PrecisionDtypes dtypes(const UtilizationInputs& in) { return precision_dtypes(in.program->variant); }
 
-double flops_peak(const UtilizationInputs& in) {
-  return dtypes(in).math == TensorMath::int8 ? in.gpu.int8_tensor_ops_per_s : in.gpu.fp16_tensor_flops_per_s;
-}
+double flops_peak(const UtilizationInputs& in) { return tensor_peak_flops_per_s(in.gpu, dtypes(in).math); }
 
-double flops_ceiling(const UtilizationInputs& in) {
-  return dtypes(in).math == TensorMath::int8 ? in.calibration->int8_gemm_ops_per_s
-                                             : in.calibration->fp16_gemm_flops_per_s;
+// The measured GEMM ceiling of the precision's math (calibration measures no fp8 GEMM yet).
+std::optional<double> flops_ceiling(const UtilizationInputs& in) {
+  if (!in.calibration) return std::nullopt;
+  switch (dtypes(in).math) {
+    case TensorMath::fp16: return in.calibration->fp16_gemm_flops_per_s;
+    case TensorMath::int8: return in.calibration->int8_gemm_ops_per_s;
+    case TensorMath::fp8: return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 nlohmann::json ratio_pair(double work, double seconds, double peak, std::optional<double> ceiling) {
@@ -73,7 +75,7 @@ Utilization account_utilization(const UtilizationInputs& in, const std::vector<B
   nlohmann::json phase_json = nlohmann::json::object(), reasons = nlohmann::json::array();
   const std::optional<double> bw_ceiling =
       in.calibration ? std::optional<double>(in.calibration->read_bandwidth_bytes_per_s) : std::nullopt;
-  const std::optional<double> flops_ceil = in.calibration ? std::optional<double>(flops_ceiling(in)) : std::nullopt;
+  const std::optional<double> flops_ceil = flops_ceiling(in);
   for (const auto& [name, p] : phases) {
     u.mbu[name] = ratio_pair(p.bytes, p.measured_s, bw, bw_ceiling);
     u.mfu[name] = ratio_pair(p.flops, p.measured_s, peak, flops_ceil);
@@ -101,7 +103,8 @@ Utilization account_utilization(const UtilizationInputs& in, const std::vector<B
   nlohmann::json ceilings = {
       {"datasheet", {{"bandwidth_bytes_per_s", bw}, {"flops_per_s", peak}}},
       {"calibrated", in.calibration ? nlohmann::json{{"bandwidth_bytes_per_s", *bw_ceiling},
-                                                     {"flops_per_s", *flops_ceil},
+                                                     {"flops_per_s", flops_ceil ? nlohmann::json(*flops_ceil)
+                                                                                : nlohmann::json(nullptr)},
                                                      {"file", in.calibration->file.string()}}
                                     : nlohmann::json(nullptr)}};
   u.roofline = {{"gpu", in.gpu.name},

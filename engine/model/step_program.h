@@ -72,11 +72,15 @@ struct OpNode {
   ParamSlice weight;   // linear / norm / embedding / lm_head weight
   ParamSlice bias;     // linear: absent unless the family has one (Qwen2 Q/K/V)
   int64_t in_features = 0, out_features = 0;  // linear
-  // dtypes: what the op reads as its (GEMM) input, writes, and its weight's storage
+  // dtypes: what the op reads as its (GEMM) input, writes, and its weight's storage, with the
+  // scales of each quantised one (precision.h)
   DType weight_dtype = DType::f16;
-  bool weight_scales = false;  // one fp16 scale per output channel (quantised weights)
+  ScaleLayout weight_scales;  // linear: of a quantised weight
   DType input_dtype = DType::f16;
+  ScaleLayout input_scales;   // linear: of a quantised input (per token: written by its producer)
   DType output_dtype = DType::f16;
+  ScaleLayout output_scales;  // the producer of a quantised GEMM input: per token it writes them,
+                              // per tensor (static) it reads the one scale to quantise with
   TensorMath math = TensorMath::fp16;
   bool writes_residual = true;  // add_rmsnorm
   // attention

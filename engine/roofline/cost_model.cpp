@@ -62,13 +62,14 @@ class NodeCounter {
       case OpKind::embedding:  // token ids (int32) in, embedding rows gathered, residual stream out
         c.bytes = T * 4 + T * H * kFp16Bytes + T * H * act;
         break;
-      case OpKind::rmsnorm:  // x in, weight, normed x out (as its reader reads it)
+      case OpKind::rmsnorm:  // x in, weight, normed x out (as its reader reads it, with its scales)
         c.vector_flops = 4 * T * H;
-        c.bytes = T * H * act + H * kFp16Bytes + T * H * out;
+        c.bytes = T * H * act + H * kFp16Bytes + T * H * out + out_scales(op, H);
         break;
       case OpKind::add_rmsnorm:
         c.vector_flops = T * H + 4 * T * H;
-        c.bytes = 2 * T * H * act + H * kFp16Bytes + (op.writes_residual ? T * H * act : 0) + T * H * out;
+        c.bytes = 2 * T * H * act + H * kFp16Bytes + (op.writes_residual ? T * H * act : 0) + T * H * out +
+                  out_scales(op, H);
         break;
       case OpKind::residual_add:
         c.vector_flops = T * H;
@@ -78,9 +79,10 @@ class NodeCounter {
         const double in_f = double(op.in_features), out_f = double(op.out_features);
         c.tensor_flops = 2 * T * in_f * out_f;
         c.tensor_math = op.math;
-        c.bytes = in_f * out_f * double(dtype_size(op.weight_dtype)) + (op.weight_scales ? out_f * kFp16Bytes : 0) +
+        c.bytes = in_f * out_f * double(dtype_size(op.weight_dtype)) +
+                  double(op.weight_scales.bytes(op.out_features, op.in_features)) +
                   (op.bias.present() ? out_f * kFp16Bytes : 0) + T * in_f * double(dtype_size(op.input_dtype)) +
-                  T * out_f * act;
+                  double(op.input_scales.bytes(int64_t(T), op.in_features)) + T * out_f * act;
         break;
       }
       case OpKind::rope:  // q and k in, rotated q and k out
@@ -96,7 +98,7 @@ class NodeCounter {
         c.bytes = T * (QD + 2 * KD) * act          // new q, k, v
                   + T * 2 * KD * kv_bytes          // new K, V written to the cache
                   + a.context_tokens * 2 * KD * kv_bytes  // K, V of every context token read
-                  + T * QD * out;                  // O, read by o_proj
+                  + T * QD * out + out_scales(op, QD);  // O (and its scales), read by o_proj
         if (op.rope_in_prologue) c.vector_flops += 3 * T * (QD + KD);
         if (op.scores_in_hbm) c.bytes += 4 * double(m_.n_heads) * a.score_elements * 4;  // fp32 S w+r, P w+r
         break;
@@ -107,11 +109,11 @@ class NodeCounter {
         break;
       case OpKind::mul:  // silu(gate) * up, read by the down GEMM
         c.vector_flops = T * F;
-        c.bytes = 2 * T * F * act + T * F * out;
+        c.bytes = 2 * T * F * act + T * F * out + out_scales(op, F);
         break;
       case OpKind::silu_mul:  // [gate | up] in, silu(gate) * up out
         c.vector_flops = 5 * T * F;
-        c.bytes = 2 * T * F * act + T * F * out;
+        c.bytes = 2 * T * F * act + T * F * out + out_scales(op, F);
         break;
       case OpKind::lm_head: {  // logits of the sampling rows only; fp16 weights and math, fp32 logits
         const double rows = sampled_rows_, vocab = double(op.out_features);
@@ -124,6 +126,12 @@ class NodeCounter {
   }
 
  private:
+  // Bytes of the scales a producer of a quantised GEMM input [T, cols] moves: per token it writes
+  // them, per tensor it reads the one static scale.
+  double out_scales(const OpNode& op, double cols) const {
+    return double(op.output_scales.bytes(int64_t(tokens_), int64_t(cols)));
+  }
+
   const AttentionTotals& attention(int64_t window) {
     auto it = attention_.find(window);
     if (it == attention_.end()) it = attention_.emplace(window, attention_totals(plan_, window)).first;

@@ -28,6 +28,10 @@
 //   * a node that repeats per layer with the same counts is one row with calls = its repetitions.
 //   * every norm runs on all T rows; only the LM head is cut to the S sampling rows. Logits are
 //     written in fp32 (what the sampler reads).
+//   * quantised linears (precision.h) read their weight's scales (fp16 per channel or per group of
+//     inputs, fp32 for fp8, one per tensor) and their input's fp32 scales (one per token, or the
+//     one static scale); the op producing a quantised GEMM input writes its per-token scales (or
+//     reads the static one). Tensor FLOPs run at the int8 / fp8 peak for w8a8 / fp8.
 #pragma once
 
 #include <cstdint>
@@ -90,7 +94,12 @@ struct StepCost {
   nlohmann::json to_json() const;
 };
 
-// Roofline time of each op on `gpu`: max(FLOPs / peak, bytes / bandwidth).
+// The dense tensor-core peak of `gpu` for `math`. Throws InputError naming the GPU for fp8 on a
+// spec without an fp8 peak (before Hopper / Ada).
+double tensor_peak_flops_per_s(const GpuSpec& gpu, TensorMath math);
+
+// Roofline time of each op on `gpu`: max(FLOPs / peak, bytes / bandwidth). Throws InputError when
+// an op needs a tensor peak the GPU lacks (fp8).
 StepCost time_step(const std::vector<OpCount>& ops, const GpuSpec& gpu);
 
 // count_step_ops then time_step.

@@ -77,6 +77,7 @@ const char* const kSpecFields[] = {"name",
                                    "memory_bandwidth_bytes_per_s",
                                    "fp16_tensor_flops_per_s",
                                    "int8_tensor_ops_per_s",
+                                   "fp8_tensor_flops_per_s",
                                    "fp32_flops_per_s",
                                    "memory_bytes",
                                    "l2_bytes",
@@ -102,6 +103,7 @@ GpuSpec read_spec_file(const fs::path& file) {
   spec.memory_bandwidth_bytes_per_s = reader.positive_number("memory_bandwidth_bytes_per_s");
   spec.fp16_tensor_flops_per_s = reader.positive_number("fp16_tensor_flops_per_s");
   spec.int8_tensor_ops_per_s = reader.positive_number("int8_tensor_ops_per_s");
+  if (root.contains("fp8_tensor_flops_per_s")) spec.fp8_tensor_flops_per_s = reader.positive_number("fp8_tensor_flops_per_s");
   spec.fp32_flops_per_s = reader.positive_number("fp32_flops_per_s");
   spec.memory_bytes = reader.positive_integer("memory_bytes");
   spec.l2_bytes = reader.positive_integer("l2_bytes");
@@ -145,6 +147,7 @@ nlohmann::json GpuSpec::to_json() const {
           {"memory_bandwidth_bytes_per_s", memory_bandwidth_bytes_per_s},
           {"fp16_tensor_flops_per_s", fp16_tensor_flops_per_s},
           {"int8_tensor_ops_per_s", int8_tensor_ops_per_s},
+          {"fp8_tensor_flops_per_s", fp8_tensor_flops_per_s ? nlohmann::json(*fp8_tensor_flops_per_s) : nlohmann::json(nullptr)},
           {"fp32_flops_per_s", fp32_flops_per_s},
           {"memory_bytes", memory_bytes},
           {"l2_bytes", l2_bytes},

@@ -9,6 +9,8 @@
 //   cudaGetDeviceProperties / nvidia-smi print them), memory_bandwidth_bytes_per_s,
 //   fp16_tensor_flops_per_s, int8_tensor_ops_per_s, fp32_flops_per_s (CUDA cores, no tensor cores),
 //   memory_bytes, l2_bytes, sm_count, source (where the figures come from).
+// Optional: fp8_tensor_flops_per_s (dense FP8 E4M3 tensor math, fp32 accumulate), on GPUs with FP8
+// tensor cores; without it engine.precision "fp8" is refused for the GPU.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,7 @@ struct GpuSpec {
   double memory_bandwidth_bytes_per_s = 0;
   double fp16_tensor_flops_per_s = 0;  // dense fp16/bf16 tensor-core math, fp32 accumulate
   double int8_tensor_ops_per_s = 0;    // dense int8 tensor-core math, int32 accumulate
+  std::optional<double> fp8_tensor_flops_per_s;  // dense fp8 (e4m3) tensor-core math; absent: no FP8
   double fp32_flops_per_s = 0;         // CUDA-core (non-tensor) fp32
   int64_t memory_bytes = 0;
   int64_t l2_bytes = 0;

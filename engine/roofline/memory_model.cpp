@@ -9,12 +9,14 @@ namespace rooflm {
 
 int64_t model_weight_bytes(const ModelConfig& model, const PrecisionDtypes& precision) {
   const int64_t hidden = model.hidden, q_dim = model.q_dim(), kv_dim = model.kv_dim(), ffn = model.ffn;
-  // [out, in] per projection: wq [q, h], wk and wv [kv, h], wo [h, q], w_gate and w_up [f, h], w_down [h, f].
-  const int64_t linear_elements = hidden * q_dim + 2 * hidden * kv_dim + q_dim * hidden + 3 * hidden * ffn;
-  const int64_t output_channels = q_dim + 2 * kv_dim + hidden + 2 * ffn + hidden;
+  // The stored (packed) weights [out, in]: wqkv [q + 2 kv, h], wo [h, q], w_gate_up [2 f, h], w_down [h, f];
+  // a per-tensor scale is one per stored tensor.
+  const int64_t shapes[4][2] = {{q_dim + 2 * kv_dim, hidden}, {hidden, q_dim}, {2 * ffn, hidden}, {hidden, ffn}};
+  int64_t linear = 0;
+  for (const auto& [out, in] : shapes)
+    linear += out * in * precision.weight_bytes() + precision.weight_scales.bytes(out, in);
   const int64_t bias_elements = model.qkv_bias ? model.qkv_dim() : 0;  // bq, bk, bv (Qwen2)
-  const int64_t per_layer = linear_elements * precision.weight_bytes() +
-                            output_channels * precision.weight_scale_bytes() + (2 * hidden + bias_elements) * kFp16Bytes;
+  const int64_t per_layer = linear + (2 * hidden + bias_elements) * kFp16Bytes;
   const int64_t embedding = model.vocab * hidden * kFp16Bytes;
   const int64_t lm_head = model.tied_embeddings ? 0 : model.vocab * hidden * kFp16Bytes;
   return model.n_layers * per_layer + embedding + hidden * kFp16Bytes + lm_head;

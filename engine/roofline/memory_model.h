@@ -15,9 +15,10 @@ namespace rooflm {
 // slack. vLLM's default gpu_memory_utilization of 0.9 keeps 10%; 5% is the optimistic end.
 inline constexpr double kMemoryReserveFraction = 0.05;
 
-// Bytes of every weight: transformer-layer linear weights at precision.weight_bytes() plus one scale
-// per output channel when quantised; embedding, norms, Q/K/V biases (Qwen2; never quantised) and LM
-// head (absent when tied) in fp16.
+// Bytes of every weight: transformer-layer linear weights at precision.weight_bytes() plus their
+// scales when quantised (precision.weight_scales: per output channel, per group of inputs, or one
+// per stored tensor); embedding, norms, Q/K/V biases (Qwen2; never quantised) and LM head (absent
+// when tied) in fp16.
 int64_t model_weight_bytes(const ModelConfig& model, const PrecisionDtypes& precision);
 
 // K and V of one token over all layers: 2 * n_layers * n_kv_heads * head_dim * kv_bytes.

@@ -63,7 +63,7 @@ RooflineReport compute_roofline(const RooflineQuery& query) {
   variant.precision = query.precision;
   variant.kv_dtype = query.kv_dtype;
   const StepProgram program = build_step_program(model, variant);
-  const PrecisionDtypes dtypes = precision_dtypes(query.precision, query.kv_dtype);
+  const PrecisionDtypes dtypes = precision_dtypes(variant);
 
   report.prefill = step_cost(uniform_plan(query.batch, 0, query.prompt_tokens, true), program, query.gpu);
   report.prefill_tokens_per_s = batch * double(query.prompt_tokens) / report.prefill.seconds;

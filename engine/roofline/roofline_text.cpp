@@ -54,9 +54,12 @@ std::string RooflineReport::to_text(bool per_op) const {
                             std::string(dtype_name(query.kv_dtype)).c_str(), std::string(name(query.kernels)).c_str());
   text += format("batch %lld, prompt %lld tokens, output %lld tokens\n", static_cast<long long>(query.batch),
                  static_cast<long long>(query.prompt_tokens), static_cast<long long>(query.output_tokens));
-  text += format("peaks: %.0f GB/s, %.1f TFLOP/s fp16 tensor, %.1f TOP/s int8 tensor, %.1f TFLOP/s fp32\n\n",
+  const std::string fp8 = gpu.fp8_tensor_flops_per_s
+                              ? format("%.1f TFLOP/s fp8 tensor, ", *gpu.fp8_tensor_flops_per_s / 1e12)
+                              : std::string();
+  text += format("peaks: %.0f GB/s, %.1f TFLOP/s fp16 tensor, %.1f TOP/s int8 tensor, %s%.1f TFLOP/s fp32\n\n",
                  gpu.memory_bandwidth_bytes_per_s / 1e9, gpu.fp16_tensor_flops_per_s / 1e12,
-                 gpu.int8_tensor_ops_per_s / 1e12, gpu.fp32_flops_per_s / 1e12);
+                 gpu.int8_tensor_ops_per_s / 1e12, fp8.c_str(), gpu.fp32_flops_per_s / 1e12);
 
   text += step_line("prefill", prefill, "");
   text += format("         %10.0f prompt tokens/s\n", prefill_tokens_per_s);

@@ -3,14 +3,23 @@
 
 #include <algorithm>
 
+#include "common/error.h"
+
 namespace rooflm {
-namespace {
 
-double tensor_peak(const GpuSpec& gpu, TensorMath math) {
-  return math == TensorMath::int8 ? gpu.int8_tensor_ops_per_s : gpu.fp16_tensor_flops_per_s;
+double tensor_peak_flops_per_s(const GpuSpec& gpu, TensorMath math) {
+  switch (math) {
+    case TensorMath::fp16: return gpu.fp16_tensor_flops_per_s;
+    case TensorMath::int8: return gpu.int8_tensor_ops_per_s;
+    case TensorMath::fp8:
+      if (!gpu.fp8_tensor_flops_per_s)
+        throw InputError("engine.precision \"fp8\": GPU " + gpu.name + " (" + gpu.display_name +
+                         ") has no fp8 tensor peak in its spec (fp8_tensor_flops_per_s; FP8 tensor cores came with "
+                         "Hopper and Ada)");
+      return *gpu.fp8_tensor_flops_per_s;
+  }
+  return 0;
 }
-
-}  // namespace
 
 std::string_view bound_name(Bound bound) { return bound == Bound::compute ? "compute" : "memory"; }
 
@@ -19,7 +28,8 @@ StepCost time_step(const std::vector<OpCount>& ops, const GpuSpec& gpu) {
   for (const OpCount& count : ops) {
     OpCost cost{.count = count};
     cost.compute_seconds =
-        count.tensor_flops / tensor_peak(gpu, count.tensor_math) + count.vector_flops / gpu.fp32_flops_per_s;
+        (count.tensor_flops > 0 ? count.tensor_flops / tensor_peak_flops_per_s(gpu, count.tensor_math) : 0) +
+        count.vector_flops / gpu.fp32_flops_per_s;
     cost.memory_seconds = count.bytes / gpu.memory_bandwidth_bytes_per_s;
     cost.bound = cost.compute_seconds > cost.memory_seconds ? Bound::compute : Bound::memory;
     cost.seconds = std::max(cost.compute_seconds, cost.memory_seconds);

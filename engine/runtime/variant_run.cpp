@@ -138,7 +138,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
                                             backend->kv_memory_budget_bytes());
   const KvGeometry& geom = kv_plan.geom;
   if (variant.backend == BackendKind::sim) {  // the simulated GPU must hold the weights and the KV pool
-    const int64_t weights = model_weight_bytes(config, precision_dtypes(variant.precision, variant.kv_dtype));
+    const int64_t weights = model_weight_bytes(config, precision_dtypes(variant));
     const int64_t need = weights + geom.total_bytes();
     if (need > spec->memory_bytes)
       throw InputError("model " + config.name + " needs " + std::to_string(need) + " bytes (weights " +

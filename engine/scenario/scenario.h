@@ -80,7 +80,10 @@ struct BatchingSpec {
 struct EngineSpec {
   std::optional<BackendKind> backend;  // nullopt: "auto" (cuda when built with CUDA and a device is present, else cpu)
   KernelSet kernels = KernelSet::fused;
-  Precision precision = Precision::fp16;  // fp16 | int8 | w8a8 (the scenario reader admits these)
+  Precision precision = Precision::fp16;  // fp16 | int8 | w8a8 | fp8 (the scenario reader admits these)
+  WeightScales weight_scales = WeightScales::channel;  // quantised precisions (group: int8 only)
+  int32_t weight_group_size = 128;                     // inputs per scale with weight_scales group
+  ActivationScales activation_scales = ActivationScales::dynamic;  // w8a8, fp8 (static: not readable yet)
   Launch launch = Launch::eager;
   int32_t tensor_parallel = 1;        // 1 until tensor parallelism exists
   std::string gpu;                    // sim backend's target GPU (hardware spec name)

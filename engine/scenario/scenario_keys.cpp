@@ -14,7 +14,8 @@ std::vector<std::string> build_key_paths() {
   std::vector<std::string> paths = {
       "schema", "name", "description",
       "model", "model.preset", "model.config", "model.weights", "model.seed",
-      "engine", "engine.backend", "engine.kernels", "engine.precision", "engine.launch",
+      "engine", "engine.backend", "engine.kernels", "engine.precision", "engine.weight_scales",
+      "engine.weight_group_size", "engine.activation_scales", "engine.launch",
       "engine.tensor_parallel", "engine.gpu", "engine.threads",
       "engine.kv_cache", "engine.kv_cache.layout", "engine.kv_cache.block_size",
       "engine.kv_cache.dtype", "engine.kv_cache.max_seq_len", "engine.kv_cache.memory_fraction",

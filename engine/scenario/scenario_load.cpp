@@ -60,6 +60,9 @@ Variant requested_variant(const EngineSpec& engine, BackendKind backend) {
   v.backend = backend;
   v.kernels = engine.kernels;
   v.precision = engine.precision;
+  v.weight_scales = engine.weight_scales;
+  v.weight_group_size = engine.weight_group_size;
+  v.activation_scales = engine.activation_scales;
   v.kv_layout = engine.kv_cache.layout;
   v.kv_dtype = engine.kv_cache.dtype;
   v.launch = engine.launch;

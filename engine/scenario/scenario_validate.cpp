@@ -83,13 +83,36 @@ BatchingSpec read_batching(const FieldReader& batching) {
   return spec;
 }
 
+// engine.weight_scales, engine.weight_group_size, engine.activation_scales (precision.h says what
+// each precision runs; they are ignored by a precision that does not quantise what they scale).
+void read_quantisation(const FieldReader& engine, EngineSpec& spec) {
+  const ScenarioContext& ctx = engine.context();
+  spec.weight_scales = engine.enum_choice("weight_scales", kWeightScalesNames,
+                                          {WeightScales::channel, WeightScales::group, WeightScales::tensor},
+                                          spec.weight_scales);
+  spec.weight_group_size = int32_t(engine.integer("weight_group_size", spec.weight_group_size, 1, kMaxWeightGroupSize));
+  spec.activation_scales = engine.enum_choice("activation_scales", kActivationScalesNames,
+                                              {ActivationScales::dynamic, ActivationScales::static_calibrated},
+                                              spec.activation_scales);
+  if (spec.weight_scales == WeightScales::group && (spec.precision == Precision::w8a8 || spec.precision == Precision::fp8))
+    ctx.fail(ctx.where(engine.key_path("weight_scales")) + " = \"group\" is for engine.precision \"int8\" (weight-only) "
+             "only, not \"" + std::string(name(spec.precision)) + "\": its tensor-core GEMM applies one scale per output "
+             "channel after the whole reduction (have: \"channel\", \"tensor\")");
+  // The one place static scales plug in: the calibration scales file (issue 12 part 2) is read here
+  // and reaches the backends (CpuBackend takes them as a StaticActivationScales table).
+  if (spec.activation_scales == ActivationScales::static_calibrated)
+    ctx.fail(ctx.where(engine.key_path("activation_scales")) + " = \"static\" needs per-tensor activation scales "
+             "from a calibration scales file, which this build cannot read yet (have: \"dynamic\")");
+}
+
 EngineSpec read_engine(const FieldReader& engine) {
   EngineSpec spec;
   const std::string backend = engine.choice("backend", {"auto", "cpu", "cuda", "sim"}, "auto");
   if (backend != "auto") spec.backend = parse_enum(kBackendKindNames, backend);
   spec.kernels = engine.enum_choice("kernels", kKernelSetNames, {KernelSet::naive, KernelSet::fused}, spec.kernels);
-  spec.precision = engine.enum_choice("precision", kPrecisionNames, {Precision::fp16, Precision::int8, Precision::w8a8},
-                                      spec.precision);
+  spec.precision = engine.enum_choice("precision", kPrecisionNames,
+                                      {Precision::fp16, Precision::int8, Precision::w8a8, Precision::fp8}, spec.precision);
+  read_quantisation(engine, spec);
   spec.launch = engine.enum_choice("launch", kLaunchNames, {Launch::eager, Launch::graph}, spec.launch);
   const int64_t tp = engine.integer("tensor_parallel", spec.tensor_parallel, 1, 8);
   if (tp != 1)

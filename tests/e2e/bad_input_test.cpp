@@ -237,6 +237,32 @@ TEST_F(BadInput, RooflineOfAbsurdSizesIsRefusedOrExact) {
   EXPECT_NEAR(j.at("memory").at("weight_bytes").get<double>(), weights, weights * 1e-6) << r.out.substr(0, 2000);
 }
 
+TEST_F(BadInput, PrecisionOptionsNoLayerCanRunAreNamed) {
+  auto engine = [](const std::string& fields) {
+    return R"({"schema": "rooflm.scenario/1", "name": "q", "model": {"preset": "tiny"},
+      "engine": {)" + fields + R"(}, "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})";
+  };
+  // Group scales with a GEMM that scales after the whole reduction.
+  expect_refused(run(write("g.json", engine(R"("backend": "cpu", "precision": "fp8", "weight_scales": "group")"))),
+                 {"g.json", "\"engine.weight_scales\" = \"group\"", "not \"fp8\"", "(have: \"channel\", \"tensor\")"},
+                 out());
+  // A group size that does not divide a layer's inputs (the tiny model's are 256 and 768), in run and validate.
+  const fs::path odd = write("o.json", engine(R"("backend": "cpu", "precision": "int8", "weight_scales": "group",
+                                                 "weight_group_size": 96)"));
+  for (const std::string& command : {"run " + odd.string() + " --out " + out().string(), "validate " + odd.string()})
+    expect_refused(run_cli(command), {"engine.weight_group_size = 96 must divide", "qkv_proj of model tiny has 256"},
+                   out());
+  expect_refused(run(write("z.json", engine(R"("backend": "cpu", "precision": "int8", "weight_group_size": 1e6)"))),
+                 {"\"engine.weight_group_size\"", "[1, 65536]"}, out());
+  // Static activation scales need a calibration file this build cannot read.
+  expect_refused(run(write("s.json", engine(R"("backend": "cpu", "precision": "w8a8", "activation_scales": "static")"))),
+                 {"\"engine.activation_scales\" = \"static\"", "calibration scales file", "(have: \"dynamic\")"}, out());
+  // FP8 on a GPU without FP8 tensor cores.
+  expect_refused(run(write("a.json", engine(R"("backend": "sim", "gpu": "a10", "precision": "fp8")"))),
+                 {"GPU a10", "no fp8 tensor peak"}, out());
+  expect_refused(run_cli("roofline --model tiny --gpu a100-80gb --precision fp8"), {"GPU a100-80gb", "no fp8 tensor peak"});
+}
+
 // (A trace or dataset reads through the same read_text_file, with a 256 MiB limit: not read here
 // for the time it takes; tests/unit/json_text_test.cpp reads /dev/zero through it.)
 TEST_F(BadInput, FileTooLargeOrEndlessIsRefused) {

@@ -15,7 +15,10 @@ namespace {
 
 ModelConfig tiny_model() { return test::written_out_tiny_model(); }
 
-// The cost model's rows for the recipe of (kernels, precision, kv dtype).
+// The cost model's rows for the recipe of (kernels, precision, kv dtype), or of a whole variant.
+std::vector<OpCount> count_ops(const BatchPlan& plan, const ModelConfig& model, const Variant& v) {
+  return count_step_ops(plan, build_step_program(model, v));
+}
 std::vector<OpCount> count_ops(const BatchPlan& plan, const ModelConfig& model, Precision precision, KernelSet kernels,
                                DType kv_dtype = DType::f16) {
   Variant v;
@@ -23,7 +26,7 @@ std::vector<OpCount> count_ops(const BatchPlan& plan, const ModelConfig& model, 
   v.kernels = kernels;
   v.precision = precision;
   v.kv_dtype = kv_dtype;
-  return count_step_ops(plan, build_step_program(model, v));
+  return count_ops(plan, model, v);
 }
 
 SeqChunk chunk(SeqId seq, int64_t start_pos, int64_t n_tokens, bool sample) {
@@ -179,17 +182,88 @@ TEST(RooflineCostModel, QuantisedPrecisionsChangeWeightAndInputBytesAndThePeak) 
   const BatchPlan plan = prefill_and_decode_plan();
   const auto w8a16 = by_name(count_ops(plan, model, Precision::int8, KernelSet::fused));
   const auto w8a8 = by_name(count_ops(plan, model, Precision::w8a8, KernelSet::fused));
-  // int8 weights + one fp16 scale per output channel; W8A16 reads fp16 inputs, w8a8 int8 ones.
+  // int8 weights + one fp16 scale per output channel; W8A16 reads fp16 inputs, w8a8 int8 ones with
+  // one fp32 scale per token.
   EXPECT_DOUBLE_EQ(w8a16.at("o_proj").bytes, q * h * 1 + h * 2 + T * q * a + T * h * a);
-  EXPECT_DOUBLE_EQ(w8a8.at("o_proj").bytes, q * h * 1 + h * 2 + T * q * 1 + T * h * a);
+  EXPECT_DOUBLE_EQ(w8a8.at("o_proj").bytes, q * h * 1 + h * 2 + T * q * 1 + T * 4 + T * h * a);
   EXPECT_EQ(w8a16.at("o_proj").tensor_math, TensorMath::fp16);
   EXPECT_EQ(w8a8.at("o_proj").tensor_math, TensorMath::int8);
   // The LM head and attention stay fp16 in every precision.
   EXPECT_EQ(w8a8.at("lm_head").tensor_math, TensorMath::fp16);
   EXPECT_EQ(w8a8.at("attention").tensor_math, TensorMath::fp16);
   EXPECT_DOUBLE_EQ(w8a8.at("lm_head").bytes, V * h * a + S * h * a + S * V * 4);
-  // The producers of GEMM inputs write them in int8 under w8a8.
-  EXPECT_DOUBLE_EQ(w8a8.at("silu_mul").bytes, 2 * T * f * a + T * f * 1);
+  // The producers of GEMM inputs write them in int8 under w8a8, with their per-token scales.
+  EXPECT_DOUBLE_EQ(w8a8.at("silu_mul").bytes, 2 * T * f * a + T * f * 1 + T * 4);
+  EXPECT_DOUBLE_EQ(w8a8.at("add_mlp_norm").bytes, 2 * T * h * a + h * a + T * h * a + T * h * 1 + T * 4);
+  EXPECT_DOUBLE_EQ(w8a8.at("attention").bytes - by_name(count_ops(plan, model, Precision::fp16, KernelSet::fused))
+                                                     .at("attention").bytes,
+                   -T * q * 1 + T * 4);  // O in int8 (1 byte instead of 2) + its scales
+}
+
+TEST(RooflineCostModel, Fp8CountsE4m3WeightsAndInputsWithFp32ScalesAtTheFp8Peak) {
+  const ModelConfig model = tiny_model();
+  const BatchPlan plan = prefill_and_decode_plan();
+  const auto fp8 = by_name(count_ops(plan, model, Precision::fp8, KernelSet::fused));
+  EXPECT_DOUBLE_EQ(fp8.at("o_proj").bytes, q * h * 1 + h * 4 + T * q * 1 + T * 4 + T * h * a);
+  EXPECT_DOUBLE_EQ(fp8.at("qkv_proj").bytes, (q + 2 * kv) * h * 1 + (q + 2 * kv) * 4 + T * h * 1 + T * 4 +
+                                                 T * (q + 2 * kv) * a);
+  EXPECT_EQ(fp8.at("down_proj").tensor_math, TensorMath::fp8);
+  EXPECT_EQ(fp8.at("lm_head").tensor_math, TensorMath::fp16);
+  EXPECT_DOUBLE_EQ(fp8.at("silu_mul").bytes, 2 * T * f * a + T * f * 1 + T * 4);
+  // Timed at the fp8 peak on Hopper; refused, naming the GPU, where the spec has none.
+  const StepCost h100 = time_step(count_ops(plan, model, Precision::fp8, KernelSet::fused), gpu_spec("h100-sxm"));
+  for (const OpCost& op : h100.ops)
+    if (op.count.name == "down_proj")
+      EXPECT_DOUBLE_EQ(op.compute_seconds, op.count.tensor_flops / 1979e12);
+  try {
+    time_step(count_ops(plan, model, Precision::fp8, KernelSet::fused), gpu_spec("a100-80gb"));
+    FAIL() << "an A100 has no fp8 tensor cores";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("GPU a100-80gb"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no fp8 tensor peak"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RooflineCostModel, WeightScalesAreCountedPerGroupPerTensorAndStaticInputScalesOnce) {
+  const ModelConfig model = tiny_model();
+  const BatchPlan plan = prefill_and_decode_plan();
+  Variant v;
+  v.backend = BackendKind::sim;
+  v.precision = Precision::int8;
+  v.weight_scales = WeightScales::group;
+  v.weight_group_size = 64;
+  const auto group = by_name(count_ops(plan, model, v));
+  EXPECT_DOUBLE_EQ(group.at("o_proj").bytes, q * h * 1 + h * (q / 64) * 2 + T * q * a + T * h * a);
+  EXPECT_DOUBLE_EQ(group.at("down_proj").bytes, f * h * 1 + h * (f / 64) * 2 + T * f * a + T * h * a);
+  v.weight_scales = WeightScales::tensor;
+  EXPECT_DOUBLE_EQ(by_name(count_ops(plan, model, v)).at("o_proj").bytes, q * h * 1 + 2 + T * q * a + T * h * a);
+  // Static activation scales: the GEMM and the producer each read the one fp32 scale.
+  v.precision = Precision::w8a8;
+  v.activation_scales = ActivationScales::static_calibrated;
+  const auto fixed = by_name(count_ops(plan, model, v));
+  EXPECT_DOUBLE_EQ(fixed.at("o_proj").bytes, q * h * 1 + 2 + T * q * 1 + 4 + T * h * a);
+  EXPECT_DOUBLE_EQ(fixed.at("silu_mul").bytes, 2 * T * f * a + T * f * 1 + 4);
+}
+
+TEST(RooflineCostModel, QuantisedDecodeMovesAboutHalfTheBytesOfFp16) {
+  // Llama-2-7B batch-1 decode at context 64: the layers' weights are 98% of the bytes, so int8 /
+  // fp8 weights (+ their scales, 2.7 MB) halve the step's bytes apart from the fp16 LM head (left
+  // out of both sides) and the KV cache (34 MB, in both).
+  const ModelConfig model = model_preset("llama2-7b");
+  BatchPlan plan;
+  plan.chunks = {chunk(0, 63, 1, true)};
+  auto step_bytes = [&](Precision p) {
+    double bytes = 0;
+    for (const OpCount& op : count_ops(plan, model, p, KernelSet::fused)) bytes += op.bytes * double(op.calls);
+    return bytes;
+  };
+  const double fp16 = step_bytes(Precision::fp16), lm_head = 32000.0 * 4096 * 2;
+  for (Precision p : {Precision::int8, Precision::w8a8, Precision::fp8}) {
+    SCOPED_TRACE(std::string(name(p)));
+    const double ratio = (step_bytes(p) - lm_head) / (fp16 - lm_head);
+    EXPECT_GT(ratio, 0.5);
+    EXPECT_LT(ratio, 0.505);  // (6.476 GB + 2.7 MB + 34 MB) / (12.953 GB + 34 MB) = 0.5015
+  }
 }
 
 TEST(RooflineCostModel, Int8KvCacheHalvesKvTraffic) {
@@ -246,13 +320,34 @@ TEST(RooflineCostModel, RejectsEmptyPlansAndEmptyChunks) {
 }
 
 TEST(RooflineCostModel, PrecisionDtypes) {
-  EXPECT_THROW(precision_dtypes(Precision::fp8), InputError);  // no recipe for fp8 yet
   const PrecisionDtypes w8a8 = precision_dtypes(Precision::w8a8, DType::i8);
   EXPECT_EQ(w8a8.weight_bytes(), 1);
-  EXPECT_EQ(w8a8.weight_scale_bytes(), 2);
+  EXPECT_EQ(w8a8.weight_scales, (ScaleLayout{.grain = ScaleGrain::channel, .dtype = DType::f16}));
+  EXPECT_EQ(w8a8.input_scales, (ScaleLayout{.grain = ScaleGrain::token, .dtype = DType::f32}));
   EXPECT_EQ(dtype_size(w8a8.gemm_input), 1u);
   EXPECT_EQ(w8a8.kv_bytes(), 1);
   EXPECT_EQ(w8a8.to_json()["activation_bytes"], 2);
+  EXPECT_EQ(w8a8.to_json()["weight_scale_bytes"], 2);
+  EXPECT_EQ(w8a8.to_json()["input_scales"], "token");
+  const PrecisionDtypes fp8 = precision_dtypes(Precision::fp8);
+  EXPECT_EQ(fp8.weight, DType::f8e4m3);
+  EXPECT_EQ(fp8.gemm_input, DType::f8e4m3);
+  EXPECT_EQ(fp8.math, TensorMath::fp8);
+  EXPECT_EQ(fp8.weight_scales.dtype, DType::f32);
+  EXPECT_FALSE(precision_dtypes(Precision::int8).input_scales.present());
+  EXPECT_FALSE(precision_dtypes(Precision::fp16).weight_scales.present());
+  // Group scales are weight-only: refused for the GEMMs that scale after the whole reduction.
+  Variant v;
+  v.weight_scales = WeightScales::group;
+  for (Precision p : {Precision::w8a8, Precision::fp8}) {
+    v.precision = p;
+    EXPECT_THROW(precision_dtypes(v), InputError) << name(p);
+  }
+  v.precision = Precision::int8;
+  v.weight_group_size = 32;
+  EXPECT_EQ(precision_dtypes(v).weight_scales.count(10, 128), 40);
+  v.weight_group_size = 0;
+  EXPECT_THROW(precision_dtypes(v), InputError);
 }
 
 // A sliding window of W keys: query p sees min(p + 1, W) keys; a chunk reads the KV of

@@ -98,6 +98,21 @@ TEST(RooflineGpuSpec, DatasheetFiguresOfA10AndH100Sxm) {
   EXPECT_EQ(h100.sm_count, 132);
 }
 
+TEST(RooflineGpuSpec, Fp8PeakOnHopperAndAdaIsTwiceTheirFp16Peak) {
+  // The optional field: Hopper (H100, H200) and Ada (L4, L40S, RTX 4090) have FP8 tensor cores,
+  // Ampere (A10, A100) has none. Dense FP8 runs at twice dense FP16 with the same accumulator.
+  for (const GpuSpec& spec : load_gpu_specs()) {
+    SCOPED_TRACE(spec.name);
+    const bool ampere = spec.name.starts_with("a10");
+    ASSERT_EQ(spec.fp8_tensor_flops_per_s.has_value(), !ampere);
+    if (!ampere) EXPECT_NEAR(*spec.fp8_tensor_flops_per_s / spec.fp16_tensor_flops_per_s, 2.0, 0.05);
+    EXPECT_EQ(spec.to_json()["fp8_tensor_flops_per_s"].is_null(), ampere);
+  }
+  EXPECT_DOUBLE_EQ(*gpu_spec("h200").fp8_tensor_flops_per_s, 1979e12);
+  EXPECT_DOUBLE_EQ(*gpu_spec("h100-sxm").fp8_tensor_flops_per_s, 1979e12);
+  EXPECT_DOUBLE_EQ(*gpu_spec("h100-pcie").fp8_tensor_flops_per_s, 1513e12);
+}
+
 TEST(RooflineGpuSpec, MatchesDeviceNamesWholeAndOnlyWhole) {
   EXPECT_EQ(match_gpu_spec("NVIDIA H100 80GB HBM3")->name, "h100-sxm");
   EXPECT_EQ(match_gpu_spec("H100 PCIe")->name, "h100-pcie");

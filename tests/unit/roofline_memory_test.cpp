@@ -31,6 +31,20 @@ TEST(RooflineMemory, TinyWeightBytesByHand) {
             model_weight_bytes(tiny_model(), precision_dtypes(Precision::fp16)) - 2048 * 256 * 2);
 }
 
+TEST(RooflineMemory, ScalesAreCountedPerChannelGroupOrTensorAtTheirSize) {
+  Variant v;
+  v.precision = Precision::fp8;  // e4m3 weights, fp32 scales per output channel
+  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_dtypes(v)),
+            4 * (kTinyLinearElements * 1 + kTinyOutputChannels * 4) + kTinyFp16OnlyBytes);
+  v.weight_scales = WeightScales::tensor;  // one per stored tensor: wqkv, wo, w_gate_up, w_down
+  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_dtypes(v)), 4 * (kTinyLinearElements + 4 * 4) + kTinyFp16OnlyBytes);
+  v.precision = Precision::int8;
+  v.weight_scales = WeightScales::group;
+  v.weight_group_size = 128;  // one fp16 scale per 128 weights
+  EXPECT_EQ(model_weight_bytes(tiny_model(), precision_dtypes(v)),
+            4 * (kTinyLinearElements + kTinyLinearElements / 128 * 2) + kTinyFp16OnlyBytes);
+}
+
 TEST(RooflineMemory, QkvBiasesAreFp16AtEveryPrecision) {
   // tiny-qwen2: 3 layers, hidden 256, q_dim 256, kv_dim 128, ffn 640, vocab 2048, tied.
   // Per layer: linear 256*256 + 2*128*256 + 256*256 + 3*640*256 = 688128 elements, 2304 output
@@ -43,7 +57,7 @@ TEST(RooflineMemory, QkvBiasesAreFp16AtEveryPrecision) {
             3 * (688128 * 1 + 2304 * 2 + (512 + 512) * 2) + fp16_only);  // 3133440
   ModelConfig no_bias = qwen2;
   no_bias.qkv_bias = false;
-  for (Precision precision : {Precision::fp16, Precision::int8, Precision::w8a8}) {
+  for (Precision precision : {Precision::fp16, Precision::int8, Precision::w8a8, Precision::fp8}) {
     EXPECT_EQ(model_weight_bytes(qwen2, precision_dtypes(precision)) -
                   model_weight_bytes(no_bias, precision_dtypes(precision)),
               3 * 512 * 2)
@@ -69,6 +83,8 @@ TEST(RooflineMemory, Int8WeightsHalveTheLinearLayers) {
   const int64_t scale_bytes = 32LL * (4 * 4096 + 2 * 11008 + 4096) * 2;
   EXPECT_EQ(fp16 - int8, linear_elements - scale_bytes);
   EXPECT_EQ(model_weight_bytes(model, precision_dtypes(Precision::w8a8)), int8);
+  // fp8: the same one byte per weight, with 4-byte (fp32) scales.
+  EXPECT_EQ(model_weight_bytes(model, precision_dtypes(Precision::fp8)), int8 + scale_bytes);
   // The fp16 embedding and LM head keep the total a little above half.
   EXPECT_GT(double(int8) / double(fp16), 0.5);
   EXPECT_LT(double(int8) / double(fp16), 0.53);

@@ -201,6 +201,7 @@ TEST(Scenario, DefaultsAreFilledInResolved) {
     "schema": "rooflm.scenario/1", "name": "t", "description": "",
     "model": {"preset": "tiny", "weights": "synthetic", "seed": 0},
     "engine": {"backend": "auto", "kernels": "fused", "precision": "fp16", "launch": "eager",
+               "weight_scales": "channel", "weight_group_size": 128, "activation_scales": "dynamic",
                "gpu": "", "tensor_parallel": 1, "threads": 0,
                "kv_cache": {"layout": "contiguous", "block_size": 16, "dtype": "fp16",
                             "max_seq_len": 0, "memory_fraction": 0.9, "memory_bytes": 0},
@@ -225,6 +226,34 @@ TEST(Scenario, DefaultsAreFilledInResolved) {
   EXPECT_EQ(s.workload.prompt_len.kind, LengthDist::Kind::fixed);
   EXPECT_EQ(s.workload.prompt_len.value, 128);
   EXPECT_FALSE(s.slo.any());
+}
+
+TEST(Scenario, QuantisationFieldsAreReadAndImpossibleCombinationsNamed) {
+  const Scenario s = parse_one(scenario_text(
+      R"("engine": {"precision": "int8", "weight_scales": "group", "weight_group_size": 64})"));
+  EXPECT_EQ(s.engine.precision, Precision::int8);
+  EXPECT_EQ(s.engine.weight_scales, WeightScales::group);
+  EXPECT_EQ(s.engine.weight_group_size, 64);
+  const Variant v = requested_variant(s.engine, BackendKind::cpu);
+  EXPECT_EQ(v.weight_scales, WeightScales::group);
+  EXPECT_EQ(v.weight_group_size, 64);
+  EXPECT_EQ(parse_one(scenario_text(R"("engine": {"precision": "fp8", "weight_scales": "tensor"})")).engine.precision,
+            Precision::fp8);
+  EXPECT_EQ(error_of(scenario_text(R"("engine": {"precision": "fp8", "weight_scales": "group"})")),
+            "x.json: \"engine.weight_scales\" = \"group\" is for engine.precision \"int8\" (weight-only) only, not "
+            "\"fp8\": its tensor-core GEMM applies one scale per output channel after the whole reduction (have: "
+            "\"channel\", \"tensor\")");
+  EXPECT_NE(error_of(scenario_text(R"("engine": {"precision": "w8a8", "weight_scales": "group"})")).find("not \"w8a8\""),
+            std::string::npos);
+  EXPECT_EQ(error_of(scenario_text(R"("engine": {"precision": "w8a8", "activation_scales": "static"})")),
+            "x.json: \"engine.activation_scales\" = \"static\" needs per-tensor activation scales from a calibration "
+            "scales file, which this build cannot read yet (have: \"dynamic\")");
+  EXPECT_EQ(error_of(scenario_text(R"("engine": {"weight_group_size": 0})")),
+            "x.json: \"engine.weight_group_size\" must be in [1, 65536], got 0");
+  EXPECT_NE(error_of(scenario_text(R"("engine": {"weight_scales": "row"})")).find("\"engine.weight_scales\""),
+            std::string::npos);
+  // Scales a precision does not use are accepted and ignored (a sweep over precisions keeps them).
+  EXPECT_EQ(error_of(scenario_text(R"("engine": {"precision": "fp16", "weight_scales": "group"})")), "");
 }
 
 TEST(Scenario, FieldsAreRead) {

@@ -56,6 +56,26 @@ TEST(SimBackend, SeedExampleRunIsDeterministicAndOnTheRoofline) {
   EXPECT_NEAR(a.run["roofline"]["phases"]["prefill"]["efficiency"].get<double>(), 1.0, 1e-9);
 }
 
+TEST(SimBackend, QuantisedPrecisionsRunOnTheirPeaksAndFp8NeedsAGpuWithFp8) {
+  std::string text = kSeedScenario;
+  text.replace(text.find("\"a10\""), 5, "\"h200\"");
+  text.replace(text.find("\"batching\""), 0, "\"precision\": \"fp8\", ");
+  const Scenario s = parse_scenario(text, "fp8.json").front();
+  const VariantResult r = run_variant(s);
+  EXPECT_TRUE(r.valid);
+  EXPECT_EQ(r.run["variant"]["precision"], "fp8");
+  EXPECT_EQ(r.run["variant"]["activation_scales"], "dynamic");
+  EXPECT_EQ(r.run["roofline"]["precision"]["linear_math"], "fp8");
+  EXPECT_DOUBLE_EQ(r.run["roofline"]["ceilings"]["datasheet"]["flops_per_s"].get<double>(), 1979e12);
+  text.replace(text.find("\"h200\""), 6, "\"a10\"");
+  try {
+    run_variant(parse_scenario(text, "fp8.json").front());
+    FAIL() << "an A10 has no fp8 tensor cores";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("GPU a10 (NVIDIA A10) has no fp8 tensor peak"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SimBackend, ModelThatDoesNotFitIsBadInput) {
   const std::string text = std::string(kSeedScenario).replace(std::string(kSeedScenario).find("llama2-7b"), 9, "llama2-70b");
   const Scenario s = parse_scenario(text, "big.json").front();

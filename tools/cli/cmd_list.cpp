@@ -48,12 +48,13 @@ void list_models() {
 }
 
 void list_gpus() {
-  TextTable t({"gpu", "name", "HBM TB/s", "fp16 TFLOP/s", "int8 TOP/s", "fp32 TFLOP/s", "memory GiB",
-               "L2 MiB", "SMs", "calibrated"});
+  TextTable t({"gpu", "name", "HBM TB/s", "fp16 TFLOP/s", "int8 TOP/s", "fp8 TFLOP/s", "fp32 TFLOP/s",
+               "memory GiB", "L2 MiB", "SMs", "calibrated"});
   for (const GpuSpec& g : load_gpu_specs()) {
     const auto cal = find_calibration(g.name);
     t.add_row({g.name, g.display_name, fmt_num(g.memory_bandwidth_bytes_per_s / 1e12, 2),
                fmt_num(g.fp16_tensor_flops_per_s / 1e12, 1), fmt_num(g.int8_tensor_ops_per_s / 1e12, 1),
+               g.fp8_tensor_flops_per_s ? fmt_num(*g.fp8_tensor_flops_per_s / 1e12, 1) : "-",
                fmt_num(g.fp32_flops_per_s / 1e12, 1), fmt_num(double(g.memory_bytes) / double(1 << 30), 0),
                fmt_num(double(g.l2_bytes) / double(1 << 20), 0), std::to_string(g.sm_count),
                cal ? fmt_num(cal->read_bandwidth_bytes_per_s / 1e12, 2) + " TB/s, " +
@@ -68,6 +69,9 @@ void list_gpus() {
 void list_kernels() {
   TextTable t({"backend", "kernel", "what"});
   t.add_row({"cpu", "cpu_reference_fp32", "fp32 forward pass on fp16-rounded weights (test oracle)"});
+  t.add_row({"cpu", "cpu_reference_int8", "W8A16: int8 weights (fp16 scales) dequantised, fp32 math"});
+  t.add_row({"cpu", "cpu_reference_w8a8", "int8 weights x int8 inputs, exact int32 sums, scaled epilogue"});
+  t.add_row({"cpu", "cpu_reference_fp8", "E4M3 weights x E4M3 inputs, fp32 sums, scaled epilogue"});
   t.print(std::cout);
 }
 

@@ -43,7 +43,8 @@ void run_roofline(const RooflineOptions& options) {
   RooflineQuery query;
   query.model = resolve_model(options.model);
   query.gpu = gpu_spec(options.gpu);
-  query.precision = parse_option("--precision", kPrecisionNames, {Precision::fp16, Precision::int8, Precision::w8a8},
+  query.precision = parse_option("--precision", kPrecisionNames,
+                                 {Precision::fp16, Precision::int8, Precision::w8a8, Precision::fp8},
                                   options.precision);
   query.kv_dtype = parse_option("--kv-dtype", kKvDtypeNames, {DType::f16, DType::i8}, options.kv_dtype);
   query.kernels = parse_option("--kernels", kKernelSetNames, {KernelSet::naive, KernelSet::fused}, options.kernels);
@@ -71,7 +72,7 @@ void add_roofline_command(CLI::App& app) {
   sub->add_option("--prompt", options->prompt_tokens, "Prompt tokens per request")->capture_default_str();
   sub->add_option("--output", options->output_tokens, "Output tokens per request")->capture_default_str();
   sub->add_option("--batch", options->batch, "Requests running together")->capture_default_str();
-  sub->add_option("--precision", options->precision, "fp16 | int8 (W8A16) | w8a8 (SmoothQuant)")
+  sub->add_option("--precision", options->precision, "fp16 | int8 (W8A16) | w8a8 (SmoothQuant) | fp8 (E4M3)")
       ->capture_default_str();
   sub->add_option("--kv-dtype", options->kv_dtype, "KV-cache dtype: fp16 | int8")->capture_default_str();
   sub->add_option("--kernels", options->kernels, "Kernel set: fused | naive")->capture_default_str();

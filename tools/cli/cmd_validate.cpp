@@ -2,7 +2,9 @@
 // lists the variants its sweep expands to. Exit 0 when valid, 2 with the offending path otherwise.
 #include <iostream>
 
+#include "common/error.h"
 #include "engine/backend/backend_factory.h"
+#include "engine/model/step_program.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
@@ -17,8 +19,17 @@ void add_validate_command(CLI::App& app) {
   sub->add_option("--set", *sets, "Override a scenario value: path=value");
   sub->callback([file, sets] {
     const std::vector<Scenario> points = load_scenario(*file, *sets);
-    // Each point against its model: unknown preset, bad config.json, lengths beyond max_positions -> exit 2.
-    for (const Scenario& point : points) workload_for_model(point, resolve_model_config(point.model));
+    // Each point against its model: unknown preset, bad config.json, lengths beyond max_positions, a
+    // variant its recipe cannot build (a weight group size that does not divide a layer) -> exit 2.
+    for (const Scenario& point : points) {
+      const ModelConfig config = resolve_model_config(point.model);
+      workload_for_model(point, config);
+      try {
+        build_step_program(config, requested_variant(point.engine, point.engine.backend.value_or(BackendKind::cpu)));
+      } catch (const InputError& e) {
+        throw InputError(point.source.string() + ": model '" + config.name + "': " + e.what());
+      }
+    }
     std::cout << *file << ": ok, scenario \"" << points.front().name << "\", " << points.size()
               << " variant" << (points.size() == 1 ? "" : "s") << "\n";
     for (const auto& p : points) std::cout << "  " << variant_label(p.sweep_point) << "\n";

@@ -1,7 +1,9 @@
 // CpuBackend: executes the step program with the reference ops (reference/), every node on all
 // tokens of the plan at once; each token attends to its own sequence's KV (cached prefix + this
-// step's tokens). fp32 arithmetic on fp16-rounded weights; fixed summation orders, so the result is
-// bit-identical whatever the thread count, the batching or the kernel set's recipe.
+// step's tokens). fp32 arithmetic on fp16-rounded weights (or quantised linears: cpu_backend.h);
+// fixed summation orders, so the result is bit-identical whatever the thread count, the batching
+// or the kernel set's recipe (a per-token activation scale depends on its token's row only, and a
+// node's weight scales are its rows' of the packed tensor).
 #include "engine/backend/cpu/cpu_backend.h"
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 #include "reference/embedding.h"
 #include "reference/linear.h"
 #include "reference/norm.h"
+#include "reference/quant_linear.h"
 #include "reference/rope.h"
 #include "reference/sampler.h"
 
@@ -23,17 +26,27 @@ namespace rooflm {
 Variant CpuBackend::effective(const Variant& requested) {
   Variant v = requested;
   v.backend = BackendKind::cpu;
-  v.precision = Precision::fp32;
+  if (!requested.quantised_weights()) v.precision = Precision::fp32;
   v.kv_dtype = DType::f32;
   v.launch = Launch::eager;
   return v;
 }
 
-CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads)
+CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads,
+                       StaticActivationScales static_scales)
     : config_(std::move(config)),
       weights_(std::move(weights)),
       program_(build_step_program(config_, effective(requested))),
-      pool_(n_threads) {}
+      static_scales_(std::move(static_scales)),
+      pool_(n_threads) {
+  for (const OpNode& op : program_.ops)  // every static scale exists before any work
+    if (op.kind == OpKind::linear && op.input_scales.grain == ScaleGrain::tensor) static_scales_.of(op);
+  if (program_.variant.quantised_weights()) quantized_ = QuantizedLayerWeights(weights_, precision_dtypes(program_.variant));
+}
+
+std::vector<std::string> CpuBackend::kernel_names() const {
+  return {"cpu_reference_" + std::string(rooflm::name(program_.variant.precision))};
+}
 
 KvStorage CpuBackend::allocate_kv(const KvGeometry& geom) {
   ROOFLM_CHECK(geom.dtype == DType::f32, "the cpu backend stores KV in fp32");
@@ -168,6 +181,39 @@ void CpuBackend::attention(const OpNode& op, const KvView& kv) {
                  op.window, kv);
 }
 
+// One projection in the node's dtypes: fp32 on fp16-rounded weights, W8A16 on the dequantised
+// weight, or W8A8 / FP8 on its input quantised per token (dynamic) or with its static scale.
+void CpuBackend::linear(const OpNode& op) {
+  const int64_t T = tokens_, in = op.in_features;
+  const float* x = act(op.in);
+  const float* bias = op.bias.present() ? param(op.bias, op.layer) : nullptr;
+  float* y = act(op.out);
+  if (op.weight_dtype == DType::f16) {
+    ref::linear_xwt(&pool_, x, param(op.weight, op.layer), bias, y, T, in, op.out_features);
+    return;
+  }
+  const ref::QuantWeightView w = quantized_.view(op.weight, op.layer);
+  ROOFLM_CHECK(w.cols == in && w.rows == op.out_features, "the node's shape is its weight slice's");
+  if (op.input_dtype == DType::f16) {
+    ref::linear_w8a16(&pool_, x, w, bias, y, T);
+    return;
+  }
+  input_codes_.resize(size_t(T * in));
+  ref::ActivationScales scales{.per_token = op.input_scales.grain == ScaleGrain::token};
+  if (scales.per_token) {
+    input_scales_.resize(size_t(T));
+    ref::quantize_activations_per_token(op.input_dtype, x, T, in, input_codes_.data(), input_scales_.data());
+  } else {
+    input_scales_.assign(1, static_scales_.of(op));
+    ref::quantize_activations_static(op.input_dtype, x, T * in, input_scales_[0], input_codes_.data());
+  }
+  scales.values = input_scales_.data();
+  if (op.input_dtype == DType::i8)
+    ref::linear_w8a8_int8(&pool_, reinterpret_cast<const int8_t*>(input_codes_.data()), scales, w, bias, y, T);
+  else
+    ref::linear_fp8(&pool_, input_codes_.data(), scales, w, bias, y, T);
+}
+
 void CpuBackend::lm_head(const OpNode& op, const BatchPlan& plan, bool want_logits, StepOutput& out) {
   const int64_t H = config_.hidden, V = op.out_features;
   std::vector<size_t> sampled;  // chunk of each sampling row
@@ -214,9 +260,7 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
         ref::residual_add(act(op.out), act(op.in), T, H);
         break;
       case OpKind::linear:
-        ref::linear_xwt(&pool_, act(op.in), param(op.weight, op.layer),
-                        op.bias.present() ? param(op.bias, op.layer) : nullptr, act(op.out), T, op.in_features,
-                        op.out_features);
+        linear(op);
         break;
       case OpKind::rope:
         ref::rope(act(op.in), positions_.data(), T, c.n_heads, c.head_dim, program_.inv_freq.data());

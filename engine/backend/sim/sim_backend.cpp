@@ -11,11 +11,13 @@
 namespace rooflm {
 
 SimBackend::SimBackend(const ModelConfig& model, GpuSpec gpu, const Variant& variant, SimEfficiency efficiency)
-    : program_(build_step_program(model, variant)), gpu_(std::move(gpu)), efficiency_(std::move(efficiency)) {}
+    : program_(build_step_program(model, variant)), gpu_(std::move(gpu)), efficiency_(std::move(efficiency)) {
+  for (const OpNode& op : program_.ops) tensor_peak_flops_per_s(gpu_, op.math);  // fp8 on a GPU without: InputError
+}
 
 std::optional<int64_t> SimBackend::kv_memory_budget_bytes() const {
   const Variant& v = program_.variant;
-  return std::max<int64_t>(0, gpu_.memory_bytes - model_weight_bytes(program_.model, precision_dtypes(v.precision, v.kv_dtype)));
+  return std::max<int64_t>(0, gpu_.memory_bytes - model_weight_bytes(program_.model, precision_dtypes(v)));
 }
 
 StepOutput SimBackend::forward(const BatchPlan& plan, const KvView&, bool) {

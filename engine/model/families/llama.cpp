@@ -12,8 +12,12 @@
 //           lm_head
 //
 // Precision is a property of the linear ops: the transformer layers' projections carry the
-// variant's weight dtype, scales and GEMM input dtype; the embedding, norms and LM head stay fp16.
+// variant's weight dtype and scales and GEMM input dtype and scales, and the op producing a GEMM's
+// input (a norm, silu_mul / mul, attention) writes it in that dtype with its scales; the embedding,
+// norms' own math and LM head stay fp16.
 #include "engine/model/families/families.h"
+
+#include <string>
 
 namespace rooflm {
 namespace {
@@ -21,7 +25,7 @@ namespace {
 class LlamaRecipe {
  public:
   LlamaRecipe(const ModelConfig& m, const Variant& v)
-      : m_(m), fused_(v.kernels == KernelSet::fused), dt_(precision_dtypes(v.precision, v.kv_dtype)) {}
+      : m_(m), fused_(v.kernels == KernelSet::fused), dt_(precision_dtypes(v)) {}
 
   std::vector<OpNode> build() {
     embedding();
@@ -76,14 +80,20 @@ class LlamaRecipe {
     add({.kind = OpKind::embedding, .name = "embedding", .out = Act::residual, .weight = {Param::embed, 0, m_.vocab}});
   }
 
+  // The scales an op writing `out_dtype` produces: a quantised GEMM input's (precision.h).
+  ScaleLayout output_scales(DType out_dtype) const {
+    return out_dtype == dt_.gemm_input ? dt_.input_scales : ScaleLayout{};
+  }
+
   void norm(const char* name, int32_t l, Param weight, DType out_dtype) {
     add({.kind = OpKind::rmsnorm, .name = name, .layer = l, .in = Act::residual, .out = Act::normed,
-         .weight = {weight, 0, m_.hidden}, .output_dtype = out_dtype});
+         .weight = {weight, 0, m_.hidden}, .output_dtype = out_dtype, .output_scales = output_scales(out_dtype)});
   }
 
   void add_norm(const char* name, int32_t l, Param weight, bool writes_residual, DType out_dtype) {
     add({.kind = OpKind::add_rmsnorm, .name = name, .layer = l, .in = Act::branch, .out = Act::normed,
-         .weight = {weight, 0, m_.hidden}, .output_dtype = out_dtype, .writes_residual = writes_residual});
+         .weight = {weight, 0, m_.hidden}, .output_dtype = out_dtype, .output_scales = output_scales(out_dtype),
+         .writes_residual = writes_residual});
   }
 
   void residual_add(int32_t l) {
@@ -93,22 +103,29 @@ class LlamaRecipe {
   // A transformer-layer projection: rows [row_begin, row_begin + rows) of `weight` ([*, in_features]).
   void linear(const char* name, int32_t l, Act in, Act out, Param weight, int64_t row_begin, int64_t rows,
               int64_t in_features, bool bias) {
+    const ScaleLayout& scales = dt_.weight_scales;
+    if (scales.grain == ScaleGrain::group && in_features % scales.group_size != 0)
+      throw InputError("engine.weight_group_size = " + std::to_string(scales.group_size) +
+                       " must divide the input features of every quantised linear layer, but " + name + " of model " +
+                       m_.name + " has " + std::to_string(in_features) + " (hidden " + std::to_string(m_.hidden) +
+                       ", q_dim " + std::to_string(m_.q_dim()) + ", ffn " + std::to_string(m_.ffn) + ")");
     OpNode op{.kind = OpKind::linear, .name = name, .layer = l, .in = in, .out = out,
               .weight = {weight, row_begin, rows}, .in_features = in_features, .out_features = rows,
-              .weight_dtype = dt_.weight, .weight_scales = dt_.weight_scales, .input_dtype = dt_.gemm_input,
-              .output_dtype = DType::f16, .math = dt_.math};
+              .weight_dtype = dt_.weight, .weight_scales = scales, .input_dtype = dt_.gemm_input,
+              .input_scales = dt_.input_scales, .output_dtype = DType::f16, .math = dt_.math};
     if (bias) op.bias = {Param::bqkv, row_begin, rows};
     add(std::move(op));
   }
 
   void attention(int32_t l, Act in, bool rope_in_prologue, bool scores_in_hbm) {
     add({.kind = OpKind::attention, .name = "attention", .layer = l, .in = in, .out = Act::attn_out,
-         .output_dtype = dt_.gemm_input, .rope_in_prologue = rope_in_prologue, .scores_in_hbm = scores_in_hbm,
+         .output_dtype = dt_.gemm_input, .output_scales = dt_.input_scales, .rope_in_prologue = rope_in_prologue, .scores_in_hbm = scores_in_hbm,
          .window = m_.sliding_window, .kv_dtype = dt_.kv});
   }
 
   void elementwise(OpKind kind, const char* name, int32_t l, Act in, Act out, DType out_dtype) {
-    add({.kind = kind, .name = name, .layer = l, .in = in, .out = out, .output_dtype = out_dtype});
+    add({.kind = kind, .name = name, .layer = l, .in = in, .out = out, .output_dtype = out_dtype,
+         .output_scales = output_scales(out_dtype)});
   }
 
   void lm_head() {
