@@ -11,6 +11,7 @@
 #include "engine/metrics/kernel_breakdown.h"
 #include "engine/metrics/run_counts.h"
 #include "engine/metrics/utilization.h"
+#include "engine/runtime/accuracy_eval.h"
 #include "engine/roofline/memory_model.h"
 #include "engine/scenario/workload.h"
 
@@ -126,6 +127,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
 
   std::unique_ptr<Backend> backend = make_backend(backend_kind, config, scenario, options);
   const Variant variant = backend->effective_variant();
+  const bool want_accuracy = accuracy_wanted(scenario.measure.accuracy, variant, config);
   out.device_info = backend->device_info();
   const std::optional<GpuSpec> spec = backend_gpu_spec(backend_kind, eng, out.device_info);
 
@@ -242,6 +244,8 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     out.run["kernel_trace"] = backend->kernel_trace_status();
     out.run["kernel_breakdown"] = kernel_breakdown(pooled.steps);
   }
+  // Last: it reuses the backend for its own stream and then frees it for the reference.
+  if (want_accuracy) out.run["accuracy"] = evaluate_accuracy(scenario, config, std::move(backend), options);
   return out;
 }
 
