@@ -42,6 +42,8 @@ void calibrate_quant_command(const CalibrateQuantArgs& a) {
   require_writable_file(a.out, "--out");  // before the calibration, not after it
 
   const InterruptScope interrupt_scope;
+  std::cerr << "calibrating: " << first.quant.calibration.sequences << " sequences x "
+            << first.quant.calibration.tokens << " tokens on the cpu reference\n";
   const QuantScales scales = calibrate_quant(first);
   throw_if_interrupted();
   write_text_atomic(a.out, scales.to_json().dump() + "\n");

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "engine/backend/backend_factory.h"
+#include "engine/model/weights.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
@@ -18,7 +19,12 @@ void add_validate_command(CLI::App& app) {
   sub->callback([file, sets] {
     const std::vector<Scenario> points = load_scenario(*file, *sets);
     // Each point against its model: unknown preset, bad config.json, lengths beyond max_positions -> exit 2.
-    for (const Scenario& point : points) workload_for_model(point, resolve_model_config(point.model));
+    // Planted outliers too: at most half the model's hidden channels.
+    for (const Scenario& point : points) {
+      const ModelConfig config = resolve_model_config(point.model);
+      workload_for_model(point, config);
+      synthetic_outlier_channels(config, point.model.seed, point.model.outliers);
+    }
     std::cout << *file << ": ok, scenario \"" << points.front().name << "\", " << points.size()
               << " variant" << (points.size() == 1 ? "" : "s") << "\n";
     for (const auto& p : points) std::cout << "  " << variant_label(p.sweep_point) << "\n";
