@@ -126,7 +126,7 @@ TEST(QuantCalibration, SmoothedModelKeepsItsLogits) {
   float max_ref = 0;
   for (const float v : ref) max_ref = std::max(max_ref, std::fabs(v));
   for (size_t v = 0; v < ref.size(); ++v)
-    ASSERT_NEAR(got[v], ref[v], 1e-2 * max_ref + 1e-2 * std::fabs(ref[v])) << "logit " << v;
+    ASSERT_NEAR(got[v], ref[v], 2e-3 * max_ref + 2e-3 * std::fabs(ref[v])) << "logit " << v;
   // the norms took the outliers: the smoothed attn_norm spans far less than the planted one
   auto spread = [](const HostTensor& t) { return max_over_median(std::vector<float>(t.data.begin(), t.data.end())); };
   EXPECT_LT(spread(smoothed.layers[0].attn_norm), spread(w.layers[0].attn_norm) / 3);

@@ -74,8 +74,9 @@ TEST(Smoothing, PowerOfTwoFactorsOnNormInputsAreExact) {
 }
 
 // Arbitrary factors in [0.3, 3] on all four inputs (attn_out shared per KV group) of a model with
-// Q/K/V biases: each changed weight is re-rounded to fp16 (relative error <= 2^-11), which moves a
-// logit by ~1e-3 of the logits' spread. Tolerance per logit: |d| <= 1e-2 * max|ref| + 1e-2 * |ref|.
+// Q/K/V biases: each changed weight is re-rounded to fp16 (relative error <= 2^-11, random in sign),
+// which moved logits by at most 2.5e-4 x max|ref| when measured. Tolerance per logit:
+// |d| <= 2e-3 * max|ref| + 2e-3 * |ref| (8x that).
 TEST(Smoothing, ArbitraryFactorsOnEveryInputKeepTheFunction) {
   for (const char* preset : {"tiny", "tiny-qwen2"}) {
     const Logits rig(preset);
@@ -99,7 +100,7 @@ TEST(Smoothing, ArbitraryFactorsOnEveryInputKeepTheFunction) {
       for (const float v : ref[s]) max_ref = std::max(max_ref, std::fabs(v));
       size_t differ = 0;
       for (size_t v = 0; v < ref[s].size(); ++v) {
-        ASSERT_NEAR(got[s][v], ref[s][v], 1e-2 * max_ref + 1e-2 * std::fabs(ref[s][v])) << preset << " logit " << v;
+        ASSERT_NEAR(got[s][v], ref[s][v], 2e-3 * max_ref + 2e-3 * std::fabs(ref[s][v])) << preset << " logit " << v;
         differ += got[s][v] != ref[s][v];
       }
       EXPECT_GT(differ, 0u) << preset << ": the factors changed nothing";

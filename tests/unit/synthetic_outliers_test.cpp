@@ -60,7 +60,7 @@ TEST(SyntheticOutliers, OnlyThePlantedNormChannelsChange) {
     EXPECT_EQ(p.wo.data, q.wo.data);
     EXPECT_EQ(p.w_gate_up.data, q.w_gate_up.data);
     EXPECT_EQ(p.w_down.data, q.w_down.data);
-    for (const auto* norms : {&LayerWeights::attn_norm, &LayerWeights::mlp_norm})
+    for (HostTensor LayerWeights::*norms : {&LayerWeights::attn_norm, &LayerWeights::mlp_norm})
       for (int64_t c = 0; c < config.hidden; ++c) {
         const float a = (p.*norms).data[size_t(c)], b = (q.*norms).data[size_t(c)];
         if (std::find(channels.begin(), channels.end(), c) == channels.end()) {
