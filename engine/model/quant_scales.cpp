@@ -23,13 +23,13 @@ bool agrees(double stated, double computed) {
 
 class ScalesReader {
  public:
-  ScalesReader(std::string origin, const StepProgram& program) : where_("scales file '" + origin + "': "), program_(program) {}
+  ScalesReader(std::string origin, const StepProgram& program)
+      : where_("scales file '" + origin + "': "), program_(program) {}
 
   QuantScales read(const json& doc) {
     if (!doc.is_object()) fail("must be a JSON object, got " + std::string(doc.type_name()));
     const std::string schema = text(doc, "schema", "schema");
-    if (schema != kQuantScalesSchema)
-      fail("\"schema\" is \"" + schema + "\", expected \"" + kQuantScalesSchema + "\"");
+    if (schema != kQuantScalesSchema) fail("\"schema\" is \"" + schema + "\", expected \"" + kQuantScalesSchema + "\"");
     QuantScales out;
     out.model = check_model(member(doc, "model", "model"));
     out.weights = text(doc, "weights", "weights");
@@ -100,7 +100,8 @@ class ScalesReader {
   double bounded(const json& v, const std::string& path, bool positive) const {
     if (!v.is_number()) fail("\"" + path + "\" must be a number, got " + std::string(v.type_name()));
     const double x = v.get<double>();
-    if (positive ? !(x > 0) : !(x >= 0)) fail("\"" + path + "\" must be " + (positive ? "> 0" : ">= 0") + ", got " + v.dump());
+    if (positive ? !(x > 0) : !(x >= 0))
+      fail("\"" + path + "\" must be " + (positive ? "> 0" : ">= 0") + ", got " + v.dump());
     return x;
   }
   std::vector<float> array(const json& object, const char* key, const std::string& path, int64_t length,
@@ -113,7 +114,8 @@ class ScalesReader {
     std::vector<float> out(v.size());
     for (size_t j = 0; j < v.size(); ++j) {
       const double x = bounded(v[j], path + "[" + std::to_string(j) + "]", positive);
-      if (!std::isfinite(float(x))) fail("\"" + path + "[" + std::to_string(j) + "]\" = " + v[j].dump() + " overflows a float");
+      if (!std::isfinite(float(x)))
+        fail("\"" + path + "[" + std::to_string(j) + "]\" = " + v[j].dump() + " overflows a float");
       out[j] = float(x);
     }
     return out;
@@ -148,19 +150,23 @@ class ScalesReader {
       fail(what + ": \"input\" is \"" + input + "\", the op reads " + std::string(linear_input_name(op.input)));
     const int64_t in_features = integer(entry, "in_features", path + ".in_features", 1);
     if (in_features != node->in_features)
-      fail(what + ": in_features is " + std::to_string(in_features) + ", the op has " + std::to_string(node->in_features));
+      fail(what + ": in_features is " + std::to_string(in_features) + ", the op has " +
+           std::to_string(node->in_features));
     op.input_absmax = array(entry, "input_absmax", path + ".input_absmax", in_features, false);
     op.smoothing = array(entry, "smoothing", path + ".smoothing", in_features, true);
-    op.smoothed_absmax = bounded(member(entry, "smoothed_absmax", path + ".smoothed_absmax"), path + ".smoothed_absmax", false);
+    op.smoothed_absmax =
+        bounded(member(entry, "smoothed_absmax", path + ".smoothed_absmax"), path + ".smoothed_absmax", false);
     double computed = 0;
     for (size_t j = 0; j < op.smoothing.size(); ++j)
       computed = std::max(computed, double(op.input_absmax[j]) / double(op.smoothing[j]));
     if (!agrees(op.smoothed_absmax, computed))
-      fail(what + ": smoothed_absmax " + json(op.smoothed_absmax).dump() + " is not max(input_absmax / smoothing) = " +
-           json(computed).dump());
+      fail(what + ": smoothed_absmax " + json(op.smoothed_absmax).dump() +
+           " is not max(input_absmax / smoothing) = " + json(computed).dump());
     const json& scale = member(entry, "activation_scale", path + ".activation_scale");
-    const double int8 = bounded(member(scale, "int8", path + ".activation_scale.int8"), path + ".activation_scale.int8", false);
-    const double fp8 = bounded(member(scale, "fp8", path + ".activation_scale.fp8"), path + ".activation_scale.fp8", false);
+    const double int8 =
+        bounded(member(scale, "int8", path + ".activation_scale.int8"), path + ".activation_scale.int8", false);
+    const double fp8 =
+        bounded(member(scale, "fp8", path + ".activation_scale.fp8"), path + ".activation_scale.fp8", false);
     if (!agrees(int8, op.int8_scale()) || !agrees(fp8, op.fp8_scale()))
       fail(what + ": activation_scale is not smoothed_absmax / 127 (int8) and / 448 (fp8)");
     return op;
@@ -198,8 +204,8 @@ const OpQuantScales* QuantScales::find(int32_t layer, const std::string& op) con
 }
 
 json quant_model_fingerprint(const ModelConfig& c) {
-  return {{"name", c.name}, {"family", family_name(c.family)}, {"hidden", c.hidden}, {"n_layers", c.n_layers},
-          {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads}, {"head_dim", c.head_dim}, {"ffn", c.ffn},
+  return {{"name", c.name},       {"family", family_name(c.family)}, {"hidden", c.hidden},     {"n_layers", c.n_layers},
+          {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads},      {"head_dim", c.head_dim}, {"ffn", c.ffn},
           {"vocab", c.vocab}};
 }
 

@@ -20,10 +20,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/model/smoothing.h"
 #include "engine/model/step_program.h"
@@ -32,12 +31,12 @@ namespace rooflm {
 
 inline constexpr const char* kQuantScalesSchema = "rooflm.quant_scales/1";
 inline constexpr int64_t kMaxQuantScalesFileBytes = int64_t(256) << 20;
-inline constexpr double kInt8Max = 127;   // int8 activation scale = absmax / 127
+inline constexpr double kInt8Max = 127;     // int8 activation scale = absmax / 127
 inline constexpr double kFp8E4m3Max = 448;  // fp8 E4M3 activation scale = absmax / 448
 
 struct OpQuantScales {
   int32_t layer = 0;
-  std::string op;                   // the node's name: "qkv_proj", "q_proj", ...
+  std::string op;  // the node's name: "qkv_proj", "q_proj", ...
   LinearInput input = LinearInput::attn_in;
   std::vector<float> input_absmax;  // [in_features]
   std::vector<float> smoothing;     // [in_features]
@@ -47,8 +46,8 @@ struct OpQuantScales {
 };
 
 struct QuantScales {
-  nlohmann::json model;   // the fingerprint (quant_model_fingerprint)
-  std::string weights;    // informational
+  nlohmann::json model;  // the fingerprint (quant_model_fingerprint)
+  std::string weights;   // informational
   KernelSet kernels = KernelSet::fused;
   double alpha = 0.5;
   int64_t sequences = 0, tokens = 0;

@@ -12,10 +12,14 @@ namespace rooflm {
 
 std::string_view linear_input_name(LinearInput input) {
   switch (input) {
-    case LinearInput::attn_in: return "attn_in";
-    case LinearInput::attn_out: return "attn_out";
-    case LinearInput::mlp_in: return "mlp_in";
-    case LinearInput::mlp_act: return "mlp_act";
+    case LinearInput::attn_in:
+      return "attn_in";
+    case LinearInput::attn_out:
+      return "attn_out";
+    case LinearInput::mlp_in:
+      return "mlp_in";
+    case LinearInput::mlp_act:
+      return "mlp_act";
   }
   return "?";
 }
@@ -23,30 +27,42 @@ std::string_view linear_input_name(LinearInput input) {
 std::optional<LinearInput> linear_input_of(const OpNode& op) {
   if (op.kind != OpKind::linear) return std::nullopt;
   switch (op.weight.param) {
-    case Param::wqkv: return LinearInput::attn_in;
-    case Param::wo: return LinearInput::attn_out;
-    case Param::w_gate_up: return LinearInput::mlp_in;
-    case Param::w_down: return LinearInput::mlp_act;
-    default: return std::nullopt;
+    case Param::wqkv:
+      return LinearInput::attn_in;
+    case Param::wo:
+      return LinearInput::attn_out;
+    case Param::w_gate_up:
+      return LinearInput::mlp_in;
+    case Param::w_down:
+      return LinearInput::mlp_act;
+    default:
+      return std::nullopt;
   }
 }
 
 int64_t linear_input_width(const ModelConfig& config, LinearInput input) {
   switch (input) {
     case LinearInput::attn_in:
-    case LinearInput::mlp_in: return config.hidden;
-    case LinearInput::attn_out: return config.q_dim();
-    case LinearInput::mlp_act: return config.ffn;
+    case LinearInput::mlp_in:
+      return config.hidden;
+    case LinearInput::attn_out:
+      return config.q_dim();
+    case LinearInput::mlp_act:
+      return config.ffn;
   }
   return 0;
 }
 
 std::vector<float>& LayerSmoothing::of(LinearInput input) {
   switch (input) {
-    case LinearInput::attn_in: return attn_in;
-    case LinearInput::attn_out: return attn_out;
-    case LinearInput::mlp_in: return mlp_in;
-    case LinearInput::mlp_act: break;
+    case LinearInput::attn_in:
+      return attn_in;
+    case LinearInput::attn_out:
+      return attn_out;
+    case LinearInput::mlp_in:
+      return mlp_in;
+    case LinearInput::mlp_act:
+      break;
   }
   return mlp_act;
 }
@@ -67,12 +83,12 @@ std::vector<float> smoothing_factors(std::span<const float> x_absmax, std::span<
 }
 
 std::vector<float> weight_column_absmax(const HostTensor& weight, int64_t row_begin, int64_t rows) {
-  ROOFLM_CHECK(weight.shape.size() == 2 && row_begin >= 0 && row_begin + rows <= weight.shape[0],
-               "rows of a matrix");
+  ROOFLM_CHECK(weight.shape.size() == 2 && row_begin >= 0 && row_begin + rows <= weight.shape[0], "rows of a matrix");
   const int64_t cols = weight.shape[1];
   std::vector<float> out(size_t(cols), 0.0f);
   for (int64_t r = row_begin; r < row_begin + rows; ++r)
-    for (int64_t j = 0; j < cols; ++j) out[size_t(j)] = std::max(out[size_t(j)], std::fabs(weight.data[size_t(r * cols + j)]));
+    for (int64_t j = 0; j < cols; ++j)
+      out[size_t(j)] = std::max(out[size_t(j)], std::fabs(weight.data[size_t(r * cols + j)]));
   return out;
 }
 
@@ -105,8 +121,8 @@ void divide_row(HostTensor& tensor, int64_t row, float s) {
 
 void check_factors(const std::vector<float>& s, int64_t width, int64_t layer, LinearInput input) {
   const std::string what = "layer " + std::to_string(layer) + " " + std::string(linear_input_name(input));
-  ROOFLM_CHECK(int64_t(s.size()) == width, what + ": " + std::to_string(s.size()) + " factors for " +
-                                               std::to_string(width) + " channels");
+  ROOFLM_CHECK(int64_t(s.size()) == width,
+               what + ": " + std::to_string(s.size()) + " factors for " + std::to_string(width) + " channels");
   for (const float v : s) ROOFLM_CHECK(std::isfinite(v) && v > 0, what + ": a factor that is not finite and > 0");
 }
 
@@ -120,7 +136,8 @@ ModelWeights apply_smoothing(ModelWeights weights, const ModelConfig& config, co
   for (int64_t l = 0; l < config.n_layers; ++l) {
     const LayerSmoothing& f = factors[size_t(l)];
     LayerWeights& w = weights.layers[size_t(l)];
-    for (const LinearInput input : {LinearInput::attn_in, LinearInput::attn_out, LinearInput::mlp_in, LinearInput::mlp_act})
+    for (const LinearInput input :
+         {LinearInput::attn_in, LinearInput::attn_out, LinearInput::mlp_in, LinearInput::mlp_act})
       if (!f.of(input).empty()) check_factors(f.of(input), linear_input_width(config, input), l, input);
     if (!f.attn_in.empty()) {
       for (int64_t j = 0; j < config.hidden; ++j) divide_row(w.attn_norm, j, f.attn_in[size_t(j)]);
@@ -139,8 +156,9 @@ ModelWeights apply_smoothing(ModelWeights weights, const ModelConfig& config, co
         for (int64_t d = 0; d < D; ++d) {
           const float s = f.attn_out[size_t(g * group * D + d)];
           for (int64_t h = g * group; h < (g + 1) * group; ++h)
-            ROOFLM_CHECK(f.attn_out[size_t(h * D + d)] == s,
-                         "layer " + std::to_string(l) + " attn_out: factors differ within KV group " + std::to_string(g));
+            ROOFLM_CHECK(
+                f.attn_out[size_t(h * D + d)] == s,
+                "layer " + std::to_string(l) + " attn_out: factors differ within KV group " + std::to_string(g));
           const int64_t v_row = QD + KD + g * D + d;
           divide_row(w.wqkv, v_row, s);
           if (!w.bqkv.data.empty()) divide_row(w.bqkv, v_row, s);

@@ -18,8 +18,8 @@ struct SyntheticOutliers {
   double scale = 1;
   bool enabled() const { return channels > 0; }
 };
-inline constexpr double kMinOutlierScale = 1;     // model.synthetic_outliers.scale in (min, max]
-inline constexpr double kMaxOutlierScale = 1000;  // (x 1.1, the largest norm weight: fp16-safe)
+inline constexpr double kMinOutlierScale = 1;         // model.synthetic_outliers.scale in (min, max]
+inline constexpr double kMaxOutlierScale = 1000;      // (x 1.1, the largest norm weight: fp16-safe)
 inline constexpr int64_t kMaxOutlierChannels = 4096;  // model.synthetic_outliers.channels; also <= hidden / 2
 
 }  // namespace rooflm

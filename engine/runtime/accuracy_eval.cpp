@@ -25,8 +25,8 @@ StreamLogits teacher_forced_logits(Backend& backend, const ModelConfig& config,
                                    const std::vector<std::vector<int32_t>>& streams, int64_t tokens) {
   const int64_t S = int64_t(streams.size()), V = config.vocab;
   for (const auto& stream : streams) ROOFLM_CHECK(int64_t(stream.size()) > tokens, "a stream of tokens + 1 ids");
-  ContiguousKvCache kv({config.n_layers, config.n_kv_heads, config.head_dim, tokens, S,
-                        backend.effective_variant().kv_dtype});
+  ContiguousKvCache kv(
+      {config.n_layers, config.n_kv_heads, config.head_dim, tokens, S, backend.effective_variant().kv_dtype});
   kv.bind(backend.allocate_kv(kv.geometry()));
   StreamLogits out{S, tokens, V, std::vector<float>(size_t(tokens * S * V))};
   BatchPlan plan;
@@ -72,7 +72,8 @@ AccuracyMetrics compare_stream_logits(const StreamLogits& reference, const Strea
 bool accuracy_wanted(const AccuracySpec& spec, const Variant& effective, const ModelConfig& config) {
   bool wanted = false;
   switch (spec.mode) {
-    case AccuracyMode::off: return false;
+    case AccuracyMode::off:
+      return false;
     case AccuracyMode::on:
       if (effective.backend == BackendKind::sim)
         throw InputError("measure.accuracy.mode \"on\": the sim backend computes no logits (use \"auto\" or \"off\")");

@@ -26,11 +26,16 @@ void max_into(std::vector<float>& into, const std::vector<float>& values) {
 const HostTensor& linear_weight(const ModelWeights& weights, const OpNode& op) {
   const LayerWeights& w = weights.layers.at(size_t(op.layer));
   switch (op.weight.param) {
-    case Param::wqkv: return w.wqkv;
-    case Param::wo: return w.wo;
-    case Param::w_gate_up: return w.w_gate_up;
-    case Param::w_down: return w.w_down;
-    default: break;
+    case Param::wqkv:
+      return w.wqkv;
+    case Param::wo:
+      return w.wo;
+    case Param::w_gate_up:
+      return w.w_gate_up;
+    case Param::w_down:
+      return w.w_down;
+    default:
+      break;
   }
   ROOFLM_CHECK(false, "a transformer layer's linear weight");
   return w.wo;
@@ -77,8 +82,8 @@ QuantScales calibrate_quant(const Scenario& scenario) {
   CpuBackend cpu(config, std::move(weights), requested, int(scenario.engine.threads));
   LinearInputAbsmax observer(cpu);
   cpu.set_op_observer(&observer);
-  ContiguousKvCache kv({config.n_layers, config.n_kv_heads, config.head_dim, cal.tokens, 1,
-                        cpu.effective_variant().kv_dtype});
+  ContiguousKvCache kv(
+      {config.n_layers, config.n_kv_heads, config.head_dim, cal.tokens, 1, cpu.effective_variant().kv_dtype});
   kv.bind(cpu.allocate_kv(kv.geometry()));
   for (const std::vector<int32_t>& tokens :
        seeded_token_streams(cal.seed ^ kCalibrationStreamSalt, cal.sequences, cal.tokens, config.vocab)) {
@@ -97,7 +102,8 @@ QuantScales calibrate_quant(const Scenario& scenario) {
   // Activation side per input (ops of one input saw the same activations), then the factors.
   std::map<InputKey, std::vector<float>> x_absmax;
   for (const OpNode& op : program.ops)
-    if (const auto input = linear_input_of(op)) max_into(x_absmax[{op.layer, *input}], observer.absmax().at({op.layer, op.name}));
+    if (const auto input = linear_input_of(op))
+      max_into(x_absmax[{op.layer, *input}], observer.absmax().at({op.layer, op.name}));
   std::map<InputKey, std::vector<float>> factors;
   for (auto& [key, x] : x_absmax) {
     std::vector<float> group_x = x, group_w = w_absmax.at(key);

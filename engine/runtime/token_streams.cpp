@@ -6,9 +6,11 @@
 
 namespace rooflm {
 
-std::vector<std::vector<int32_t>> seeded_token_streams(uint64_t seed, int64_t sequences, int64_t length, int64_t vocab) {
+std::vector<std::vector<int32_t>> seeded_token_streams(uint64_t seed, int64_t sequences, int64_t length,
+                                                       int64_t vocab) {
   ROOFLM_CHECK(vocab > 0 && sequences >= 0 && length >= 0, "streams of a vocabulary of at least one token");
-  std::vector<std::vector<int32_t>> streams(static_cast<size_t>(sequences), std::vector<int32_t>(static_cast<size_t>(length)));
+  std::vector<std::vector<int32_t>> streams(static_cast<size_t>(sequences),
+                                            std::vector<int32_t>(static_cast<size_t>(length)));
   for (int64_t s = 0; s < sequences; ++s) {
     const uint64_t key = splitmix64(seed ^ uint64_t(s));
     for (int64_t i = 0; i < length; ++i)

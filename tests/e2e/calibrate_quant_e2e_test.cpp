@@ -2,8 +2,8 @@
 // accepts (exit 0), bad input exits 2 naming the key or file and writes nothing, SIGTERM mid-way
 // exits 143 and writes nothing, and `rooflm run` with a bad quant.scales file exits 2 naming it.
 // Run: build/tests/e2e/rooflm_e2e_tests --gtest_filter='CalibrateQuantE2e*'
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,15 +26,16 @@ fs::path write_scenario(const fs::path& dir, const std::string& extra = "") {
     "model": {"preset": "tiny", "synthetic_outliers": {"channels": 2, "scale": 30}},
     "engine": {"backend": "cpu", "threads": 2},
     "workload": {"requests": 1, "prompt_len": 4, "output_len": 2},
-    "quant": {"calibration": {"sequences": 2, "tokens": 16}})" + extra + "}");
+    "quant": {"calibration": {"sequences": 2, "tokens": 16}})" +
+                                  extra + "}");
   return file;
 }
 
 TEST(CalibrateQuantE2e, WritesAFileTheReaderAccepts) {
   test::TempDir dir;
   const fs::path scenario = write_scenario(dir.path()), out = dir.path() / "scales.json";
-  const test::CliRun r = test::run_cli("calibrate-quant " + scenario.string() + " --out " + out.string() +
-                                       " --alpha 0.75 --tokens 12");
+  const test::CliRun r =
+      test::run_cli("calibrate-quant " + scenario.string() + " --out " + out.string() + " --alpha 0.75 --tokens 12");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("16 linear ops"), std::string::npos) << r.out;
   const QuantScales q = read_quant_scales(out, build_step_program(model_preset("tiny"), Variant{}));
@@ -69,11 +70,13 @@ TEST(CalibrateQuantE2e, BadInputExits2AndWritesNothing) {
     EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
     EXPECT_EQ(test::entries_under(dir.path()), std::vector<std::string>{"cal.json"}) << args;
   };
-  expect_refused(scenario.string() + " --out " + out.string() + " --alpha 2", "\"quant.alpha\" must be in [0, 1]");
+  expect_refused(scenario.string() + " --out " + out.string() + " --alpha 2",
+                 "\"quant.alpha\" (from --set quant.alpha=2) must be in [0, 1], got 2");
   expect_refused(scenario.string() + " --out " + out.string() + " --tokens 4096",
                  "quant.calibration.tokens = 4096 exceeds the max_positions 2048 of model 'tiny'");
-  expect_refused(scenario.string() + " --out " + out.string() + " --sequences 0",
-                 "\"quant.calibration.sequences\" must be in [1, 1024], got 0");
+  expect_refused(
+      scenario.string() + " --out " + out.string() + " --sequences 0",
+      "\"quant.calibration.sequences\" (from --set quant.calibration.sequences=0) must be in [1, 1024], got 0");
   expect_refused(scenario.string() + " --out " + (dir.path() / "cal.json" / "x.json").string(), "--out");
   expect_refused(scenario.string(), "--out is required");
   expect_refused((dir.path() / "missing.json").string() + " --out " + out.string(), "missing.json");
@@ -95,8 +98,8 @@ TEST(CalibrateQuantE2e, SigtermExits143AndWritesNothing) {
     ::signal(SIGTERM, SIG_DFL);
     const std::string cli = test::cli_path();
     // 1024 sequences of 2048 tokens: minutes
-    ::execl(cli.c_str(), cli.c_str(), "calibrate-quant", scenario.c_str(), "--out", out.c_str(), "--sequences",
-            "1024", "--tokens", "2048", static_cast<char*>(nullptr));
+    ::execl(cli.c_str(), cli.c_str(), "calibrate-quant", scenario.c_str(), "--out", out.c_str(), "--sequences", "1024",
+            "--tokens", "2048", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);

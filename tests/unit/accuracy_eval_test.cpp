@@ -2,6 +2,8 @@
 // of every position against a prefill's, fp32 vs fp32 (NMSE 0, top-1 1, KL 0), a test double whose
 // logits are known multiples of the reference's, when an evaluation runs, and runs[i].accuracy in a
 // run's results. Run: build/tests/rooflm_unit_tests --gtest_filter='AccuracyEval*'
+#include "engine/runtime/accuracy_eval.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/results/json_schema_check.h"
 #include "engine/results/results_reader.h"
-#include "engine/runtime/accuracy_eval.h"
 #include "engine/runtime/variant_run.h"
 #include "tests/unit/input_error_message.h"
 
@@ -153,8 +154,9 @@ TEST(AccuracyEval, WhenAnEvaluationRuns) {
             "measure.accuracy.tokens = 2049 exceeds the max_positions 2048 of model 'tiny'");
   spec.tokens = 2048;
   spec.sequences = 1024;  // 2048 x 1024 x 2048 x 4 bytes = 16 GiB
-  EXPECT_NE(test::input_error_message([&] { accuracy_wanted(spec, v, config); })
-                .find("measure.accuracy.tokens x sequences x vocab = 2048 x 1024 x 2048 fp32 logits"),
+  EXPECT_NE(test::input_error_message([&] {
+              accuracy_wanted(spec, v, config);
+            }).find("measure.accuracy.tokens x sequences x vocab = 2048 x 1024 x 2048 fp32 logits"),
             std::string::npos);
 }
 
@@ -165,7 +167,8 @@ TEST(AccuracyEval, RunCarriesAccuracyConformingToTheSchema) {
   const auto points = parse_scenario(R"({"schema": "rooflm.scenario/1", "name": "acc",
     "model": {"preset": "tiny"}, "engine": {"backend": "cpu", "threads": 2},
     "workload": {"requests": 2, "prompt_len": 4, "output_len": 3},
-    "measure": {"accuracy": {"mode": "on", "tokens": 8, "sequences": 2}}})", "acc.json");
+    "measure": {"accuracy": {"mode": "on", "tokens": 8, "sequences": 2}}})",
+                                     "acc.json");
   const VariantResult r = run_variant(points.at(0));
   ASSERT_TRUE(r.run.contains("accuracy")) << r.run.dump();
   const nlohmann::json& a = r.run["accuracy"];
@@ -193,7 +196,8 @@ TEST(AccuracyEval, RunCarriesAccuracyConformingToTheSchema) {
   // auto (the default) on the fp32 cpu backend: nothing evaluated
   const auto quiet = parse_scenario(R"({"schema": "rooflm.scenario/1", "name": "acc",
     "model": {"preset": "tiny"}, "engine": {"backend": "cpu", "threads": 2, "precision": "int8"},
-    "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})", "acc.json");
+    "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})",
+                                    "acc.json");
   EXPECT_FALSE(run_variant(quiet.at(0)).run.contains("accuracy"));
 }
 

@@ -1,11 +1,11 @@
 // Tests of engine/metrics/accuracy.h on hand-made logits whose metrics are computed by hand.
 // Run: build/tests/rooflm_unit_tests --gtest_filter='AccuracyMetrics*'
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "engine/metrics/accuracy.h"
 

@@ -2,6 +2,8 @@
 // linear op with factors following the formula from the recorded maxima, the same factors for both
 // kernel sets, smoothing flattening planted outliers, and the smoothed model computing the same
 // function. Run: build/tests/rooflm_unit_tests --gtest_filter='QuantCalibration*'
+#include "engine/runtime/quant_calibration.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/kv/contiguous_kv_cache.h"
-#include "engine/runtime/quant_calibration.h"
 #include "engine/runtime/token_streams.h"
 #include "tests/unit/input_error_message.h"
 
@@ -19,7 +20,8 @@ namespace {
 Scenario scenario(const std::string& model_extra = "", const std::string& extra = "") {
   return parse_scenario(R"({"schema": "rooflm.scenario/1", "name": "cal", "model": {"preset": "tiny")" + model_extra +
                             R"(}, "engine": {"threads": 2},
-    "quant": {"alpha": 0.5, "calibration": {"sequences": 2, "tokens": 24, "seed": 1}})" + extra + "}",
+    "quant": {"alpha": 0.5, "calibration": {"sequences": 2, "tokens": 24, "seed": 1}})" +
+                            extra + "}",
                         "cal.json")
       .at(0);
 }

@@ -1,11 +1,12 @@
 // The rooflm.quant_scales/1 file (engine/model/quant_scales.h): the round trip through its JSON,
 // and every class of bad file as an InputError naming the file and the tensor / op.
 // Run: build/tests/rooflm_unit_tests --gtest_filter='QuantScales*'
+#include "engine/model/quant_scales.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 
-#include "engine/model/quant_scales.h"
 #include "engine/runtime/quant_calibration.h"
 #include "tests/unit/input_error_message.h"
 #include "tests/unit/test_tmpdir.h"
@@ -21,7 +22,9 @@ struct Rig {
   json file;
   Rig() {
     const Scenario s = parse_scenario(R"({"schema": "rooflm.scenario/1", "name": "q", "model": {"preset": "tiny"},
-      "engine": {"threads": 2}, "quant": {"calibration": {"sequences": 1, "tokens": 8}}})", "q.json").at(0);
+      "engine": {"threads": 2}, "quant": {"calibration": {"sequences": 1, "tokens": 8}}})",
+                                      "q.json")
+                           .at(0);
     file = calibrate_quant(s).to_json();
   }
   // The message parsing `doc` (edited) gives.
@@ -60,10 +63,12 @@ TEST(QuantScales, WrongSchemaOrFile) {
   EXPECT_EQ(rig.error_after([](json& d) { d["schema"] = "rooflm.quant_scales/2"; }),
             "scales file 's.json': \"schema\" is \"rooflm.quant_scales/2\", expected \"rooflm.quant_scales/1\"");
   EXPECT_EQ(rig.error(json::array()), "scales file 's.json': must be a JSON object, got array");
-  const std::string syntax = test::input_error_message([&] { parse_quant_scales("{\"ops\": [NaN]}", "s.json", rig.program); });
+  const std::string syntax =
+      test::input_error_message([&] { parse_quant_scales("{\"ops\": [NaN]}", "s.json", rig.program); });
   EXPECT_EQ(syntax.rfind("scales file 's.json':", 0), 0u) << syntax;
-  EXPECT_NE(test::input_error_message([&] { read_quant_scales("/nonexistent/scales.json", rig.program); })
-                .find("/nonexistent/scales.json"),
+  EXPECT_NE(test::input_error_message([&] {
+              read_quant_scales("/nonexistent/scales.json", rig.program);
+            }).find("/nonexistent/scales.json"),
             std::string::npos);
 }
 
@@ -115,26 +120,29 @@ TEST(QuantScales, WrongLengthOrValue) {
   EXPECT_EQ(rig.error_after([](json& d) { d["ops"][0]["activation_scale"]["fp8"] = 1.0; }),
             "scales file 's.json': ops[0] (layer 0 op \"qkv_proj\"): activation_scale is not smoothed_absmax / 127 "
             "(int8) and / 448 (fp8)");
-  EXPECT_NE(rig.error_after([](json& d) { d["ops"][0]["smoothed_absmax"] = 1e6; })
-                .find("ops[0] (layer 0 op \"qkv_proj\"): smoothed_absmax 1000000.0 is not max(input_absmax / smoothing)"),
-            std::string::npos);
-  EXPECT_EQ(rig.error_after([](json& d) { d["alpha"] = 2; }), "scales file 's.json': \"alpha\" must be in [0, 1], got 2.0");
+  EXPECT_NE(
+      rig.error_after([](json& d) { d["ops"][0]["smoothed_absmax"] = 1e6; })
+          .find("ops[0] (layer 0 op \"qkv_proj\"): smoothed_absmax 1000000.0 is not max(input_absmax / smoothing)"),
+      std::string::npos);
+  EXPECT_EQ(rig.error_after([](json& d) { d["alpha"] = 2; }),
+            "scales file 's.json': \"alpha\" must be in [0, 1], got 2.0");
 }
 
 TEST(QuantScales, InconsistentSharedFactors) {
   const Rig rig;
   // o_proj (attn_out): head 0 and head 1 share KV head 0, so their channel-0 factors must agree
   EXPECT_EQ(rig.error_after([](json& d) {
-              auto& op = d["ops"][1];
-              op["smoothing"][0] = op["smoothing"][0].get<double>() * 2;
-              op["smoothed_absmax"] = 0.0;
-              op["activation_scale"] = {{"int8", 0.0}, {"fp8", 0.0}};
-              double m = 0;
-              for (size_t j = 0; j < op["smoothing"].size(); ++j)
-                m = std::max(m, double(float(op["input_absmax"][j].get<double>())) / double(float(op["smoothing"][j].get<double>())));
-              op["smoothed_absmax"] = m;
-              op["activation_scale"] = {{"int8", m / 127}, {"fp8", m / 448}};
-            }),
+    auto& op = d["ops"][1];
+    op["smoothing"][0] = op["smoothing"][0].get<double>() * 2;
+    op["smoothed_absmax"] = 0.0;
+    op["activation_scale"] = {{"int8", 0.0}, {"fp8", 0.0}};
+    double m = 0;
+    for (size_t j = 0; j < op["smoothing"].size(); ++j)
+      m = std::max(
+          m, double(float(op["input_absmax"][j].get<double>())) / double(float(op["smoothing"][j].get<double>())));
+    op["smoothed_absmax"] = m;
+    op["activation_scale"] = {{"int8", m / 127}, {"fp8", m / 448}};
+  }),
             "scales file 's.json': layer 0 op \"o_proj\": smoothing differs between query heads of one KV group (it "
             "folds into V)");
 }

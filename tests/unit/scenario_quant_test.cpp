@@ -42,9 +42,9 @@ TEST(ScenarioQuant, DefaultsAreOffAutoAndHalf) {
 }
 
 TEST(ScenarioQuant, FieldsAreReadAndResolved) {
-  const Scenario s = parse_one(scenario_text(
-      R"(, "synthetic_outliers": {"channels": 4, "scale": 50})",
-      R"("measure": {"accuracy": {"mode": "on", "tokens": 64, "sequences": 2, "seed": 7}},
+  const Scenario s =
+      parse_one(scenario_text(R"(, "synthetic_outliers": {"channels": 4, "scale": 50})",
+                              R"("measure": {"accuracy": {"mode": "on", "tokens": 64, "sequences": 2, "seed": 7}},
          "quant": {"alpha": 0.8, "scales": "cal/scales.json", "calibration": {"sequences": 3, "tokens": 32, "seed": 5}})"));
   EXPECT_EQ(s.model.outliers.channels, 4);
   EXPECT_EQ(s.model.outliers.scale, 50);

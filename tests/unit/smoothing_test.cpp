@@ -3,13 +3,14 @@
 // factors on the norm-fed inputs (every scaling is exact), and within a stated tolerance for
 // arbitrary factors on all four inputs (the changed weights are rounded to fp16 again).
 // Run: build/tests/rooflm_unit_tests --gtest_filter='Smoothing*'
+#include "engine/model/smoothing.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/kv/contiguous_kv_cache.h"
-#include "engine/model/smoothing.h"
 #include "engine/runtime/token_streams.h"
 
 namespace rooflm {
@@ -19,8 +20,8 @@ TEST(Smoothing, FactorsByHand) {
   const std::vector<float> x = {4, 0, 9, 0.25f}, w = {1, 2, 0, 4};
   // alpha 0.5: sqrt(x / w); a zero maximum leaves the channel alone
   EXPECT_EQ(smoothing_factors(x, w, 0.5), (std::vector<float>{2, 1, 1, 0.25f}));
-  EXPECT_EQ(smoothing_factors(x, w, 1.0), (std::vector<float>{4, 1, 1, 0.25f}));   // s = max|X|
-  EXPECT_EQ(smoothing_factors(x, w, 0.0), (std::vector<float>{1, 1, 1, 0.25f}));   // s = 1 / max|W|
+  EXPECT_EQ(smoothing_factors(x, w, 1.0), (std::vector<float>{4, 1, 1, 0.25f}));  // s = max|X|
+  EXPECT_EQ(smoothing_factors(x, w, 0.0), (std::vector<float>{1, 1, 1, 0.25f}));  // s = 1 / max|W|
 }
 
 TEST(Smoothing, WeightColumnMaximaAndKvGroups) {
@@ -37,7 +38,8 @@ TEST(Smoothing, WeightColumnMaximaAndKvGroups) {
 struct Logits {
   ModelConfig config;
   std::vector<std::vector<int32_t>> prompts;
-  explicit Logits(const char* preset) : config(model_preset(preset)), prompts(seeded_token_streams(9, 2, 19, config.vocab)) {}
+  explicit Logits(const char* preset)
+      : config(model_preset(preset)), prompts(seeded_token_streams(9, 2, 19, config.vocab)) {}
   // Last-position logits of each prompt (one prefill each), with the kernel set `kernels`.
   std::vector<std::vector<float>> of(const ModelWeights& weights, KernelSet kernels) const {
     Variant v;
@@ -89,7 +91,8 @@ TEST(Smoothing, ArbitraryFactorsOnEveryInputKeepTheFunction) {
       return 0.3f + 2.7f * float(x >> 40) / float(1 << 24);
     };
     for (auto& layer : factors) {
-      for (const LinearInput input : {LinearInput::attn_in, LinearInput::attn_out, LinearInput::mlp_in, LinearInput::mlp_act})
+      for (const LinearInput input :
+           {LinearInput::attn_in, LinearInput::attn_out, LinearInput::mlp_in, LinearInput::mlp_act})
         for (int64_t j = 0; j < linear_input_width(c, input); ++j) layer.of(input).push_back(next());
       share_across_kv_groups(layer.attn_out, c);
     }

@@ -41,8 +41,11 @@ TEST(SyntheticOutliers, ChannelsAreSeededDistinctAndSorted) {
   EXPECT_NE(a, synthetic_outlier_channels(config, 4, kOutliers));
   // at most half the hidden channels; all of them is refused with the field and the limit
   EXPECT_EQ(synthetic_outlier_channels(config, 3, {128, 20}).size(), 128u);
-  EXPECT_EQ(test::input_error_message([&] { synthetic_outlier_channels(config, 3, {129, 20}); }),
-            "model.synthetic_outliers.channels = 129 is more than half of model 'tiny''s hidden size 256 (at most 128)");
+  EXPECT_EQ(
+      test::input_error_message([&] {
+        synthetic_outlier_channels(config, 3, {129, 20});
+      }),
+      "model.synthetic_outliers.channels = 129 is more than half of model 'tiny''s hidden size 256 (at most 128)");
 }
 
 // Only attn_norm and mlp_norm change, and only in the planted channels, by the scale (then fp16

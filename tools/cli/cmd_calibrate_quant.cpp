@@ -42,8 +42,8 @@ void calibrate_quant_command(const CalibrateQuantArgs& a) {
   require_writable_file(a.out, "--out");  // before the calibration, not after it
 
   const InterruptScope interrupt_scope;
-  std::cerr << "calibrating: " << first.quant.calibration.sequences << " sequences x "
-            << first.quant.calibration.tokens << " tokens on the cpu reference\n";
+  std::cerr << "calibrating: " << first.quant.calibration.sequences << " sequences x " << first.quant.calibration.tokens
+            << " tokens on the cpu reference\n";
   const QuantScales scales = calibrate_quant(first);
   throw_if_interrupted();
   write_text_atomic(a.out, scales.to_json().dump() + "\n");
@@ -60,7 +60,8 @@ void calibrate_quant_command(const CalibrateQuantArgs& a) {
 void add_calibrate_quant_command(CLI::App& app) {
   auto a = std::make_shared<CalibrateQuantArgs>();
   CLI::App* sub = app.add_subcommand(
-      "calibrate-quant", "SmoothQuant calibration on the cpu reference: smoothing factors and static activation scales");
+      "calibrate-quant",
+      "SmoothQuant calibration on the cpu reference: smoothing factors and static activation scales");
   sub->add_option("scenario", a->scenario, "Scenario file (its model, engine.kernels and quant section)")->required();
   sub->add_option("--out", a->out, "Scales file to write (rooflm.quant_scales/1)")->required();
   sub->add_option("--alpha", a->alpha, "Migration strength in [0, 1] (quant.alpha, default 0.5)");
