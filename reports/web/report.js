@@ -102,7 +102,7 @@
   const accurate = runs.filter((r) => r.run.accuracy);
   if (accurate.length) {
     const accuracySection = section('accuracy', 'Accuracy beside speed', [
-      el('p', {}, 'Each run\'s logits against its backend\'s reference precision on the same weights and seeded teacher-forced token streams (README "Accuracy").'),
+      el('p', {}, 'Each run\'s logits against its backend\'s reference precision on the same weights and seeded teacher-forced token streams (README "Precision: accuracy beside speed").'),
       table(['variant', 'precision', 'reference', 'TPOT p50 ms', 'out tok/s', 'KL mean (nats)', 'top-1 agreement', 'logit NMSE', 'perplexity', 'perplexity (reference)'],
         accurate.map((r) => {
           const a = r.run.accuracy, s = r.run.summary;
