@@ -14,6 +14,7 @@
 #include "engine/results/json_schema_check.h"
 #include "engine/results/results_reader.h"
 #include "engine/runtime/variant_run.h"
+#include "tests/unit/conforming_results.h"
 #include "tests/unit/input_error_message.h"
 
 namespace rooflm {
@@ -199,6 +200,23 @@ TEST(AccuracyEval, RunCarriesAccuracyConformingToTheSchema) {
     "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})",
                                     "acc.json");
   EXPECT_FALSE(run_variant(quiet.at(0)).run.contains("accuracy"));
+}
+
+// The results reader (what report, compare and gate read through) accepts runs[i].accuracy and
+// names the path of a bad one.
+TEST(AccuracyEval, ResultsReaderChecksTheAccuracyObject) {
+  nlohmann::json doc = test::make_conforming(nlohmann::json::object());
+  doc["runs"][0]["accuracy"] = {{"reference", "cpu fp32"}, {"tokens", 256}, {"sequences", 1}, {"logit_nmse", 1e-4},
+                                {"top1_agreement", 0.98}, {"kl_mean", 2e-5}, {"perplexity", 2000.0},
+                                {"perplexity_reference", 1990.0}};
+  EXPECT_NO_THROW(parse_results_text(doc.dump(), "a.json"));
+  doc["runs"][0]["accuracy"]["kl_mean"] = "small";
+  EXPECT_NE(test::input_error_message([&] { parse_results_text(doc.dump(), "a.json"); })
+                .find("results file 'a.json': runs[0].accuracy.kl_mean: expected number"),
+            std::string::npos);
+  doc["runs"][0]["accuracy"].erase("kl_mean");
+  EXPECT_NE(test::input_error_message([&] { parse_results_text(doc.dump(), "a.json"); }).find("kl_mean"),
+            std::string::npos);
 }
 
 }  // namespace
