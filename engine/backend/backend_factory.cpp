@@ -31,6 +31,14 @@ ModelConfig resolve_model_config(const ModelSpec& model) {
   return config;
 }
 
+ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& config) {
+  require_host_memory("model '" + config.name + "' (" + std::to_string(config.n_params()) +
+                          " parameters in fp32 on the host)",
+                      config.n_params() * int64_t(sizeof(float)));
+  return model.weights_dir.empty() ? synthetic_weights(config, model.seed, model.outliers)
+                                   : load_safetensors_weights(model.weights_dir, config);
+}
+
 std::optional<GpuSpec> backend_gpu_spec(BackendKind kind, const EngineSpec& engine, const nlohmann::json& device_info) {
   switch (kind) {
     case BackendKind::sim:
@@ -52,15 +60,9 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
   const EngineSpec& engine = scenario.engine;
   const Variant requested = requested_variant(engine, kind);
   switch (kind) {
-    case BackendKind::cpu: {
-      require_host_memory("model '" + config.name + "' (" + std::to_string(config.n_params()) +
-                              " parameters in fp32 on the cpu backend)",
-                          config.n_params() * int64_t(sizeof(float)));
-      ModelWeights weights = scenario.model.weights_dir.empty()
-                                 ? synthetic_weights(config, scenario.model.seed)
-                                 : load_safetensors_weights(scenario.model.weights_dir, config);
-      return std::make_unique<CpuBackend>(config, std::move(weights), requested, int(engine.threads));
-    }
+    case BackendKind::cpu:
+      return std::make_unique<CpuBackend>(config, host_model_weights(scenario.model, config), requested,
+                                          int(engine.threads));
     case BackendKind::sim: {
       SimEfficiency eff;
       if (!options.calibrate_from.empty())

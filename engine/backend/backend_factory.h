@@ -8,6 +8,7 @@
 
 #include "engine/backend/backend.h"
 #include "engine/model/model_config.h"
+#include "engine/model/weights.h"
 #include "engine/roofline/gpu_spec.h"
 #include "engine/scenario/scenario.h"
 
@@ -37,6 +38,11 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
 
 // The model's shape from a scenario's model section (preset or HF config.json).
 ModelConfig resolve_model_config(const ModelSpec& model);
+
+// The host (fp32, fp16-rounded) weights of a scenario's model section: seeded synthetic ones (with
+// model.synthetic_outliers planted) or the safetensors folder's. Throws InputError when the host
+// memory cannot hold them, or naming the file and tensor of a bad checkpoint.
+ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& config);
 
 // The GPU spec a backend runs on: sim -> engine.gpu (required), cuda -> the device's spec if one
 // matches, cpu -> none.

@@ -1,6 +1,10 @@
 // HostTensor helpers and the seeded synthetic weights (formula and tensor ids: synthetic_init.h).
 #include "engine/model/weights.h"
 
+#include <algorithm>
+#include <string>
+
+#include "common/error.h"
 #include "common/half.h"
 #include "common/synthetic_init.h"
 
@@ -47,9 +51,46 @@ HostTensor norm(int64_t size, uint64_t seed, uint64_t tensor_id) {
   return whole({size}, seed, tensor_id, kSyntheticNormSpread, 1.0f);
 }
 
+// Salt of the outlier-channel draw (not a tensor id: the weights' values stay as they are).
+constexpr uint64_t kOutlierChannelSalt = 0x6f75746c69657273ull;  // "outliers"
+
 }  // namespace
 
+std::vector<int64_t> synthetic_outlier_channels(const ModelConfig& config, uint64_t seed,
+                                                const SyntheticOutliers& outliers) {
+  if (!outliers.enabled()) return {};
+  if (outliers.channels > config.hidden / 2)
+    throw InputError("model.synthetic_outliers.channels = " + std::to_string(outliers.channels) +
+                     " is more than half of model '" + config.name + "''s hidden size " + std::to_string(config.hidden) +
+                     " (at most " + std::to_string(config.hidden / 2) + ")");
+  std::vector<int64_t> channels;
+  uint64_t state = splitmix64(seed ^ kOutlierChannelSalt);
+  while (int64_t(channels.size()) < outliers.channels) {  // rejection of repeats; at most half are taken
+    const int64_t channel = int64_t(state % uint64_t(config.hidden));
+    if (std::find(channels.begin(), channels.end(), channel) == channels.end()) channels.push_back(channel);
+    state = splitmix64(state);
+  }
+  std::sort(channels.begin(), channels.end());
+  return channels;
+}
+
+HostTensor synthetic_layer_norm(const ModelConfig& config, uint64_t seed, int64_t layer, SyntheticLayerTensor norm_kind,
+                                const SyntheticOutliers& outliers) {
+  ROOFLM_CHECK(norm_kind == SyntheticLayerTensor::attn_norm || norm_kind == SyntheticLayerTensor::mlp_norm,
+               "synthetic_layer_norm makes attn_norm or mlp_norm");
+  const uint64_t id = synthetic_layer_tensor_id(uint64_t(layer), norm_kind);
+  HostTensor tensor = norm(config.hidden, seed, id);
+  for (const int64_t c : synthetic_outlier_channels(config, seed, outliers))
+    tensor.data[size_t(c)] =
+        round_to_fp16(float(double(1.0f + synthetic_value(seed, id, uint64_t(c), kSyntheticNormSpread)) * outliers.scale));
+  return tensor;
+}
+
 ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed) {
+  return synthetic_weights(config, seed, SyntheticOutliers{});
+}
+
+ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed, const SyntheticOutliers& outliers) {
   config.validate();
   const int64_t H = config.hidden, QD = config.q_dim(), KD = config.kv_dim(), F = config.ffn;
   const float hidden_scale = synthetic_projection_scale(H);
@@ -59,7 +100,7 @@ ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed) {
   for (int64_t layer = 0; layer < config.n_layers; ++layer) {
     const auto id = [layer](SyntheticLayerTensor tensor) { return synthetic_layer_tensor_id(uint64_t(layer), tensor); };
     LayerWeights& w = weights.layers.emplace_back();
-    w.attn_norm = norm(H, seed, id(SyntheticLayerTensor::attn_norm));
+    w.attn_norm = synthetic_layer_norm(config, seed, layer, SyntheticLayerTensor::attn_norm, outliers);
     w.wqkv = zero_tensor({config.qkv_dim(), H});
     fill_part(w.wqkv, 0, QD * H, seed, id(SyntheticLayerTensor::wq), hidden_scale, 0.0f);
     fill_part(w.wqkv, QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), hidden_scale, 0.0f);
@@ -74,7 +115,7 @@ ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed) {
       fill_part(w.bqkv, QD + KD, KD, seed, bias_id(SyntheticBiasTensor::bv), kSyntheticBiasSpread, 0.0f);
     }
     w.wo = projection(H, QD, seed, id(SyntheticLayerTensor::wo));
-    w.mlp_norm = norm(H, seed, id(SyntheticLayerTensor::mlp_norm));
+    w.mlp_norm = synthetic_layer_norm(config, seed, layer, SyntheticLayerTensor::mlp_norm, outliers);
     w.w_gate_up = zero_tensor({2 * F, H});
     fill_part(w.w_gate_up, 0, F * H, seed, id(SyntheticLayerTensor::w_gate), hidden_scale, 0.0f);
     fill_part(w.w_gate_up, F * H, F * H, seed, id(SyntheticLayerTensor::w_up), hidden_scale, 0.0f);

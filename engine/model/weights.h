@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "common/synthetic_init.h"
 #include "engine/model/model_config.h"
+#include "engine/model/synthetic_outliers.h"
 
 namespace rooflm {
 
@@ -50,6 +52,20 @@ struct ModelWeights {
 // Same seed and config -> bit-identical weights on every machine; the per-element formula and the
 // tensor numbering are in synthetic_init.h so a GPU can generate the same numbers in place.
 ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed);
+
+// The planted channels, ascending: `outliers.channels` distinct channels of [0, config.hidden)
+// drawn from `seed`. Throws InputError naming model.synthetic_outliers.channels when more than
+// half of the model's hidden channels are asked for (most channels must stay ordinary).
+std::vector<int64_t> synthetic_outlier_channels(const ModelConfig& config, uint64_t seed,
+                                                const SyntheticOutliers& outliers);
+
+// The synthetic attn_norm or mlp_norm weight [hidden] of `layer` with the outliers planted: the one
+// place both the host (synthetic_weights) and the GPU init (device_weights.cpp uploads it) take it from.
+HostTensor synthetic_layer_norm(const ModelConfig& config, uint64_t seed, int64_t layer, SyntheticLayerTensor norm,
+                                const SyntheticOutliers& outliers);
+
+// synthetic_weights with the outliers planted.
+ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed, const SyntheticOutliers& outliers);
 
 // Loads Hugging Face safetensors weights (model.safetensors or a sharded
 // model.safetensors.index.json) from `dir` for `config`, converting fp16/bf16/fp32 to fp16-rounded

@@ -64,6 +64,7 @@ nlohmann::json run_data(const nlohmann::json& run, size_t index) {
                         {"phases", phases_of(roofline)},
                         {"samples", samples},
                         {"steps", steps_of(run)}};
+  if (run.contains("accuracy")) out["accuracy"] = run["accuracy"];
   if (run.contains("kernel_breakdown")) out["kernel_breakdown"] = run["kernel_breakdown"];
   if (run.contains("kernel_trace")) out["kernel_trace"] = run["kernel_trace"];
   // each op with a measured time is a roofline point (a log-log chart has no place for zero)

@@ -16,6 +16,21 @@ std::string number(const nlohmann::json& v, int decimals) {
   return buf;
 }
 
+// Scientific notation for values spanning decades (NMSE, KL): 3 significant decimals.
+std::string scientific(const nlohmann::json& v) {
+  if (!v.is_number()) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3e", v.get<double>());
+  return buf;
+}
+
+// runs[i].accuracy's `key`, or null (runs without an accuracy evaluation).
+const nlohmann::json& accuracy(const nlohmann::json& run, const char* key) {
+  static const nlohmann::json null_value;
+  if (!run.contains("accuracy") || !run["accuracy"].is_object() || !run["accuracy"].contains(key)) return null_value;
+  return run["accuracy"][key];
+}
+
 const nlohmann::json& stat(const nlohmann::json& summary, const char* metric, const char* key) {
   static const nlohmann::json null_value;
   if (!summary.contains(metric) || !summary[metric].is_object() || !summary[metric].contains(key)) return null_value;
@@ -63,6 +78,11 @@ const std::vector<Column>& columns() {
       {"output_tok_s", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"]["throughput"]["output_tok_s"], 2); }},
       {"req_s", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"]["throughput"]["req_s"], 3); }},
       {"goodput_req_s", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"]["goodput_req_s"], 3); }},
+      {"logit_nmse", [](const nlohmann::json&, const nlohmann::json& r) { return scientific(accuracy(r, "logit_nmse")); }},
+      {"top1_agreement", [](const nlohmann::json&, const nlohmann::json& r) { return number(accuracy(r, "top1_agreement"), 4); }},
+      {"kl_mean", [](const nlohmann::json&, const nlohmann::json& r) { return scientific(accuracy(r, "kl_mean")); }},
+      {"perplexity", [](const nlohmann::json&, const nlohmann::json& r) { return number(accuracy(r, "perplexity"), 3); }},
+      {"perplexity_reference", [](const nlohmann::json&, const nlohmann::json& r) { return number(accuracy(r, "perplexity_reference"), 3); }},
       {"mbu_decode", [](const nlohmann::json&, const nlohmann::json& r) { return number(utilization(r["summary"], "mbu", "decode"), 3); }},
       {"mfu_prefill", [](const nlohmann::json&, const nlohmann::json& r) { return number(utilization(r["summary"], "mfu", "prefill"), 3); }},
       {"valid", [](const nlohmann::json&, const nlohmann::json& r) { return std::string(r.value("valid", true) ? "yes" : "no"); }},
@@ -79,7 +99,8 @@ std::string render_report_markdown(const nlohmann::json& data) {
     md << "- `" << f.value("name", "") << "`: scenario **" << f["scenario"].value("name", "") << "**, GPU "
        << f["environment"].value("gpu", nlohmann::json()).dump() << ", commit "
        << f["environment"].value("git_commit", nlohmann::json()).dump() << "\n";
-  md << "\nTimes in ms; MBU/MFU against the datasheet peak.\n\n|";
+  md << "\nTimes in ms; MBU/MFU against the datasheet peak; accuracy (logit NMSE, top-1 agreement, mean KL in nats, "
+        "perplexity) against each run's reference precision, blank where not evaluated.\n\n|";
   for (const auto& c : columns()) md << " " << c.header << " |";
   md << "\n|";
   for (size_t i = 0; i < columns().size(); ++i) md << (i < 4 ? "---|" : "---:|");

@@ -11,7 +11,7 @@
 
 namespace rooflm {
 
-inline constexpr const char* kResultSchema = "rooflm.result/1.1";  // minor 1: summary.counts
+inline constexpr const char* kResultSchema = "rooflm.result/1.2";  // minor 1: summary.counts; 2: runs[i].accuracy
 
 // {gpu, driver, cuda, clocks, host, os, cpu, compiler, build_type, git_commit, git_dirty, timestamp,
 //  rooflm_version}

@@ -11,6 +11,8 @@
 #include "engine/metrics/kernel_breakdown.h"
 #include "engine/metrics/run_counts.h"
 #include "engine/metrics/utilization.h"
+#include "engine/model/quant_scales.h"
+#include "engine/runtime/accuracy_eval.h"
 #include "engine/roofline/memory_model.h"
 #include "engine/scenario/workload.h"
 
@@ -126,6 +128,16 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
 
   std::unique_ptr<Backend> backend = make_backend(backend_kind, config, scenario, options);
   const Variant variant = backend->effective_variant();
+  const bool want_accuracy = accuracy_wanted(scenario.measure.accuracy, variant, config);
+  if (!scenario.quant.scales.empty()) {
+    // Checked before anything runs. TODO(issue 12 part 1): the w8a8 static path takes its
+    // activation scales and apply_smoothing's factors from this file.
+    try {
+      (void)read_quant_scales(scenario.quant.scales, backend->program());
+    } catch (const InputError& error) {
+      throw InputError(std::string("quant.scales: ") + error.what());
+    }
+  }
   out.device_info = backend->device_info();
   const std::optional<GpuSpec> spec = backend_gpu_spec(backend_kind, eng, out.device_info);
 
@@ -242,6 +254,8 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     out.run["kernel_trace"] = backend->kernel_trace_status();
     out.run["kernel_breakdown"] = kernel_breakdown(pooled.steps);
   }
+  // Last: it reuses the backend for its own stream and then frees it for the reference.
+  if (want_accuracy) out.run["accuracy"] = evaluate_accuracy(scenario, config, std::move(backend), options);
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/sampling.h"
 #include "common/variant.h"
+#include "engine/model/synthetic_outliers.h"
 
 namespace rooflm {
 
@@ -58,6 +59,7 @@ struct ModelSpec {
   std::filesystem::path config_path;  // HF config.json (or its folder), or empty
   std::filesystem::path weights_dir;  // safetensors folder; empty: synthetic weights
   uint64_t seed = 0;                  // synthetic weights seed
+  SyntheticOutliers outliers;         // model.synthetic_outliers (synthetic weights only); channels 0: off
 };
 
 struct KvCacheSpec {
@@ -103,12 +105,43 @@ struct WorkloadSpec {
   uint64_t seed = 0;
 };
 
+// measure.accuracy: the variant's logits against its backend's reference precision on a seeded
+// teacher-forced token stream (engine/runtime/accuracy_eval.h).
+//   auto: every run whose effective precision is neither fp16 nor fp32, on a backend that computes
+//         logits (not sim); on: every run (an error on the sim backend); off: none.
+enum class AccuracyMode { automatic, on, off };
+inline constexpr std::array<EnumName<AccuracyMode>, 3> kAccuracyModeNames{
+    {{AccuracyMode::automatic, "auto"}, {AccuracyMode::on, "on"}, {AccuracyMode::off, "off"}}};
+inline std::string_view name(AccuracyMode v) { return enum_name(kAccuracyModeNames, v); }
+
+struct AccuracySpec {
+  AccuracyMode mode = AccuracyMode::automatic;
+  int64_t tokens = 256;    // positions evaluated per sequence (the stream holds one more: the last next token)
+  int64_t sequences = 1;   // independent streams, run as one batch
+  uint64_t seed = 0;       // of the token streams
+};
+
 struct MeasureSpec {
   int64_t warmup_requests = 0;  // run first and excluded from metrics
   int64_t repetitions = 1;      // each variant runs this many times; samples pool across them
   bool record_requests = true;  // per-request timelines in results.json
   bool record_steps = true;     // per-step trace in results.json
   bool kernel_trace = false;    // cuda: per-kernel GPU time (CUPTI) and per-op roofline points
+  AccuracySpec accuracy;
+};
+
+// The `quant` section: SmoothQuant calibration (`rooflm calibrate-quant`) and the scales file
+// later runs load (engine/model/quant_scales.h).
+struct CalibrationSpec {
+  int64_t sequences = 8;   // seeded random token sequences run through the cpu reference
+  int64_t tokens = 128;    // tokens per sequence (one prefill each)
+  uint64_t seed = 0;
+};
+
+struct QuantSpec {
+  double alpha = 0.5;                 // SmoothQuant migration strength, in [0, 1]
+  std::filesystem::path scales;       // rooflm.quant_scales/1 file (absolute); empty: none
+  CalibrationSpec calibration;
 };
 
 struct SloSpec {  // absent fields are not checked
@@ -127,6 +160,7 @@ struct Scenario {
   WorkloadSpec workload;
   MeasureSpec measure;
   SloSpec slo;
+  QuantSpec quant;
   nlohmann::json resolved;        // the full scenario with defaults filled and this sweep point applied
   nlohmann::json sweep_point;     // {"engine.kernels": "naive", ...}; empty object without sweep
 };

@@ -14,6 +14,7 @@ std::vector<std::string> build_key_paths() {
   std::vector<std::string> paths = {
       "schema", "name", "description",
       "model", "model.preset", "model.config", "model.weights", "model.seed",
+      "model.synthetic_outliers", "model.synthetic_outliers.channels", "model.synthetic_outliers.scale",
       "engine", "engine.backend", "engine.kernels", "engine.precision", "engine.weight_scales",
       "engine.weight_group_size", "engine.activation_scales", "engine.launch",
       "engine.tensor_parallel", "engine.gpu", "engine.threads",
@@ -33,7 +34,11 @@ std::vector<std::string> build_key_paths() {
       "sweep",
       "measure", "measure.warmup_requests", "measure.repetitions", "measure.record_requests",
       "measure.record_steps", "measure.kernel_trace",
+      "measure.accuracy", "measure.accuracy.mode", "measure.accuracy.tokens", "measure.accuracy.sequences",
+      "measure.accuracy.seed",
       "slo", "slo.ttft_ms", "slo.tpot_ms", "slo.e2e_ms",
+      "quant", "quant.alpha", "quant.scales", "quant.calibration", "quant.calibration.sequences",
+      "quant.calibration.tokens", "quant.calibration.seed",
   };
   for (std::string_view length : {"workload.prompt_len", "workload.output_len"}) {
     const auto after = std::find(paths.begin(), paths.end(), length) + 1;

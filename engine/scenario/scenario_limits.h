@@ -27,5 +27,8 @@ inline constexpr double kMaxArrivalSeconds = 86'400;         // any arrival: tra
 inline constexpr double kMaxTemperature = 1'000;               // workload.sampling.temperature
 inline constexpr double kMinGammaCv = 0.01;                  // workload.arrival.cv
 inline constexpr double kMaxGammaCv = 100;
+inline constexpr int64_t kMaxAccuracySequences = 1'024;    // measure.accuracy.sequences
+inline constexpr int64_t kMaxCalibrationSequences = 1'024; // quant.calibration.sequences
+// (model.synthetic_outliers bounds: kMaxOutlierChannels, k{Min,Max}OutlierScale in engine/model/weights.h)
 
 }  // namespace rooflm

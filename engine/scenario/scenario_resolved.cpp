@@ -41,6 +41,8 @@ json model_json(const ModelSpec& model) {
   else out["preset"] = model.preset;
   out["weights"] = model.weights_dir.empty() ? "synthetic" : model.weights_dir.string();
   out["seed"] = model.seed;
+  if (model.outliers.enabled())
+    out["synthetic_outliers"] = {{"channels", model.outliers.channels}, {"scale", model.outliers.scale}};
   return out;
 }
 
@@ -109,6 +111,15 @@ json workload_json(const WorkloadSpec& workload) {
   return out;
 }
 
+json quant_json(const QuantSpec& quant) {
+  json out = {{"alpha", quant.alpha}};
+  if (!quant.scales.empty()) out["scales"] = quant.scales.string();
+  out["calibration"] = {{"sequences", quant.calibration.sequences},
+                        {"tokens", quant.calibration.tokens},
+                        {"seed", quant.calibration.seed}};
+  return out;
+}
+
 json slo_json(const SloSpec& slo) {
   json out = json::object();
   if (slo.ttft_ms) out["ttft_ms"] = *slo.ttft_ms;
@@ -131,8 +142,13 @@ json resolved_scenario_json(const Scenario& scenario) {
                        {"repetitions", measure.repetitions},
                        {"record_requests", measure.record_requests},
                        {"record_steps", measure.record_steps},
-                       {"kernel_trace", measure.kernel_trace}}},
-          {"slo", slo_json(scenario.slo)}};
+                       {"kernel_trace", measure.kernel_trace},
+                       {"accuracy", {{"mode", name(measure.accuracy.mode)},
+                                     {"tokens", measure.accuracy.tokens},
+                                     {"sequences", measure.accuracy.sequences},
+                                     {"seed", measure.accuracy.seed}}}}},
+          {"slo", slo_json(scenario.slo)},
+          {"quant", quant_json(scenario.quant)}};
 }
 
 }  // namespace rooflm

@@ -58,6 +58,16 @@ ModelSpec read_model(const FieldReader& model) {
                spec.weights_dir.string());
   }
   spec.seed = model.seed("seed");
+  if (model.has("synthetic_outliers")) {
+    const FieldReader outliers = model.object("synthetic_outliers");
+    if (!outliers.has("channels")) outliers.fail_missing("channels");
+    if (!outliers.has("scale")) outliers.fail_missing("scale");
+    spec.outliers.channels = outliers.integer("channels", 0, 1, kMaxOutlierChannels);
+    spec.outliers.scale = outliers.number("scale", 1, open_closed(kMinOutlierScale, kMaxOutlierScale));
+    if (!spec.weights_dir.empty())
+      ctx.fail(ctx.where("model.synthetic_outliers") + " plants outliers in synthetic weights, but model.weights is " +
+               spec.weights_dir.string());
+  }
   return spec;
 }
 
@@ -274,6 +284,16 @@ WorkloadSpec read_workload(const FieldReader& workload) {
   return spec;
 }
 
+AccuracySpec read_accuracy(const FieldReader& accuracy) {
+  AccuracySpec spec;
+  spec.mode = accuracy.enum_choice("mode", kAccuracyModeNames,
+                                   {AccuracyMode::automatic, AccuracyMode::on, AccuracyMode::off}, spec.mode);
+  spec.tokens = accuracy.integer("tokens", spec.tokens, 1, kMaxTokenLength);
+  spec.sequences = accuracy.integer("sequences", spec.sequences, 1, kMaxAccuracySequences);
+  spec.seed = accuracy.seed("seed");
+  return spec;
+}
+
 MeasureSpec read_measure(const FieldReader& measure) {
   MeasureSpec spec;
   spec.warmup_requests = measure.integer("warmup_requests", spec.warmup_requests, 0, kMaxRequests);
@@ -281,6 +301,20 @@ MeasureSpec read_measure(const FieldReader& measure) {
   spec.record_requests = measure.boolean("record_requests", spec.record_requests);
   spec.record_steps = measure.boolean("record_steps", spec.record_steps);
   spec.kernel_trace = measure.boolean("kernel_trace", spec.kernel_trace);
+  spec.accuracy = read_accuracy(measure.object("accuracy"));
+  return spec;
+}
+
+// The scales file may not exist yet (`rooflm calibrate-quant` writes it): it is read when used.
+QuantSpec read_quant(const FieldReader& quant) {
+  QuantSpec spec;
+  spec.alpha = quant.number("alpha", spec.alpha, closed(0, 1));
+  if (quant.has("scales")) spec.scales = resolve_path(quant, "scales");
+  const FieldReader calibration = quant.object("calibration");
+  spec.calibration.sequences =
+      calibration.integer("sequences", spec.calibration.sequences, 1, kMaxCalibrationSequences);
+  spec.calibration.tokens = calibration.integer("tokens", spec.calibration.tokens, 1, kMaxTokenLength);
+  spec.calibration.seed = calibration.seed("seed");
   return spec;
 }
 
@@ -348,6 +382,7 @@ Scenario read_scenario(const ordered_json& doc, const ScenarioContext& ctx) {
              std::to_string(w.requests * w.n * m.repetitions) + " sequences, more than the limit of " +
              std::to_string(kMaxRequests));
   scenario.slo = read_slo(top.object("slo"));
+  scenario.quant = read_quant(top.object("quant"));
   return scenario;
 }
 

@@ -79,9 +79,14 @@
   // variant comparison table
   const pct = (s, k) => fmt(s && s[k], 2);
   const util = (u) => u ? Object.entries(u).map(([phase, v]) => `${phase[0]}:${fmt(100 * v.datasheet, 0)}%`).join(' ') : '-';
+  // accuracy against the run's reference precision (runs[i].accuracy), or '-' where not evaluated
+  const sci = (v) => (v === null || v === undefined || Number.isNaN(v)) ? '-' : Number(v).toExponential(2);
+  const accuracyCell = (a) => a
+    ? `KL ${sci(a.kl_mean)} / top-1 ${fmt(100 * a.top1_agreement, 1)}% / NMSE ${sci(a.logit_nmse)} / ppl ${fmt(a.perplexity, 2)} (ref ${fmt(a.perplexity_reference, 2)}, ${a.reference})`
+    : '-';
   section('variants', 'Variant comparison', [table(
     ['variant', 'kernels', 'done', 'TTFT p50/p90/p99', 'TPOT p50/p90/p99', 'ITL p50/p99', 'E2E p50/p99',
-      'out tok/s', 'req/s', 'goodput req/s', 'MBU', 'MFU', 'valid'],
+      'out tok/s', 'req/s', 'goodput req/s', 'accuracy vs reference', 'MBU', 'MFU', 'valid'],
     runs.map((r) => {
       const s = r.run.summary;
       return [el('a', { href: '#' + r.id, id: r.id }, r.name), r.run.kernels.join(', '),
@@ -90,8 +95,31 @@
         `${pct(s.tpot_ms, 'p50')} / ${pct(s.tpot_ms, 'p90')} / ${pct(s.tpot_ms, 'p99')}`,
         `${pct(s.itl_ms, 'p50')} / ${pct(s.itl_ms, 'p99')}`, `${pct(s.e2e_ms, 'p50')} / ${pct(s.e2e_ms, 'p99')}`,
         fmt(s.throughput.output_tok_s, 1), fmt(s.throughput.req_s, 2), fmt(s.goodput_req_s, 2),
-        util(s.mbu), util(s.mfu), r.run.valid ? 'yes' : 'INVALID'];
+        accuracyCell(r.run.accuracy), util(s.mbu), util(s.mfu), r.run.valid ? 'yes' : 'INVALID'];
     }))]);
+
+  // accuracy beside speed: one row per run with an accuracy evaluation, and KL against TPOT
+  const accurate = runs.filter((r) => r.run.accuracy);
+  if (accurate.length) {
+    const accuracySection = section('accuracy', 'Accuracy beside speed', [
+      el('p', {}, 'Each run\'s logits against its backend\'s reference precision on the same weights and seeded teacher-forced token streams (README "Precision: accuracy beside speed").'),
+      table(['variant', 'precision', 'reference', 'TPOT p50 ms', 'out tok/s', 'KL mean (nats)', 'top-1 agreement', 'logit NMSE', 'perplexity', 'perplexity (reference)'],
+        accurate.map((r) => {
+          const a = r.run.accuracy, s = r.run.summary;
+          return [r.name, r.run.variant.precision || '-', a.reference, pct(s.tpot_ms, 'p50'), fmt(s.throughput.output_tok_s, 1),
+            sci(a.kl_mean), `${fmt(100 * a.top1_agreement, 2)}%`, sci(a.logit_nmse), fmt(a.perplexity, 3), fmt(a.perplexity_reference, 3)];
+        })),
+    ]);
+    chart(accuracySection, 'accuracy', {
+      data: { values: accurate.map((r) => ({ run: r.name, tpot: r.run.summary.tpot_ms.p50, kl: r.run.accuracy.kl_mean })) },
+      mark: { type: 'point', filled: true, size: 80 },
+      encoding: {
+        x: { field: 'tpot', type: 'quantitative', title: 'TPOT p50 (ms)' },
+        y: { field: 'kl', type: 'quantitative', title: 'mean KL vs reference (nats)' },
+        color: { field: 'run', type: 'nominal' },
+        tooltip: [{ field: 'run' }, { field: 'tpot', format: '.3f' }, { field: 'kl', format: '.3e' }] },
+    });
+  }
 
   // roofline: log-log, roofs of the datasheet and calibrated ceilings, each phase (and kernel) a point
   const rooflineSection = section('roofline', 'Roofline', []);

@@ -3,7 +3,8 @@
 # no console errors, every chart element drawn (data-rendered="true" on each [data-chart]), the
 # page's own error count 0; writes a screenshot per report as a test artefact. Cases: a results
 # file with one run, a report of two files with many runs, and a kernel-traced H100 run (per-kernel
-# breakdown and per-op roofline points). Also checks --format md and csv.
+# breakdown and per-op roofline points), and cpu runs with accuracy beside speed. Also checks --format
+# md and csv.
 # Usage: tests/e2e/report_browser_test.sh <rooflm binary> [artefact folder, default out/test-artefacts/report]
 set -euo pipefail
 rooflm="$1"
@@ -64,6 +65,15 @@ grep -q '<th>roofline / measured</th>' "$work/kernel_trace.dom" || fail "kernel_
 grep -q 'rooflm::gemv_xwt_f16_kernel' "$work/kernel_trace.dom" || fail "kernel_trace: kernel names missing"
 [ "$(grep -o '<nav id="links">.*</nav>' "$work/many_runs.dom" | grep -o 'href="#run-' | wc -l)" = 4 ] ||
   fail "many_runs: expected links to 4 runs"
+
+# accuracy beside speed: a cpu run of each precision with measure.accuracy on (the cpu has no roofline)
+"$rooflm" run "$root/scenarios/quant_accuracy.json" --set workload.requests=2 --set measure.accuracy.tokens=8 \
+  --out "$work/acc" >/dev/null 2>&1 || fail "rooflm run (accuracy)"
+"$rooflm" report "$work/acc/results.json" -o "$work/acc.html" >/dev/null || fail "rooflm report (accuracy)"
+expected_charts=(accuracy cdf-ttft_ms cdf-tpot_ms cdf-e2e_ms throughput-latency)
+render "$work/acc.html" accuracy
+grep -q '<section id="accuracy"' "$work/accuracy.dom" || fail "accuracy: no accuracy section"
+[ "$(grep -o '<td>cpu fp32</td>' "$work/accuracy.dom" | wc -l)" = 3 ] || fail "accuracy: expected 3 evaluated runs"
 
 # the text views
 "$rooflm" report "$work/a10/results.json" "$work/h100/results.json" --format md >"$work/report.md"

@@ -1,8 +1,9 @@
 // DeviceWeights vs the host's weights, every element of every tensor bit for bit: synthetic weights
 // generated on the GPU (tiny; tiny-qwen2 with Q/K/V biases and tied embeddings) against
 // synthetic_weights(), and a safetensors checkpoint written here and uploaded against
-// load_safetensors_weights(). Also the layout's pointers: bqkv only with qkv_bias, lm_head == embed
-// when tied. Run: build/tests/gpu/rooflm_gpu_tests --gtest_filter='DeviceWeights*'
+// load_safetensors_weights(), and planted outlier channels (model.synthetic_outliers). Also the
+// layout's pointers: bqkv only with qkv_bias, lm_head == embed when tied.
+// Run: build/tests/gpu/rooflm_gpu_tests --gtest_filter='DeviceWeights*'
 #include <random>
 #include <string>
 
@@ -68,6 +69,21 @@ TEST(DeviceWeights, SyntheticFillEqualsHostSyntheticWeights) {
     EXPECT_EQ(device.bytes(), DeviceWeights::bytes_needed(config));
     expect_device_equals_host(device, config, synthetic_weights(config, spec.seed));
   }
+}
+
+// model.synthetic_outliers: the GPU init takes the layer norms from synthetic_layer_norm, so the
+// planted channels agree with the host's too.
+TEST(DeviceWeights, PlantedOutliersEqualHostSyntheticWeights) {
+  ROOFLM_REQUIRE_GPU();
+  const ModelConfig config = model_preset("tiny");
+  ModelSpec spec;
+  spec.preset = "tiny";
+  spec.seed = 5;
+  spec.outliers = {4, 50};
+  const DeviceWeights device(config, spec);
+  const ModelWeights host = synthetic_weights(config, spec.seed, spec.outliers);
+  expect_device_equals_host(device, config, host);
+  EXPECT_NE(host.layers[0].attn_norm.data, synthetic_weights(config, spec.seed).layers[0].attn_norm.data);
 }
 
 TEST(DeviceWeights, UploadedCheckpointEqualsHostLoad) {

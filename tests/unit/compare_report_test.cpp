@@ -53,7 +53,20 @@ TEST(CompareReport, MarkdownAndCsvRows) {
   const std::string csv = render_report_csv(data);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);  // header + 2 runs
   EXPECT_NE(csv.find("a.json,\"kernels=fused, \"\"graph\"\"\",sim,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",1234.50,2.000,1.500,0.710,0.550,yes\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",1234.50,2.000,1.500,,,,,,0.710,0.550,yes\n"), std::string::npos) << csv;  // no accuracy
+}
+
+TEST(CompareReport, AccuracySitsBesideTheSpeed) {
+  nlohmann::json doc = results_with_roofline();
+  doc["runs"][0]["accuracy"] = {{"reference", "cpu fp32"}, {"tokens", 256}, {"sequences", 1},
+                                {"logit_nmse", 1.25e-4}, {"top1_agreement", 0.984375}, {"kl_mean", 3.5e-5},
+                                {"perplexity", 2100.5}, {"perplexity_reference", 2098.25}};
+  const nlohmann::json data = report_data({{"a.json", doc}});
+  EXPECT_EQ(data["files"][0]["runs"][0]["accuracy"], doc["runs"][0]["accuracy"]);
+  const std::string csv = render_report_csv(data);
+  EXPECT_NE(csv.find("goodput_req_s,logit_nmse,top1_agreement,kl_mean,perplexity,perplexity_reference,mbu_decode"),
+            std::string::npos) << csv;
+  EXPECT_NE(csv.find(",1.500,1.250e-04,0.9844,3.500e-05,2100.500,2098.250,0.710,"), std::string::npos) << csv;
 }
 
 TEST(CompareReport, HtmlInlinesEverythingAndKeepsScriptsClosedOnlyWhereMeant) {

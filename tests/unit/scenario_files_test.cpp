@@ -130,6 +130,15 @@ TEST(ScenarioFiles, SchemaMaximaAreTheReadersLimits) {
   const json& measure = defs["measure"]["properties"];
   EXPECT_EQ(measure["warmup_requests"]["maximum"], kMaxRequests);
   EXPECT_EQ(measure["repetitions"]["maximum"], kMaxRepetitions);
+  EXPECT_EQ(measure["accuracy"]["properties"]["tokens"]["maximum"], kMaxTokenLength);
+  EXPECT_EQ(measure["accuracy"]["properties"]["sequences"]["maximum"], kMaxAccuracySequences);
+  const json& outliers = defs["model"]["properties"]["synthetic_outliers"]["properties"];
+  EXPECT_EQ(outliers["channels"]["maximum"], kMaxOutlierChannels);
+  EXPECT_EQ(outliers["scale"]["exclusiveMinimum"], kMinOutlierScale);
+  EXPECT_EQ(outliers["scale"]["maximum"], kMaxOutlierScale);
+  const json& calibration = defs["quant"]["properties"]["calibration"]["properties"];
+  EXPECT_EQ(calibration["sequences"]["maximum"], kMaxCalibrationSequences);
+  EXPECT_EQ(calibration["tokens"]["maximum"], kMaxTokenLength);
   EXPECT_EQ(schema["properties"]["name"]["maxLength"], kMaxNameLength);
   // Every length (bare integer, value, min, max, mean, std) and the arrival process' bounds.
   int lengths = 0;

@@ -2,6 +2,7 @@
 // Runs every variant of the scenario, writes DIR/results.json atomically, prints a summary table.
 // SIGINT / SIGTERM stop the run within a step and nothing is written (engine/runtime/interrupt.h;
 // exit 130 / 143).
+#include <cstdio>
 #include <iostream>
 
 #include "common/error.h"
@@ -65,6 +66,16 @@ void print_summary(const std::vector<VariantResult>& results, std::ostream& os) 
   os << "times in ms; TPOT = (finish - first token)/(outputs - 1) per request; ITL = every token gap;"
         " goodput = req/s meeting every SLO;\nMBU/MFU per phase (p: prefill, d: decode, m: mixed) against the datasheet peak\n";
   table.print(os);
+  for (const auto& r : results) {
+    if (!r.run.contains("accuracy")) continue;
+    const auto& a = r.run.at("accuracy");
+    char line[256];
+    std::snprintf(line, sizeof line, "accuracy %s vs %s: KL %.3e, top-1 %.2f%%, logit NMSE %.3e, ppl %.3f (reference %.3f)\n",
+                  r.label.c_str(), a.at("reference").get<std::string>().c_str(), a.at("kl_mean").get<double>(),
+                  100 * a.at("top1_agreement").get<double>(), a.at("logit_nmse").get<double>(),
+                  a.at("perplexity").get<double>(), a.at("perplexity_reference").get<double>());
+    os << line;
+  }
   for (const auto& r : results)
     for (const auto& reason : r.run.at("roofline").value("invalid_reasons", nlohmann::json::array()))
       os << "INVALID " << r.label << ": " << reason.get<std::string>() << "\n";

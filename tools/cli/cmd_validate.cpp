@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "engine/backend/backend_factory.h"
 #include "engine/model/step_program.h"
+#include "engine/model/weights.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
@@ -20,10 +21,12 @@ void add_validate_command(CLI::App& app) {
   sub->callback([file, sets] {
     const std::vector<Scenario> points = load_scenario(*file, *sets);
     // Each point against its model: unknown preset, bad config.json, lengths beyond max_positions, a
-    // variant its recipe cannot build (a weight group size that does not divide a layer) -> exit 2.
+    // variant its recipe cannot build (a weight group size that does not divide a layer), planted
+    // outliers beyond half the model's hidden channels -> exit 2.
     for (const Scenario& point : points) {
       const ModelConfig config = resolve_model_config(point.model);
       workload_for_model(point, config);
+      synthetic_outlier_channels(config, point.model.seed, point.model.outliers);
       try {
         build_step_program(config, requested_variant(point.engine, point.engine.backend.value_or(BackendKind::cpu)));
       } catch (const InputError& e) {

@@ -11,6 +11,7 @@ void add_validate_command(CLI::App& app);
 void add_list_command(CLI::App& app);
 void add_roofline_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
+void add_calibrate_quant_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_gate_command(CLI::App& app);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   rooflm::add_list_command(app);
   rooflm::add_roofline_command(app);
   rooflm::add_calibrate_command(app);
+  rooflm::add_calibrate_quant_command(app);
   rooflm::add_generate_command(app);
   rooflm::add_compare_command(app);
   rooflm::add_gate_command(app);

@@ -43,6 +43,11 @@ class CpuBackend final : public Backend {
   const ModelConfig& config() const { return config_; }
   // Bytes of the quantised layer weights (codes and scales); 0 in fp32.
   int64_t quantized_weight_bytes() const { return quantized_.bytes(); }
+  // The step in flight's buffer of `a` (step_tokens() rows; layouts in step_program.h), for an
+  // OpObserver that reads activations between ops (SmoothQuant calibration, tests): at op_begin of
+  // a node it holds the node's input.
+  const float* activation(Act a) { return act(a); }
+  int64_t step_tokens() const { return tokens_; }
 
  private:
   const float* param(const ParamSlice& slice, int32_t layer) const;

@@ -90,7 +90,8 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
       auto id = [i](SyntheticLayerTensor t) { return synthetic_layer_tensor_id(uint64_t(i), t); };
       const float s_h = synthetic_projection_scale(H), s_q = synthetic_projection_scale(c.q_dim()),
                   s_f = synthetic_projection_scale(c.ffn);
-      fill_synthetic_f16(L.attn_norm, H, seed, id(SyntheticLayerTensor::attn_norm), norm, 1.0f, nullptr);
+      // The layer norms come from the host (H values each): where model.synthetic_outliers are planted.
+      upload(L.attn_norm, synthetic_layer_norm(c, seed, i, SyntheticLayerTensor::attn_norm, spec.outliers), H);
       fill_synthetic_f16(L.wqkv, QD * H, seed, id(SyntheticLayerTensor::wq), s_h, 0.0f, nullptr);
       fill_synthetic_f16(L.wqkv + QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), s_h, 0.0f, nullptr);
       fill_synthetic_f16(L.wqkv + (QD + KD) * H, KD * H, seed, id(SyntheticLayerTensor::wv), s_h, 0.0f, nullptr);
@@ -102,7 +103,7 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
         fill_synthetic_f16(L.bqkv + QD + KD, KD, seed, bias_id(SyntheticBiasTensor::bv), s_b, 0.0f, nullptr);
       }
       fill_synthetic_f16(L.wo, H * QD, seed, id(SyntheticLayerTensor::wo), s_q, 0.0f, nullptr);
-      fill_synthetic_f16(L.mlp_norm, H, seed, id(SyntheticLayerTensor::mlp_norm), norm, 1.0f, nullptr);
+      upload(L.mlp_norm, synthetic_layer_norm(c, seed, i, SyntheticLayerTensor::mlp_norm, spec.outliers), H);
       fill_synthetic_f16(L.w_gate_up, c.ffn * H, seed, id(SyntheticLayerTensor::w_gate), s_h, 0.0f, nullptr);
       fill_synthetic_f16(L.w_gate_up + c.ffn * H, c.ffn * H, seed, id(SyntheticLayerTensor::w_up), s_h, 0.0f, nullptr);
       fill_synthetic_f16(L.w_down, H * c.ffn, seed, id(SyntheticLayerTensor::w_down), s_f, 0.0f, nullptr);

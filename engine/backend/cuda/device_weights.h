@@ -2,7 +2,8 @@
 // and exactly as the host's LayerWeights (engine/model/weights.h): q/k/v rows are stored back to back
 // as wqkv [q_dim + 2*kv_dim, hidden] (naive GEMMs use the three row ranges, the fused set one GEMM),
 // their biases as bqkv [q_dim + 2*kv_dim] (Qwen2), likewise w_gate_up = [w_gate; w_up] [2*ffn, hidden].
-// Synthetic weights are generated on the GPU (bit-identical to the host's synthetic_weights());
+// Synthetic weights are generated on the GPU (bit-identical to the host's synthetic_weights()), but
+// for the layer norms, uploaded from synthetic_layer_norm() (model.synthetic_outliers live there);
 // safetensors weights are loaded on the host and their packed tensors uploaded as they are.
 #pragma once
 
