@@ -5,6 +5,8 @@
 #include "engine/backend/cpu/host_memory.h"
 #include "engine/backend/sim/sim_backend.h"
 #include "common/error.h"
+#include "engine/model/quant_scales.h"
+#include "engine/model/smoothing.h"
 #include "engine/model/weights.h"
 #include "engine/runtime/variant_run.h"
 
@@ -39,6 +41,14 @@ ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& confi
                                    : load_safetensors_weights(model.weights_dir, config);
 }
 
+QuantScales read_scenario_quant_scales(const Scenario& scenario, const StepProgram& program) {
+  try {
+    return read_quant_scales(scenario.quant.scales, program);
+  } catch (const InputError& error) {
+    throw InputError(std::string("quant.scales: ") + error.what());
+  }
+}
+
 std::optional<GpuSpec> backend_gpu_spec(BackendKind kind, const EngineSpec& engine, const nlohmann::json& device_info) {
   switch (kind) {
     case BackendKind::sim:
@@ -60,9 +70,21 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
   const EngineSpec& engine = scenario.engine;
   const Variant requested = requested_variant(engine, kind);
   switch (kind) {
-    case BackendKind::cpu:
-      return std::make_unique<CpuBackend>(config, host_model_weights(scenario.model, config), requested,
-                                          int(engine.threads));
+    case BackendKind::cpu: {
+      ModelWeights weights = host_model_weights(scenario.model, config);
+      StaticActivationScales static_scales;
+      // SmoothQuant: a calibration file smooths the weights of a precision that quantises GEMM
+      // inputs (the fp model stays equivalent; quantisation comes after), and gives "static" its
+      // per-tensor activation scales.
+      if (!scenario.quant.scales.empty() && requested.quantised_activations()) {
+        const QuantScales scales = read_scenario_quant_scales(scenario, build_step_program(config, requested));
+        weights = apply_smoothing(std::move(weights), config, smoothing_of(scales, config));
+        if (requested.activation_scales == ActivationScales::static_calibrated)
+          static_scales = static_activation_scales(scales, requested.precision);
+      }
+      return std::make_unique<CpuBackend>(config, std::move(weights), requested, int(engine.threads),
+                                          std::move(static_scales));
+    }
     case BackendKind::sim: {
       SimEfficiency eff;
       if (!options.calibrate_from.empty())

@@ -8,6 +8,7 @@
 
 #include "engine/backend/backend.h"
 #include "engine/model/model_config.h"
+#include "engine/model/quant_scales.h"
 #include "engine/model/weights.h"
 #include "engine/roofline/gpu_spec.h"
 #include "engine/scenario/scenario.h"
@@ -43,6 +44,10 @@ ModelConfig resolve_model_config(const ModelSpec& model);
 // model.synthetic_outliers planted) or the safetensors folder's. Throws InputError when the host
 // memory cannot hold them, or naming the file and tensor of a bad checkpoint.
 ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& config);
+
+// The scenario's quant.scales file, read and checked against `program` (InputError prefixed
+// "quant.scales: ").
+QuantScales read_scenario_quant_scales(const Scenario& scenario, const StepProgram& program);
 
 // The GPU spec a backend runs on: sim -> engine.gpu (required), cuda -> the device's spec if one
 // matches, cpu -> none.

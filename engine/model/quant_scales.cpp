@@ -244,4 +244,12 @@ SmoothingFactors smoothing_of(const QuantScales& scales, const ModelConfig& conf
   return out;
 }
 
+StaticActivationScales static_activation_scales(const QuantScales& scales, Precision precision) {
+  ROOFLM_CHECK(precision == Precision::w8a8 || precision == Precision::fp8, "static scales are for w8a8 and fp8");
+  StaticActivationScales out;
+  for (const OpQuantScales& op : scales.ops)
+    out.set(op.layer, op.op, float(precision == Precision::fp8 ? op.fp8_scale() : op.int8_scale()));
+  return out;
+}
+
 }  // namespace rooflm

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/model/smoothing.h"
+#include "engine/model/static_scales.h"
 #include "engine/model/step_program.h"
 
 namespace rooflm {
@@ -69,5 +70,9 @@ QuantScales parse_quant_scales(const std::string& text, const std::string& origi
 
 // The per-layer factors apply_smoothing takes (one entry per linear input, from the ops reading it).
 SmoothingFactors smoothing_of(const QuantScales& scales, const ModelConfig& config);
+
+// The per-tensor static activation scales of every op for `precision` (w8a8: int8_scale, fp8:
+// fp8_scale), what engine.activation_scales "static" quantises the smoothed GEMM inputs with.
+StaticActivationScales static_activation_scales(const QuantScales& scales, Precision precision);
 
 }  // namespace rooflm

@@ -11,7 +11,6 @@
 #include "engine/metrics/kernel_breakdown.h"
 #include "engine/metrics/run_counts.h"
 #include "engine/metrics/utilization.h"
-#include "engine/model/quant_scales.h"
 #include "engine/runtime/accuracy_eval.h"
 #include "engine/roofline/memory_model.h"
 #include "engine/scenario/workload.h"
@@ -129,15 +128,9 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   std::unique_ptr<Backend> backend = make_backend(backend_kind, config, scenario, options);
   const Variant variant = backend->effective_variant();
   const bool want_accuracy = accuracy_wanted(scenario.measure.accuracy, variant, config);
-  if (!scenario.quant.scales.empty()) {
-    // Checked before anything runs. TODO(issue 12 part 1): the w8a8 static path takes its
-    // activation scales and apply_smoothing's factors from this file.
-    try {
-      (void)read_quant_scales(scenario.quant.scales, backend->program());
-    } catch (const InputError& error) {
-      throw InputError(std::string("quant.scales: ") + error.what());
-    }
-  }
+  // Checked before anything runs, on every backend (the cpu backend has read it to smooth its
+  // weights and take static scales; the others do not use it yet).
+  if (!scenario.quant.scales.empty()) (void)read_scenario_quant_scales(scenario, backend->program());
   out.device_info = backend->device_info();
   const std::optional<GpuSpec> spec = backend_gpu_spec(backend_kind, eng, out.device_info);
 

@@ -108,11 +108,6 @@ void read_quantisation(const FieldReader& engine, EngineSpec& spec) {
     ctx.fail(ctx.where(engine.key_path("weight_scales")) + " = \"group\" is for engine.precision \"int8\" (weight-only) "
              "only, not \"" + std::string(name(spec.precision)) + "\": its tensor-core GEMM applies one scale per output "
              "channel after the whole reduction (have: \"channel\", \"tensor\")");
-  // The one place static scales plug in: the calibration scales file (issue 12 part 2) is read here
-  // and reaches the backends (CpuBackend takes them as a StaticActivationScales table).
-  if (spec.activation_scales == ActivationScales::static_calibrated)
-    ctx.fail(ctx.where(engine.key_path("activation_scales")) + " = \"static\" needs per-tensor activation scales "
-             "from a calibration scales file, which this build cannot read yet (have: \"dynamic\")");
 }
 
 EngineSpec read_engine(const FieldReader& engine) {
@@ -383,6 +378,12 @@ Scenario read_scenario(const ordered_json& doc, const ScenarioContext& ctx) {
              std::to_string(kMaxRequests));
   scenario.slo = read_slo(top.object("slo"));
   scenario.quant = read_quant(top.object("quant"));
+  const EngineSpec& e = scenario.engine;
+  const bool quantised_inputs = e.precision == Precision::w8a8 || e.precision == Precision::fp8;
+  if (quantised_inputs && e.activation_scales == ActivationScales::static_calibrated && scenario.quant.scales.empty())
+    ctx.fail(ctx.where("engine.activation_scales") + " = \"static\" with engine.precision \"" +
+             std::string(name(e.precision)) + "\" needs quant.scales: the per-tensor activation scales of a "
+             "calibration file (rooflm calibrate-quant <scenario> --out scales.json)");
   return scenario;
 }
 

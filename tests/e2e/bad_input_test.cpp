@@ -254,9 +254,9 @@ TEST_F(BadInput, PrecisionOptionsNoLayerCanRunAreNamed) {
                    out());
   expect_refused(run(write("z.json", engine(R"("backend": "cpu", "precision": "int8", "weight_group_size": 1e6)"))),
                  {"\"engine.weight_group_size\"", "[1, 65536]"}, out());
-  // Static activation scales need a calibration file this build cannot read.
+  // Static activation scales need a calibration file (quant.scales).
   expect_refused(run(write("s.json", engine(R"("backend": "cpu", "precision": "w8a8", "activation_scales": "static")"))),
-                 {"\"engine.activation_scales\" = \"static\"", "calibration scales file", "(have: \"dynamic\")"}, out());
+                 {"\"engine.activation_scales\" = \"static\"", "needs quant.scales", "rooflm calibrate-quant"}, out());
   // FP8 on a GPU without FP8 tensor cores.
   expect_refused(run(write("a.json", engine(R"("backend": "sim", "gpu": "a10", "precision": "fp8")"))),
                  {"GPU a10", "no fp8 tensor peak"}, out());

@@ -194,12 +194,23 @@ TEST(AccuracyEval, RunCarriesAccuracyConformingToTheSchema) {
   bad["accuracy"].erase("kl_mean");
   EXPECT_FALSE(json_schema_violations(bad, schema).empty());
 
-  // auto (the default) on the fp32 cpu backend: nothing evaluated
+  // auto (the default): an fp16 run (the cpu backend's fp32 reference) is not evaluated, an int8 run
+  // (quantised weights) is, against that reference
   const auto quiet = parse_scenario(R"({"schema": "rooflm.scenario/1", "name": "acc",
-    "model": {"preset": "tiny"}, "engine": {"backend": "cpu", "threads": 2, "precision": "int8"},
+    "model": {"preset": "tiny"}, "engine": {"backend": "cpu", "threads": 2, "precision": "fp16"},
     "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})",
                                     "acc.json");
   EXPECT_FALSE(run_variant(quiet.at(0)).run.contains("accuracy"));
+  const auto quantised = parse_scenario(R"({"schema": "rooflm.scenario/1", "name": "acc",
+    "model": {"preset": "tiny"}, "engine": {"backend": "cpu", "threads": 2, "precision": "int8"},
+    "measure": {"accuracy": {"tokens": 16}},
+    "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})",
+                                        "acc.json");
+  const nlohmann::json int8_run = run_variant(quantised.at(0)).run;
+  ASSERT_TRUE(int8_run.contains("accuracy"));
+  EXPECT_EQ(int8_run["accuracy"]["reference"], "cpu fp32");
+  EXPECT_GT(int8_run["accuracy"]["logit_nmse"].get<double>(), 0.0);
+  EXPECT_LT(int8_run["accuracy"]["logit_nmse"].get<double>(), 1e-3);
 }
 
 // The results reader (what report, compare and gate read through) accepts runs[i].accuracy and

@@ -248,8 +248,11 @@ TEST(Scenario, QuantisationFieldsAreReadAndImpossibleCombinationsNamed) {
   EXPECT_NE(error_of(scenario_text(R"("engine": {"precision": "w8a8", "weight_scales": "group"})")).find("not \"w8a8\""),
             std::string::npos);
   EXPECT_EQ(error_of(scenario_text(R"("engine": {"precision": "w8a8", "activation_scales": "static"})")),
-            "x.json: \"engine.activation_scales\" = \"static\" needs per-tensor activation scales from a calibration "
-            "scales file, which this build cannot read yet (have: \"dynamic\")");
+            "x.json: \"engine.activation_scales\" = \"static\" with engine.precision \"w8a8\" needs quant.scales: the "
+            "per-tensor activation scales of a calibration file (rooflm calibrate-quant <scenario> --out scales.json)");
+  EXPECT_EQ(parse_one(scenario_text(R"("engine": {"precision": "w8a8", "activation_scales": "static"},
+                                       "quant": {"scales": "scales.json"})")).engine.activation_scales,
+            ActivationScales::static_calibrated);
   EXPECT_EQ(error_of(scenario_text(R"("engine": {"weight_group_size": 0})")),
             "x.json: \"engine.weight_group_size\" must be in [1, 65536], got 0");
   EXPECT_NE(error_of(scenario_text(R"("engine": {"weight_scales": "row"})")).find("\"engine.weight_scales\""),
