@@ -73,7 +73,7 @@ grep -q 'rooflm::gemv_xwt_f16_kernel' "$work/kernel_trace.dom" || fail "kernel_t
 expected_charts=(accuracy cdf-ttft_ms cdf-tpot_ms cdf-e2e_ms throughput-latency)
 render "$work/acc.html" accuracy
 grep -q '<section id="accuracy"' "$work/accuracy.dom" || fail "accuracy: no accuracy section"
-[ "$(grep -o '<td>cpu fp32</td>' "$work/accuracy.dom" | wc -l)" = 3 ] || fail "accuracy: expected 3 evaluated runs"
+[ "$(grep -o '<td>cpu fp32</td>' "$work/accuracy.dom" | wc -l)" = 4 ] || fail "accuracy: expected 4 evaluated runs (fp16, int8, w8a8, fp8)"
 
 # the text views
 "$rooflm" report "$work/a10/results.json" "$work/h100/results.json" --format md >"$work/report.md"
