@@ -20,21 +20,13 @@
 #include "reference/attention.h"
 #include "reference/linear.h"
 #include "reference/rope.h"
+#include "tests/unit/random_vectors.h"
 
 namespace rooflm {
 namespace {
 
-std::vector<float> uniform(size_t n, float scale, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<float> v(n);
-  for (float& e : v) e = u(rng);
-  return v;
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
+using test::uniform;
+using test::same_bits;
 
 // An fp32 contiguous cache, one slot per sequence, one layer.
 struct Cache {

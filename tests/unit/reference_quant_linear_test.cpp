@@ -13,9 +13,13 @@
 #include "common/thread_pool.h"
 #include "reference/fp8_e4m3.h"
 #include "reference/quant_linear.h"
+#include "tests/unit/random_vectors.h"
 
 namespace rooflm {
 namespace {
+
+using test::uniform;
+using test::same_bits;
 
 using ref::WeightScaleGrain;
 
@@ -30,18 +34,6 @@ struct Shape {
   int64_t n, in, out;
 };
 const Shape kShapes[] = {{1, 64, 1}, {3, 128, 17}, {17, 256, 33}, {5, 512, 7}};
-
-std::vector<float> uniform(size_t n, float scale, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<float> v(n);
-  for (float& e : v) e = u(rng);
-  return v;
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
 
 void expect_close(const std::vector<float>& got, const std::vector<double>& want, double atol, double rtol) {
   ASSERT_EQ(got.size(), want.size());

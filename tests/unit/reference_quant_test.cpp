@@ -16,19 +16,14 @@
 #include "common/half.h"
 #include "reference/fp8_e4m3.h"
 #include "reference/quant.h"
+#include "tests/unit/random_vectors.h"
 
 namespace rooflm {
 namespace {
 
-using ref::WeightScaleGrain;
+using test::uniform;
 
-std::vector<float> uniform(size_t n, float scale, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<float> v(n);
-  for (float& e : v) e = u(rng);
-  return v;
-}
+using ref::WeightScaleGrain;
 
 // The nearest finite e4m3 value to x (ties: the even code), by trying every code.
 uint8_t nearest_fp8_brute_force(float x) {
