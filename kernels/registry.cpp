@@ -5,9 +5,12 @@
 #include "kernels/activation/activation_f16.h"
 #include "kernels/common/gather_rows.h"
 #include "kernels/embedding/embedding_gather_f16.h"
+#include "kernels/gemm/dequant_epilogue.h"
 #include "kernels/gemm/gemm_cublaslt.h"
+#include "kernels/gemv/gemv_quant.h"
 #include "kernels/gemv/gemv_f16.h"
 #include "kernels/norm/rmsnorm_f16.h"
+#include "kernels/quant/quant_rows.h"
 #include "kernels/rope/rope_f16.h"
 #include "kernels/sampling/argmax_f16.h"
 #include "kernels/sampling/sample_f16.h"
@@ -24,26 +27,76 @@ KernelChoice supported(const char* name, KernelLauncher launch, size_t scratch =
 
 KernelChoice unsupported(const char* name, std::string why) { return {name, false, std::move(why), 0, nullptr}; }
 
-// Every kernel here stores fp16 weights, activations and KV; the rest has no kernel yet.
-std::string dtype_problem(const KernelQuery& q) {
-  const auto problem = [&](const char* what, DType t) {
-    return std::string(kernel_op_name(q.op)) + ": no kernel for " + what + " " + std::string(dtype_name(t)) +
-           " yet (the cuda kernels store fp16)";
-  };
-  if (q.weight != DType::f16) return problem("weights", q.weight);
-  if (q.activation != DType::f16) return problem("activations", q.activation);
-  return problem("a KV cache of", q.kv);
-}
+bool quantised(DType t) { return t == DType::i8 || t == DType::f8e4m3; }
+const uint8_t* u8(const void* p) { return static_cast<const uint8_t*>(p); }
 
-KernelChoice select_linear(const KernelQuery& q) {
+KernelChoice select_linear_f16(const KernelQuery& q) {
   if (q.n <= kGemvCrossoverTokens && gemv_xwt_f16_supported(q.n, q.in, q.out))
     return supported("gemv_xwt_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
       gemv_xwt_f16(h(a.x), a.w, a.bias, h(a.y), q.n, q.in, q.out, s);
     });
-  if (q.n <= 0 || q.in <= 0 || q.out <= 0) return unsupported("gemm_cublaslt_xwt_f16", "empty linear layer");
   return supported("gemm_cublaslt_xwt_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
     a.gemm->xwt_f16(h(a.x), a.w, a.bias, h(a.y), q.n, q.in, q.out, s);
   });
+}
+
+// W8A16: int8 weights, fp16 inputs.
+KernelChoice select_linear_w8a16(const KernelQuery& q) {
+  if (q.n <= kGemvQuantMaxTokens && gemv_quant_supported(q.n, q.in, q.out))
+    return supported("gemv_w8a16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+      gemv_w8a16(h(a.x), *a.wq, a.bias, h(a.y), q.n, s);
+    });
+  return supported("dequant_gemm_cublaslt_w8a16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+    dequantize_weight_f16(*a.wq, a.dequant, s);
+    a.gemm->xwt_f16(h(a.x), a.dequant, a.bias, h(a.y), q.n, q.in, q.out, s);
+  });
+}
+
+// W8A8 (int8 x int8) and FP8 (e4m3 x e4m3): quantised inputs with per-row scales.
+KernelChoice select_linear_w8a8(const KernelQuery& q) {
+  const bool fp8 = q.weight == DType::f8e4m3;
+  if (q.n <= kGemvQuantMaxTokens && gemv_quant_supported(q.n, q.in, q.out))
+    return supported(fp8 ? "gemv_fp8" : "gemv_w8a8_int8", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+      gemv_w8a8(u8(a.x), a.x_scales, *a.wq, a.bias, h(a.y), q.n, s);
+    });
+  if (!fp8) {
+    if (q.in % 4 != 0 || q.out % 4 != 0)
+      return unsupported("gemm_cublaslt_s8s8_dequant", "linear: the int8 GEMM needs in and out multiples of 4, not " +
+                                                           std::to_string(q.in) + " and " + std::to_string(q.out));
+    return supported("gemm_cublaslt_s8s8_dequant", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+      auto* acc = static_cast<int32_t*>(a.acc);
+      a.gemm->xwt_s8_s32(static_cast<const int8_t*>(a.x), reinterpret_cast<const int8_t*>(a.wq->codes), acc, q.n, q.in,
+                         q.out, s);
+      dequant_epilogue_s32(acc, a.x_scales, static_cast<const __half*>(a.wq->scales),
+                           a.wq->grain == WeightGrain::channel, a.bias, h(a.y), q.n, q.out, s);
+    });
+  }
+  // The dequantising epilogue inside cuBLASLt (outer-vector scales) when it has one for per-channel
+  // scales, else fp32 out and the epilogue kernel.
+  return supported("gemm_cublaslt_e4m3", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+    const auto* w_scales = static_cast<const float*>(a.wq->scales);
+    if (a.wq->grain == WeightGrain::channel &&
+        a.gemm->xwt_e4m3_scaled(u8(a.x), a.x_scales, a.wq->codes, w_scales, a.bias, h(a.y), q.n, q.in, q.out, s))
+      return;
+    auto* acc = static_cast<float*>(a.acc);
+    a.gemm->xwt_e4m3_f32(u8(a.x), a.wq->codes, acc, q.n, q.in, q.out, s);
+    dequant_epilogue_f32(acc, a.x_scales, w_scales, a.wq->grain == WeightGrain::channel, a.bias, h(a.y), q.n, q.out,
+                         s);
+  });
+}
+
+KernelChoice select_linear(const KernelQuery& q) {
+  if (q.n <= 0 || q.in <= 0 || q.out <= 0) return unsupported("linear", "empty linear layer");
+  if (q.weight == DType::f16 && q.activation == DType::f16) return select_linear_f16(q);
+  const std::string why = quant_weight_problem(q.weight, q.weight_grain, q.in, q.group_size);
+  if (!why.empty()) return unsupported("linear", "linear: " + why);
+  if (q.weight == DType::i8 && q.activation == DType::f16) return select_linear_w8a16(q);
+  if (q.weight_grain == WeightGrain::group)
+    return unsupported("linear", "linear: W8A8 and FP8 GEMMs take per-tensor or per-channel weight scales, not groups");
+  if ((q.weight == DType::i8 && q.activation == DType::i8) || (q.weight == DType::f8e4m3 && q.activation == DType::f8e4m3))
+    return select_linear_w8a8(q);
+  return unsupported("linear", "linear: no kernel for " + std::string(dtype_name(q.weight)) + " weights with " +
+                                   std::string(dtype_name(q.activation)) + " inputs");
 }
 
 KernelChoice select_attention(const KernelQuery& q) {
@@ -97,6 +150,12 @@ KernelChoice select_sample(const KernelQuery& q) {
 // Norms and elementwise kernels: 16-byte vectors over rows of `in` elements.
 KernelChoice select_vector_op(const KernelQuery& q) {
   const bool rows_ok = rmsnorm_f16_supported(q.in);
+  const bool fp8 = q.output == DType::f8e4m3;
+  const bool quantises = q.op == KernelOp::rmsnorm || q.op == KernelOp::add_rmsnorm || q.op == KernelOp::mul ||
+                         q.op == KernelOp::silu_mul || q.op == KernelOp::quantize;
+  if (quantised(q.output) && !quantises)
+    return unsupported("?", std::string(kernel_op_name(q.op)) + ": no kernel writes " + std::string(dtype_name(q.output)) +
+                                " rows");
   const auto why = [&] {  // built only when a shape is refused
     return std::string(kernel_op_name(q.op)) + ": rows of " + std::to_string(q.in) +
            " elements are not a positive multiple of 8 (16-byte vectors)";
@@ -109,11 +168,21 @@ KernelChoice select_vector_op(const KernelQuery& q) {
       });
     case KernelOp::rmsnorm:
       if (!rows_ok) return unsupported("rmsnorm_f16", why());
+      if (quantised(q.output))
+        return supported(fp8 ? "rmsnorm_quant_fp8" : "rmsnorm_quant_int8",
+                         [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+                           rmsnorm_quant(static_cast<const float*>(a.x), a.w, a.qout, q.n, q.in, a.eps, s);
+                         });
       return supported("rmsnorm_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
         rmsnorm_f16(static_cast<const float*>(a.x), a.w, h(a.y), q.n, q.in, a.eps, s);
       });
     case KernelOp::add_rmsnorm:
       if (!rows_ok) return unsupported("add_rmsnorm_f16", why());
+      if (quantised(q.output))
+        return supported(fp8 ? "add_rmsnorm_quant_fp8" : "add_rmsnorm_quant_int8",
+                         [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+                           add_rmsnorm_quant(static_cast<float*>(a.y2), h(a.x), a.w, a.qout, q.n, q.in, a.eps, s);
+                         });
       return supported("add_rmsnorm_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
         add_rmsnorm_f16(static_cast<float*>(a.y2), h(a.x), a.w, h(a.y), q.n, q.in, a.eps, s);
       });
@@ -129,14 +198,31 @@ KernelChoice select_vector_op(const KernelQuery& q) {
       });
     case KernelOp::mul:
       if (!activation_f16_supported(q.n * q.in)) return unsupported("mul_f16", why());
+      if (quantised(q.output))  // the fp16 product in y, then quantised from there
+        return supported(fp8 ? "mul_f16+quantize_rows_fp8" : "mul_f16+quantize_rows_int8",
+                         [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+                           mul_f16(h(a.x), h(a.x2), h(a.y), q.n * q.in, s);
+                           quantize_rows_f16(h(a.y), a.qout, q.n, q.in, s);
+                         });
       return supported("mul_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
         mul_f16(h(a.x), h(a.x2), h(a.y), q.n * q.in, s);
       });
     case KernelOp::silu_mul:
       if (!activation_f16_supported(q.in)) return unsupported("silu_mul_f16", why());
+      if (quantised(q.output))
+        return supported(fp8 ? "silu_mul_quant_fp8" : "silu_mul_quant_int8",
+                         [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+                           silu_mul_quant(h(a.x), a.qout, q.n, q.in, s);
+                         });
       return supported("silu_mul_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
         silu_mul_f16(h(a.x), h(a.y), q.n, q.in, s);
       });
+    case KernelOp::quantize:
+      if (!rows_ok || !quantised(q.output)) return unsupported("quantize_rows_f16", why());
+      return supported(fp8 ? "quantize_rows_f16_to_fp8" : "quantize_rows_f16_to_int8",
+                       [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+                         quantize_rows_f16(h(a.x), a.qout, q.n, q.in, s);
+                       });
     case KernelOp::gather_rows:
       if (!rows_ok) return unsupported("gather_rows_f16", why());
       return supported("gather_rows_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
@@ -200,8 +286,12 @@ std::string_view kernel_op_name(KernelOp op) {
 }
 
 KernelChoice select_kernel(const KernelQuery& q) {
-  if (q.weight != DType::f16 || q.activation != DType::f16 || q.kv != DType::f16)
-    return unsupported("?", dtype_problem(q));
+  const bool kv_op = q.op == KernelOp::attention || q.op == KernelOp::kv_write || q.op == KernelOp::rope_qkv_kv_write;
+  if (kv_op && q.kv != DType::f16)
+    return unsupported("?", std::string(kernel_op_name(q.op)) + ": no kernel for a KV cache of " +
+                                std::string(dtype_name(q.kv)) + " yet (the cuda attention kernels store fp16 KV)");
+  if (q.output != DType::f16 && !quantised(q.output))
+    return unsupported("?", std::string(kernel_op_name(q.op)) + ": no kernel writes " + std::string(dtype_name(q.output)));
   switch (q.op) {
     case KernelOp::linear: return select_linear(q);
     case KernelOp::attention: return select_attention(q);
@@ -209,7 +299,7 @@ KernelChoice select_kernel(const KernelQuery& q) {
     case KernelOp::rope:
     case KernelOp::kv_write:
     case KernelOp::rope_qkv_kv_write: return select_rope(q);
-    case KernelOp::quantize: return unsupported("?", "quantize: no activation quantisation kernel yet (fp16 only)");
+    case KernelOp::quantize:
     case KernelOp::embedding:
     case KernelOp::rmsnorm:
     case KernelOp::add_rmsnorm:

@@ -8,7 +8,10 @@
 //   rmsnorm            rmsnorm_f16
 //   add_rmsnorm        add_rmsnorm_f16
 //   residual_add       residual_add_f16
-//   linear             gemv_xwt_f16 (n <= kGemvCrossoverTokens) | gemm_cublaslt_xwt_f16; optional bias
+//   linear             fp16:  gemv_xwt_f16 (n <= kGemvCrossoverTokens) | gemm_cublaslt_xwt_f16; optional bias
+//                      W8A16: gemv_w8a16 (n <= kGemvQuantMaxTokens) | dequant_gemm_cublaslt_w8a16
+//                      W8A8:  gemv_w8a8_int8 (n <= kGemvQuantMaxTokens) | gemm_cublaslt_s8s8_dequant
+//                      FP8:   gemv_fp8 (n <= kGemvQuantMaxTokens) | gemm_cublaslt_e4m3
 //   rope               rope_f16 (q and k in place)
 //   kv_write           kv_write_f16
 //   rope_qkv_kv_write  rope_qkv_kv_write_f16 (fused QKV rows -> rotated q, K/V into the cache)
@@ -17,8 +20,10 @@
 //   silu, mul, silu_mul  silu_f16, mul_f16, silu_mul_f16
 //   gather_rows        gather_rows_f16 (the LM head's sampling rows)
 //   sample             argmax_f16 (greedy rows only) | sample_f16
-//   quantize           (none yet: int8 / fp8 activations, issue "precision axis")
-// Weight, activation and KV dtypes other than fp16 have no kernel yet: select() says so.
+//   quantize           quantize_rows_f16_to_{int8,fp8} (fp16 rows -> codes + per-row scales)
+// A norm, silu_mul or mul whose output feeds a W8A8 / FP8 GEMM writes it quantised
+// (rmsnorm_quant_*, add_rmsnorm_quant_*, silu_mul_quant_*, mul_f16 + quantize_rows_*). KV caches
+// other than fp16 have no kernel yet: select() says so.
 #pragma once
 
 #include <cublas_v2.h>
@@ -34,6 +39,8 @@
 
 #include "common/dtype.h"
 #include "kernels/attention/attention.h"
+#include "kernels/quant/quant_rows.h"
+#include "kernels/quant/quant_weight.h"
 #include "kernels/sampling/sampling_row.h"
 
 namespace rooflm {
@@ -49,7 +56,11 @@ std::string_view kernel_op_name(KernelOp op);
 // What select() keys on: the op, its shapes and its dtypes.
 struct KernelQuery {
   KernelOp op = KernelOp::linear;
-  DType weight = DType::f16, activation = DType::f16, kv = DType::f16;
+  // weight: a linear's weight storage; activation: a linear's (GEMM) input; output: what a norm,
+  // activation or quantize op writes (int8 / fp8: quantised rows for the next GEMM)
+  DType weight = DType::f16, activation = DType::f16, output = DType::f16, kv = DType::f16;
+  WeightGrain weight_grain = WeightGrain::channel;  // of a quantised weight
+  int64_t group_size = 0;
   // linear: y[n, out] = x[n, in] W^T; norms / elementwise / gather: n rows of `in` elements
   int64_t n = 0, in = 0, out = 0;
   bool bias = false;
@@ -72,6 +83,11 @@ struct KernelArgs {
   void* y2 = nullptr;        // second output (the residual stream an add_rmsnorm updates, k of rope)
   const __half* w = nullptr;
   const __half* bias = nullptr;
+  const QuantWeightDevice* wq = nullptr;  // linear: the node's rows of a quantised weight
+  const float* x_scales = nullptr;        // linear: the scales of quantised input rows [n] (x: codes)
+  QuantizedRows qout;                     // norm / activation / quantize: the quantised output rows
+  void* acc = nullptr;                    // linear, W8A8 / FP8 GEMM: [n, out] int32 / fp32 scratch
+  __half* dequant = nullptr;              // linear, W8A16 GEMM: fp16 room for the dequantised weight
   const int32_t* index = nullptr;  // token ids (embedding), positions (rope), row ids (gather_rows)
   const float* inv_freq = nullptr;  // [head_dim / 2] device
   float eps = 0;

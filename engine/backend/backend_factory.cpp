@@ -49,6 +49,19 @@ QuantScales read_scenario_quant_scales(const Scenario& scenario, const StepProgr
   }
 }
 
+bool uses_quant_scales(const Scenario& scenario, const Variant& requested) {
+  return !scenario.quant.scales.empty() && requested.quantised_activations();
+}
+
+StaticActivationScales apply_quant_scales(const Scenario& scenario, const ModelConfig& config,
+                                          const Variant& requested, ModelWeights& weights) {
+  if (!uses_quant_scales(scenario, requested)) return {};
+  const QuantScales scales = read_scenario_quant_scales(scenario, build_step_program(config, requested));
+  weights = apply_smoothing(std::move(weights), config, smoothing_of(scales, config));
+  if (requested.activation_scales != ActivationScales::static_calibrated) return {};
+  return static_activation_scales(scales, requested.precision);
+}
+
 std::optional<GpuSpec> backend_gpu_spec(BackendKind kind, const EngineSpec& engine, const nlohmann::json& device_info) {
   switch (kind) {
     case BackendKind::sim:
@@ -72,16 +85,7 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
   switch (kind) {
     case BackendKind::cpu: {
       ModelWeights weights = host_model_weights(scenario.model, config);
-      StaticActivationScales static_scales;
-      // SmoothQuant: a calibration file smooths the weights of a precision that quantises GEMM
-      // inputs (the fp model stays equivalent; quantisation comes after), and gives "static" its
-      // per-tensor activation scales.
-      if (!scenario.quant.scales.empty() && requested.quantised_activations()) {
-        const QuantScales scales = read_scenario_quant_scales(scenario, build_step_program(config, requested));
-        weights = apply_smoothing(std::move(weights), config, smoothing_of(scales, config));
-        if (requested.activation_scales == ActivationScales::static_calibrated)
-          static_scales = static_activation_scales(scales, requested.precision);
-      }
+      StaticActivationScales static_scales = apply_quant_scales(scenario, config, requested, weights);
       return std::make_unique<CpuBackend>(config, std::move(weights), requested, int(engine.threads),
                                           std::move(static_scales));
     }

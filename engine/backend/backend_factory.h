@@ -9,6 +9,7 @@
 #include "engine/backend/backend.h"
 #include "engine/model/model_config.h"
 #include "engine/model/quant_scales.h"
+#include "engine/model/static_scales.h"
 #include "engine/model/weights.h"
 #include "engine/roofline/gpu_spec.h"
 #include "engine/scenario/scenario.h"
@@ -48,6 +49,15 @@ ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& confi
 // The scenario's quant.scales file, read and checked against `program` (InputError prefixed
 // "quant.scales: ").
 QuantScales read_scenario_quant_scales(const Scenario& scenario, const StepProgram& program);
+
+// SmoothQuant from the scenario's quant.scales, for a precision that quantises GEMM inputs (w8a8,
+// fp8): true when it applies (the file is given and the precision quantises activations).
+bool uses_quant_scales(const Scenario& scenario, const Variant& requested);
+// Smooths `weights` with the file's factors (the fp model stays equivalent; quantisation comes
+// after) and returns, for engine.activation_scales "static", the per-tensor activation scales (else
+// none). Every backend that quantises takes its weights and static scales from here.
+StaticActivationScales apply_quant_scales(const Scenario& scenario, const ModelConfig& config,
+                                          const Variant& requested, ModelWeights& weights);
 
 // The GPU spec a backend runs on: sim -> engine.gpu (required), cuda -> the device's spec if one
 // matches, cpu -> none.

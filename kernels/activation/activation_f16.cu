@@ -7,6 +7,7 @@
 #include "kernels/activation/vec8.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/pdl.cuh"
+#include "kernels/quant/quant_rows.cuh"
 
 namespace rooflm {
 namespace {
@@ -54,6 +55,25 @@ __global__ void silu_mul_kernel(const __half* __restrict__ gate_up,  // [n, 2*ff
   store_f16x8(y + i * 8, v);
 }
 
+// silu_mul with quantised output: one block per token row (its max |y| needs the whole row).
+template <bool FP8>
+__global__ void silu_mul_quant_kernel(const __half* __restrict__ gate_up,  // [n, 2*ffn]
+                                      uint8_t* __restrict__ codes,         // [n, ffn]
+                                      float* __restrict__ scales,          // [n]
+                                      float static_scale, int ffn) {
+  pdl_launch_dependents();
+  const size_t t = blockIdx.x;
+  const __half* gate = gate_up + t * 2 * ffn;
+  const auto values = [&](int g) {
+    Float8 v = load_f16x8(gate + g * 8);
+    const Float8 up = load_f16x8(gate + ffn + g * 8);
+#pragma unroll
+    for (int k = 0; k < 8; ++k) v.v[k] = silu(v.v[k]) * up.v[k];
+    return v;
+  };
+  quantize_row_block<FP8>(values, ffn / 8, codes + t * ffn, scales + t, static_scale);
+}
+
 void check_args(int64_t count, std::initializer_list<const void*> pointers) {
   ROOFLM_CHECK(activation_f16_supported(count), "unsupported activation size: " + std::to_string(count));
   for (const void* p : pointers)
@@ -83,6 +103,19 @@ void silu_mul_f16(const __half* gate_up, __half* y, int64_t n, int64_t ffn, cuda
   ROOFLM_CHECK(n >= 0, "silu_mul n_tokens=" + std::to_string(n));
   if (n == 0) return;
   silu_mul_kernel<<<blocks_for(n * ffn / 8), kThreads, 0, stream>>>(gate_up, y, n * ffn / 8, ffn / 8);
+  ROOFLM_CUDA_CHECK(cudaGetLastError());
+}
+
+void silu_mul_quant(const __half* gate_up, const QuantizedRows& out, int64_t n, int64_t ffn, cudaStream_t stream) {
+  check_args(ffn, {gate_up, out.codes});
+  ROOFLM_CHECK(n >= 0 && ffn <= INT32_MAX, "silu_mul n_tokens=" + std::to_string(n));
+  ROOFLM_CHECK(out.dtype == DType::i8 || out.dtype == DType::f8e4m3, "quantised rows are int8 or fp8");
+  ROOFLM_CHECK(out.static_scale >= 0.0f, "a static activation scale is > 0");
+  if (n == 0) return;
+  if (out.dtype == DType::f8e4m3)
+    silu_mul_quant_kernel<true><<<unsigned(n), kThreads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
+  else
+    silu_mul_quant_kernel<false><<<unsigned(n), kThreads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
   ROOFLM_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "kernels/quant/quant_rows.h"
+
 namespace rooflm {
 
 // True when `count` (naive kernels: all elements; fused: ffn) is a positive multiple of 8.
@@ -24,5 +26,9 @@ void mul_f16(const __half* a, const __half* b, __half* y, int64_t count, cudaStr
 
 // y[t, j] = silu(gate_up[t, j]) * gate_up[t, ffn + j].   gate_up: [n, 2*ffn]; y: [n, ffn]
 void silu_mul_f16(const __half* gate_up, __half* y, int64_t n, int64_t ffn, cudaStream_t stream);
+
+// silu_mul_f16 writing y quantised (kernels/quant/quant_rows.h), from the fp32 silu(gate) * up: the
+// quantise op of W8A8 / FP8 fused into the activation that feeds down_proj. One block per token.
+void silu_mul_quant(const __half* gate_up, const QuantizedRows& out, int64_t n, int64_t ffn, cudaStream_t stream);
 
 }  // namespace rooflm

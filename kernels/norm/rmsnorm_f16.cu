@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 #include "common/error.h"
 #include "kernels/activation/vec8.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/pdl.cuh"
+#include "kernels/quant/quant_rows.cuh"
 
 namespace rooflm {
 namespace {
@@ -42,22 +44,34 @@ __global__ void residual_add_kernel(float* __restrict__ x,         // [count] fp
   store_f32x8(x + g * 8, xs);
 }
 
+// Where a norm's output goes: fp16 rows, or quantised codes and one scale per row (the W8A8 / FP8
+// GEMM input, quant_math.cuh), per token from the row's max |h| or with the one static scale.
+struct F16Rows {
+  __half* h;  // [n, dim]
+};
+template <bool FP8>
+struct QuantRows {
+  uint8_t* codes;      // [n, dim]
+  float* scales;       // [n]
+  float static_scale;  // > 0: every row's scale; 0: per token (dynamic)
+};
+
 // One block per row. ADD_RESIDUAL: x += r first (and x is written back).
-template <bool ADD_RESIDUAL>
+template <bool ADD_RESIDUAL, class Out>
 __global__ void __launch_bounds__(kMaxRowThreads)
     rmsnorm_kernel(float* __restrict__ x,         // [n, dim] fp32
                    const __half* __restrict__ r,  // [n, dim] (read when ADD_RESIDUAL)
                    const __half* __restrict__ w,  // [dim]
-                   __half* __restrict__ h,        // [n, dim]
-                   int dim, float eps) {
+                   Out out, int dim, float eps) {
   pdl_launch_dependents();  // the next GEMV may start streaming weights (it waits for us before reading h)
   const int groups = dim / 8;
-  float* x_row = x + size_t(blockIdx.x) * dim;
+  const size_t row = blockIdx.x;
+  float* x_row = x + row * dim;
   float sum_squares = 0.0f;
   for (int g = threadIdx.x; g < groups; g += blockDim.x) {
     Float8 xs = load_f32x8(x_row + g * 8);
     if constexpr (ADD_RESIDUAL) {
-      const Float8 rs = load_f16x8(r + size_t(blockIdx.x) * dim + g * 8);
+      const Float8 rs = load_f16x8(r + row * dim + g * 8);
 #pragma unroll
       for (int i = 0; i < 8; ++i) xs.v[i] += rs.v[i];
       store_f32x8(x_row + g * 8, xs);
@@ -66,12 +80,19 @@ __global__ void __launch_bounds__(kMaxRowThreads)
     for (int i = 0; i < 8; ++i) sum_squares = fmaf(xs.v[i], xs.v[i], sum_squares);
   }
   const float inv_rms = rsqrtf(block_sum(sum_squares) / float(dim) + eps);
-  for (int g = threadIdx.x; g < groups; g += blockDim.x) {
-    Float8 xs = load_f32x8(x_row + g * 8);  // this thread's own values (written above when ADD_RESIDUAL)
+  // This thread's own values of the row (written above when ADD_RESIDUAL), normalised.
+  const auto normed = [&](int g) {
+    Float8 xs = load_f32x8(x_row + g * 8);
     const Float8 ws = load_f16x8(w + g * 8);
 #pragma unroll
     for (int i = 0; i < 8; ++i) xs.v[i] = xs.v[i] * inv_rms * ws.v[i];
-    store_f16x8(h + size_t(blockIdx.x) * dim + g * 8, xs);
+    return xs;
+  };
+  if constexpr (std::is_same_v<Out, F16Rows>) {
+    for (int g = threadIdx.x; g < groups; g += blockDim.x) store_f16x8(out.h + row * dim + g * 8, normed(g));
+  } else {
+    constexpr bool kFp8 = std::is_same_v<Out, QuantRows<true>>;
+    quantize_row_block<kFp8>(normed, groups, out.codes + row * dim, out.scales + row, out.static_scale);
   }
 }
 
@@ -84,12 +105,23 @@ void check_args(int64_t n, int64_t dim, std::initializer_list<const void*> point
 
 unsigned row_threads(int64_t dim) { return unsigned(std::min<int64_t>(kMaxRowThreads, (dim / 8 + 31) / 32 * 32)); }
 
-template <bool ADD_RESIDUAL>
-void launch_rmsnorm(float* x, const __half* r, const __half* w, __half* h, int64_t n, int64_t dim, float eps,
+template <bool ADD_RESIDUAL, class Out>
+void launch_rmsnorm(float* x, const __half* r, const __half* w, Out out, int64_t n, int64_t dim, float eps,
                     cudaStream_t stream) {
   if (n == 0) return;
-  rmsnorm_kernel<ADD_RESIDUAL><<<unsigned(n), row_threads(dim), 0, stream>>>(x, r, w, h, int(dim), eps);
+  rmsnorm_kernel<ADD_RESIDUAL, Out><<<unsigned(n), row_threads(dim), 0, stream>>>(x, r, w, out, int(dim), eps);
   ROOFLM_CUDA_CHECK(cudaGetLastError());
+}
+
+template <bool ADD_RESIDUAL>
+void launch_rmsnorm_quant(float* x, const __half* r, const __half* w, const QuantizedRows& out, int64_t n,
+                          int64_t dim, float eps, cudaStream_t stream) {
+  ROOFLM_CHECK(out.dtype == DType::i8 || out.dtype == DType::f8e4m3, "quantised norm output is int8 or fp8");
+  ROOFLM_CHECK(out.static_scale >= 0.0f, "a static activation scale is > 0");
+  if (out.dtype == DType::f8e4m3)
+    launch_rmsnorm<ADD_RESIDUAL>(x, r, w, QuantRows<true>{out.codes, out.scales, out.static_scale}, n, dim, eps, stream);
+  else
+    launch_rmsnorm<ADD_RESIDUAL>(x, r, w, QuantRows<false>{out.codes, out.scales, out.static_scale}, n, dim, eps, stream);
 }
 
 }  // namespace
@@ -109,13 +141,25 @@ void residual_add_f16(float* x, const __half* r, int64_t n, int64_t dim, cudaStr
 void rmsnorm_f16(const float* x, const __half* w, __half* h, int64_t n, int64_t dim, float eps, cudaStream_t stream) {
   check_args(n, dim, {x, w, h});
   // Without ADD_RESIDUAL the kernel never writes x.
-  launch_rmsnorm<false>(const_cast<float*>(x), nullptr, w, h, n, dim, eps, stream);
+  launch_rmsnorm<false>(const_cast<float*>(x), nullptr, w, F16Rows{h}, n, dim, eps, stream);
 }
 
 void add_rmsnorm_f16(float* x, const __half* r, const __half* w, __half* h, int64_t n, int64_t dim, float eps,
                      cudaStream_t stream) {
   check_args(n, dim, {x, r, w, h});
-  launch_rmsnorm<true>(x, r, w, h, n, dim, eps, stream);
+  launch_rmsnorm<true>(x, r, w, F16Rows{h}, n, dim, eps, stream);
+}
+
+void rmsnorm_quant(const float* x, const __half* w, const QuantizedRows& out, int64_t n, int64_t dim, float eps,
+                   cudaStream_t stream) {
+  check_args(n, dim, {x, w, out.codes});
+  launch_rmsnorm_quant<false>(const_cast<float*>(x), nullptr, w, out, n, dim, eps, stream);
+}
+
+void add_rmsnorm_quant(float* x, const __half* r, const __half* w, const QuantizedRows& out, int64_t n, int64_t dim,
+                       float eps, cudaStream_t stream) {
+  check_args(n, dim, {x, r, w, out.codes});
+  launch_rmsnorm_quant<true>(x, r, w, out, n, dim, eps, stream);
 }
 
 }  // namespace rooflm

@@ -18,6 +18,8 @@
 
 #include <cstdint>
 
+#include "kernels/quant/quant_rows.h"
+
 namespace rooflm {
 
 // True when dim is a positive multiple of 8.
@@ -34,5 +36,13 @@ void rmsnorm_f16(const float* x, const __half* w, __half* h, int64_t n, int64_t 
 //                             x: [n, dim] fp32 (in/out); r: [n, dim] fp16; w: [dim]; h: [n, dim] fp16
 void add_rmsnorm_f16(float* x, const __half* r, const __half* w, __half* h, int64_t n, int64_t dim, float eps,
                      cudaStream_t stream);
+
+// rmsnorm_f16 / add_rmsnorm_f16 writing the normed rows quantised (kernels/quant/quant_rows.h): the
+// quantise op of W8A8 / FP8 fused into the norm that feeds the GEMM. The rows' values are the fp32
+// x * inv_rms * w (not rounded to fp16 first, as the CPU reference quantises its fp32 norm output).
+void rmsnorm_quant(const float* x, const __half* w, const QuantizedRows& out, int64_t n, int64_t dim, float eps,
+                   cudaStream_t stream);
+void add_rmsnorm_quant(float* x, const __half* r, const __half* w, const QuantizedRows& out, int64_t n, int64_t dim,
+                       float eps, cudaStream_t stream);
 
 }  // namespace rooflm

@@ -126,18 +126,80 @@ TEST(CudaBackend, SyntheticWeightsTooLargeForTheGpuAreBadInput) {
 }
 
 // What the registry has no kernel for is refused when the backend is built, naming the axis.
-TEST(CudaBackend, PrecisionWithoutKernelsIsBadInput) {
+TEST(CudaBackend, KvDtypeWithoutKernelsIsBadInput) {
   ROOFLM_REQUIRE_GPU();
   Scenario sc = tiny_scenario("tiny", KernelSet::fused, Launch::eager);
-  sc.engine.precision = Precision::int8;
+  sc.engine.kv_cache.dtype = DType::i8;
   try {
     CudaBackend gpu(model_preset("tiny"), sc);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("engine.precision \"int8\""), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("no kernel for weights int8"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("kv_cache.dtype \"int8\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no kernel for a KV cache of int8"), std::string::npos) << e.what();
   }
 }
+
+// The quantised precisions against the cpu backend's quantised reference on the same weights (the
+// GPU quantises them bit for bit as the CPU does): prefill and 16 decode steps, every logit.
+// Tolerance 6e-2 + 6e-2 |cpu|: W8A16 differs from the cpu as fp16 does (activations stored in fp16);
+// W8A8 / FP8 quantise activations computed in fp32 in different orders, so a value on a rounding
+// boundary can take the neighbouring code (one int8 step is ~1% of a row's max), a few times per
+// layer; a wrong scale or a swapped code moves logits by O(1).
+class CudaBackendQuantisedVsCpu
+    : public ::testing::TestWithParam<std::tuple<Precision, WeightScales, KernelSet, Launch>> {};
+
+TEST_P(CudaBackendQuantisedVsCpu, PrefillAnd16DecodeStepsMatchEveryLogit) {
+  ROOFLM_REQUIRE_GPU();
+  const auto [precision, grain, kernels, launch] = GetParam();
+  const ModelConfig c = model_preset("tiny");
+  Scenario sc = tiny_scenario("tiny", kernels, launch);
+  sc.engine.precision = precision;
+  sc.engine.weight_scales = grain;
+  if (grain == WeightScales::group) sc.engine.weight_group_size = 64;
+  Side cpu(std::make_unique<CpuBackend>(c, synthetic_weights(c, sc.model.seed), requested_variant(sc.engine, BackendKind::cpu), 2),
+           c, DType::f32);
+  Side gpu(std::make_unique<CudaBackend>(c, sc), c, DType::f16);
+  std::mt19937 rng(std::random_device{}());
+  BatchPlan plan;
+  for (int64_t i = 0; i < 3; ++i) {
+    SeqChunk ch;
+    ch.seq = i;
+    ch.tokens.resize(size_t(i == 1 ? 1 : 20 + 7 * i));
+    for (auto& t : ch.tokens) t = int32_t(rng() % uint32_t(c.vocab));
+    ch.sample = true;
+    ch.is_prefill = true;
+    plan.chunks.push_back(ch);
+  }
+  for (int step = 0; step <= 16; ++step) {
+    const StepOutput ref = cpu.step(plan);
+    const StepOutput got = gpu.step(plan);
+    BatchPlan next;
+    for (size_t i = 0; i < plan.chunks.size(); ++i) {
+      ASSERT_TRUE(gputest::all_close(got.logits[i], ref.logits[i], 6e-2, 6e-2)) << "step " << step << " seq " << i;
+      SeqChunk ch;
+      ch.seq = plan.chunks[i].seq;
+      ch.start_pos = plan.chunks[i].end_pos();
+      ch.tokens = {ref.next_tokens[i]};
+      ch.sample = true;
+      next.chunks.push_back(ch);
+    }
+    plan = next;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Precisions, CudaBackendQuantisedVsCpu,
+    ::testing::Values(std::make_tuple(Precision::int8, WeightScales::channel, KernelSet::fused, Launch::graph),
+                      std::make_tuple(Precision::int8, WeightScales::group, KernelSet::fused, Launch::eager),
+                      std::make_tuple(Precision::int8, WeightScales::tensor, KernelSet::naive, Launch::eager),
+                      std::make_tuple(Precision::w8a8, WeightScales::channel, KernelSet::fused, Launch::graph),
+                      std::make_tuple(Precision::w8a8, WeightScales::tensor, KernelSet::naive, Launch::eager),
+                      std::make_tuple(Precision::fp8, WeightScales::channel, KernelSet::fused, Launch::graph),
+                      std::make_tuple(Precision::fp8, WeightScales::channel, KernelSet::naive, Launch::eager)),
+    [](const auto& info) {
+      return std::string(name(std::get<0>(info.param))) + "_" + std::string(name(std::get<1>(info.param))) +
+             "_" + std::string(name(std::get<2>(info.param))) + "_" + std::string(name(std::get<3>(info.param)));
+    });
 
 }  // namespace
 }  // namespace rooflm

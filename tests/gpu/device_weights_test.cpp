@@ -2,18 +2,22 @@
 // generated on the GPU (tiny; tiny-qwen2 with Q/K/V biases and tied embeddings) against
 // synthetic_weights(), and a safetensors checkpoint written here and uploaded against
 // load_safetensors_weights(), and planted outlier channels (model.synthetic_outliers). Also the
-// layout's pointers: bqkv only with qkv_bias, lm_head == embed when tied.
+// layout's pointers: bqkv only with qkv_bias, lm_head == embed when tied. In quantised precisions the
+// four projections' codes and scales equal ref::quantize_weight of the host's packed tensors.
 // Run: build/tests/gpu/rooflm_gpu_tests --gtest_filter='DeviceWeights*'
 #include <random>
 #include <string>
 
 #include "engine/backend/cuda/device_weights.h"
+#include "reference/quant.h"
 #include "tests/gpu/gpu_test_util.h"
 #include "tests/unit/hf_checkpoint.h"
 #include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
 namespace {
+
+const PrecisionDtypes kFp16 = precision_dtypes(Precision::fp16);
 
 // Downloads `host.numel()` fp16 values from `device` and expects them equal to `host` (fp16-exact
 // floats) element by element; reports the first difference.
@@ -65,8 +69,8 @@ TEST(DeviceWeights, SyntheticFillEqualsHostSyntheticWeights) {
     spec.preset = preset;
     spec.seed = std::random_device{}();
     SCOPED_TRACE(std::string(preset) + " seed=" + std::to_string(spec.seed));
-    const DeviceWeights device(config, spec);
-    EXPECT_EQ(device.bytes(), DeviceWeights::bytes_needed(config));
+    const DeviceWeights device(config, spec, kFp16);
+    EXPECT_EQ(device.bytes(), DeviceWeights::bytes_needed(config, kFp16));
     expect_device_equals_host(device, config, synthetic_weights(config, spec.seed));
   }
 }
@@ -80,7 +84,7 @@ TEST(DeviceWeights, PlantedOutliersEqualHostSyntheticWeights) {
   spec.preset = "tiny";
   spec.seed = 5;
   spec.outliers = {4, 50};
-  const DeviceWeights device(config, spec);
+  const DeviceWeights device(config, spec, kFp16);
   const ModelWeights host = synthetic_weights(config, spec.seed, spec.outliers);
   expect_device_equals_host(device, config, host);
   EXPECT_NE(host.layers[0].attn_norm.data, synthetic_weights(config, spec.seed).layers[0].attn_norm.data);
@@ -97,7 +101,7 @@ TEST(DeviceWeights, UploadedCheckpointEqualsHostLoad) {
     ModelSpec spec;
     spec.preset = preset;
     spec.weights_dir = dir.path();
-    const DeviceWeights device(config, spec);
+    const DeviceWeights device(config, spec, kFp16);
     expect_device_equals_host(device, config, load_safetensors_weights(dir.path(), config));
   }
 }
@@ -107,7 +111,58 @@ TEST(DeviceWeights, BiasesAddToTheAllocation) {
   // a multiple of the 256-byte alignment) add 3 * 1024 bytes.
   ModelConfig with = model_preset("tiny-qwen2"), without = with;
   without.qkv_bias = false;
-  EXPECT_EQ(DeviceWeights::bytes_needed(with) - DeviceWeights::bytes_needed(without), 3 * 1024);
+  EXPECT_EQ(DeviceWeights::bytes_needed(with, kFp16) - DeviceWeights::bytes_needed(without, kFp16), 3 * 1024);
+}
+
+// Codes and scales of every quantised projection == the reference quantiser's on the host weights.
+TEST(DeviceWeights, QuantisedProjectionsEqualTheReferenceQuantiser) {
+  ROOFLM_REQUIRE_GPU();
+  const ModelConfig config = model_preset("tiny");
+  ModelSpec spec;
+  spec.preset = "tiny";
+  spec.seed = 5;
+  const ModelWeights host = synthetic_weights(config, spec.seed);
+  for (const auto& [precision, grain] : {std::pair{Precision::int8, WeightScales::group},
+                                         std::pair{Precision::w8a8, WeightScales::tensor},
+                                         std::pair{Precision::fp8, WeightScales::channel}}) {
+    Variant v;
+    v.precision = precision;
+    v.weight_scales = grain;
+    v.weight_group_size = 64;
+    const PrecisionDtypes d = precision_dtypes(v);
+    SCOPED_TRACE(std::string(name(precision)) + " " + std::string(name(grain)));
+    const DeviceWeights device(config, spec, d);
+    EXPECT_EQ(device.bytes(), DeviceWeights::bytes_needed(config, d));
+    EXPECT_LT(device.bytes(), DeviceWeights::bytes_needed(config, kFp16));
+    const ref::WeightScaleGrain ref_grain = grain == WeightScales::group    ? ref::WeightScaleGrain::group
+                                            : grain == WeightScales::tensor ? ref::WeightScaleGrain::tensor
+                                                                            : ref::WeightScaleGrain::channel;
+    for (size_t i = 0; i < host.layers.size(); ++i) {
+      const DeviceLayer& L = device.layers[i];
+      const LayerWeights& h = host.layers[i];
+      for (const auto& [q, t, what] : {std::tuple{&L.wqkv_q, &h.wqkv, "wqkv"}, std::tuple{&L.wo_q, &h.wo, "wo"},
+                                       std::tuple{&L.w_gate_up_q, &h.w_gate_up, "w_gate_up"},
+                                       std::tuple{&L.w_down_q, &h.w_down, "w_down"}}) {
+        SCOPED_TRACE(std::string(what) + " layer " + std::to_string(i));
+        const ref::QuantizedWeight r =
+            ref::quantize_weight(t->ptr(), t->shape[0], t->shape[1], d.weight, ref_grain, 64);
+        std::vector<uint8_t> codes(r.codes.size());
+        ROOFLM_CUDA_CHECK(cudaMemcpy(codes.data(), q->codes, codes.size(), cudaMemcpyDeviceToHost));
+        EXPECT_EQ(codes, r.codes);
+        std::vector<float> scales(r.scales.size());
+        if (d.weight == DType::i8) {
+          std::vector<__half> raw(r.scales.size());
+          ROOFLM_CUDA_CHECK(cudaMemcpy(raw.data(), q->scales, raw.size() * 2, cudaMemcpyDeviceToHost));
+          scales = gputest::to_float(raw);
+        } else {
+          ROOFLM_CUDA_CHECK(cudaMemcpy(scales.data(), q->scales, scales.size() * 4, cudaMemcpyDeviceToHost));
+        }
+        EXPECT_EQ(scales, r.scales);
+      }
+      EXPECT_EQ(L.wqkv, nullptr);
+    }
+    EXPECT_EQ(device.dequant_scratch != nullptr, precision == Precision::int8);
+  }
 }
 
 }  // namespace

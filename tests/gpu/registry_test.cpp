@@ -1,7 +1,8 @@
 // The kernel registry's selection (kernels/registry.h), which needs no device: every op kind has
 // a kernel for fp16 and the model shapes rooflm runs, the choice depends on the shape where it
 // should (GEMV vs GEMM, decode vs prefill vs naive attention, greedy vs seeded sampling), scratch is
-// sized, and what has no kernel (int8 weights, an int8 KV cache, quantize, odd rows) is refused
+// sized, and what has no kernel (fp8 weights with fp16 inputs, group scales for W8A8, an int8 KV
+// cache, odd rows) is refused
 // with a message that names the op and the reason. Runs in CI without a device, except what reads the
 // device (flash attention's support, split-K's scratch).
 #include <gtest/gtest.h>
@@ -131,20 +132,31 @@ TEST(KernelRegistry, RefusesWhatHasNoKernelNamingTheOpAndTheReason) {
   linear.n = 1;
   linear.in = 4096;
   linear.out = 4096;
+  linear.weight = DType::f8e4m3;  // fp8 weights with fp16 inputs: no such path
+  const KernelChoice mixed = select_kernel(linear);
+  EXPECT_FALSE(mixed.supported);
+  EXPECT_EQ(mixed.why_not, "linear: no kernel for fp8 weights with fp16 inputs");
   linear.weight = DType::i8;
-  const KernelChoice int8 = select_kernel(linear);
-  EXPECT_FALSE(int8.supported);
-  EXPECT_EQ(int8.why_not, "linear: no kernel for weights int8 yet (the cuda kernels store fp16)");
+  linear.activation = DType::i8;
+  linear.weight_grain = WeightGrain::group;
+  linear.group_size = 128;
+  EXPECT_EQ(select_kernel(linear).why_not,
+            "linear: W8A8 and FP8 GEMMs take per-tensor or per-channel weight scales, not groups");
 
   KernelQuery kv_write;
   kv_write.op = KernelOp::kv_write;
   kv_write.head_dim = 128;
   kv_write.kv = DType::i8;
-  EXPECT_EQ(select_kernel(kv_write).why_not, "kv_write: no kernel for a KV cache of int8 yet (the cuda kernels store fp16)");
+  EXPECT_EQ(select_kernel(kv_write).why_not,
+            "kv_write: no kernel for a KV cache of int8 yet (the cuda attention kernels store fp16 KV)");
 
-  KernelQuery quantize;
-  quantize.op = KernelOp::quantize;
+  KernelQuery quantize = vector_query(KernelOp::quantize, 2, 4096);  // fp16 output: nothing to quantise
   EXPECT_FALSE(select_kernel(quantize).supported);
+  quantize.output = DType::i8;
+  EXPECT_STREQ(select_kernel(quantize).name, "quantize_rows_f16_to_int8");
+  KernelQuery silu = vector_query(KernelOp::silu, 2, 4096);
+  silu.output = DType::i8;
+  EXPECT_EQ(select_kernel(silu).why_not, "silu: no kernel writes int8 rows");
 
   const KernelChoice odd = select_kernel(vector_query(KernelOp::rmsnorm, 2, 100));
   EXPECT_FALSE(odd.supported);

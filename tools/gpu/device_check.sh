@@ -4,6 +4,10 @@
 # elsewhere with -gencode arch=compute_90a,code=sm_90a).
 # Usage: tools/gpu/device_check.sh BUILD_DIR OUT_DIR [steps...]
 #   steps: tests sanitize calibrate decode prefill hf   (default: all of these)
+#          precision  scenarios/precision.json and precision_prefill.json (issue 12's targets)
+#          fuzz_start:T:W:S  (e.g. fuzz_start:scenario,results:6:500) the carried libFuzzer targets
+#                     (build-sanitize/tests/fuzz/) in the background, W workers each, S seconds, into
+#                     $OUT/fuzz_<targets>.txt; fuzz_wait waits for every one started
 #          trace  decode_latency and prefill_sweep with measure.kernel_trace (CUPTI per-kernel times)
 #          ncu    a traced run under ncu: CUPTI is taken, the run must go on untraced and say why
 #          gate   tools/gpu-gate with this build against this GPU's results folder
@@ -25,6 +29,7 @@ TESTS="$BUILD/tests/gpu/rooflm_gpu_tests"
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee "$OUT/nvidia_smi.csv"
 summary=()
+fuzz_pids=()
 cal() {  # the calibration of this session when it ran, else this GPU's committed one, else none
   if [ -f "$OUT/calibration.json" ]; then echo "$OUT/calibration.json"
   elif [ -n "$RESULTS_DIR" ] && [ -f "$RESULTS_DIR/calibration.json" ]; then echo "$RESULTS_DIR/calibration.json"
@@ -36,11 +41,12 @@ for step in $STEPS; do
   case "$step" in
     tests) "$TESTS" --gtest_output=json:"$OUT/gpu_tests.json" > "$OUT/gpu_tests.log" 2>&1; rc=$?
            grep -E "^\[  (FAILED|PASSED|SKIPPED) " "$OUT/gpu_tests.log" | tail -25 ;;
-    sanitize) rc=0  # memcheck + initcheck on the kernels and one whole model; racecheck + synccheck on shared-memory kernels
-           for tool_filter in "memcheck *Attention*:*Gemv*:*Norm*:*CudaBackendVsCpu*fused*eager*" \
-                              "initcheck *Attention*:*Gemv*:*Norm*:*CudaBackendVsCpu*fused*eager*" \
-                              "racecheck *Attention*Flash*:*Attention*Decode*" \
-                              "synccheck *Attention*Flash*:*Attention*Decode*"; do
+    sanitize) rc=0  # memcheck + initcheck on the kernels and whole models; racecheck + synccheck on shared-memory kernels
+           kernels="*Attention*:*Gemv*:*Norm*:*Quant*:*SiluMul*:*DequantizeWeight*"
+           models="*CudaBackendVsCpu*tiny_fused_eager*:*CudaBackendQuantisedVsCpu*"
+           for tool_filter in "memcheck $kernels:$models" "initcheck $kernels:$models" \
+                              "racecheck *Attention*Flash*:*Attention*Decode*:*Quant*:*SiluMulQuant*:*RmsnormQuant*" \
+                              "synccheck *Attention*Flash*:*Attention*Decode*:*Quant*:*SiluMulQuant*:*RmsnormQuant*"; do
              tool="${tool_filter%% *}"
              compute-sanitizer --tool "$tool" --error-exitcode 3 "$TESTS" --gtest_filter="${tool_filter#* }" \
                > "$OUT/$tool.log" 2>&1 || rc=3
@@ -62,6 +68,18 @@ for step in $STEPS; do
     ab) if [ -z "${ROOFLM_OLD:-}" ]; then echo "ab: set ROOFLM_OLD to the rooflm binary to compare against (A)"; rc=2
         else "$(dirname "$0")/ab.sh" --a "$ROOFLM_OLD" --b "$ROOFLM" --out "$OUT" --calibration "$(cal)"; rc=$?
         fi ;;
+    precision) rc=0
+           for sc in precision precision_prefill; do
+             ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/$sc.json --out "$OUT/$sc" > "$OUT/$sc.log" 2>&1 || rc=$?
+             tail -13 "$OUT/$sc.log"
+           done ;;
+    fuzz_start:*) IFS=: read -r _ targets workers seconds <<<"$step"
+           tools/fuzz --no-build --seconds "$seconds" --jobs 8 --workers "$workers" ${targets//,/ } \
+             > "$OUT/fuzz_${targets//,/_}.txt" 2>&1 &
+           fuzz_pids+=($!); rc=0 ;;
+    fuzz_wait) rc=0
+           for pid in "${fuzz_pids[@]}"; do wait "$pid" || rc=$?; done
+           tail -n 4 "$OUT"/fuzz_*.txt ;;
     hf) PYTHONUNBUFFERED=1 python3 tests/gpu/hf_parity.py "$ROOFLM" --out "$OUT/hf_parity.json"; rc=$? ;;
     *) echo "unknown step $step"; rc=2 ;;
   esac

@@ -9,8 +9,10 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "engine/backend/backend_factory.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_info.h"
+#include "kernels/gemv/gemv_quant.h"
 #include "kernels/sampling/sample_f16.h"
 
 namespace rooflm {
@@ -20,10 +22,12 @@ namespace {
 // `tokens` tokens and `seqs` sequences: the activation buffers of ensure_capacity(), the sampling
 // buffers, and a fixed allowance for attention scratch, cuBLASLt and graph memory. Steps larger
 // than this (a static batch's whole prefill) live in what kv_cache.memory_fraction leaves free.
-int64_t activation_headroom_bytes(const ModelConfig& c, int64_t tokens, int64_t seqs) {
+int64_t activation_headroom_bytes(const ModelConfig& c, const PrecisionDtypes& d, int64_t tokens, int64_t seqs) {
   const int64_t H = c.hidden, F = c.ffn, QD = c.q_dim(), KD = c.kv_dim();
   // x fp32; h, qkv, q, att, delta, gate_up, act fp16; tokens/positions/rows int32
-  const int64_t per_token = 4 * H + 2 * (H + QD + 2 * KD + QD + QD + H + 2 * F + F) + 12;
+  int64_t per_token = 4 * H + 2 * (H + QD + 2 * KD + QD + QD + H + 2 * F + F) + 12;
+  if (d.gemm_input != DType::f16)  // quantised rows, their scale, the GEMM accumulator
+    per_token += std::max({H, QD, F}) + 4 + 4 * std::max({c.qkv_dim(), H, 2 * F});
   const int64_t per_seq = 2 * H + 2 * c.vocab + 64 + int64_t(sample_f16_scratch_bytes(1, c.vocab));
   return tokens * per_token + seqs * per_seq + (int64_t(256) << 20);
 }
@@ -39,9 +43,10 @@ Variant CudaBackend::effective(const Variant& requested) {
 CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
     : c_(std::move(config)),
       program_(build_step_program(c_, effective(requested_variant(scenario.engine, BackendKind::cuda)))),
+      dtypes_(precision_dtypes(program_.variant)),
       graphs_(program_.variant.launch == Launch::graph),
       activation_headroom_bytes_(activation_headroom_bytes(
-          c_, std::max(scenario.engine.batching.max_batched_tokens, scenario.engine.batching.max_batch),
+          c_, dtypes_, std::max(scenario.engine.batching.max_batched_tokens, scenario.engine.batching.max_batch),
           scenario.engine.batching.max_batch)) {
   for (const OpNode& op : program_.ops)
     if (op.kind == OpKind::attention) {  // the same in every layer
@@ -49,7 +54,16 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
       scores_in_hbm_ = op.scores_in_hbm;
     }
   require_kernels_for_program();
-  w_ = std::make_unique<DeviceWeights>(c_, scenario.model);
+  static_scale_of_node_.assign(program_.ops.size(), 0.0f);
+  if (uses_quant_scales(scenario, program_.variant)) {  // SmoothQuant: smoothed host weights uploaded
+    ModelWeights host = host_model_weights(scenario.model, c_);
+    set_static_scales(apply_quant_scales(scenario, c_, program_.variant, host));
+    w_ = std::make_unique<DeviceWeights>(c_, scenario.model, dtypes_, &host);
+  } else {
+    if (program_.variant.activation_scales == ActivationScales::static_calibrated && program_.variant.quantised_activations())
+      throw InputError("engine.activation_scales \"static\" needs quant.scales (rooflm calibrate-quant writes it)");
+    w_ = std::make_unique<DeviceWeights>(c_, scenario.model, dtypes_);
+  }
   const std::vector<float> inv_freq(program_.inv_freq.begin(), program_.inv_freq.end());
   inv_freq_.reserve(inv_freq.size() * sizeof(float));
   ROOFLM_CUDA_CHECK(cudaMemcpy(inv_freq_.as<void>(), inv_freq.data(), inv_freq.size() * sizeof(float),
@@ -79,8 +93,8 @@ KernelQuery CudaBackend::node_query(const OpNode& op, int64_t n) const {
   q.head_dim = int32_t(c_.head_dim);
   switch (op.kind) {
     case OpKind::embedding: q.op = KernelOp::embedding; break;
-    case OpKind::rmsnorm: q.op = KernelOp::rmsnorm; break;
-    case OpKind::add_rmsnorm: q.op = KernelOp::add_rmsnorm; break;
+    case OpKind::rmsnorm: q.op = KernelOp::rmsnorm; q.output = op.output_dtype; break;
+    case OpKind::add_rmsnorm: q.op = KernelOp::add_rmsnorm; q.output = op.output_dtype; break;
     case OpKind::residual_add: q.op = KernelOp::residual_add; break;
     case OpKind::linear:
       q.op = KernelOp::linear;
@@ -89,6 +103,10 @@ KernelQuery CudaBackend::node_query(const OpNode& op, int64_t n) const {
       q.in = op.in_features;
       q.out = op.out_features;
       q.bias = op.bias.present();
+      q.weight_grain = op.weight_scales.grain == ScaleGrain::tensor  ? WeightGrain::tensor
+                       : op.weight_scales.grain == ScaleGrain::group ? WeightGrain::group
+                                                                     : WeightGrain::channel;
+      q.group_size = op.weight_scales.group_size;
       break;
     case OpKind::rope: q.op = KernelOp::rope; break;
     case OpKind::attention:  // its first kernel writes the KV cache
@@ -96,8 +114,8 @@ KernelQuery CudaBackend::node_query(const OpNode& op, int64_t n) const {
       q.kv = op.kv_dtype;
       break;
     case OpKind::silu: q.op = KernelOp::silu; q.in = c_.ffn; break;
-    case OpKind::mul: q.op = KernelOp::mul; q.in = c_.ffn; break;
-    case OpKind::silu_mul: q.op = KernelOp::silu_mul; q.in = c_.ffn; break;
+    case OpKind::mul: q.op = KernelOp::mul; q.in = c_.ffn; q.output = op.output_dtype; break;
+    case OpKind::silu_mul: q.op = KernelOp::silu_mul; q.in = c_.ffn; q.output = op.output_dtype; break;
     case OpKind::lm_head: q.op = KernelOp::gather_rows; break;  // its first kernel gathers the sampling rows
   }
   return q;
@@ -108,8 +126,15 @@ KernelQuery CudaBackend::node_query(const OpNode& op, int64_t n) const {
 void CudaBackend::require_kernels_for_program() const {
   const Variant& v = program_.variant;
   for (const OpNode& op : program_.ops)
-    for (int64_t n : {int64_t(1), kGemvCrossoverTokens + 1}) {
-      const KernelChoice k = select_kernel(node_query(op, n));
+    for (int64_t n : {int64_t(1), int64_t(64)}) {  // a decode GEMV and a prefill GEMM
+      KernelQuery q = node_query(op, n);
+      KernelChoice k = select_kernel(q);
+      if (k.supported && op.kind == OpKind::attention && op.output_dtype != DType::f16) {  // + quantize
+        q.op = KernelOp::quantize;
+        q.in = c_.q_dim();
+        q.output = op.output_dtype;
+        k = select_kernel(q);
+      }
       if (!k.supported)
         throw InputError("model " + c_.name + ", engine.precision \"" + std::string(rooflm::name(v.precision)) +
                          "\", kv_cache.dtype \"" + std::string(dtype_name(v.kv_dtype)) + "\": op " + op.name +
@@ -197,6 +222,12 @@ void CudaBackend::ensure_capacity(int64_t tokens, int64_t seqs, int64_t table_en
   delta_.reserve(size_t(T * H) * 2);
   gu_.reserve(size_t(T * 2 * c_.ffn) * 2);
   act_.reserve(size_t(T * c_.ffn) * 2);
+  if (dtypes_.gemm_input != DType::f16) {
+    xq_.reserve(size_t(T * std::max({H, c_.q_dim(), c_.ffn})));
+    xs_.reserve(size_t(T) * 4);
+    // The GEMMs' accumulator: only steps beyond the GEMV's token count use it.
+    if (T > kGemvQuantMaxTokens) acc_.reserve(size_t(T * std::max({QKV, H, 2 * c_.ffn})) * 4);
+  }
   hs_.reserve(size_t(S * H) * 2);
   logits_.reserve(size_t(S * c_.vocab) * 2);
   next_tokens_.reserve(size_t(S) * 4);
@@ -265,6 +296,46 @@ const __half* CudaBackend::param(const ParamSlice& slice, int32_t layer, int64_t
   return base + slice.row_begin * cols;
 }
 
+QuantWeightDevice CudaBackend::quant_param(const ParamSlice& slice, int32_t layer) const {
+  const DeviceLayer& L = w_->layers[size_t(layer)];
+  const QuantWeightDevice* whole = nullptr;
+  switch (slice.param) {
+    case Param::wqkv: whole = &L.wqkv_q; break;
+    case Param::wo: whole = &L.wo_q; break;
+    case Param::w_gate_up: whole = &L.w_gate_up_q; break;
+    case Param::w_down: whole = &L.w_down_q; break;
+    default: break;
+  }
+  ROOFLM_CHECK(whole != nullptr && whole->codes != nullptr, "the step program reads a quantised weight the device lacks");
+  return whole->rows_from(slice.row_begin, slice.rows);
+}
+
+QuantizedRows CudaBackend::quantized_output(const OpNode& op) const {
+  const size_t node = size_t(&op - program_.ops.data());
+  return {op.output_dtype, xq_.as<uint8_t>(), xs_.as<float>(), static_scale_of_node_[node]};
+}
+
+// A producer of a quantised GEMM input quantises once for every linear node that reads it (the
+// naive set's q/k/v projections read one norm output): they must share one static scale.
+void CudaBackend::set_static_scales(const StaticActivationScales& scales) {
+  if (scales.by_op.empty()) return;
+  const std::vector<OpNode>& ops = program_.ops;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].output_dtype == DType::f16 || ops[i].output_scales.grain != ScaleGrain::tensor) continue;
+    float scale = 0.0f;
+    for (size_t j = i + 1; j < ops.size() && !(ops[j].out == ops[i].out && ops[j].kind != OpKind::linear); ++j) {
+      if (ops[j].kind != OpKind::linear || ops[j].in != ops[i].out) continue;
+      const float s = scales.of(ops[j]);
+      if (scale != 0.0f && s != scale)
+        throw InputError("quant.scales: layer " + std::to_string(ops[j].layer) + " " + ops[j].name +
+                         " reads the same input as the op before it with a different static scale (" + std::to_string(s) +
+                         " vs " + std::to_string(scale) + "); the cuda backend quantises that input once");
+      scale = s;
+    }
+    static_scale_of_node_[i] = scale;
+  }
+}
+
 KernelQuery CudaBackend::attention_query(const StepShape& s) const {
   KernelQuery q;
   q.op = KernelOp::attention;
@@ -313,6 +384,17 @@ void CudaBackend::attention(const OpNode& op, const StepShape& s) {
   a.scratch = attn_scratch_.as<void>();
   a.cublas = cublas_;
   registry_.launch(s.attention, q, a, stream_);
+  if (op.output_dtype != DType::f16) {  // o_proj reads it quantised
+    KernelQuery qq;
+    qq.op = KernelOp::quantize;
+    qq.n = T;
+    qq.in = c_.q_dim();
+    qq.output = op.output_dtype;
+    KernelArgs qa;
+    qa.x = act(op.out, T);
+    qa.qout = quantized_output(op);
+    launch(qq, qa);
+  }
 }
 
 // The sampling rows of the final norm's output -> LM head GEMM -> sampler (nothing without a row).
@@ -370,18 +452,34 @@ void CudaBackend::execute(const OpNode& op, const StepShape& s) {
       a.y2 = act(Act::residual, T);  // add_rmsnorm: the residual stream it adds the branch into
       a.w = param(op.weight, op.layer, 1);
       a.y = act(op.out, T);
+      if (op.output_dtype != DType::f16) a.qout = quantized_output(op);
       break;
     case OpKind::residual_add:
       a.x = act(op.in, T);
       a.y = act(op.out, T);
       break;
-    case OpKind::linear:
-      a.x = act(op.in, T);
-      a.w = param(op.weight, op.layer, op.in_features);
+    case OpKind::linear: {
       a.bias = op.bias.present() ? param(op.bias, op.layer, 1) : nullptr;
       a.y = act(op.out, T);
       a.gemm = gemm_.get();
-      break;
+      if (op.weight_dtype == DType::f16) {
+        a.x = act(op.in, T);
+        a.w = param(op.weight, op.layer, op.in_features);
+        break;
+      }
+      const QuantWeightDevice w = quant_param(op.weight, op.layer);
+      a.wq = &w;
+      a.dequant = w_->dequant_scratch;
+      a.acc = acc_.as<void>();
+      if (op.input_dtype == DType::f16) {
+        a.x = act(op.in, T);
+      } else {
+        a.x = xq_.as<void>();
+        a.x_scales = xs_.as<float>();
+      }
+      launch(q, a);  // while `w` lives
+      return;
+    }
     case OpKind::rope:
       a.y = act(op.in, T);
       a.y2 = act(op.out, T);
@@ -396,6 +494,7 @@ void CudaBackend::execute(const OpNode& op, const StepShape& s) {
       a.x = act(op.kind == OpKind::mul ? Act::gate : op.in, T);
       a.x2 = act(Act::up, T);
       a.y = act(op.out, T);
+      if (op.output_dtype != DType::f16) a.qout = quantized_output(op);
       break;
     case OpKind::lm_head:
       return lm_head(op, s);

@@ -18,6 +18,7 @@
 #include "engine/backend/cuda/device_buffer.h"
 #include "engine/backend/cuda/device_weights.h"
 #include "engine/backend/cuda/kernel_trace.h"
+#include "engine/model/static_scales.h"
 #include "engine/scenario/scenario.h"
 #include "kernels/attention/attention.h"
 #include "kernels/gemm/gemm_cublaslt.h"
@@ -67,12 +68,20 @@ class CudaBackend final : public Backend {
   KernelChoice choose_attention(const StepShape& s);
   KernelQuery attention_query(const StepShape& s) const;
   void* act(Act a, int64_t n_tokens) const;
+  // The quantised rows a node writes for the next GEMM (its output dtype int8 / fp8).
+  QuantizedRows quantized_output(const OpNode& op) const;
+  // The node's rows of a quantised projection.
+  QuantWeightDevice quant_param(const ParamSlice& slice, int32_t layer) const;
+  // Static activation scales: each producer of a quantised GEMM input gets its consumers' scale.
+  void set_static_scales(const StaticActivationScales& scales);
   const __half* param(const ParamSlice& slice, int32_t layer, int64_t cols) const;
   void drop_graphs();
   void launch_graph(const StepShape& s);
 
   ModelConfig c_;
   StepProgram program_;
+  PrecisionDtypes dtypes_;
+  std::vector<float> static_scale_of_node_;  // [ops]: > 0 for a producer quantising with a static scale
   bool graphs_;
   // The attention nodes' traits. Attention with scores in HBM (naive) sizes its cuBLAS calls from
   // host-side context lengths, so a graph of its step cannot be replayed for the next one.
@@ -91,6 +100,9 @@ class CudaBackend final : public Backend {
   // Activations, sized for cap_tokens_ / cap_seqs_.
   int64_t cap_tokens_ = 0, cap_seqs_ = 0, cap_table_ = 0;
   DeviceBuffer x_, h_, qkv_, q_, att_, delta_, gu_, act_, hs_, logits_, next_tokens_;
+  // W8A8 / FP8: the one quantised GEMM input alive at a time (codes [T, max(hidden, q_dim, ffn)],
+  // scales [T]) and the GEMMs' int32 / fp32 accumulator [T, widest projection].
+  DeviceBuffer xq_, xs_, acc_;
   DeviceBuffer meta_, rows_, attn_scratch_, sample_scratch_;
   PinnedBuffer meta_host_, rows_host_, tokens_host_;
   // Offsets (in int32 elements) of the per-step metadata inside meta_.

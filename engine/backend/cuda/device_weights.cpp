@@ -1,7 +1,11 @@
-// DeviceWeights: one allocation carved into tensors; synthetic fill on the GPU or host upload.
+// DeviceWeights: one allocation carved into tensors; synthetic fill on the GPU or host upload; the
+// projections of a quantised precision staged in fp16 one at a time and quantised on the GPU.
 #include "engine/backend/cuda/device_weights.h"
 
 #include <cuda_runtime.h>
+
+#include <algorithm>
+#include <memory>
 
 #include "common/error.h"
 #include "common/synthetic_init.h"
@@ -13,26 +17,53 @@ namespace {
 
 constexpr int64_t kAlign = 256;  // bytes; every tensor starts 256-byte aligned
 
-int64_t aligned(int64_t elems) { return (elems * 2 + kAlign - 1) / kAlign * kAlign; }
+int64_t aligned_bytes(int64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+int64_t aligned(int64_t elems) { return aligned_bytes(elems * 2); }
 
-struct Layout {  // element counts of every tensor, in allocation order
-  int64_t embed, attn_norm, wqkv, bqkv, wo, mlp_norm, w_gate_up, w_down, final_norm, lm_head;
+WeightGrain device_grain(ScaleGrain grain) {
+  switch (grain) {
+    case ScaleGrain::tensor: return WeightGrain::tensor;
+    case ScaleGrain::group: return WeightGrain::group;
+    default: return WeightGrain::channel;
+  }
+}
+
+struct Shape {
+  int64_t rows, cols;
+  int64_t elems() const { return rows * cols; }
+};
+
+struct Layout {  // shapes of every tensor, in allocation order
+  int64_t embed, attn_norm, bqkv, mlp_norm, final_norm, lm_head;
+  Shape wqkv, wo, w_gate_up, w_down;
   explicit Layout(const ModelConfig& c)
       : embed(c.vocab * c.hidden),
         attn_norm(c.hidden),
-        wqkv(c.qkv_dim() * c.hidden),
         bqkv(c.qkv_bias ? c.qkv_dim() : 0),
-        wo(c.hidden * c.q_dim()),
         mlp_norm(c.hidden),
-        w_gate_up(2 * c.ffn * c.hidden),
-        w_down(c.hidden * c.ffn),
         final_norm(c.hidden),
-        lm_head(c.tied_embeddings ? 0 : c.vocab * c.hidden) {}
-  int64_t layer_bytes() const {
-    return aligned(attn_norm) + aligned(wqkv) + aligned(bqkv) + aligned(wo) + aligned(mlp_norm) + aligned(w_gate_up) +
-           aligned(w_down);
+        lm_head(c.tied_embeddings ? 0 : c.vocab * c.hidden),
+        wqkv{c.qkv_dim(), c.hidden},
+        wo{c.hidden, c.q_dim()},
+        w_gate_up{2 * c.ffn, c.hidden},
+        w_down{c.hidden, c.ffn} {}
+  int64_t largest_projection() const {
+    return std::max({wqkv.elems(), wo.elems(), w_gate_up.elems(), w_down.elems()});
   }
 };
+
+// Bytes of one projection as stored: fp16, or codes and scales.
+int64_t projection_bytes(const Shape& s, const PrecisionDtypes& d) {
+  if (d.weight == DType::f16) return aligned(s.elems());
+  return aligned_bytes(s.elems()) +
+         aligned_bytes(weight_scale_bytes(d.weight, device_grain(d.weight_scales.grain), s.rows, s.cols,
+                                          d.weight_scales.group_size));
+}
+
+int64_t layer_bytes(const Layout& l, const PrecisionDtypes& d) {
+  return aligned(l.attn_norm) + projection_bytes(l.wqkv, d) + aligned(l.bqkv) + projection_bytes(l.wo, d) +
+         aligned(l.mlp_norm) + projection_bytes(l.w_gate_up, d) + projection_bytes(l.w_down, d);
+}
 
 // Copies a host tensor of `elems` elements (checked: the layouts must agree) to the device.
 void upload(__half* dst, const HostTensor& t, int64_t elems) {
@@ -46,42 +77,100 @@ void upload(__half* dst, const HostTensor& t, int64_t elems) {
 
 }  // namespace
 
-int64_t DeviceWeights::bytes_needed(const ModelConfig& c) {
+int64_t DeviceWeights::bytes_needed(const ModelConfig& c, const PrecisionDtypes& d) {
   const Layout l(c);
-  return aligned(l.embed) + c.n_layers * l.layer_bytes() + aligned(l.final_norm) + aligned(l.lm_head);
+  const int64_t staging = d.weight == DType::i8 && d.gemm_input == DType::f16 ? aligned(l.largest_projection()) : 0;
+  return aligned(l.embed) + c.n_layers * layer_bytes(l, d) + aligned(l.final_norm) + aligned(l.lm_head) + staging;
 }
 
-DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
-  bytes_ = bytes_needed(c);
+DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec, const PrecisionDtypes& d,
+                             const ModelWeights* host_given) {
+  quantised_ = d.weight != DType::f16;
+  const WeightGrain grain = device_grain(d.weight_scales.grain);
+  const int64_t group = d.weight_scales.group_size;
+  if (quantised_)
+    for (int64_t cols : {c.hidden, c.q_dim(), c.ffn})
+      if (const std::string why = quant_weight_problem(d.weight, grain, cols, group); !why.empty())
+        throw InputError("model " + c.name + ", engine.precision \"" + std::string(name(d.precision)) + "\": " + why);
+  bytes_ = bytes_needed(c, d);
   size_t free_bytes = 0, total_bytes = 0;
   ROOFLM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   if (bytes_ > int64_t(free_bytes))
-    throw InputError("model " + c.name + " needs " + std::to_string(bytes_) + " bytes of fp16 weights but the GPU has " +
-                     std::to_string(free_bytes) + " bytes free");
+    throw InputError("model " + c.name + " needs " + std::to_string(bytes_) + " bytes of " +
+                     std::string(dtype_name(d.weight)) + " weights but the GPU has " + std::to_string(free_bytes) +
+                     " bytes free");
   ROOFLM_CUDA_CHECK(cudaMalloc(&base_, size_t(bytes_)));
+  try {
+    fill(c, spec, d, host_given);
+  } catch (...) {
+    cudaFree(base_);
+    throw;
+  }
+}
+
+void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const PrecisionDtypes& d,
+                         const ModelWeights* host_given) {
+  const WeightGrain grain = device_grain(d.weight_scales.grain);
+  const int64_t group = d.weight_scales.group_size;
   char* p = static_cast<char*>(base_);
-  auto take = [&](int64_t elems) {
-    auto* t = reinterpret_cast<__half*>(p);
-    p += aligned(elems);
+  auto take_bytes = [&](int64_t bytes) {
+    void* t = p;
+    p += aligned_bytes(bytes);
     return t;
   };
+  auto take = [&](int64_t elems) { return static_cast<__half*>(take_bytes(elems * 2)); };
   const Layout l(c);
+  // A projection: fp16, or codes + scales (its fp16 pointer stays null).
+  auto take_projection = [&](const Shape& s, __half*& f16, QuantWeightDevice& q) {
+    if (!quantised_) {
+      f16 = take(s.elems());
+      return;
+    }
+    f16 = nullptr;
+    q.dtype = d.weight;
+    q.grain = grain;
+    q.rows = s.rows;
+    q.cols = s.cols;
+    q.group_size = grain == WeightGrain::group ? group : 0;
+    q.codes = static_cast<const uint8_t*>(take_bytes(s.elems()));
+    q.scales = take_bytes(weight_scale_bytes(d.weight, grain, s.rows, s.cols, q.group_size));
+  };
   embed = take(l.embed);
   layers.resize(size_t(c.n_layers));
   for (auto& L : layers) {
     L.attn_norm = take(l.attn_norm);
-    L.wqkv = take(l.wqkv);
+    take_projection(l.wqkv, L.wqkv, L.wqkv_q);
     L.bqkv = c.qkv_bias ? take(l.bqkv) : nullptr;
-    L.wo = take(l.wo);
+    take_projection(l.wo, L.wo, L.wo_q);
     L.mlp_norm = take(l.mlp_norm);
-    L.w_gate_up = take(l.w_gate_up);
-    L.w_down = take(l.w_down);
+    take_projection(l.w_gate_up, L.w_gate_up, L.w_gate_up_q);
+    take_projection(l.w_down, L.w_down, L.w_down_q);
   }
   final_norm = take(l.final_norm);
   lm_head = c.tied_embeddings ? embed : take(l.lm_head);
+  if (d.weight == DType::i8 && d.gemm_input == DType::f16) dequant_scratch = take(l.largest_projection());
+
+  // Where a projection's fp16 values are written: its own tensor, or the staging buffer from which
+  // `finish` quantises it.
+  __half* staging = dequant_scratch;
+  std::unique_ptr<void, decltype(&cudaFree)> own_staging(nullptr, &cudaFree);
+  if (quantised_ && staging == nullptr) {
+    void* buffer = nullptr;
+    ROOFLM_CUDA_CHECK(cudaMalloc(&buffer, size_t(l.largest_projection()) * 2));
+    own_staging.reset(buffer);
+    staging = static_cast<__half*>(buffer);
+  }
+  auto target = [&](__half* f16) { return quantised_ ? staging : f16; };
+  auto finish = [&](const QuantWeightDevice& q, int64_t layer, const char* tensor) {
+    if (!quantised_) return;
+    if (!quantize_weight_f16(staging, q.rows, q.cols, q.dtype, q.grain, q.group_size, const_cast<uint8_t*>(q.codes),
+                             const_cast<void*>(q.scales), nullptr))
+      throw InputError("model " + c.name + ", layer " + std::to_string(layer) + " " + tensor + ": cannot quantise to " +
+                       std::string(dtype_name(q.dtype)) + ": a weight is not finite or max |w| exceeds 65504 * 127");
+  };
 
   const int64_t H = c.hidden, QD = c.q_dim(), KD = c.kv_dim();
-  if (spec.weights_dir.empty()) {
+  if (host_given == nullptr && spec.weights_dir.empty()) {
     const uint64_t seed = spec.seed;
     const float norm = kSyntheticNormSpread;
     fill_synthetic_f16(embed, l.embed, seed, synthetic_embed_id(), 1.0f, 0.0f, nullptr);
@@ -92,9 +181,11 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
                   s_f = synthetic_projection_scale(c.ffn);
       // The layer norms come from the host (H values each): where model.synthetic_outliers are planted.
       upload(L.attn_norm, synthetic_layer_norm(c, seed, i, SyntheticLayerTensor::attn_norm, spec.outliers), H);
-      fill_synthetic_f16(L.wqkv, QD * H, seed, id(SyntheticLayerTensor::wq), s_h, 0.0f, nullptr);
-      fill_synthetic_f16(L.wqkv + QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), s_h, 0.0f, nullptr);
-      fill_synthetic_f16(L.wqkv + (QD + KD) * H, KD * H, seed, id(SyntheticLayerTensor::wv), s_h, 0.0f, nullptr);
+      __half* wqkv = target(L.wqkv);
+      fill_synthetic_f16(wqkv, QD * H, seed, id(SyntheticLayerTensor::wq), s_h, 0.0f, nullptr);
+      fill_synthetic_f16(wqkv + QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), s_h, 0.0f, nullptr);
+      fill_synthetic_f16(wqkv + (QD + KD) * H, KD * H, seed, id(SyntheticLayerTensor::wv), s_h, 0.0f, nullptr);
+      finish(L.wqkv_q, i, "wqkv");
       if (c.qkv_bias) {
         auto bias_id = [&](SyntheticBiasTensor b) { return synthetic_bias_id(uint64_t(c.n_layers), uint64_t(i), b); };
         const float s_b = kSyntheticBiasSpread;
@@ -102,29 +193,38 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec) {
         fill_synthetic_f16(L.bqkv + QD, KD, seed, bias_id(SyntheticBiasTensor::bk), s_b, 0.0f, nullptr);
         fill_synthetic_f16(L.bqkv + QD + KD, KD, seed, bias_id(SyntheticBiasTensor::bv), s_b, 0.0f, nullptr);
       }
-      fill_synthetic_f16(L.wo, H * QD, seed, id(SyntheticLayerTensor::wo), s_q, 0.0f, nullptr);
+      fill_synthetic_f16(target(L.wo), H * QD, seed, id(SyntheticLayerTensor::wo), s_q, 0.0f, nullptr);
+      finish(L.wo_q, i, "wo");
       upload(L.mlp_norm, synthetic_layer_norm(c, seed, i, SyntheticLayerTensor::mlp_norm, spec.outliers), H);
-      fill_synthetic_f16(L.w_gate_up, c.ffn * H, seed, id(SyntheticLayerTensor::w_gate), s_h, 0.0f, nullptr);
-      fill_synthetic_f16(L.w_gate_up + c.ffn * H, c.ffn * H, seed, id(SyntheticLayerTensor::w_up), s_h, 0.0f, nullptr);
-      fill_synthetic_f16(L.w_down, H * c.ffn, seed, id(SyntheticLayerTensor::w_down), s_f, 0.0f, nullptr);
+      __half* w_gate_up = target(L.w_gate_up);
+      fill_synthetic_f16(w_gate_up, c.ffn * H, seed, id(SyntheticLayerTensor::w_gate), s_h, 0.0f, nullptr);
+      fill_synthetic_f16(w_gate_up + c.ffn * H, c.ffn * H, seed, id(SyntheticLayerTensor::w_up), s_h, 0.0f, nullptr);
+      finish(L.w_gate_up_q, i, "w_gate_up");
+      fill_synthetic_f16(target(L.w_down), H * c.ffn, seed, id(SyntheticLayerTensor::w_down), s_f, 0.0f, nullptr);
+      finish(L.w_down_q, i, "w_down");
     }
     fill_synthetic_f16(final_norm, H, seed, synthetic_final_norm_id(uint64_t(c.n_layers)), norm, 1.0f, nullptr);
     if (!c.tied_embeddings)
       fill_synthetic_f16(lm_head, l.lm_head, seed, synthetic_lm_head_id(uint64_t(c.n_layers)),
                          synthetic_projection_scale(H), 0.0f, nullptr);
   } else {
-    const ModelWeights host = load_safetensors_weights(spec.weights_dir, c);
+    const ModelWeights loaded = host_given ? ModelWeights{} : load_safetensors_weights(spec.weights_dir, c);
+    const ModelWeights& host = host_given ? *host_given : loaded;
     upload(embed, host.embed, l.embed);
     for (int64_t i = 0; i < c.n_layers; ++i) {
       const DeviceLayer& L = layers[size_t(i)];
       const LayerWeights& w = host.layers[size_t(i)];
       upload(L.attn_norm, w.attn_norm, l.attn_norm);
-      upload(L.wqkv, w.wqkv, l.wqkv);
+      upload(target(L.wqkv), w.wqkv, l.wqkv.elems());
+      finish(L.wqkv_q, i, "wqkv");
       if (c.qkv_bias) upload(L.bqkv, w.bqkv, l.bqkv);
-      upload(L.wo, w.wo, l.wo);
+      upload(target(L.wo), w.wo, l.wo.elems());
+      finish(L.wo_q, i, "wo");
       upload(L.mlp_norm, w.mlp_norm, l.mlp_norm);
-      upload(L.w_gate_up, w.w_gate_up, l.w_gate_up);
-      upload(L.w_down, w.w_down, l.w_down);
+      upload(target(L.w_gate_up), w.w_gate_up, l.w_gate_up.elems());
+      finish(L.w_gate_up_q, i, "w_gate_up");
+      upload(target(L.w_down), w.w_down, l.w_down.elems());
+      finish(L.w_down_q, i, "w_down");
     }
     upload(final_norm, host.final_norm, l.final_norm);
     if (!c.tied_embeddings) upload(lm_head, host.lm_head, l.lm_head);
