@@ -13,6 +13,7 @@
 #          gate   tools/gpu-gate with this build against this GPU's results folder
 #          ab     tools/gpu/ab.sh: interleaved A/B of $ROOFLM_OLD (A) against this build (B)
 # The GPU's committed results folder (results/h100, results/h200: tools/gpu/results_dir.sh), or
+# ROOFLM_SANITIZE_TIMEOUT=S stops each compute-sanitizer run after S seconds (rc 124).
 # $ROOFLM_RESULTS_DIR, gives the calibration when this session did not run `calibrate`, and the
 # gate's baselines.
 set -uo pipefail
@@ -48,8 +49,9 @@ for step in $STEPS; do
                               "racecheck *Attention*Flash*:*Attention*Decode*:*Quant*:*SiluMulQuant*:*RmsnormQuant*" \
                               "synccheck *Attention*Flash*:*Attention*Decode*:*Quant*:*SiluMulQuant*:*RmsnormQuant*"; do
              tool="${tool_filter%% *}"
-             compute-sanitizer --tool "$tool" --error-exitcode 3 "$TESTS" --gtest_filter="${tool_filter#* }" \
-               > "$OUT/$tool.log" 2>&1 || rc=3
+             ${ROOFLM_SANITIZE_TIMEOUT:+timeout "$ROOFLM_SANITIZE_TIMEOUT"} \
+               compute-sanitizer --tool "$tool" --error-exitcode 3 "$TESTS" --gtest_filter="${tool_filter#* }" \
+               > "$OUT/$tool.log" 2>&1 || rc=$?
              tail -3 "$OUT/$tool.log"
            done ;;
     calibrate) "$ROOFLM" calibrate --out "$OUT/calibration.json"; rc=$? ;;
