@@ -125,6 +125,9 @@ void GemmCublasLt::xwt_s8_s32(const int8_t* x, const int8_t* w, int32_t* acc, in
 bool GemmCublasLt::xwt_e4m3_scaled(const uint8_t* x, const float* x_scales, const uint8_t* w, const float* w_scales,
                                    const __half* bias, __half* y, int64_t n, int64_t in, int64_t out,
                                    cudaStream_t stream) {
+  // The plan's algorithm assumes 16-byte aligned scale vectors (a node's row slice may start elsewhere).
+  const auto aligned16 = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  if (!aligned16(x_scales) || !aligned16(w_scales) || (bias != nullptr && !aligned16(bias))) return false;
   const Plan& p = plan(n, in, out, bias ? Epilogue::e4m3_scaled_bias_f16 : Epilogue::e4m3_scaled_f16);
   if (!p.found) return false;
   ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &w_scales,

@@ -41,7 +41,8 @@ class GemmCublasLt {
   // The FP8 E4M3 tensor-core GEMM with its dequantising epilogue fused: y = (x W^T)[t, o] *
   // x_scales[t] * w_scales[o] + bias[o] through cuBLASLt's outer-vector scaling
   // (CUBLASLT_MATMUL_MATRIX_SCALE_OUTER_VEC_32F). Returns false, doing nothing, when this cuBLASLt
-  // has no algorithm for it (then xwt_e4m3_f32 and an epilogue kernel do the same).
+  // has no algorithm for it or a scale vector is not 16-byte aligned (then xwt_e4m3_f32 and an
+  // epilogue kernel do the same).
   //                           x: [n, in] e4m3; x_scales: [n]; w: [out, in] e4m3; w_scales: [out];
   //                           bias: [out] or nullptr; y: [n, out] fp16
   bool xwt_e4m3_scaled(const uint8_t* x, const float* x_scales, const uint8_t* w, const float* w_scales,
