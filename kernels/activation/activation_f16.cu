@@ -1,6 +1,7 @@
 // SiLU, multiply and fused SiLU*mul kernels (see activation_f16.h): one thread per 8 elements.
 #include "kernels/activation/activation_f16.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/error.h"
@@ -112,10 +113,13 @@ void silu_mul_quant(const __half* gate_up, const QuantizedRows& out, int64_t n, 
   ROOFLM_CHECK(out.dtype == DType::i8 || out.dtype == DType::f8e4m3, "quantised rows are int8 or fp8");
   ROOFLM_CHECK(out.static_scale >= 0.0f, "a static activation scale is > 0");
   if (n == 0) return;
+  // One block per row: as many threads as the row has 8-element groups, up to 1024 (a decode step's
+  // one row would otherwise sit on one SM with 256 threads).
+  const unsigned threads = unsigned(std::min<int64_t>(kQuantRowMaxThreads, (ffn / 8 + 31) / 32 * 32));
   if (out.dtype == DType::f8e4m3)
-    silu_mul_quant_kernel<true><<<unsigned(n), kThreads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
+    silu_mul_quant_kernel<true><<<unsigned(n), threads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
   else
-    silu_mul_quant_kernel<false><<<unsigned(n), kThreads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
+    silu_mul_quant_kernel<false><<<unsigned(n), threads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
   ROOFLM_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -30,7 +30,7 @@ void quantize_rows_f16(const __half* x, const QuantizedRows& out, int64_t n, int
   ROOFLM_CHECK(reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(out.codes) % 16 == 0,
                "quantize_rows_f16 needs 16-byte aligned rows");
   if (n == 0) return;
-  const unsigned threads = unsigned(std::min<int64_t>(256, (cols / 8 + 31) / 32 * 32));
+  const unsigned threads = unsigned(std::min<int64_t>(kQuantRowMaxThreads, (cols / 8 + 31) / 32 * 32));
   if (out.dtype == DType::f8e4m3)
     quantize_rows_kernel<true><<<unsigned(n), threads, 0, stream>>>(x, out.codes, out.scales, out.static_scale, int(cols));
   else
