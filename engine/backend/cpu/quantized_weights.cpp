@@ -2,6 +2,7 @@
 #include "engine/backend/cpu/quantized_weights.h"
 
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 
@@ -47,6 +48,16 @@ QuantizedLayerWeights::QuantizedLayerWeights(ModelWeights& weights, const Precis
                        quantize(L.w_gate_up, dtypes, layer, "w_gate_up (gate_proj; up_proj)"),
                        quantize(L.w_down, dtypes, layer, "w_down (down_proj)")});
   }
+}
+
+QuantizedLayerWeights::QuantizedLayerWeights(std::vector<QuantizedLayer> layers, const PrecisionDtypes& dtypes)
+    : layers_(std::move(layers)), scale_dtype_(dtypes.weight_scales.dtype) {
+  const ref::WeightScaleGrain grain = reference_grain(dtypes.weight_scales.grain);
+  for (const QuantizedLayer& L : layers_)
+    for (const ref::QuantizedWeight* w : {&L.wqkv, &L.wo, &L.w_gate_up, &L.w_down})
+      ROOFLM_CHECK(w->dtype == dtypes.weight && w->grain == grain &&
+                       (grain != ref::WeightScaleGrain::group || w->group_size == dtypes.weight_scales.group_size),
+                   "pre-quantised layers packed for the variant's weight dtype and scales");
 }
 
 ref::QuantWeightView QuantizedLayerWeights::view(const ParamSlice& slice, int32_t layer) const {
