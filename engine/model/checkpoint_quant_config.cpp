@@ -30,7 +30,8 @@ CheckpointWeightScheme read_weight_scheme(const HfConfigReader& reader) {
   if (!reader.boolean_or("symmetric", true))
     reader.fail("field " + reader.quoted("symmetric") + " = false: asymmetric (zero-point) weights are not accepted");
   if (reader.boolean_or("dynamic", false))
-    reader.fail("field " + reader.quoted("dynamic") + " = true: weights quantised at run time are not a pre-quantised checkpoint");
+    reader.fail("field " + reader.quoted("dynamic") +
+                " = true: weights quantised at run time are not a pre-quantised checkpoint");
   const std::string strategy = reader.text_or("strategy", "tensor");
   if (strategy == "tensor") {
     scheme.grain = ref::WeightScaleGrain::tensor;
@@ -38,7 +39,8 @@ CheckpointWeightScheme read_weight_scheme(const HfConfigReader& reader) {
     scheme.grain = ref::WeightScaleGrain::channel;
   } else if (strategy == "group") {
     if (scheme.dtype != DType::i8)
-      reader.fail("field " + reader.quoted("strategy") + " = \"group\" with \"type\" \"float\": group scales are for int8 (weight-only) only");
+      reader.fail("field " + reader.quoted("strategy") +
+                  " = \"group\" with \"type\" \"float\": group scales are for int8 (weight-only) only");
     scheme.grain = ref::WeightScaleGrain::group;
     scheme.group_size = reader.positive_integer("group_size");
   } else {

@@ -164,7 +164,9 @@ ModelWeights load_safetensors_weights(const std::filesystem::path& dir, const Mo
     const PrequantizedLayer* p = prequantized ? &(*prequantized)[size_t(layer)] : nullptr;
     if (p)
       w.wqkv = dequantized(checkpoint, layer,
-                           {{"self_attn.q_proj", &p->q_proj}, {"self_attn.k_proj", &p->k_proj}, {"self_attn.v_proj", &p->v_proj}});
+                           {{"self_attn.q_proj", &p->q_proj},
+                            {"self_attn.k_proj", &p->k_proj},
+                            {"self_attn.v_proj", &p->v_proj}});
     else if (load_linears)
       w.wqkv = load_packed(checkpoint, {config.qkv_dim(), H},
                            {{attn + "q_proj.weight", {q_dim, hidden}, 0},

@@ -59,14 +59,14 @@ std::string grain_text(Grain grain, int64_t group_size) {
   return "?";
 }
 
-// The engine.weight_scales setting that holds `w`'s scales as they are.
-std::string setting_of(const ref::QuantizedWeight& w) {
+// The engine.weight_scales settings that hold `w`'s scales as they are.
+std::string settings_of(const ref::QuantizedWeight& w) {
   switch (w.grain) {
-    case Grain::tensor: return "\"tensor\"";
-    case Grain::channel: return "\"channel\"";
+    case Grain::tensor: return "\"tensor\" (or a finer \"channel\" or \"group\")";
+    case Grain::channel: return "\"channel\" (or a finer \"group\")";
     case Grain::group:
       return "\"group\" with engine.weight_group_size " + std::to_string(w.group_size) +
-             " (group scales run at engine.precision \"int8\" only)";
+             " or a divisor of it (group scales run at engine.precision \"int8\" only)";
   }
   return "?";
 }
@@ -85,8 +85,9 @@ void cross_check(const SafetensorsCheckpoint& checkpoint, const std::vector<Preq
       const ref::QuantizedWeight& w = layers[l].*spec.member;
       const std::string prefix = prefix_of(int64_t(l), spec.module);
       if (w.dtype != scheme.dtype)
-        throw InputError(said + "tensor " + prefix + ".weight of " + checkpoint.file_of(prefix + ".weight").path().string() +
-                         " is " + dtype_text(checkpoint, prefix + ".weight"));
+        throw InputError(said + "tensor " + prefix + ".weight of " +
+                         checkpoint.file_of(prefix + ".weight").path().string() + " is " +
+                         dtype_text(checkpoint, prefix + ".weight"));
       if (w.grain != scheme.grain || w.group_size != scheme.group_size)
         throw InputError(said + "tensor " + prefix + ".weight_scale of " +
                          checkpoint.file_of(prefix + ".weight_scale").path().string() + " has shape " +
@@ -165,8 +166,7 @@ ref::QuantizedWeight pack(const SafetensorsCheckpoint& checkpoint, const std::ve
       throw InputError(where(checkpoint, scale_name) + " holds " + grain_text(w.grain, w.group_size) +
                        " scales, which engine.weight_scales \"" + std::string(scale_grain_name(target.grain)) + "\"" +
                        (out.grain == Grain::group ? " with group size " + std::to_string(out.group_size) : "") +
-                       " cannot hold without requantising: set engine.weight_scales " + setting_of(w) +
-                       " (or a finer grain: tensor -> channel -> group)");
+                       " cannot hold without requantising: set engine.weight_scales " + settings_of(w));
     const std::vector<float> held = held_scales(w, target, where(checkpoint, scale_name));
     ref::QuantWeightView view = ref::view_all(w);
     view.scales = held.data();

@@ -96,7 +96,8 @@ ref::QuantizedWeight read_quantized_projection(const SafetensorsCheckpoint& chec
     q.dtype = DType::f8e4m3;
   } else {
     throw InputError(where(checkpoint, weight_name) + " has dtype " + dtype_text(weight.dtype) +
-                     ", but a pre-quantised weight (one with a weight_scale) must be I8 or F8_E4M3");
+                     (checkpoint.has(scale_name) ? " beside its weight_scale" : "") +
+                     ": a pre-quantised weight must be I8 or F8_E4M3");
   }
   if (weight.shape != shape)
     throw InputError(where(checkpoint, weight_name) + " has shape " + safetensors_shape_text(weight.shape) +
@@ -111,8 +112,8 @@ ref::QuantizedWeight read_quantized_projection(const SafetensorsCheckpoint& chec
   const std::string scale_where = where(checkpoint, scale_name);
   const auto grain = scale_grain(scale.shape, rows, cols);
   if (!grain)
-    throw InputError(scale_where + " has shape " + safetensors_shape_text(scale.shape) + ", which fits no scale layout of " +
-                     weight_name + " " + safetensors_shape_text(shape) + ": [] or [1] (per tensor), [" +
+    throw InputError(scale_where + " has shape " + safetensors_shape_text(scale.shape) +
+                     ", which fits no scale layout of " + weight_name + " " + safetensors_shape_text(shape) + ": [] or [1] (per tensor), [" +
                      std::to_string(rows) + "] or [" + std::to_string(rows) + ", 1] (per output channel), [" +
                      std::to_string(rows) + ", " + std::to_string(cols) + " / group_size] (per group)");
   q.grain = grain->first;
