@@ -128,18 +128,6 @@ std::vector<float> held_scales(const ref::QuantizedWeight& w, const ScaleLayout&
   return held;
 }
 
-ref::WeightScaleGrain reference_grain(ScaleGrain grain) {
-  switch (grain) {
-    case ScaleGrain::tensor: return Grain::tensor;
-    case ScaleGrain::channel: return Grain::channel;
-    case ScaleGrain::group: return Grain::group;
-    case ScaleGrain::none:
-    case ScaleGrain::token: break;
-  }
-  ROOFLM_CHECK(false, "quantised weights have tensor, channel or group scales");
-  return Grain::channel;
-}
-
 struct NamedPart {
   std::string prefix;
   ref::QuantizedWeight* weight;  // its codes move into the packed weight
@@ -151,7 +139,7 @@ ref::QuantizedWeight pack(const SafetensorsCheckpoint& checkpoint, const std::ve
   const ScaleLayout& target = dtypes.weight_scales;
   ref::QuantizedWeight out;
   out.dtype = dtypes.weight;
-  out.grain = reference_grain(target.grain);
+  out.grain = reference_weight_grain(target.grain);
   out.cols = parts.front().weight->cols;
   if (out.grain == Grain::group) {
     out.group_size = target.group_size;

@@ -3,9 +3,10 @@
 // attention through the KvCache view, SwiGLU MLP, final norm, LM head. Slow, simple and correct:
 // the oracle for tests, and what CI runs end to end.
 // Precisions: fp16 runs as the fp32 reference; int8 (W8A16), w8a8 and fp8 quantise the layers'
-// linear weights at load (quantized_weights.h), or take a pre-quantised checkpoint's, and run each linear node with the quantised
-// reference of its dtypes (reference/quant_linear.h); a w8a8 / fp8 node quantises its input as its
-// producer would (per token, or with the static scale of the StaticActivationScales table).
+// linear weights at load (quantized_weights.h) or take a pre-quantised checkpoint's, and run each
+// linear node with the quantised reference of its dtypes (reference/quant_linear.h); a w8a8 / fp8
+// node quantises its input as its producer would (per token, or with the static scale of the
+// StaticActivationScales table).
 #pragma once
 
 #include <memory>

@@ -9,25 +9,13 @@
 namespace rooflm {
 namespace {
 
-ref::WeightScaleGrain reference_grain(ScaleGrain grain) {
-  switch (grain) {
-    case ScaleGrain::tensor: return ref::WeightScaleGrain::tensor;
-    case ScaleGrain::channel: return ref::WeightScaleGrain::channel;
-    case ScaleGrain::group: return ref::WeightScaleGrain::group;
-    case ScaleGrain::none:
-    case ScaleGrain::token: break;
-  }
-  ROOFLM_CHECK(false, "quantised weights have tensor, channel or group scales");
-  return ref::WeightScaleGrain::channel;
-}
-
 // Quantises `tensor` ([rows, cols]) and frees its fp32 values.
 ref::QuantizedWeight quantize(HostTensor& tensor, const PrecisionDtypes& dtypes, int32_t layer, const char* tensor_name) {
   ROOFLM_CHECK(tensor.shape.size() == 2 && !tensor.data.empty(), std::string("layer weight ") + tensor_name + " is a matrix");
   try {
     ref::QuantizedWeight q =
         ref::quantize_weight(tensor.ptr(), tensor.shape[0], tensor.shape[1], dtypes.weight,
-                             reference_grain(dtypes.weight_scales.grain), dtypes.weight_scales.group_size);
+                             reference_weight_grain(dtypes.weight_scales.grain), dtypes.weight_scales.group_size);
     tensor = HostTensor{};
     return q;
   } catch (const InputError& e) {
@@ -52,7 +40,7 @@ QuantizedLayerWeights::QuantizedLayerWeights(ModelWeights& weights, const Precis
 
 QuantizedLayerWeights::QuantizedLayerWeights(std::vector<QuantizedLayer> layers, const PrecisionDtypes& dtypes)
     : layers_(std::move(layers)), scale_dtype_(dtypes.weight_scales.dtype) {
-  const ref::WeightScaleGrain grain = reference_grain(dtypes.weight_scales.grain);
+  const ref::WeightScaleGrain grain = reference_weight_grain(dtypes.weight_scales.grain);
   for (const QuantizedLayer& L : layers_)
     for (const ref::QuantizedWeight* w : {&L.wqkv, &L.wo, &L.w_gate_up, &L.w_down})
       ROOFLM_CHECK(w->dtype == dtypes.weight && w->grain == grain &&
