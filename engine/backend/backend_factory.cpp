@@ -5,12 +5,15 @@
 #include "engine/backend/cpu/host_memory.h"
 #include "engine/backend/sim/sim_backend.h"
 #include "common/error.h"
+#include "engine/model/prequantized_weights.h"
 #include "engine/model/quant_scales.h"
 #include "engine/model/smoothing.h"
 #include "engine/model/weights.h"
 #include "engine/runtime/variant_run.h"
 
 namespace rooflm {
+
+namespace fs = std::filesystem;
 
 namespace {
 CudaBackendHooks& cuda_hooks() {
@@ -33,12 +36,26 @@ ModelConfig resolve_model_config(const ModelSpec& model) {
   return config;
 }
 
-ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& config) {
+ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& config, LayerLinearWeights linears) {
   require_host_memory("model '" + config.name + "' (" + std::to_string(config.n_params()) +
                           " parameters in fp32 on the host)",
                       config.n_params() * int64_t(sizeof(float)));
   return model.weights_dir.empty() ? synthetic_weights(config, model.seed, model.outliers)
-                                   : load_safetensors_weights(model.weights_dir, config);
+                                   : load_safetensors_weights(model.weights_dir, config, linears);
+}
+
+std::vector<QuantizedLayer> prequantized_layers(const Scenario& scenario, const ModelConfig& config,
+                                                const Variant& requested) {
+  const fs::path& dir = scenario.model.weights_dir;
+  if (dir.empty() || !requested.quantised_weights()) return {};
+  std::optional<std::vector<QuantizedLayer>> layers = load_prequantized_layers(dir, config, precision_dtypes(requested));
+  if (!layers) return {};
+  if (!scenario.quant.scales.empty())
+    throw InputError("quant.scales: model.weights " + dir.string() +
+                     " is a pre-quantised checkpoint, whose weights cannot be smoothed (SmoothQuant divides the fp16 "
+                     "weights before they are quantised): remove quant.scales and run engine.activation_scales "
+                     "\"dynamic\" (the checkpoint's input_scale tensors are not read)");
+  return std::move(*layers);
 }
 
 QuantScales read_scenario_quant_scales(const Scenario& scenario, const StepProgram& program) {
@@ -84,10 +101,12 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
   const Variant requested = requested_variant(engine, kind);
   switch (kind) {
     case BackendKind::cpu: {
-      ModelWeights weights = host_model_weights(scenario.model, config);
+      std::vector<QuantizedLayer> prequantized = prequantized_layers(scenario, config, requested);
+      ModelWeights weights = host_model_weights(
+          scenario.model, config, prequantized.empty() ? LayerLinearWeights::load : LayerLinearWeights::skip);
       StaticActivationScales static_scales = apply_quant_scales(scenario, config, requested, weights);
       return std::make_unique<CpuBackend>(config, std::move(weights), requested, int(engine.threads),
-                                          std::move(static_scales));
+                                          std::move(static_scales), std::move(prequantized));
     }
     case BackendKind::sim: {
       SimEfficiency eff;

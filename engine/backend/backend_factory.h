@@ -5,10 +5,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/backend/backend.h"
 #include "engine/model/model_config.h"
 #include "engine/model/quant_scales.h"
+#include "engine/model/quantized_layer.h"
 #include "engine/model/static_scales.h"
 #include "engine/model/weights.h"
 #include "engine/roofline/gpu_spec.h"
@@ -42,9 +44,18 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
 ModelConfig resolve_model_config(const ModelSpec& model);
 
 // The host (fp32, fp16-rounded) weights of a scenario's model section: seeded synthetic ones (with
-// model.synthetic_outliers planted) or the safetensors folder's. Throws InputError when the host
-// memory cannot hold them, or naming the file and tensor of a bad checkpoint.
-ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& config);
+// model.synthetic_outliers planted) or the safetensors folder's (`linears`: load_safetensors_weights).
+// Throws InputError when the host memory cannot hold them, or naming the file and tensor of a bad
+// checkpoint.
+ModelWeights host_model_weights(const ModelSpec& model, const ModelConfig& config,
+                                LayerLinearWeights linears = LayerLinearWeights::load);
+
+// The layer weights of the scenario's pre-quantised checkpoint packed for `requested`'s quantised
+// precision (load_prequantized_layers); empty for synthetic or plain weights and for fp16 (which
+// dequantises). Throws InputError when the checkpoint does not fit the variant, or with quant.scales
+// (the weights are quantised already: nothing to smooth).
+std::vector<QuantizedLayer> prequantized_layers(const Scenario& scenario, const ModelConfig& config,
+                                                const Variant& requested);
 
 // The scenario's quant.scales file, read and checked against `program` (InputError prefixed
 // "quant.scales: ").

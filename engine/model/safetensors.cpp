@@ -70,6 +70,12 @@ std::optional<SafetensorsDtype> safetensors_dtype_from_name(std::string_view nam
   return std::nullopt;
 }
 
+std::string safetensors_shape_text(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 int64_t SafetensorsTensorInfo::numel() const {
   int64_t count = 1;
   for (const int64_t dim : shape) count *= dim;

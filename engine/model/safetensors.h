@@ -25,6 +25,9 @@ std::string_view safetensors_dtype_name(SafetensorsDtype dtype);  // "F16", ...
 size_t safetensors_dtype_size(SafetensorsDtype dtype);             // bytes per element
 std::optional<SafetensorsDtype> safetensors_dtype_from_name(std::string_view name);
 
+// "[4096, 11008]": a shape as error messages write it.
+std::string safetensors_shape_text(const std::vector<int64_t>& shape);
+
 struct SafetensorsTensorInfo {
   SafetensorsDtype dtype = SafetensorsDtype::F32;
   std::vector<int64_t> shape;

@@ -67,12 +67,21 @@ HostTensor synthetic_layer_norm(const ModelConfig& config, uint64_t seed, int64_
 // synthetic_weights with the outliers planted.
 ModelWeights synthetic_weights(const ModelConfig& config, uint64_t seed, const SyntheticOutliers& outliers);
 
+// What load_safetensors_weights does with the layers' linear weights (wqkv, wo, w_gate_up, w_down).
+enum class LayerLinearWeights {
+  load,  // fp16-rounded fp32; a pre-quantised checkpoint's dequantised (prequantized_weights.h)
+  skip,  // left empty: the caller holds them quantised (load_prequantized_layers)
+};
+
 // Loads Hugging Face safetensors weights (model.safetensors or a sharded
 // model.safetensors.index.json) from `dir` for `config`, converting fp16/bf16/fp32 to fp16-rounded
 // fp32, and packing q/k/v_proj and gate/up_proj into wqkv and w_gate_up. Reads the q/k/v_proj biases
 // when config.qkv_bias; for tied embeddings lm_head.weight is not needed (and ignored when present).
+// Pre-quantised layer projections (int8 / FP8 codes with weight_scale, checked against config.json
+// in `dir`) are dequantised: code * scale, rounded to fp16.
 // Throws InputError naming the file and tensor on any problem (truncated file, offsets out of range,
-// wrong shape or dtype, missing tensor).
-ModelWeights load_safetensors_weights(const std::filesystem::path& dir, const ModelConfig& config);
+// wrong shape or dtype, missing tensor, a bad pre-quantised projection).
+ModelWeights load_safetensors_weights(const std::filesystem::path& dir, const ModelConfig& config,
+                                      LayerLinearWeights linears = LayerLinearWeights::load);
 
 }  // namespace rooflm

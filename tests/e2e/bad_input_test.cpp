@@ -10,7 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/model/weights.h"
 #include "tests/e2e/cli_run.h"
+#include "tests/unit/prequantized_checkpoint.h"
 
 namespace rooflm {
 namespace {
@@ -261,6 +263,35 @@ TEST_F(BadInput, PrecisionOptionsNoLayerCanRunAreNamed) {
   expect_refused(run(write("a.json", engine(R"("backend": "sim", "gpu": "a10", "precision": "fp8")"))),
                  {"GPU a10", "no fp8 tensor peak"}, out());
   expect_refused(run_cli("roofline --model tiny --gpu a100-80gb --precision fp8"), {"GPU a100-80gb", "no fp8 tensor peak"});
+}
+
+TEST_F(BadInput, PrequantizedCheckpointWithABrokenScaleNamesTheFileAndTensor) {
+  // The tiny model's projections as int8 codes + per-channel weight_scale; one scale negative.
+  const ModelConfig config = model_preset("tiny");
+  std::vector<SafetensorsWriteTensor> tensors =
+      test::prequantized_hf_tensors(config, synthetic_weights(config, 3), {DType::i8, ref::WeightScaleGrain::channel});
+  const std::string broken = "model.layers.2.mlp.down_proj.weight_scale";
+  std::vector<float> scales(256, 0.01f);
+  scales[4] = -0.01f;
+  test::tensor_named(tensors, broken).bytes = safetensors_encode_floats(SafetensorsDtype::F16, scales);
+  fs::create_directories(dir_.path() / "q");
+  write_safetensors(dir_.path() / "q" / "model.safetensors", tensors);
+  const std::string scenario = R"({"schema": "rooflm.scenario/1", "name": "q", "model": {"preset": "tiny", "weights": "q"},
+    "engine": {"backend": "cpu", "precision": "int8"}, "workload": {"requests": 1, "prompt_len": 4, "output_len": 2}})";
+  expect_refused(run(write("q.json", scenario)),
+                 {(dir_.path() / "q" / "model.safetensors").string() + ": tensor " + broken, "element 4 = -0.01",
+                  "finite and >= 0"},
+                 out());
+  // A scale tensor of another shape; and one at a precision the codes are not (int8 codes at fp8).
+  tensors = test::prequantized_hf_tensors(config, synthetic_weights(config, 3), {DType::i8, ref::WeightScaleGrain::channel});
+  test::tensor_named(tensors, broken).shape = {128, 2};
+  write_safetensors(dir_.path() / "q" / "model.safetensors", tensors);
+  expect_refused(run(write("q.json", scenario)), {"model.safetensors: tensor " + broken, "has shape [128, 2]"}, out());
+  test::tensor_named(tensors, broken).shape = {256, 1};
+  write_safetensors(dir_.path() / "q" / "model.safetensors", tensors);
+  expect_refused(run(write("q.json", scenario), "--set engine.precision=fp8"),
+                 {"engine.precision \"fp8\" needs F8_E4M3 weights", "model.safetensors: tensor model.layers.0.self_attn.q_proj.weight"},
+                 out());
 }
 
 // (A trace or dataset reads through the same read_text_file, with a 256 MiB limit: not read here

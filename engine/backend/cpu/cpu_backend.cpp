@@ -33,7 +33,7 @@ Variant CpuBackend::effective(const Variant& requested) {
 }
 
 CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads,
-                       StaticActivationScales static_scales)
+                       StaticActivationScales static_scales, std::vector<QuantizedLayer> prequantized)
     : config_(std::move(config)),
       weights_(std::move(weights)),
       program_(build_step_program(config_, effective(requested))),
@@ -41,7 +41,13 @@ CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, const Variant& 
       pool_(n_threads) {
   for (const OpNode& op : program_.ops)  // every static scale exists before any work
     if (op.kind == OpKind::linear && op.input_scales.grain == ScaleGrain::tensor) static_scales_.of(op);
-  if (program_.variant.quantised_weights()) quantized_ = QuantizedLayerWeights(weights_, precision_dtypes(program_.variant));
+  if (!prequantized.empty()) {
+    ROOFLM_CHECK(program_.variant.quantised_weights() && int64_t(prequantized.size()) == config_.n_layers,
+                 "pre-quantised layer weights for every layer of a quantised precision");
+    quantized_ = QuantizedLayerWeights(std::move(prequantized), precision_dtypes(program_.variant));
+  } else if (program_.variant.quantised_weights()) {
+    quantized_ = QuantizedLayerWeights(weights_, precision_dtypes(program_.variant));
+  }
 }
 
 std::vector<std::string> CpuBackend::kernel_names() const {

@@ -3,9 +3,10 @@
 // attention through the KvCache view, SwiGLU MLP, final norm, LM head. Slow, simple and correct:
 // the oracle for tests, and what CI runs end to end.
 // Precisions: fp16 runs as the fp32 reference; int8 (W8A16), w8a8 and fp8 quantise the layers'
-// linear weights at load (quantized_weights.h) and run each linear node with the quantised
-// reference of its dtypes (reference/quant_linear.h); a w8a8 / fp8 node quantises its input as its
-// producer would (per token, or with the static scale of the StaticActivationScales table).
+// linear weights at load (quantized_weights.h) or take a pre-quantised checkpoint's, and run each
+// linear node with the quantised reference of its dtypes (reference/quant_linear.h); a w8a8 / fp8
+// node quantises its input as its producer would (per token, or with the static scale of the
+// StaticActivationScales table).
 #pragma once
 
 #include <memory>
@@ -24,8 +25,11 @@ class CpuBackend final : public Backend {
   // `requested`: the scenario's variant; the cpu backend runs its kernel set's recipe, at its
   // quantised precision or (fp16) in fp32. `static_scales`: the input scales of every linear node
   // when requested.activation_scales is static (InputError naming the op when one is missing).
+  // `prequantized`: a quantised precision's layer weights as a pre-quantised checkpoint holds them
+  // (load_prequantized_layers for the requested variant; `weights` then lacks them); empty:
+  // quantise `weights` at load.
   CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads,
-             StaticActivationScales static_scales = {});
+             StaticActivationScales static_scales = {}, std::vector<QuantizedLayer> prequantized = {});
 
   // The variant the cpu backend runs for `requested`: its kernel set and quantised precision
   // (int8, w8a8, fp8 with their scales), else fp32 arithmetic; fp32 KV; eager.

@@ -2,23 +2,12 @@
 #include "engine/backend/cpu/quantized_weights.h"
 
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 
 namespace rooflm {
 namespace {
-
-ref::WeightScaleGrain reference_grain(ScaleGrain grain) {
-  switch (grain) {
-    case ScaleGrain::tensor: return ref::WeightScaleGrain::tensor;
-    case ScaleGrain::channel: return ref::WeightScaleGrain::channel;
-    case ScaleGrain::group: return ref::WeightScaleGrain::group;
-    case ScaleGrain::none:
-    case ScaleGrain::token: break;
-  }
-  ROOFLM_CHECK(false, "quantised weights have tensor, channel or group scales");
-  return ref::WeightScaleGrain::channel;
-}
 
 // Quantises `tensor` ([rows, cols]) and frees its fp32 values.
 ref::QuantizedWeight quantize(HostTensor& tensor, const PrecisionDtypes& dtypes, int32_t layer, const char* tensor_name) {
@@ -26,7 +15,7 @@ ref::QuantizedWeight quantize(HostTensor& tensor, const PrecisionDtypes& dtypes,
   try {
     ref::QuantizedWeight q =
         ref::quantize_weight(tensor.ptr(), tensor.shape[0], tensor.shape[1], dtypes.weight,
-                             reference_grain(dtypes.weight_scales.grain), dtypes.weight_scales.group_size);
+                             reference_weight_grain(dtypes.weight_scales.grain), dtypes.weight_scales.group_size);
     tensor = HostTensor{};
     return q;
   } catch (const InputError& e) {
@@ -47,6 +36,16 @@ QuantizedLayerWeights::QuantizedLayerWeights(ModelWeights& weights, const Precis
                        quantize(L.w_gate_up, dtypes, layer, "w_gate_up (gate_proj; up_proj)"),
                        quantize(L.w_down, dtypes, layer, "w_down (down_proj)")});
   }
+}
+
+QuantizedLayerWeights::QuantizedLayerWeights(std::vector<QuantizedLayer> layers, const PrecisionDtypes& dtypes)
+    : layers_(std::move(layers)), scale_dtype_(dtypes.weight_scales.dtype) {
+  const ref::WeightScaleGrain grain = reference_weight_grain(dtypes.weight_scales.grain);
+  for (const QuantizedLayer& L : layers_)
+    for (const ref::QuantizedWeight* w : {&L.wqkv, &L.wo, &L.w_gate_up, &L.w_down})
+      ROOFLM_CHECK(w->dtype == dtypes.weight && w->grain == grain &&
+                       (grain != ref::WeightScaleGrain::group || w->group_size == dtypes.weight_scales.group_size),
+                   "pre-quantised layers packed for the variant's weight dtype and scales");
 }
 
 ref::QuantWeightView QuantizedLayerWeights::view(const ParamSlice& slice, int32_t layer) const {

@@ -55,7 +55,11 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
     }
   require_kernels_for_program();
   static_scale_of_node_.assign(program_.ops.size(), 0.0f);
-  if (uses_quant_scales(scenario, program_.variant)) {  // SmoothQuant: smoothed host weights uploaded
+  const std::vector<QuantizedLayer> prequantized = prequantized_layers(scenario, c_, program_.variant);
+  if (!prequantized.empty()) {  // a pre-quantised checkpoint: its codes and scales, the rest from the host
+    const ModelWeights host = host_model_weights(scenario.model, c_, LayerLinearWeights::skip);
+    w_ = std::make_unique<DeviceWeights>(c_, scenario.model, dtypes_, &host, &prequantized);
+  } else if (uses_quant_scales(scenario, program_.variant)) {  // SmoothQuant: smoothed host weights uploaded
     ModelWeights host = host_model_weights(scenario.model, c_);
     set_static_scales(apply_quant_scales(scenario, c_, program_.variant, host));
     w_ = std::make_unique<DeviceWeights>(c_, scenario.model, dtypes_, &host);

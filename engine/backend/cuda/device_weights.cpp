@@ -28,6 +28,15 @@ WeightGrain device_grain(ScaleGrain grain) {
   }
 }
 
+bool reference_grain_matches(ref::WeightScaleGrain ref_grain, WeightGrain grain) {
+  switch (ref_grain) {
+    case ref::WeightScaleGrain::tensor: return grain == WeightGrain::tensor;
+    case ref::WeightScaleGrain::channel: return grain == WeightGrain::channel;
+    case ref::WeightScaleGrain::group: return grain == WeightGrain::group;
+  }
+  return false;
+}
+
 struct Shape {
   int64_t rows, cols;
   int64_t elems() const { return rows * cols; }
@@ -75,6 +84,22 @@ void upload(__half* dst, const HostTensor& t, int64_t elems) {
   ROOFLM_CUDA_CHECK(cudaMemcpy(dst, h.data(), h.size() * 2, cudaMemcpyHostToDevice));
 }
 
+// Copies a host quantised weight (reference/quant.h: fp32 scales, fp16-exact for int8) into its
+// device codes and scales, checking that the layouts agree.
+void upload_quantized(const QuantWeightDevice& dst, const ref::QuantizedWeight& w, const char* tensor) {
+  ROOFLM_CHECK(w.dtype == dst.dtype && w.rows == dst.rows && w.cols == dst.cols &&
+                   w.group_size == dst.group_size && reference_grain_matches(w.grain, dst.grain),
+               std::string("pre-quantised ") + tensor + " does not match the device layout");
+  ROOFLM_CUDA_CHECK(cudaMemcpy(const_cast<uint8_t*>(dst.codes), w.codes.data(), w.codes.size(), cudaMemcpyHostToDevice));
+  if (dst.dtype == DType::i8) {
+    std::vector<__half> scales(w.scales.size());
+    for (size_t i = 0; i < scales.size(); ++i) scales[i] = __float2half_rn(w.scales[i]);  // fp16-exact values
+    ROOFLM_CUDA_CHECK(cudaMemcpy(const_cast<void*>(dst.scales), scales.data(), scales.size() * 2, cudaMemcpyHostToDevice));
+  } else {
+    ROOFLM_CUDA_CHECK(cudaMemcpy(const_cast<void*>(dst.scales), w.scales.data(), w.scales.size() * 4, cudaMemcpyHostToDevice));
+  }
+}
+
 }  // namespace
 
 int64_t DeviceWeights::bytes_needed(const ModelConfig& c, const PrecisionDtypes& d) {
@@ -84,7 +109,7 @@ int64_t DeviceWeights::bytes_needed(const ModelConfig& c, const PrecisionDtypes&
 }
 
 DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec, const PrecisionDtypes& d,
-                             const ModelWeights* host_given) {
+                             const ModelWeights* host_given, const std::vector<QuantizedLayer>* prequantized) {
   quantised_ = d.weight != DType::f16;
   const WeightGrain grain = device_grain(d.weight_scales.grain);
   const int64_t group = d.weight_scales.group_size;
@@ -101,7 +126,7 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec, const 
                      " bytes free");
   ROOFLM_CUDA_CHECK(cudaMalloc(&base_, size_t(bytes_)));
   try {
-    fill(c, spec, d, host_given);
+    fill(c, spec, d, host_given, prequantized);
   } catch (...) {
     cudaFree(base_);
     throw;
@@ -109,7 +134,7 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec, const 
 }
 
 void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const PrecisionDtypes& d,
-                         const ModelWeights* host_given) {
+                         const ModelWeights* host_given, const std::vector<QuantizedLayer>* prequantized) {
   const WeightGrain grain = device_grain(d.weight_scales.grain);
   const int64_t group = d.weight_scales.group_size;
   char* p = static_cast<char*>(base_);
@@ -170,6 +195,7 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
   };
 
   const int64_t H = c.hidden, QD = c.q_dim(), KD = c.kv_dim();
+  ROOFLM_CHECK(prequantized == nullptr || host_given != nullptr, "pre-quantised layers come with the host's other weights");
   if (host_given == nullptr && spec.weights_dir.empty()) {
     const uint64_t seed = spec.seed;
     const float norm = kSyntheticNormSpread;
@@ -214,6 +240,18 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
     for (int64_t i = 0; i < c.n_layers; ++i) {
       const DeviceLayer& L = layers[size_t(i)];
       const LayerWeights& w = host.layers[size_t(i)];
+      if (prequantized != nullptr) {  // the checkpoint's codes and scales as they are
+        ROOFLM_CHECK(quantised_ && prequantized->size() == size_t(c.n_layers), "pre-quantised layers for every layer");
+        const QuantizedLayer& q = (*prequantized)[size_t(i)];
+        upload(L.attn_norm, w.attn_norm, l.attn_norm);
+        upload_quantized(L.wqkv_q, q.wqkv, "wqkv");
+        if (c.qkv_bias) upload(L.bqkv, w.bqkv, l.bqkv);
+        upload_quantized(L.wo_q, q.wo, "wo");
+        upload(L.mlp_norm, w.mlp_norm, l.mlp_norm);
+        upload_quantized(L.w_gate_up_q, q.w_gate_up, "w_gate_up");
+        upload_quantized(L.w_down_q, q.w_down, "w_down");
+        continue;
+      }
       upload(L.attn_norm, w.attn_norm, l.attn_norm);
       upload(target(L.wqkv), w.wqkv, l.wqkv.elems());
       finish(L.wqkv_q, i, "wqkv");

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/model/precision.h"
+#include "engine/model/quantized_layer.h"
 #include "engine/model/weights.h"
 #include "engine/scenario/scenario.h"
 #include "kernels/quant/quant_weight.h"
@@ -41,9 +42,11 @@ class DeviceWeights {
  public:
   // Throws InputError with the bytes needed and free when the weights do not fit, and naming the
   // tensor when one cannot be quantised (not finite, an int8 scale beyond fp16). `host`, when
-  // given, replaces the model's own weights (synthetic or safetensors).
+  // given, replaces the model's own weights (synthetic or safetensors); `prequantized`, when given
+  // (a pre-quantised checkpoint's layers, engine/model/prequantized_weights.h), gives the four
+  // projections' codes and scales as they are (host then holds the rest).
   DeviceWeights(const ModelConfig& config, const ModelSpec& spec, const PrecisionDtypes& dtypes,
-                const ModelWeights* host = nullptr);
+                const ModelWeights* host = nullptr, const std::vector<QuantizedLayer>* prequantized = nullptr);
   ~DeviceWeights();
   DeviceWeights(const DeviceWeights&) = delete;
   DeviceWeights& operator=(const DeviceWeights&) = delete;
@@ -62,7 +65,8 @@ class DeviceWeights {
 
  private:
   // Carves base_ into the tensors and writes them.
-  void fill(const ModelConfig& config, const ModelSpec& spec, const PrecisionDtypes& dtypes, const ModelWeights* host);
+  void fill(const ModelConfig& config, const ModelSpec& spec, const PrecisionDtypes& dtypes, const ModelWeights* host,
+            const std::vector<QuantizedLayer>* prequantized);
 
   void* base_ = nullptr;
   int64_t bytes_ = 0;
