@@ -8,21 +8,16 @@
 #include "common/error.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/pdl.cuh"
+#include "kernels/gemv/gemv_common.cuh"
 
 namespace rooflm {
 namespace {
 
+using gemv::load_streaming;
+using gemv::warp_sum;
+
 constexpr int kThreads = 128;     // 4 warps split the in-dimension of the block's rows
 constexpr int kLoadsInFlight = 4;  // 16-byte weight loads per thread per row issued before use
-
-// Weights are read exactly once: skip L1 so that x, which every block re-reads, stays there.
-__device__ __forceinline__ uint4 load_streaming(const uint4* p) {
-  uint4 v;
-  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p));
-  return v;
-}
 
 __device__ __forceinline__ void to_float8(const uint4& v, float (&f)[8]) {
   const __half2* h = reinterpret_cast<const __half2*>(&v);
@@ -34,11 +29,6 @@ __device__ __forceinline__ void to_float8(const uint4& v, float (&f)[8]) {
   }
 }
 
-__device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-  return v;
-}
 
 // Issues the block's next kLoadsInFlight x ROWS weight vectors of this thread (zeros past the end).
 template <int ROWS>
@@ -127,15 +117,8 @@ void launch_tokens(const __half* x, const __half* w, const __half* bias, __half*
   const int n_vec = int(in / 8);
   const auto* xv = reinterpret_cast<const uint4*>(x);
   const auto* wv = reinterpret_cast<const uint4*>(w);
-  cudaLaunchAttribute overlap{};
-  overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;  // see griddepcontrol in the kernel
-  overlap.val.programmaticStreamSerializationAllowed = 1;
-  cudaLaunchConfig_t config{};
-  config.gridDim = dim3(unsigned((out + rows - 1) / rows));
-  config.blockDim = dim3(kThreads);
-  config.stream = stream;
-  config.attrs = &overlap;
-  config.numAttrs = 1;
+  cudaLaunchAttribute overlap;
+  const cudaLaunchConfig_t config = gemv::pdl_launch_config(unsigned((out + rows - 1) / rows), kThreads, stream, overlap);
   switch (rows) {
     case 1: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 1>, xv, wv, bias, y, n_vec, int(out))); break;
     case 2: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 2>, xv, wv, bias, y, n_vec, int(out))); break;

@@ -8,10 +8,14 @@
 #include "common/error.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/pdl.cuh"
+#include "kernels/gemv/gemv_common.cuh"
 #include "kernels/quant/quant_math.cuh"
 
 namespace rooflm {
 namespace {
+
+using gemv::load_streaming;
+using gemv::warp_sum;
 
 constexpr int kThreads = 128;
 constexpr int kRows = 2;           // output rows per block
@@ -31,14 +35,6 @@ struct Params {
   int n_vec, out;
 };
 
-__device__ __forceinline__ uint4 load_streaming(const uint4* p) {
-  uint4 v;
-  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p));
-  return v;
-}
-
 template <Mode M>
 __device__ __forceinline__ float weight_scale(const Params& p, int row, int slot) {
   const int i = row * p.scales_per_row + slot;
@@ -48,12 +44,6 @@ __device__ __forceinline__ float weight_scale(const Params& p, int row, int slot
     return __half2float(static_cast<const __half*>(p.w_scales)[i]);
 }
 
-template <class T>
-__device__ __forceinline__ T warp_sum(T v) {
-#pragma unroll
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-  return v;
-}
 
 __device__ __forceinline__ void codes16_to_float(const uint4& v, float (&f)[16], bool fp8) {
   const uint32_t words[4] = {v.x, v.y, v.z, v.w};
@@ -190,15 +180,8 @@ __global__ void __launch_bounds__(kThreads) gemv_quant_kernel(const Params p) {
 
 template <Mode M, int N_TOKENS>
 void launch_tokens(const Params& p, bool group, cudaStream_t stream) {
-  cudaLaunchAttribute overlap{};
-  overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  overlap.val.programmaticStreamSerializationAllowed = 1;
-  cudaLaunchConfig_t config{};
-  config.gridDim = dim3(unsigned((p.out + kRows - 1) / kRows));
-  config.blockDim = dim3(kThreads);
-  config.stream = stream;
-  config.attrs = &overlap;
-  config.numAttrs = 1;
+  cudaLaunchAttribute overlap;
+  const cudaLaunchConfig_t config = gemv::pdl_launch_config(unsigned((p.out + kRows - 1) / kRows), kThreads, stream, overlap);
   if constexpr (M == Mode::w8a16) {
     if (group) {
       ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_quant_kernel<M, N_TOKENS, true>, p));

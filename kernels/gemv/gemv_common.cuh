@@ -1,0 +1,44 @@
+// What the decode GEMVs (gemv_f16.cu, gemv_quant.cu) share: the weight load that bypasses L1 (each
+// weight is read once, so x, which every block re-reads, stays in L1), the warp sum, and the launch
+// with programmatic dependent launch (the kernel's first weight loads overlap the previous
+// kernel's tail; it waits with pdl_wait() before touching that kernel's output).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace rooflm::gemv {
+
+__device__ __forceinline__ uint4 load_streaming(const uint4* p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+template <class T>
+__device__ __forceinline__ T warp_sum(T v) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+// A launch of `blocks` x `threads` on `stream` that may start before the previous kernel ends.
+// `attribute` must outlive the launch call.
+inline cudaLaunchConfig_t pdl_launch_config(unsigned blocks, unsigned threads, cudaStream_t stream,
+                                            cudaLaunchAttribute& attribute) {
+  attribute = {};
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;  // see griddepcontrol in the kernels
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(blocks);
+  config.blockDim = dim3(threads);
+  config.stream = stream;
+  config.attrs = &attribute;
+  config.numAttrs = 1;
+  return config;
+}
+
+}  // namespace rooflm::gemv
