@@ -1,8 +1,10 @@
 // CudaBackend: the real engine. Launches, for every node of the model family's step program
 // (engine/model/step_program.h), the kernels the registry (kernels/registry.h) selects for the
-// node's shapes and dtypes: fp16 storage with fp32 accumulation (fp32 residual stream); decode steps
-// optionally replayed as CUDA graphs (`launch`). Which ops run (fused vs naive) is the recipe's
-// choice, never this file's.
+// node's shapes and dtypes: fp16 storage with fp32 accumulation (fp32 residual stream), or the
+// quantised linears of int8 / w8a8 / fp8 (weights as codes + scales in DeviceWeights; a quantised
+// GEMM input lives in xq_ / xs_ from its producer to its consumers); decode steps optionally
+// replayed as CUDA graphs (`launch`). Which ops run (fused vs naive) is the recipe's choice, never
+// this file's.
 #pragma once
 
 #include <cublas_v2.h>
