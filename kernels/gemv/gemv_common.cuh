@@ -1,4 +1,4 @@
-// What the decode GEMVs (gemv_f16.cu, gemv_quant.cu) share: the weight load that bypasses L1 (each
+// What the decode GEMVs (gemv_f16.cu, gemv_quant.cu) share: the weight loads that bypass L1 (each
 // weight is read once, so x, which every block re-reads, stays in L1), the warp sum, and the launch
 // with programmatic dependent launch (the kernel's first weight loads overlap the previous
 // kernel's tail; it waits with pdl_wait() before touching that kernel's output).
@@ -23,6 +23,23 @@ __device__ __forceinline__ T warp_sum(T v) {
 #pragma unroll
   for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
   return v;
+}
+
+// Issues this thread's next LOADS x ROWS 16-byte weight vectors: vector v0 + u * THREADS of rows
+// row0 .. row0 + ROWS - 1 of w [out, n_vec] (zeros past the row's end; rows past `out` re-read the
+// last row, whose results are never stored).
+template <int LOADS, int THREADS, int ROWS>
+__device__ __forceinline__ void load_weights(uint4 (&wv)[LOADS][ROWS], const uint4* __restrict__ w, int v0, int row0,
+                                             int n_vec, int out) {
+#pragma unroll
+  for (int u = 0; u < LOADS; ++u) {
+    const int v = v0 + u * THREADS;
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+      const int row = min(row0 + r, out - 1);
+      wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
+    }
+  }
 }
 
 // A launch of `blocks` x `threads` on `stream` that may start before the previous kernel ends.

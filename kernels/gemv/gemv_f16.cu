@@ -13,7 +13,6 @@
 namespace rooflm {
 namespace {
 
-using gemv::load_streaming;
 using gemv::warp_sum;
 
 constexpr int kThreads = 128;     // 4 warps split the in-dimension of the block's rows
@@ -26,22 +25,6 @@ __device__ __forceinline__ void to_float8(const uint4& v, float (&f)[8]) {
     const float2 pair = __half22float2(h[i]);
     f[2 * i] = pair.x;
     f[2 * i + 1] = pair.y;
-  }
-}
-
-
-// Issues the block's next kLoadsInFlight x ROWS weight vectors of this thread (zeros past the end).
-template <int ROWS>
-__device__ __forceinline__ void load_weights(uint4 (&wv)[kLoadsInFlight][ROWS], const uint4* __restrict__ w, int v0,
-                                             int row0, int n_vec, int out) {
-#pragma unroll
-  for (int u = 0; u < kLoadsInFlight; ++u) {
-    const int v = v0 + u * kThreads;
-#pragma unroll
-    for (int r = 0; r < ROWS; ++r) {
-      const int row = min(row0 + r, out - 1);  // rows past the end re-read the last row, never stored
-      wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
-    }
   }
 }
 
@@ -60,7 +43,7 @@ __global__ void __launch_bounds__(kThreads)
     for (int t = 0; t < N_TOKENS; ++t) acc[r][t] = 0.0f;
 
   uint4 wv[kLoadsInFlight][ROWS];
-  load_weights(wv, w, threadIdx.x, row0, n_vec, out);
+  gemv::load_weights<kLoadsInFlight, kThreads>(wv, w, threadIdx.x, row0, n_vec, out);
   // Programmatic dependent launch: the loads above read only weights, which no kernel before this
   // one writes, so they overlap the previous kernel's tail. x and y are touched only after the
   // previous grid has completed and its writes are visible.
@@ -85,7 +68,8 @@ __global__ void __launch_bounds__(kThreads)
           for (int i = 0; i < 8; ++i) acc[r][t] = fmaf(wf[r][i], xf[i], acc[r][t]);
       }
     }
-    if (v0 + kThreads * kLoadsInFlight < n_vec) load_weights(wv, w, v0 + kThreads * kLoadsInFlight, row0, n_vec, out);
+    if (v0 + kThreads * kLoadsInFlight < n_vec)
+      gemv::load_weights<kLoadsInFlight, kThreads>(wv, w, v0 + kThreads * kLoadsInFlight, row0, n_vec, out);
   }
 
   __shared__ float partial[kThreads / 32][ROWS][N_TOKENS];

@@ -14,7 +14,6 @@
 namespace rooflm {
 namespace {
 
-using gemv::load_streaming;
 using gemv::warp_sum;
 
 constexpr int kThreads = 128;
@@ -44,7 +43,6 @@ __device__ __forceinline__ float weight_scale(const Params& p, int row, int slot
     return __half2float(static_cast<const __half*>(p.w_scales)[i]);
 }
 
-
 __device__ __forceinline__ void codes16_to_float(const uint4& v, float (&f)[16], bool fp8) {
   const uint32_t words[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
@@ -73,19 +71,6 @@ __device__ __forceinline__ void half16_to_float(const uint4* x, float (&f)[16]) 
   }
 }
 
-__device__ __forceinline__ void load_weights(uint4 (&wv)[kLoadsInFlight][kRows], const uint4* __restrict__ w, int v0,
-                                             int row0, int n_vec, int out) {
-#pragma unroll
-  for (int u = 0; u < kLoadsInFlight; ++u) {
-    const int v = v0 + u * kThreads;
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-      const int row = min(row0 + r, out - 1);  // rows past the end re-read the last row, never stored
-      wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
-    }
-  }
-}
-
 template <Mode M, int N_TOKENS, bool GROUP>
 __global__ void __launch_bounds__(kThreads) gemv_quant_kernel(const Params p) {
   using Acc = std::conditional_t<M == Mode::s8s8, int, float>;
@@ -97,7 +82,7 @@ __global__ void __launch_bounds__(kThreads) gemv_quant_kernel(const Params p) {
     for (int t = 0; t < N_TOKENS; ++t) acc[r][t] = 0;
 
   uint4 wv[kLoadsInFlight][kRows];
-  load_weights(wv, p.w, threadIdx.x, row0, p.n_vec, p.out);
+  gemv::load_weights<kLoadsInFlight, kThreads>(wv, p.w, threadIdx.x, row0, p.n_vec, p.out);
   pdl_wait();  // x (and its scales) are the previous kernel's output
   pdl_launch_dependents();
 
@@ -148,7 +133,8 @@ __global__ void __launch_bounds__(kThreads) gemv_quant_kernel(const Params p) {
         }
       }
     }
-    if (v0 + kThreads * kLoadsInFlight < p.n_vec) load_weights(wv, p.w, v0 + kThreads * kLoadsInFlight, row0, p.n_vec, p.out);
+    if (v0 + kThreads * kLoadsInFlight < p.n_vec)
+      gemv::load_weights<kLoadsInFlight, kThreads>(wv, p.w, v0 + kThreads * kLoadsInFlight, row0, p.n_vec, p.out);
   }
 
   __shared__ Acc partial[kThreads / 32][kRows][N_TOKENS];

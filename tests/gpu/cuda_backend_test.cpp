@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "engine/kv/contiguous_kv_cache.h"
 #include "tests/gpu/gpu_test_util.h"
+#include "tests/unit/plan_builders.h"
 
 namespace rooflm {
 namespace {
@@ -44,6 +45,14 @@ Scenario tiny_scenario(const char* preset, KernelSet kernels, Launch launch) {
   s.engine.kernels = kernels;
   s.engine.launch = launch;
   return s;
+}
+
+// Teacher forcing: the next decode step feeds every sequence of `plan` the CPU's greedy token.
+BatchPlan teacher_forced_next(const BatchPlan& plan, const StepOutput& ref) {
+  BatchPlan next;
+  for (size_t i = 0; i < plan.chunks.size(); ++i)
+    next.chunks.push_back(test::make_chunk(plan.chunks[i].seq, plan.chunks[i].end_pos(), {ref.next_tokens[i]}));
+  return next;
 }
 
 // The names of the ops a backend executes, in order.
@@ -88,7 +97,6 @@ TEST_P(CudaBackendVsCpu, PrefillAnd32DecodeStepsMatchEveryLogit) {
       EXPECT_EQ(gpu_ops.names, cpu_ops.names);
       EXPECT_EQ(gpu_ops.names.size(), gpu.backend->program().ops.size());
     }
-    BatchPlan next;
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       ASSERT_TRUE(gputest::all_close(got.logits[i], ref.logits[i], 3e-2, 3e-2))
           << preset << " " << name(kernels) << "/" << name(launch) << " step " << step << " seq " << i;
@@ -96,14 +104,8 @@ TEST_P(CudaBackendVsCpu, PrefillAnd32DecodeStepsMatchEveryLogit) {
       std::vector<float> sorted = ref.logits[i];
       std::partial_sort(sorted.begin(), sorted.begin() + 2, sorted.end(), std::greater<float>());
       if (sorted[0] - sorted[1] > 0.1f) EXPECT_EQ(got.next_tokens[i], ref.next_tokens[i]) << "step " << step;
-      SeqChunk ch;
-      ch.seq = plan.chunks[i].seq;
-      ch.start_pos = plan.chunks[i].end_pos();
-      ch.tokens = {ref.next_tokens[i]};
-      ch.sample = true;
-      next.chunks.push_back(ch);
     }
-    plan = next;
+    plan = teacher_forced_next(plan, ref);
   }
 }
 
@@ -174,18 +176,11 @@ TEST_P(CudaBackendQuantisedVsCpu, PrefillAnd16DecodeStepsMatchEveryLogit) {
   for (int step = 0; step <= 16; ++step) {
     const StepOutput ref = cpu.step(plan);
     const StepOutput got = gpu.step(plan);
-    BatchPlan next;
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       const double atol = precision == Precision::fp8 ? 1.5e-1 : 6e-2;
       ASSERT_TRUE(gputest::all_close(got.logits[i], ref.logits[i], atol, 6e-2)) << "step " << step << " seq " << i;
-      SeqChunk ch;
-      ch.seq = plan.chunks[i].seq;
-      ch.start_pos = plan.chunks[i].end_pos();
-      ch.tokens = {ref.next_tokens[i]};
-      ch.sample = true;
-      next.chunks.push_back(ch);
     }
-    plan = next;
+    plan = teacher_forced_next(plan, ref);
   }
 }
 

@@ -11,8 +11,8 @@
 #include "engine/kv/contiguous_kv_cache.h"
 #include "engine/model/safetensors.h"
 #include "tests/gpu/gpu_test_util.h"
-#include "tests/unit/plan_builders.h"
 #include "tests/unit/prequantized_checkpoint.h"
+#include "tests/unit/step_logits.h"
 #include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
@@ -27,17 +27,7 @@ std::vector<std::vector<float>> step_logits(Backend& backend, const ModelConfig&
   std::mt19937 rng(3);
   std::vector<int32_t> tokens(12);
   for (auto& t : tokens) t = int32_t(rng() % uint32_t(c.vocab));
-  std::vector<SeqChunk> steps = {test::make_chunk(0, 0, {tokens.begin(), tokens.begin() + 9})};
-  for (int64_t i = 9; i < 12; ++i) steps.push_back(test::make_chunk(0, i, {tokens[size_t(i)]}));
-  std::vector<std::vector<float>> logits;
-  for (SeqChunk& ch : steps) {
-    BatchPlan plan;
-    plan.chunks = {ch};
-    EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
-    logits.push_back(backend.forward(plan, kv.view(plan.seqs()), true).logits[0]);
-    kv.commit(ch.seq, ch.tokens);
-  }
-  return logits;
+  return test::prefill_decode_logits(backend, kv, {tokens.begin(), tokens.begin() + 9}, {tokens.begin() + 9, tokens.end()});
 }
 
 TEST(PrequantizedCuda, RunsBitForBitLikeQuantisingAtLoadOnTheGpu) {

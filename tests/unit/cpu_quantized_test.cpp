@@ -20,11 +20,11 @@
 #include "engine/scenario/scenario.h"
 #include "reference/quant.h"
 #include "tests/unit/plan_builders.h"
+#include "tests/unit/step_logits.h"
 
 namespace rooflm {
 namespace {
 
-using test::make_chunk;
 
 Variant quantised(Precision precision, KernelSet kernels = KernelSet::fused,
                   WeightScales scales = WeightScales::channel) {
@@ -48,17 +48,7 @@ struct Rig {
   }
   // Prefill `prompt` then decode `decode` (one token per step) on sequence 0: the logits of every step.
   std::vector<std::vector<float>> run(const std::vector<int32_t>& prompt, const std::vector<int32_t>& decode) {
-    std::vector<std::vector<float>> logits;
-    std::vector<SeqChunk> steps = {make_chunk(0, 0, prompt)};
-    for (size_t i = 0; i < decode.size(); ++i) steps.push_back(make_chunk(0, int64_t(prompt.size() + i), {decode[i]}));
-    for (SeqChunk& ch : steps) {
-      BatchPlan plan;
-      plan.chunks = {ch};
-      EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
-      logits.push_back(backend.forward(plan, kv.view(plan.seqs()), true).logits[0]);
-      kv.commit(ch.seq, ch.tokens);
-    }
-    return logits;
+    return test::prefill_decode_logits(backend, kv, prompt, decode);
   }
 };
 

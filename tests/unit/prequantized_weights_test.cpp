@@ -28,6 +28,7 @@
 #include "tests/unit/input_error_message.h"
 #include "tests/unit/plan_builders.h"
 #include "tests/unit/prequantized_checkpoint.h"
+#include "tests/unit/step_logits.h"
 #include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
@@ -92,18 +93,7 @@ std::vector<std::vector<float>> step_logits(Backend& backend) {
   const ModelConfig& c = tiny();
   ContiguousKvCache kv({c.n_layers, c.n_kv_heads, c.head_dim, 64, 1, DType::f32});
   kv.bind(backend.allocate_kv(kv.geometry()));
-  const std::vector<int32_t> prompt = random_tokens(9, 1), decode = random_tokens(3, 2);
-  std::vector<SeqChunk> steps = {test::make_chunk(0, 0, prompt)};
-  for (size_t i = 0; i < decode.size(); ++i) steps.push_back(test::make_chunk(0, int64_t(prompt.size() + i), {decode[i]}));
-  std::vector<std::vector<float>> logits;
-  for (SeqChunk& ch : steps) {
-    BatchPlan plan;
-    plan.chunks = {ch};
-    EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
-    logits.push_back(backend.forward(plan, kv.view(plan.seqs()), true).logits[0]);
-    kv.commit(ch.seq, ch.tokens);
-  }
-  return logits;
+  return test::prefill_decode_logits(backend, kv, random_tokens(9, 1), random_tokens(3, 2));
 }
 
 void expect_contains(const std::string& message, const std::vector<std::string>& words) {

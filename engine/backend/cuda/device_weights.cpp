@@ -28,15 +28,6 @@ WeightGrain device_grain(ScaleGrain grain) {
   }
 }
 
-bool reference_grain_matches(ref::WeightScaleGrain ref_grain, WeightGrain grain) {
-  switch (ref_grain) {
-    case ref::WeightScaleGrain::tensor: return grain == WeightGrain::tensor;
-    case ref::WeightScaleGrain::channel: return grain == WeightGrain::channel;
-    case ref::WeightScaleGrain::group: return grain == WeightGrain::group;
-  }
-  return false;
-}
-
 struct Shape {
   int64_t rows, cols;
   int64_t elems() const { return rows * cols; }
@@ -85,10 +76,11 @@ void upload(__half* dst, const HostTensor& t, int64_t elems) {
 }
 
 // Copies a host quantised weight (reference/quant.h: fp32 scales, fp16-exact for int8) into its
-// device codes and scales, checking that the layouts agree.
-void upload_quantized(const QuantWeightDevice& dst, const ref::QuantizedWeight& w, const char* tensor) {
+// device codes and scales, checking that the layouts agree (`grain`: the precision's).
+void upload_quantized(const QuantWeightDevice& dst, const ref::QuantizedWeight& w, ref::WeightScaleGrain grain,
+                      const char* tensor) {
   ROOFLM_CHECK(w.dtype == dst.dtype && w.rows == dst.rows && w.cols == dst.cols &&
-                   w.group_size == dst.group_size && reference_grain_matches(w.grain, dst.grain),
+                   w.group_size == dst.group_size && w.grain == grain,
                std::string("pre-quantised ") + tensor + " does not match the device layout");
   ROOFLM_CUDA_CHECK(cudaMemcpy(const_cast<uint8_t*>(dst.codes), w.codes.data(), w.codes.size(), cudaMemcpyHostToDevice));
   if (dst.dtype == DType::i8) {
@@ -195,7 +187,9 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
   };
 
   const int64_t H = c.hidden, QD = c.q_dim(), KD = c.kv_dim();
-  ROOFLM_CHECK(prequantized == nullptr || host_given != nullptr, "pre-quantised layers come with the host's other weights");
+  ROOFLM_CHECK(prequantized == nullptr || (host_given != nullptr && quantised_ &&
+                                           prequantized->size() == size_t(c.n_layers)),
+               "pre-quantised layers (one per layer, in a quantised precision) come with the host's other weights");
   if (host_given == nullptr && spec.weights_dir.empty()) {
     const uint64_t seed = spec.seed;
     const float norm = kSyntheticNormSpread;
@@ -240,29 +234,22 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
     for (int64_t i = 0; i < c.n_layers; ++i) {
       const DeviceLayer& L = layers[size_t(i)];
       const LayerWeights& w = host.layers[size_t(i)];
-      if (prequantized != nullptr) {  // the checkpoint's codes and scales as they are
-        ROOFLM_CHECK(quantised_ && prequantized->size() == size_t(c.n_layers), "pre-quantised layers for every layer");
-        const QuantizedLayer& q = (*prequantized)[size_t(i)];
-        upload(L.attn_norm, w.attn_norm, l.attn_norm);
-        upload_quantized(L.wqkv_q, q.wqkv, "wqkv");
-        if (c.qkv_bias) upload(L.bqkv, w.bqkv, l.bqkv);
-        upload_quantized(L.wo_q, q.wo, "wo");
-        upload(L.mlp_norm, w.mlp_norm, l.mlp_norm);
-        upload_quantized(L.w_gate_up_q, q.w_gate_up, "w_gate_up");
-        upload_quantized(L.w_down_q, q.w_down, "w_down");
-        continue;
-      }
+      const QuantizedLayer* q = prequantized ? &(*prequantized)[size_t(i)] : nullptr;
+      // A projection: the checkpoint's codes and scales as they are, or fp16 (quantised when the
+      // precision says so).
+      auto projection = [&](__half* f16, const QuantWeightDevice& dq, const HostTensor& t, int64_t elems,
+                            const ref::QuantizedWeight* pre, const char* tensor) {
+        if (pre != nullptr) return upload_quantized(dq, *pre, reference_weight_grain(d.weight_scales.grain), tensor);
+        upload(target(f16), t, elems);
+        finish(dq, i, tensor);
+      };
       upload(L.attn_norm, w.attn_norm, l.attn_norm);
-      upload(target(L.wqkv), w.wqkv, l.wqkv.elems());
-      finish(L.wqkv_q, i, "wqkv");
+      projection(L.wqkv, L.wqkv_q, w.wqkv, l.wqkv.elems(), q ? &q->wqkv : nullptr, "wqkv");
       if (c.qkv_bias) upload(L.bqkv, w.bqkv, l.bqkv);
-      upload(target(L.wo), w.wo, l.wo.elems());
-      finish(L.wo_q, i, "wo");
+      projection(L.wo, L.wo_q, w.wo, l.wo.elems(), q ? &q->wo : nullptr, "wo");
       upload(L.mlp_norm, w.mlp_norm, l.mlp_norm);
-      upload(target(L.w_gate_up), w.w_gate_up, l.w_gate_up.elems());
-      finish(L.w_gate_up_q, i, "w_gate_up");
-      upload(target(L.w_down), w.w_down, l.w_down.elems());
-      finish(L.w_down_q, i, "w_down");
+      projection(L.w_gate_up, L.w_gate_up_q, w.w_gate_up, l.w_gate_up.elems(), q ? &q->w_gate_up : nullptr, "w_gate_up");
+      projection(L.w_down, L.w_down_q, w.w_down, l.w_down.elems(), q ? &q->w_down : nullptr, "w_down");
     }
     upload(final_norm, host.final_norm, l.final_norm);
     if (!c.tied_embeddings) upload(lm_head, host.lm_head, l.lm_head);
