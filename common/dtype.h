@@ -20,6 +20,9 @@ constexpr std::size_t dtype_size(DType t) {
   return 0;
 }
 
+// KV-cache dtypes stored as 8-bit codes with per-(token, head) scales (common/kv_view.h).
+constexpr bool kv_dtype_quantized(DType t) { return t == DType::i8 || t == DType::f8e4m3; }
+
 constexpr std::string_view dtype_name(DType t) {
   switch (t) {
     case DType::f32: return "fp32";

@@ -75,7 +75,7 @@ KvCacheSpec read_kv_cache(const FieldReader& kv) {
   KvCacheSpec spec;
   spec.layout = kv.enum_choice("layout", kKvLayoutNames, {KvLayout::contiguous, KvLayout::paged}, spec.layout);
   spec.block_size = kv.integer_choice("block_size", {8, 16, 32}, spec.block_size);
-  spec.dtype = kv.enum_choice("dtype", kKvDtypeNames, {DType::f16, DType::i8}, spec.dtype);
+  spec.dtype = kv.enum_choice("dtype", kKvDtypeNames, {DType::f16, DType::i8, DType::f8e4m3}, spec.dtype);
   spec.max_seq_len = kv.integer("max_seq_len", spec.max_seq_len, 0, kMaxTokenLength);
   spec.memory_fraction = kv.number("memory_fraction", spec.memory_fraction, open_closed(0, 1));
   spec.memory_bytes = kv.integer("memory_bytes", spec.memory_bytes, 0, kMaxKvMemoryBytes);

@@ -46,7 +46,7 @@ void run_roofline(const RooflineOptions& options) {
   query.precision = parse_option("--precision", kPrecisionNames,
                                  {Precision::fp16, Precision::int8, Precision::w8a8, Precision::fp8},
                                   options.precision);
-  query.kv_dtype = parse_option("--kv-dtype", kKvDtypeNames, {DType::f16, DType::i8}, options.kv_dtype);
+  query.kv_dtype = parse_option("--kv-dtype", kKvDtypeNames, {DType::f16, DType::i8, DType::f8e4m3}, options.kv_dtype);
   query.kernels = parse_option("--kernels", kKernelSetNames, {KernelSet::naive, KernelSet::fused}, options.kernels);
   query.prompt_tokens = options.prompt_tokens;
   query.output_tokens = options.output_tokens;
@@ -74,7 +74,7 @@ void add_roofline_command(CLI::App& app) {
   sub->add_option("--batch", options->batch, "Requests running together")->capture_default_str();
   sub->add_option("--precision", options->precision, "fp16 | int8 (W8A16) | w8a8 (SmoothQuant) | fp8 (E4M3)")
       ->capture_default_str();
-  sub->add_option("--kv-dtype", options->kv_dtype, "KV-cache dtype: fp16 | int8")->capture_default_str();
+  sub->add_option("--kv-dtype", options->kv_dtype, "KV-cache dtype: fp16 | int8 | fp8")->capture_default_str();
   sub->add_option("--kernels", options->kernels, "Kernel set: fused | naive")->capture_default_str();
   sub->add_flag("--json", options->json, "Print the full report as JSON (per-op costs included)");
   sub->add_flag("--ops", options->per_op, "Also print the per-op table of the prefill and decode steps");
