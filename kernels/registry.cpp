@@ -240,6 +240,10 @@ KernelChoice select_rope(const KernelQuery& q) {
     return std::string(kernel_op_name(q.op)) + ": head_dim " + std::to_string(q.head_dim) +
            " must be a multiple of 16 and at most 512";
   };
+  const auto why_quant = [&] {
+    return std::string(kernel_op_name(q.op)) + ": a " + std::string(dtype_name(q.kv)) + " KV cache needs head_dim 64 or 128, not " +
+           std::to_string(q.head_dim);
+  };
   switch (q.op) {
     case KernelOp::rope:
       if (!ok) return unsupported("rope_f16", why());
@@ -247,11 +251,23 @@ KernelChoice select_rope(const KernelQuery& q) {
         rope_f16(h(a.y), h(a.y2), a.index, q.n, q.n_heads, q.n_kv_heads, q.head_dim, a.inv_freq, s);
       });
     case KernelOp::kv_write:
+      if (kv_dtype_quantized(q.kv)) {
+        if (!attn::kv_write_quant_supported(q.head_dim)) return unsupported("kv_write_quant", why_quant());
+        return supported("kv_write_quant", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+          attn::kv_write_quant(h(a.x), h(a.x2), *a.writes, a.layer, *q.kv_view, s);
+        });
+      }
       if (!ok) return unsupported("kv_write_f16", why());
       return supported("kv_write_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
         attn::kv_write_f16(h(a.x), h(a.x2), *a.writes, a.layer, *q.kv_view, s);
       });
     case KernelOp::rope_qkv_kv_write:
+      if (kv_dtype_quantized(q.kv)) {
+        if (!attn::kv_write_quant_supported(q.head_dim)) return unsupported("rope_qkv_kv_write_quant", why_quant());
+        return supported("rope_qkv_kv_write_quant", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+          attn::rope_qkv_kv_write_quant(h(a.x), h(a.y), q.n_heads, a.inv_freq, *a.writes, a.layer, *q.kv_view, s);
+        });
+      }
       if (!ok) return unsupported("rope_qkv_kv_write_f16", why());
       return supported("rope_qkv_kv_write_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
         attn::rope_qkv_kv_write_f16(h(a.x), h(a.y), q.n_heads, a.inv_freq, *a.writes, a.layer, *q.kv_view, s);
@@ -287,9 +303,9 @@ std::string_view kernel_op_name(KernelOp op) {
 
 KernelChoice select_kernel(const KernelQuery& q) {
   const bool kv_op = q.op == KernelOp::attention || q.op == KernelOp::kv_write || q.op == KernelOp::rope_qkv_kv_write;
-  if (kv_op && q.kv != DType::f16)
+  if (kv_op && q.kv != DType::f16 && !kv_dtype_quantized(q.kv))
     return unsupported("?", std::string(kernel_op_name(q.op)) + ": no kernel for a KV cache of " +
-                                std::string(dtype_name(q.kv)) + " yet (the cuda attention kernels store fp16 KV)");
+                                std::string(dtype_name(q.kv)) + " (the cuda kernels store fp16, int8 or fp8 KV)");
   if (q.output != DType::f16 && !quantised(q.output))
     return unsupported("?", std::string(kernel_op_name(q.op)) + ": no kernel writes " + std::string(dtype_name(q.output)));
   switch (q.op) {

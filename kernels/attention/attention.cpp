@@ -8,17 +8,23 @@
 namespace rooflm::attn {
 
 KvDeviceView make_kv_device_view(const KvView& view, const int32_t* device_block_tables) {
-  if (view.geom.dtype != DType::f16)
-    throw InputError("attention: KV cache dtype must be f16 for the CUDA attention kernels");
+  if (view.geom.dtype != DType::f16 && !view.geom.quantized())
+    throw InputError("attention: the CUDA attention kernels read an fp16, int8 or fp8 KV cache, not " +
+                     std::string(dtype_name(view.geom.dtype)));
+  if (view.geom.quantized() && (view.storage.k_scale == nullptr || view.storage.v_scale == nullptr))
+    throw InputError("attention: a quantised KV cache needs its k_scale and v_scale storage");
   KvDeviceView d;
   d.layout = view.layout;
+  d.dtype = view.geom.dtype;
   d.n_layers = int32_t(view.geom.n_layers);
   d.n_kv_heads = int32_t(view.geom.n_kv_heads);
   d.head_dim = int32_t(view.geom.head_dim);
   d.block_size = int32_t(view.geom.block_size);
   d.num_blocks = int32_t(view.geom.num_blocks);
-  d.k = static_cast<__half*>(view.storage.k);
-  d.v = static_cast<__half*>(view.storage.v);
+  d.k = view.storage.k;
+  d.v = view.storage.v;
+  d.k_scale = view.storage.k_scale;
+  d.v_scale = view.storage.v_scale;
   d.block_tables = device_block_tables;
   d.max_blocks_per_seq = view.max_blocks_per_seq;
   d.n_seqs = view.n_seqs;

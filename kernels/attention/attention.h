@@ -1,5 +1,7 @@
-// Public host API of the attention kernels (fp16 storage, fp32 accumulation, fp16 out):
+// Public host API of the attention kernels (fp32 accumulation, fp16 out; the cache holds fp16 values
+// or int8 / fp8 e4m3 codes with per-(token, head) fp32 scales, common/kv_view.h):
 //   kv_write / rope_kv_write     store this step's K,V (RoPE fused into Q,K on the second) in the cache
+//   kv_write_quant / rope_qkv_kv_write_quant   the same into a quantised cache (codes + scales)
 //   attn_prefill_flash_f16       FlashAttention-style varlen causal prefill (wgmma, sm_90a)
 //   attn_decode_splitk_f16       split-K flash-decoding, one query token per sequence
 //   attn_naive_f16               S = QK^T in global memory (cuBLAS), softmax kernel, P V (cuBLAS)
@@ -22,22 +24,32 @@ namespace rooflm::attn {
 // The device-side mirror of KvView: same geometry and storage layout, device block tables.
 //   contiguous: block_size = max_seq_len, num_blocks = number of slots, table row = {slot}.
 //   paged:      table row i lists sequence i's blocks; -1 marks unused entries.
+// A quantised cache (dtype i8 / f8e4m3) stores one-byte codes in the same element layout and the
+// fp32 scale of (token, kv head) at its element offset / head_dim in k_scale / v_scale.
 struct KvDeviceView {
   KvLayout layout = KvLayout::contiguous;
+  DType dtype = DType::f16;                // f16 values, or i8 / f8e4m3 codes
   int32_t n_layers = 0;
   int32_t n_kv_heads = 0;
   int32_t head_dim = 0;
   int32_t block_size = 0;
   int32_t num_blocks = 0;
-  __half* k = nullptr;                     // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
-  __half* v = nullptr;                     // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  void* k = nullptr;                       // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  void* v = nullptr;                       // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  float* k_scale = nullptr;                // quantised: [n_layers, num_blocks, block_size, n_kv_heads]
+  float* v_scale = nullptr;                // quantised: same
   const int32_t* block_tables = nullptr;   // [n_seqs, max_blocks_per_seq] device memory
   int32_t max_blocks_per_seq = 0;
   int32_t n_seqs = 0;
+
+  __host__ __device__ bool quantized() const { return dtype == DType::i8 || dtype == DType::f8e4m3; }
+  __host__ __device__ __half* k16() const { return static_cast<__half*>(k); }
+  __host__ __device__ __half* v16() const { return static_cast<__half*>(v); }
 };
 
-// Builds the device view from a KvView whose storage pointers are device memory (fp16) and a
-// device copy of its block tables. Throws InputError if the view is not fp16 or not supported.
+// Builds the device view from a KvView whose storage pointers are device memory (fp16 values, or
+// int8 / fp8 codes and their scales) and a device copy of its block tables. Throws InputError if the
+// dtype or the layout is not supported.
 KvDeviceView make_kv_device_view(const KvView& view, const int32_t* device_block_tables);
 
 // The kernels index paged blocks by shift and mask: a paged block_size must be a power of two.
@@ -94,7 +106,22 @@ void rope_qkv_kv_write_f16(const __half* qkv,      // [n_tokens, (n_heads + 2 * 
                            const float* inv_freq,  // [head_dim / 2] device, 8-byte aligned
                            const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream);
 
+// Quantised cache: k and v are quantised per (token, kv head) row from their fp32 values (the
+// rotated ones for k), scale = max|row| / 127 (int8) or / 448 (fp8), codes as reference/quant.h's
+// quantize_activations_per_token: the CPU reference writes the same codes from the same values.
+// head_dim 64 or 128 (kv_write_quant_supported).
+void kv_write_quant(const __half* k,  // [n_tokens, n_kv_heads, head_dim]
+                    const __half* v,  // [n_tokens, n_kv_heads, head_dim]
+                    const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv, cudaStream_t stream);
+void rope_qkv_kv_write_quant(const __half* qkv,      // [n_tokens, (n_heads + 2 * n_kv_heads) * head_dim]
+                             __half* q,              // [n_tokens, n_heads, head_dim] out
+                             int32_t n_heads,
+                             const float* inv_freq,  // [head_dim / 2] device, 8-byte aligned
+                             const KvWriteTokens& tokens, int32_t layer, const KvDeviceView& kv,
+                             cudaStream_t stream);
+
 bool kv_write_supported(int32_t head_dim);
+bool kv_write_quant_supported(int32_t head_dim);
 // Throws InputError naming `who` unless inv_freq is a non-null, 8-byte aligned pointer.
 void require_inv_freq_aligned(const float* inv_freq, const char* who);
 

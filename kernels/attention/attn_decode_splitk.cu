@@ -12,11 +12,18 @@
 // partial (normalised acc, log2-sum-exp) to the workspace and attn_decode_merge_kernel combines the
 // splits of each (seq, head) by log-sum-exp.
 //
+// A quantised cache (int8 / fp8 codes, kv_quant.cuh): the stages hold each tile's codes and scales;
+// once a tile has landed its codes are widened to fp16 (exact) into one K and one V tile, the MMAs
+// run on them unchanged, S columns are multiplied by their keys' K scales before the softmax and P
+// columns by the V scales before P V (the row sums l use the unscaled P).
+//
 // Workspace: part_o [n_seqs, n_heads, n_splits, head_dim] fp32, part_lse [n_seqs, n_heads, n_splits] fp32.
-// Bytes moved (for benchmarks): the K and V of every context token (in the window), once.
+// Bytes moved (for benchmarks): the K and V of every context token (in the window), once (codes and
+// scales when quantised).
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "common/error.h"
 #include "kernels/attention/attention.h"
@@ -38,21 +45,28 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kMaxGroup = 16;     // query heads per kv head: the m16 rows of the MMA
 constexpr int kMinSplitKeys = 128;  // a split gets at least two tiles (unless the context is shorter)
 
+// This kernel's tile shapes: kThreads threads load tiles of kTileKeys keys (fp16 values, or codes).
 template <int kHeadDim>
+using TileRows = KvTile<kHeadDim, kThreads, kTileKeys>;
+template <int kHeadDim, DType kDtype>
+using CodeRows = KvCodeTile<kHeadDim, kThreads, kTileKeys, kDtype>;
+
+// fp16: Q, then kStages x (K, V) tiles. Quantised: Q, one (K, V) pair of fp16 tiles that each tile's
+// codes are widened into, then kStages staging areas (codes and scales).
+template <int kHeadDim, DType kDtype>
 struct DecodeSmem {
   static constexpr int kQBytes = kMaxGroup * kHeadDim * 2;
   static constexpr int kTileBytes = kTileKeys * kHeadDim * 2;
-  static constexpr int kPipeBytes = kQBytes + kStages * 2 * kTileBytes;
+  static constexpr int kStageBytes =
+      kKvQuantized<kDtype> ? CodeRows<kHeadDim, kDtype>::kStageBytes : 2 * kTileBytes;
+  static constexpr int kStage0 = kQBytes + (kKvQuantized<kDtype> ? 2 * kTileBytes : 0);
+  static constexpr int kPipeBytes = kStage0 + kStages * kStageBytes;
   // After the loop the pipeline buffers hold each warp's (m, l, acc) for the final merge.
   static constexpr int kMergeBytes = kWarps * kMaxGroup * (kHeadDim + 2) * 4;
   static constexpr int kBytes = (kPipeBytes > kMergeBytes ? kPipeBytes : kMergeBytes) + 1024;
 };
 
-// This kernel's tile shape: kThreads threads load tiles of kTileKeys keys.
-template <int kHeadDim>
-using TileRows = KvTile<kHeadDim, kThreads, kTileKeys>;
-
-template <int kHeadDim, class Kv>
+template <int kHeadDim, class Kv, DType kDtype>
 __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks per SM
     attn_decode_splitk_kernel(const __half* __restrict__ q,         // [n_seqs, n_heads, head_dim]
                               __half* __restrict__ out,             // [n_seqs, n_heads, head_dim]
@@ -63,12 +77,16 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
                               int n_heads, int group, int layer, KvDeviceView kv_view, int window,
                               int chunk_len, float scale_log2) {
   constexpr int D = kHeadDim;
-  using Smem = DecodeSmem<D>;
+  constexpr bool kQuant = kKvQuantized<kDtype>;
+  using Smem = DecodeSmem<D, kDtype>;
+  using Codes = CodeRows<D, kDtype>;
+  using Rows = std::conditional_t<kQuant, Codes, TileRows<D>>;
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem_ptr = smem_raw + ((1024u - (ptx::smem_addr(smem_raw) & 1023u)) & 1023u);
   const uint32_t smem = ptx::smem_addr(smem_ptr);
   const uint32_t q_tile = smem;
-  const uint32_t stage0 = smem + Smem::kQBytes;
+  const uint32_t stage0 = smem + Smem::kStage0;
+  const uint32_t widened_k = smem + Smem::kQBytes;  // quantised: this tile's codes as fp16
 
   const int split = blockIdx.x, kv_head = blockIdx.y, seq = blockIdx.z, n_splits = gridDim.x;
   const int kv_len = kv_lens[seq];
@@ -93,21 +111,26 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
       ptx::cp_async_16(q_tile + tile_offset<kMaxGroup>(r, unit), src, valid);
     }
   }
+  // Tile `tile` into pipeline stage `st`: fp16 K, V tiles, or the staged codes and scales.
+  const auto load_stage = [&](int st, const int32_t (&lookups)[Rows::kPerThread], int tile) {
+    const uint32_t stage = stage0 + uint32_t(st) * Smem::kStageBytes;
+    const int key0 = key_begin + tile * kTileKeys;
+    if constexpr (kQuant)
+      Codes::load(stage, kv_view, kv, lookups, key0, key_begin, key_end, kv_head, tid);
+    else
+      TileRows<D>::load(stage, stage + Smem::kTileBytes, kv_view.k16(), kv_view.v16(), kv, lookups, key0, key_begin,
+                        key_end, kv_head_off, tid);
+  };
   // All lookups of the first tiles go out together, so the prologue waits for one table round trip.
-  int32_t first_blocks[kStages - 1][TileRows<D>::kPerThread];
-  int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next tile to load
+  int32_t first_blocks[kStages - 1][Rows::kPerThread];
+  int32_t blocks[Rows::kPerThread];  // lookups of the next tile to load
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st)
-    if (st < n_tiles) TileRows<D>::lookup(first_blocks[st], kv, key_begin + st * kTileKeys, key_begin, key_end, tid);
-  if (kStages - 1 < n_tiles)
-    TileRows<D>::lookup(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_begin, key_end, tid);
+    if (st < n_tiles) Rows::lookup(first_blocks[st], kv, key_begin + st * kTileKeys, key_begin, key_end, tid);
+  if (kStages - 1 < n_tiles) Rows::lookup(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_begin, key_end, tid);
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st) {
-    if (st < n_tiles) {
-      const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
-      TileRows<D>::load(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, first_blocks[st],
-                        key_begin + st * kTileKeys, key_begin, key_end, kv_head_off, tid);
-    }
+    if (st < n_tiles) load_stage(st, first_blocks[st], st);
     ptx::cp_async_commit();
   }
 
@@ -121,22 +144,21 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
   for (int j = 0; j < n_tiles; ++j) {
     ptx::cp_async_wait<kStages - 2>();
     __syncthreads();  // tile j landed for everyone; everyone is done with tile j - 1's stage
-    if (j + kStages - 1 < n_tiles) {
-      const int st = (j + kStages - 1) % kStages;
-      const uint32_t k_tile = stage0 + uint32_t(st * 2) * Smem::kTileBytes;
-      TileRows<D>::load(k_tile, k_tile + Smem::kTileBytes, kv_view.k, kv_view.v, kv, blocks,
-                        key_begin + (j + kStages - 1) * kTileKeys, key_begin, key_end, kv_head_off, tid);
-    }
+    if (j + kStages - 1 < n_tiles) load_stage((j + kStages - 1) % kStages, blocks, j + kStages - 1);
     ptx::cp_async_commit();
-    if (j + kStages < n_tiles)
-      TileRows<D>::lookup(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_begin, key_end, tid);
+    if (j + kStages < n_tiles) Rows::lookup(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_begin, key_end, tid);
+    const uint32_t stage = stage0 + uint32_t(j % kStages) * Smem::kStageBytes;
+    if constexpr (kQuant) {  // everyone is done with the previous tile's widened copy (the barrier above)
+      Codes::widen(stage, widened_k, widened_k + Smem::kTileBytes, tid);
+      __syncthreads();
+    }
     if (j == 0) {
 #pragma unroll
       for (int kk = 0; kk < D / 16; ++kk)
         ptx::ldmatrix_x4(q_frag[kk], q_tile + tile_offset<kMaxGroup>((lane % 8) + ((lane / 8) % 2) * 8,
                                                                        2 * kk + lane / 16));
     }
-    const uint32_t k_tile = stage0 + uint32_t((j % kStages) * 2) * Smem::kTileBytes;
+    const uint32_t k_tile = kQuant ? widened_k : stage;
     const uint32_t v_tile = k_tile + Smem::kTileBytes;
 
     // S = Q K^T for this warp's 16 keys: s[n-tile of 8 keys][4]
@@ -150,6 +172,21 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
       ptx::mma_m16n8k16(s[1], q_frag[kk], b[2], b[3]);
     }
     const int key_of_lane = key_begin + j * kTileKeys + warp * 16 + col_of_lane;
+    float v_scale[2][2];  // quantised: the V scales of this lane's keys (warp * 16 + nt * 8 + col_of_lane + e)
+    if constexpr (kQuant) {  // S columns times their K scales; padded keys have scale 0 (and are masked)
+#pragma unroll
+      for (int nt = 0; nt < 2; ++nt) {
+        const uint32_t row = uint32_t(warp * 16 + nt * 8 + col_of_lane) * 4;
+        const float2 ks = ptx::ld_shared_f32x2(Codes::k_scales(stage) + row);
+        const float2 vs = ptx::ld_shared_f32x2(Codes::v_scales(stage) + row);
+        s[nt][0] *= ks.x;
+        s[nt][1] *= ks.y;
+        s[nt][2] *= ks.x;
+        s[nt][3] *= ks.y;
+        v_scale[nt][0] = vs.x;
+        v_scale[nt][1] = vs.y;
+      }
+    }
     if (key_begin + (j + 1) * kTileKeys > key_end) {
 #pragma unroll
       for (int nt = 0; nt < 2; ++nt)
@@ -182,6 +219,12 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
     }
     l_lo = l_lo * alpha_lo + (p[0][0] + p[0][1] + p[1][0] + p[1][1]);
     l_hi = l_hi * alpha_hi + (p[0][2] + p[0][3] + p[1][2] + p[1][3]);
+    if constexpr (kQuant) {  // P columns times their V scales: P V of the codes is then P V of the values
+#pragma unroll
+      for (int nt = 0; nt < 2; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) p[nt][e] *= v_scale[nt][e & 1];
+    }
     const uint32_t p_frag[4] = {ptx::pack_half2(p[0][0], p[0][1]), ptx::pack_half2(p[0][2], p[0][3]),
                                 ptx::pack_half2(p[1][0], p[1][1]), ptx::pack_half2(p[1][2], p[1][3])};
 
@@ -342,13 +385,15 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
   ROOFLM_DISPATCH_HEAD_DIM(kv.head_dim, kHeadDim, [&] {
     require_kv_view_supported(kv, "attn_decode_splitk_f16");
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
-      auto* kernel = attn_decode_splitk_kernel<kHeadDim, Kv>;
-      constexpr int smem = DecodeSmem<kHeadDim>::kBytes;
-      ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
-      const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));
-      kernel<<<grid, kThreads, smem, stream>>>(q, out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, group,
-                                               layer, kv, batch.window, plan.chunk_len, scale_log2);
-      ROOFLM_CUDA_CHECK(cudaGetLastError());
+      ROOFLM_DISPATCH_KV_DTYPE(kv.dtype, kDtype, [&] {
+        auto* kernel = attn_decode_splitk_kernel<kHeadDim, Kv, kDtype>;
+        constexpr int smem = DecodeSmem<kHeadDim, kDtype>::kBytes;
+        ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
+        const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));
+        kernel<<<grid, kThreads, smem, stream>>>(q, out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads,
+                                                 group, layer, kv, batch.window, plan.chunk_len, scale_log2);
+        ROOFLM_CUDA_CHECK(cudaGetLastError());
+      });
     });
     if (plan.n_splits > 1) {
       attn_decode_merge_kernel<kHeadDim><<<dim3(unsigned(n_heads), unsigned(batch.n_seqs)), kHeadDim, 0, stream>>>(

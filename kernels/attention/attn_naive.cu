@@ -2,7 +2,8 @@
 // Per sequence (one after another, reusing the scratch), over its keys [key0, kv_len): key0 = 0, or
 // with a sliding window the first query's window start max(0, kv_len - q_len - window + 1), so
 // n_keys = kv_len - key0 and no key left of every window is read:
-//   [paged only] gather the sequence's K and V into contiguous scratch  [n_keys, n_kv_heads, head_dim]
+//   [paged or quantised] gather the sequence's K and V into contiguous fp16 scratch (a quantised
+//                    cache dequantised on the way: code * scale)    [n_keys, n_kv_heads, head_dim]
 //   S = Q K^T        cublasGemmBatchedEx over heads, fp16 in, fp32 S   [n_heads, q_len, ld_s]
 //   P = softmax(scale * S, causal + window)   one block per (query row, head),  fp16 P, same layout
 //   O = P V          cublasGemmBatchedEx over heads, fp16 out straight into out
@@ -11,7 +12,7 @@
 // its slot, lda = n_kv_heads * head_dim.
 // Scratch: 6 pointer arrays [n_seqs, n_heads] + S (fp32) + P (fp16) sized for the largest sequence
 // (n_heads * max_q_len * ld_s, ld_s = max_keys rounded up to 8; max_keys = max_kv_len, or with a
-// window at most max_q_len + window - 1) + the gather copies (paged only, max_keys tokens).
+// window at most max_q_len + window - 1) + the gather copies (paged or quantised, max_keys tokens).
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -19,7 +20,9 @@
 
 #include "common/error.h"
 #include "kernels/attention/attention.h"
+#include "kernels/attention/dispatch.cuh"
 #include "kernels/attention/kv_accessor.cuh"
+#include "kernels/attention/kv_quant.cuh"
 #include "kernels/common/cuda_check.h"
 
 namespace rooflm::attn {
@@ -42,6 +45,10 @@ int64_t max_keys(const AttnBatch& batch) {
   return std::min<int64_t>(batch.max_kv_len, int64_t(batch.max_q_len) + batch.window - 1);
 }
 
+// A paged or quantised cache is copied into contiguous fp16 scratch first; a contiguous fp16 one is
+// read in place.
+__host__ __device__ bool gathered(const KvDeviceView& kv) { return kv.layout == KvLayout::paged || kv.quantized(); }
+
 struct NaiveScratch {
   const void** qk_a;  // [n_seqs, n_heads] K of the head's kv head
   const void** qk_b;  // [n_seqs, n_heads] Q
@@ -51,8 +58,8 @@ struct NaiveScratch {
   void** pv_c;        // [n_seqs, n_heads] out
   float* s;           // [n_heads, q_len, ld_s]
   __half* p;          // [n_heads, q_len, ld_s]
-  __half* k_gather;   // [max_kv_len, n_kv_heads, head_dim] (paged only)
-  __half* v_gather;   // [max_kv_len, n_kv_heads, head_dim] (paged only)
+  __half* k_gather;   // [max_kv_len, n_kv_heads, head_dim] (paged or quantised)
+  __half* v_gather;   // [max_kv_len, n_kv_heads, head_dim] (paged or quantised)
   size_t bytes;
 };
 
@@ -75,7 +82,7 @@ NaiveScratch layout_scratch(const AttnBatch& batch, int32_t n_heads, const KvDev
   const size_t s_elems = size_t(n_heads) * batch.max_q_len * leading_dim_s(max_keys(batch));
   sc.s = reinterpret_cast<float*>(take(s_elems * sizeof(float)));
   sc.p = reinterpret_cast<__half*>(take(s_elems * sizeof(__half)));
-  if (kv.layout == KvLayout::paged) {
+  if (gathered(kv)) {
     const size_t gather = size_t(max_keys(batch)) * kv.n_kv_heads * kv.head_dim * sizeof(__half);
     sc.k_gather = reinterpret_cast<__half*>(take(gather));
     sc.v_gather = reinterpret_cast<__half*>(take(gather));
@@ -97,10 +104,10 @@ __global__ void naive_pointers_kernel(const __half* q,  // [n_tokens, n_heads, h
   const int head_dim = kv.head_dim;
   const __half* k_seq = sc.k_gather;  // the gather copy starts at key0
   const __half* v_seq = sc.v_gather;
-  if (kv.layout == KvLayout::contiguous) {
+  if (!gathered(kv)) {
     const int64_t base = ContiguousKv::bind(kv, seq, layer).token(key0);
-    k_seq = kv.k + base;
-    v_seq = kv.v + base;
+    k_seq = kv.k16() + base;
+    v_seq = kv.v16() + base;
   }
   for (int h = threadIdx.x; h < n_heads; h += blockDim.x) {
     const int64_t i = int64_t(seq) * n_heads + h;
@@ -115,8 +122,9 @@ __global__ void naive_pointers_kernel(const __half* q,  // [n_tokens, n_heads, h
   }
 }
 
-// Copies sequence `seq`'s K and V at positions [key0, key0 + n_keys) out of a paged cache, 16 bytes
-// a thread.
+// Copies sequence `seq`'s K and V at positions [key0, key0 + n_keys) out of the cache into fp16
+// rows, 8 elements a thread (a quantised cache: code * scale, the scale of the element's head).
+template <class Kv, DType kDtype>
 __global__ void naive_gather_kernel(__half* __restrict__ k_out,  // [n_keys, n_kv_heads, head_dim]
                                     __half* __restrict__ v_out,  // [n_keys, n_kv_heads, head_dim]
                                     KvDeviceView kv, int seq, int layer, int key0, int n_keys) {
@@ -124,9 +132,19 @@ __global__ void naive_gather_kernel(__half* __restrict__ k_out,  // [n_keys, n_k
   const int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx >= int64_t(n_keys) * units_per_token) return;
   const int pos = key0 + int(idx / units_per_token), unit = int(idx % units_per_token);
-  const int64_t src = PagedKv::bind(kv, seq, layer).token(pos) + unit * 8;
-  reinterpret_cast<uint4*>(k_out)[idx] = *reinterpret_cast<const uint4*>(kv.k + src);
-  reinterpret_cast<uint4*>(v_out)[idx] = *reinterpret_cast<const uint4*>(kv.v + src);
+  const int64_t src = Kv::bind(kv, seq, layer).token(pos) + unit * 8;
+  if constexpr (kKvQuantized<kDtype>) {
+    const int64_t scale = src / kv.head_dim;  // (token, head) of the unit's first element
+    const auto* k = static_cast<const uint8_t*>(kv.k);
+    const auto* v = static_cast<const uint8_t*>(kv.v);
+    reinterpret_cast<uint4*>(k_out)[idx] =
+        dequant8_f16<kDtype>(*reinterpret_cast<const uint2*>(k + src), kv.k_scale[scale]);
+    reinterpret_cast<uint4*>(v_out)[idx] =
+        dequant8_f16<kDtype>(*reinterpret_cast<const uint2*>(v + src), kv.v_scale[scale]);
+  } else {
+    reinterpret_cast<uint4*>(k_out)[idx] = *reinterpret_cast<const uint4*>(kv.k16() + src);
+    reinterpret_cast<uint4*>(v_out)[idx] = *reinterpret_cast<const uint4*>(kv.v16() + src);
+  }
 }
 
 __device__ float block_reduce(float x, bool is_max, float* shared) {  // shared: [kSoftmaxThreads / 32]
@@ -208,11 +226,15 @@ void attn_naive_f16(const __half* q, __half* out, const AttnBatch& batch, int32_
     const int key0 = first_key(q_len, kv_len, batch.window);
     const int n_keys = kv_len - key0;
     const int ld_s = int(leading_dim_s(n_keys));
-    if (kv.layout == KvLayout::paged) {
+    if (gathered(kv)) {
       const int64_t units = int64_t(n_keys) * ld_kv / 8;
-      naive_gather_kernel<<<unsigned((units + 255) / 256), 256, 0, stream>>>(sc.k_gather, sc.v_gather, kv, seq,
-                                                                              layer, key0, n_keys);
-      ROOFLM_CUDA_CHECK(cudaGetLastError());
+      ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
+        ROOFLM_DISPATCH_KV_DTYPE(kv.dtype, kDtype, [&] {
+          naive_gather_kernel<Kv, kDtype><<<unsigned((units + 255) / 256), 256, 0, stream>>>(
+              sc.k_gather, sc.v_gather, kv, seq, layer, key0, n_keys);
+          ROOFLM_CUDA_CHECK(cudaGetLastError());
+        });
+      });
     }
     const int64_t at = int64_t(seq) * n_heads;
     // S^T (column-major [n_keys, q_len], i.e. row-major S [q_len, n_keys]) = K Q^T

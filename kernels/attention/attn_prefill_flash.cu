@@ -14,9 +14,15 @@
 // past kv_len and keys left of the first row's window are zero-filled (never read from memory), so
 // NaN-poisoned cache slots stay unread.
 //
+// A quantised cache (int8 / fp8 codes, kv_quant.cuh): the two buffers hold staged codes and scales;
+// once a tile has landed its codes are widened to fp16 (exact) into one K and one V tile that the
+// wgmmas read as before; S columns are multiplied by the K scales before the mask and softmax, and
+// P columns by the V scales as P is packed (the row sums use the unscaled P).
+//
 // FLOP count (for benchmarks): 4 * head_dim * (unmasked (query, key) pairs) per head.
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "common/error.h"
 #include "kernels/attention/attention.h"
@@ -34,19 +40,25 @@ constexpr int kBlockM = 128;  // query rows per CTA (2 warpgroups x 64)
 constexpr int kBlockN = 128;  // keys per tile
 constexpr int kThreads = 256;
 
+// This kernel's tile shapes: kThreads threads load tiles of kBlockN keys (fp16 values, or codes).
 template <int kHeadDim>
+using TileRows = KvTile<kHeadDim, kThreads, kBlockN>;
+template <int kHeadDim, DType kDtype>
+using CodeRows = KvCodeTile<kHeadDim, kThreads, kBlockN, kDtype>;
+
+// fp16: Q, then the buffers K0, V0, K1, V1. Quantised: Q, one K and one V fp16 tile (each tile's
+// codes widened), then two staging areas (codes and scales). Plus slack to align the base to 1024
+// bytes (the swizzle period).
+template <int kHeadDim, DType kDtype>
 struct PrefillSmem {
   static constexpr int kTileBytes = kBlockN * kHeadDim * 2;  // Q (kBlockM == kBlockN), K and V tiles
-  // Q, then K0, V0, K1, V1; plus slack to align the base to 1024 bytes (the swizzle period).
-  static constexpr int kBytes = 5 * kTileBytes + 1024;
+  static constexpr int kStageBytes = kKvQuantized<kDtype> ? CodeRows<kHeadDim, kDtype>::kStageBytes : 2 * kTileBytes;
+  static constexpr int kStage0 = kTileBytes + (kKvQuantized<kDtype> ? 2 * kTileBytes : 0);
+  static constexpr int kBytes = kStage0 + 2 * kStageBytes + 1024;
   static_assert(kBlockM == kBlockN, "Q and K/V tiles share one size");
 };
 
-// This kernel's tile shape: kThreads threads load tiles of kBlockN keys.
-template <int kHeadDim>
-using TileRows = KvTile<kHeadDim, kThreads, kBlockN>;
-
-template <int kHeadDim, class Kv>
+template <int kHeadDim, class Kv, DType kDtype>
 __global__ void __launch_bounds__(kThreads, 1)
     attn_prefill_flash_kernel(const __half* __restrict__ q,         // [n_tokens, n_heads, head_dim]
                               __half* __restrict__ out,             // [n_tokens, n_heads, head_dim]
@@ -56,10 +68,15 @@ __global__ void __launch_bounds__(kThreads, 1)
                               float scale_log2) {
 #ifdef ROOFLM_HAVE_WGMMA
   constexpr int D = kHeadDim;
-  constexpr int kTileBytes = PrefillSmem<D>::kTileBytes;
+  constexpr bool kQuant = kKvQuantized<kDtype>;
+  using Smem = PrefillSmem<D, kDtype>;
+  using Codes = CodeRows<D, kDtype>;
+  using Rows = std::conditional_t<kQuant, Codes, TileRows<D>>;
+  constexpr int kTileBytes = Smem::kTileBytes;
   extern __shared__ uint8_t smem_raw[];
   const uint32_t smem = (ptx::smem_addr(smem_raw) + 1023u) & ~1023u;
   const uint32_t q_tile = smem;
+  const uint32_t widened_k = smem + kTileBytes;  // quantised: this tile's codes as fp16
 
   const int head = blockIdx.x, seq = blockIdx.y;
   const int m_tile = int(gridDim.z) - 1 - int(blockIdx.z);
@@ -87,13 +104,21 @@ __global__ void __launch_bounds__(kThreads, 1)
       ptx::cp_async_16(q_tile + tile_offset<kBlockM>(r, unit), src, valid);
     }
   }
+  // Key tile `tile` into buffer `buffer`: fp16 K, V tiles, or the staged codes and scales.
+  const auto load_buffer = [&](int buffer, const int32_t (&lookups)[Rows::kPerThread], int tile) {
+    const uint32_t stage = smem + uint32_t(Smem::kStage0 + buffer * Smem::kStageBytes);
+    if constexpr (kQuant)
+      Codes::load(stage, kv_view, kv, lookups, tile * kBlockN, key_begin, kv_len, head / group, tid);
+    else
+      TileRows<D>::load(stage, stage + kTileBytes, kv_view.k16(), kv_view.v16(), kv, lookups, tile * kBlockN,
+                        key_begin, kv_len, kv_head_off, tid);
+  };
   // Lookups of the first two tiles go out together: the prologue waits for one table round trip.
-  int32_t first_blocks[TileRows<D>::kPerThread];
-  int32_t blocks[TileRows<D>::kPerThread];  // lookups of the next key tile to load
-  TileRows<D>::lookup(first_blocks, kv, j_begin * kBlockN, key_begin, kv_len, tid);
-  if (j_begin + 1 < n_tiles) TileRows<D>::lookup(blocks, kv, (j_begin + 1) * kBlockN, key_begin, kv_len, tid);
-  TileRows<D>::load(smem + kTileBytes, smem + 2 * kTileBytes, kv_view.k, kv_view.v, kv, first_blocks,
-                    j_begin * kBlockN, key_begin, kv_len, kv_head_off, tid);
+  int32_t first_blocks[Rows::kPerThread];
+  int32_t blocks[Rows::kPerThread];  // lookups of the next key tile to load
+  Rows::lookup(first_blocks, kv, j_begin * kBlockN, key_begin, kv_len, tid);
+  if (j_begin + 1 < n_tiles) Rows::lookup(blocks, kv, (j_begin + 1) * kBlockN, key_begin, kv_len, tid);
+  load_buffer(0, first_blocks, j_begin);
   ptx::cp_async_commit();
 
   const int warpgroup = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
@@ -113,16 +138,17 @@ __global__ void __launch_bounds__(kThreads, 1)
 
   for (int j = j_begin; j < n_tiles; ++j) {
     const int buffer = (j - j_begin) & 1;
-    const uint32_t k_tile = smem + uint32_t(1 + 2 * buffer) * kTileBytes;
+    const uint32_t stage = smem + uint32_t(Smem::kStage0 + buffer * Smem::kStageBytes);
+    const uint32_t k_tile = kQuant ? widened_k : stage;
     const uint32_t v_tile = k_tile + kTileBytes;
-    if (j + 1 < n_tiles) {
-      const uint32_t next_k = smem + uint32_t(1 + 2 * (buffer ^ 1)) * kTileBytes;
-      TileRows<D>::load(next_k, next_k + kTileBytes, kv_view.k, kv_view.v, kv, blocks, (j + 1) * kBlockN, key_begin,
-                        kv_len, kv_head_off, tid);
-    }
+    if (j + 1 < n_tiles) load_buffer(buffer ^ 1, blocks, j + 1);
     ptx::cp_async_commit();
-    if (j + 2 < n_tiles) TileRows<D>::lookup(blocks, kv, (j + 2) * kBlockN, key_begin, kv_len, tid);
+    if (j + 2 < n_tiles) Rows::lookup(blocks, kv, (j + 2) * kBlockN, key_begin, kv_len, tid);
     ptx::cp_async_wait<1>();
+    if constexpr (kQuant) {  // the codes landed; the widened tiles are free (the barrier ending the last tile)
+      __syncthreads();
+      Codes::widen(stage, k_tile, v_tile, tid);
+    }
     ptx::fence_proxy_async();
     __syncthreads();
 
@@ -141,6 +167,17 @@ __global__ void __launch_bounds__(kThreads, 1)
     ptx::wgmma_wait<0>();
 #pragma unroll
     for (int i = 0; i < kBlockN / 2; ++i) ptx::fence_operand(s[i]);
+
+    if constexpr (kQuant) {  // S columns times their K scales (zero-filled keys: scale 0, masked below)
+#pragma unroll
+      for (int c = 0; c < kBlockN / 8; ++c) {
+        const float2 ks = ptx::ld_shared_f32x2(Codes::k_scales(stage) + uint32_t(c * 8 + col_of_lane) * 4);
+        s[4 * c + 0] *= ks.x;
+        s[4 * c + 1] *= ks.y;
+        s[4 * c + 2] *= ks.x;
+        s[4 * c + 3] *= ks.y;
+      }
+    }
 
     // Causal mask, only where a key of this tile can follow a query of this warpgroup; window mask,
     // only where a key of this tile is left of the window of one of its queries.
@@ -188,8 +225,14 @@ __global__ void __launch_bounds__(kThreads, 1)
       const float p3 = exp2f(fmaf(s[4 * c + 3], scale_log2, -bias_hi));
       sum_lo += p0 + p1;
       sum_hi += p2 + p3;
-      p[c / 2][(c % 2) * 2 + 0] = ptx::pack_half2(p0, p1);
-      p[c / 2][(c % 2) * 2 + 1] = ptx::pack_half2(p2, p3);
+      if constexpr (kQuant) {  // P columns times their V scales: P V of the codes is P V of the values
+        const float2 vs = ptx::ld_shared_f32x2(Codes::v_scales(stage) + uint32_t(c * 8 + col_of_lane) * 4);
+        p[c / 2][(c % 2) * 2 + 0] = ptx::pack_half2(p0 * vs.x, p1 * vs.y);
+        p[c / 2][(c % 2) * 2 + 1] = ptx::pack_half2(p2 * vs.x, p3 * vs.y);
+      } else {
+        p[c / 2][(c % 2) * 2 + 0] = ptx::pack_half2(p0, p1);
+        p[c / 2][(c % 2) * 2 + 1] = ptx::pack_half2(p2, p3);
+      }
     }
     l_lo = l_lo * alpha_lo + sum_lo;
     l_hi = l_hi * alpha_hi + sum_hi;
@@ -264,12 +307,14 @@ void attn_prefill_flash_f16(const __half* q, __half* out, const AttnBatch& batch
   ROOFLM_DISPATCH_HEAD_DIM(kv.head_dim, kHeadDim, [&] {
     require_kv_view_supported(kv, "attn_prefill_flash_f16");
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
-      auto* kernel = attn_prefill_flash_kernel<kHeadDim, Kv>;
-      constexpr int smem = PrefillSmem<kHeadDim>::kBytes;
-      ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
-      kernel<<<grid, kThreads, smem, stream>>>(q, out, batch.q_begin, batch.kv_len, n_heads, group, layer, kv,
-                                               batch.window, scale_log2);
-      ROOFLM_CUDA_CHECK(cudaGetLastError());
+      ROOFLM_DISPATCH_KV_DTYPE(kv.dtype, kDtype, [&] {
+        auto* kernel = attn_prefill_flash_kernel<kHeadDim, Kv, kDtype>;
+        constexpr int smem = PrefillSmem<kHeadDim, kDtype>::kBytes;
+        ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
+        kernel<<<grid, kThreads, smem, stream>>>(q, out, batch.q_begin, batch.kv_len, n_heads, group, layer, kv,
+                                                 batch.window, scale_log2);
+        ROOFLM_CUDA_CHECK(cudaGetLastError());
+      });
     });
   });
 }

@@ -4,12 +4,20 @@
 // ahead. Only keys in [key_begin, key_end) are read: rows outside are zero-filled, and their
 // addresses (and lookups) are clamped into the range, so a block left of a sliding window or past
 // the end is never touched.
+//
+// A quantised cache (kv_quant.cuh) goes through KvCodeTile instead: the tile's one-byte codes and its
+// rows' K and V scales are copied into a staging area (cp.async, 16-byte units of codes, 4-byte
+// scales), and once they have landed widen() writes the codes as fp16 values (exact) into the same
+// swizzled fp16 tiles, so the kernel's MMA code is the same for every dtype; the kernel applies the
+// scales it reads from staging to the scores (K) and the probabilities (V).
 #pragma once
 
 #include <cuda_fp16.h>
 
 #include <cstdint>
 
+#include "kernels/attention/attention.h"
+#include "kernels/attention/kv_quant.cuh"
 #include "kernels/attention/ptx.cuh"
 
 namespace rooflm::attn {
@@ -60,6 +68,68 @@ struct KvTile {
       const uint32_t dst = tile_offset<kTileRows>(r, unit);
       ptx::cp_async_16(k_tile + dst, k + src, valid);
       ptx::cp_async_16(v_tile + dst, v + src, valid);
+    }
+  }
+};
+
+// Staging of one tile of a quantised cache: [K codes | V codes] (row-major, kHeadDim bytes a row)
+// then [K scales | V scales] (fp32, one a row). Thread tid copies 16-byte code unit tid % kUnits of
+// rows tid / kUnits + i * kRowStep, and the thread with unit 0 (1) of a row its K (V) scale.
+template <int kHeadDim, int kThreads, int kTileRows, DType kDtype>
+struct KvCodeTile {
+  static constexpr int kUnits = kHeadDim / 16;
+  static constexpr int kRowStep = kThreads / kUnits;
+  static constexpr int kPerThread = kTileRows / kRowStep;
+  static constexpr int kCodeBytes = kTileRows * kHeadDim;  // one tensor's codes
+  static constexpr int kScaleBytes = kTileRows * 4;        // one tensor's scales
+  static constexpr int kStageBytes = 2 * kCodeBytes + 2 * kScaleBytes;
+  static_assert(kUnits >= 2 && kThreads % kUnits == 0 && kTileRows % kRowStep == 0, "tile shape");
+
+  __device__ __forceinline__ static uint32_t k_scales(uint32_t stage) { return stage + 2 * kCodeBytes; }
+  __device__ __forceinline__ static uint32_t v_scales(uint32_t stage) { return stage + 2 * kCodeBytes + kScaleBytes; }
+
+  template <class Kv>
+  __device__ __forceinline__ static void lookup(int32_t (&blocks)[kPerThread], const Kv& kv, int key0, int key_begin,
+                                                int key_end, int tid) {
+#pragma unroll
+    for (int i = 0; i < kPerThread; ++i) {
+      const int key = key0 + tid / kUnits + i * kRowStep;
+      blocks[i] = kv.lookup(min(max(key, key_begin), key_end - 1));
+    }
+  }
+
+  template <class Kv>
+  __device__ __forceinline__ static void load(uint32_t stage, const KvDeviceView& view, const Kv& kv,
+                                              const int32_t (&blocks)[kPerThread], int key0, int key_begin,
+                                              int key_end, int kv_head, int tid) {
+    const int unit = tid % kUnits;
+    const auto* k = static_cast<const uint8_t*>(view.k);
+    const auto* v = static_cast<const uint8_t*>(view.v);
+#pragma unroll
+    for (int i = 0; i < kPerThread; ++i) {
+      const int r = tid / kUnits + i * kRowStep;
+      const int key = key0 + r;
+      const bool valid = key >= key_begin && key < key_end;
+      const int64_t token = kv.token(blocks[i], min(max(key, key_begin), key_end - 1));
+      const int64_t src = token + int64_t(kv_head) * kHeadDim + unit * 16;
+      ptx::cp_async_16(stage + uint32_t(r * kHeadDim + unit * 16), k + src, valid);
+      ptx::cp_async_16(stage + uint32_t(kCodeBytes + r * kHeadDim + unit * 16), v + src, valid);
+      const int64_t scale = token / kHeadDim + kv_head;
+      if (unit == 0) ptx::cp_async_4(k_scales(stage) + uint32_t(r * 4), view.k_scale + scale, valid);
+      if (unit == 1) ptx::cp_async_4(v_scales(stage) + uint32_t(r * 4), view.v_scale + scale, valid);
+    }
+  }
+
+  // Staged codes -> fp16 code values in the swizzled K and V tiles (kTileRows rows each).
+  __device__ __forceinline__ static void widen(uint32_t stage, uint32_t k_tile, uint32_t v_tile, int tid) {
+    constexpr int kHalfUnits = kHeadDim / 8;  // 16-byte fp16 units of a row
+#pragma unroll
+    for (int u = tid; u < kTileRows * kHalfUnits; u += kThreads) {
+      const int r = u / kHalfUnits, c = u % kHalfUnits;
+      const uint32_t src = stage + uint32_t(r * kHeadDim + c * 8);
+      const uint32_t dst = tile_offset<kTileRows>(r, c);
+      ptx::st_shared_v4(k_tile + dst, widen8_f16<kDtype>(ptx::ld_shared_u2(src)));
+      ptx::st_shared_v4(v_tile + dst, widen8_f16<kDtype>(ptx::ld_shared_u2(src + kCodeBytes)));
     }
   }
 };

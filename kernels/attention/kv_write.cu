@@ -28,8 +28,8 @@ __global__ void kv_write_kernel(const __half* __restrict__ k,            // [n_t
   if (idx >= int64_t(n_tokens) * units_per_token) return;
   const int t = int(idx / units_per_token), unit = int(idx % units_per_token);
   const int64_t dst = Kv::bind(kv, seq_row[t], layer).token(position[t]) + unit * 8;
-  *reinterpret_cast<uint4*>(kv.k + dst) = reinterpret_cast<const uint4*>(k)[idx];
-  *reinterpret_cast<uint4*>(kv.v + dst) = reinterpret_cast<const uint4*>(v)[idx];
+  *reinterpret_cast<uint4*>(kv.k16() + dst) = reinterpret_cast<const uint4*>(k)[idx];
+  *reinterpret_cast<uint4*>(kv.v16() + dst) = reinterpret_cast<const uint4*>(v)[idx];
 }
 
 template <class Kv>
@@ -52,12 +52,12 @@ __global__ void rope_kv_write_kernel(__half* __restrict__ q,                 // 
     uint4 lo = *reinterpret_cast<const uint4*>(src + i0);
     uint4 hi = *reinterpret_cast<const uint4*>(src + half + i0);
     rotate8(lo, hi, i0, float(pos), inv_freq);
-    __half* dst = is_q ? q + (int64_t(t) * n_heads + head) * d : kv.k + cache_row + (head - n_heads) * d;
+    __half* dst = is_q ? q + (int64_t(t) * n_heads + head) * d : kv.k16() + cache_row + (head - n_heads) * d;
     *reinterpret_cast<uint4*>(dst + i0) = lo;
     *reinterpret_cast<uint4*>(dst + half + i0) = hi;
   }
   for (int unit = threadIdx.x; unit < n_kv * d / 8; unit += blockDim.x)
-    *reinterpret_cast<uint4*>(kv.v + cache_row + unit * 8) =
+    *reinterpret_cast<uint4*>(kv.v16() + cache_row + unit * 8) =
         reinterpret_cast<const uint4*>(v + int64_t(t) * n_kv * d)[unit];
 }
 

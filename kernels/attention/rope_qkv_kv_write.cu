@@ -40,13 +40,13 @@ __global__ void rope_qkv_kv_write_kernel(const __half* __restrict__ qkv,        
     uint4 lo = *reinterpret_cast<const uint4*>(src + i0);
     uint4 hi = *reinterpret_cast<const uint4*>(src + half + i0);
     rotate8(lo, hi, i0, float(pos), inv_freq);
-    __half* dst = head < n_heads ? q + (int64_t(t) * n_heads + head) * d : kv.k + cache_row + int64_t(head - n_heads) * d;
+    __half* dst = head < n_heads ? q + (int64_t(t) * n_heads + head) * d : kv.k16() + cache_row + int64_t(head - n_heads) * d;
     *reinterpret_cast<uint4*>(dst + i0) = lo;
     *reinterpret_cast<uint4*>(dst + half + i0) = hi;
   }
   if (item < n_kv * d / 8) {
     const uint4* v = reinterpret_cast<const uint4*>(qkv + row + int64_t(n_heads + n_kv) * d);
-    *reinterpret_cast<uint4*>(kv.v + cache_row + item * 8) = v[item];
+    *reinterpret_cast<uint4*>(kv.v16() + cache_row + item * 8) = v[item];
   }
 }
 

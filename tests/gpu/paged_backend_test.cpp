@@ -1,7 +1,8 @@
 // CudaBackend with a paged KV cache vs the same backend with a contiguous one (tiny preset): every
 // logit of a batched prefill (lengths 37, 1, 17) and of 24 decode steps, block sizes 8/16/32, both
 // kernel sets and launch modes; then a forked sequence whose first decode writes copy its shared,
-// partly filled block on the GPU (copy_kv_blocks) against two sequences prefilled from scratch.
+// partly filled block on the GPU (copy_kv_blocks) against two sequences prefilled from scratch
+// (fp16, int8 and fp8 caches); and an int8 / fp8 cache paged vs contiguous.
 // Tolerance: |paged - contiguous| <= 1e-2 + 1e-2 |contiguous|. Both sides run the same fp16 kernels
 // on the same weights; only the KV accessor (and so split-K partitioning and summation order)
 // differs, which moves fp32-accumulated logits by ~1e-3, while a wrong block or a missed copy
@@ -19,8 +20,9 @@
 namespace rooflm {
 namespace {
 
-Scenario tiny_scenario(const char* kernels, const char* launch) {
+Scenario tiny_scenario(const char* kernels, const char* launch, DType kv_dtype = DType::f16) {
   Scenario s;
+  s.engine.kv_cache.dtype = kv_dtype;
   s.model.preset = "tiny";
   s.model.seed = 13;
   s.engine.kernels = *parse_enum(kKernelSetNames, std::string_view(kernels));
@@ -43,11 +45,11 @@ struct Side {
   }
 };
 
-std::unique_ptr<KvCache> contiguous(const ModelConfig& c) {
-  return std::make_unique<ContiguousKvCache>(KvGeometry{c.n_layers, c.n_kv_heads, c.head_dim, 128, 4, DType::f16});
+std::unique_ptr<KvCache> contiguous(const ModelConfig& c, DType dtype = DType::f16) {
+  return std::make_unique<ContiguousKvCache>(KvGeometry{c.n_layers, c.n_kv_heads, c.head_dim, 128, 4, dtype});
 }
-std::unique_ptr<KvCache> paged(const ModelConfig& c, int64_t block_size) {
-  return std::make_unique<PagedKvCache>(KvGeometry{c.n_layers, c.n_kv_heads, c.head_dim, block_size, 4 * 128 / block_size, DType::f16}, 128);
+std::unique_ptr<KvCache> paged(const ModelConfig& c, int64_t block_size, DType dtype = DType::f16) {
+  return std::make_unique<PagedKvCache>(KvGeometry{c.n_layers, c.n_kv_heads, c.head_dim, block_size, 4 * 128 / block_size, dtype}, 128);
 }
 
 using test::make_chunk;
@@ -88,11 +90,15 @@ INSTANTIATE_TEST_SUITE_P(BlockSizesKernelSetsLaunch, PagedCudaBackend,
                                   "_" + std::get<2>(info.param);
                          });
 
-TEST(PagedCudaBackendFork, CopyOnWriteOnTheGpuMatchesFreshSequences) {
+// fp16, and a quantised cache whose copy-on-write must copy the scales with the codes.
+class PagedCudaBackendFork : public ::testing::TestWithParam<DType> {};
+
+TEST_P(PagedCudaBackendFork, CopyOnWriteOnTheGpuMatchesFreshSequences) {
   ROOFLM_REQUIRE_GPU();
+  const DType dtype = GetParam();
   const ModelConfig c = model_preset("tiny");
-  const Scenario sc = tiny_scenario("fused", "eager");
-  Side ref(c, sc, contiguous(c)), got(c, sc, paged(c, 16));
+  const Scenario sc = tiny_scenario("fused", "eager", dtype);
+  Side ref(c, sc, contiguous(c, dtype)), got(c, sc, paged(c, 16, dtype));
   std::vector<int32_t> prompt(21);  // one full block + 5 tokens in the shared block
   for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = int32_t((i * 37 + 5) % uint64_t(c.vocab));
   BatchPlan prefill;
@@ -110,6 +116,44 @@ TEST(PagedCudaBackendFork, CopyOnWriteOnTheGpuMatchesFreshSequences) {
       ASSERT_TRUE(gputest::all_close(have.logits[i], want.logits[i], 1e-2, 1e-2)) << "step " << k << " seq " << i;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(KvDtypes, PagedCudaBackendFork, ::testing::Values(DType::f16, DType::i8, DType::f8e4m3),
+                         [](const auto& info) { return std::string(dtype_name(info.param)); });
+
+// A quantised cache paged vs contiguous: the same writer stores the same codes in either layout, so
+// the logits differ as the fp16 ones do (split-K partitioning), within the same tolerance.
+class PagedQuantKvCudaBackend : public ::testing::TestWithParam<std::tuple<DType, const char*>> {};
+
+TEST_P(PagedQuantKvCudaBackend, SameLogitsAsContiguous) {
+  ROOFLM_REQUIRE_GPU();
+  const auto [dtype, kernels] = GetParam();
+  const ModelConfig c = model_preset("tiny");
+  const Scenario sc = tiny_scenario(kernels, "eager", dtype);
+  Side ref(c, sc, contiguous(c, dtype)), got(c, sc, paged(c, 16, dtype));
+  std::mt19937 rng(9);
+  BatchPlan plan;
+  int64_t seq = 0;
+  for (const int64_t len : {37, 1, 17}) {
+    std::vector<int32_t> tokens(static_cast<size_t>(len));
+    for (auto& t : tokens) t = int32_t(rng() % uint32_t(c.vocab));
+    plan.chunks.push_back(make_chunk(seq++, 0, tokens));
+  }
+  for (int step = 0; step <= 12; ++step) {
+    const StepOutput want = ref.step(plan), have = got.step(plan);
+    BatchPlan next;
+    for (size_t i = 0; i < plan.chunks.size(); ++i) {
+      ASSERT_TRUE(gputest::all_close(have.logits[i], want.logits[i], 1e-2, 1e-2)) << kernels << " step " << step << " seq " << i;
+      next.chunks.push_back(make_chunk(plan.chunks[i].seq, plan.chunks[i].end_pos(), {want.next_tokens[i]}));
+    }
+    plan = next;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(KvDtypesKernelSets, PagedQuantKvCudaBackend,
+                         ::testing::Combine(::testing::Values(DType::i8, DType::f8e4m3), ::testing::Values("naive", "fused")),
+                         [](const auto& info) {
+                           return std::string(dtype_name(std::get<0>(info.param))) + "_" + std::get<1>(info.param);
+                         });
 
 }  // namespace
 }  // namespace rooflm

@@ -5,7 +5,12 @@
 //   decode:  attn_decode_splitk_f16, batch 1/8/32 x context 512/4096, head_dim 128, 32 heads, 8 kv
 //            heads, contiguous vs paged (block 16 and 32 in a shuffled pool; block 16 in order, which
 //            separates the table lookup from the scattering of blocks); bytes = K+V of every
-//            context token + q + out, roofline = bytes / 3.10 TB/s (measured read bandwidth).
+//            context token + q + out, roofline = bytes / the read bandwidth.
+//   kv dtype: the same decode kernel on an fp16, int8 and fp8 cache (codes + fp32 scale per token
+//            and head), Llama-2-7B's 32 kv heads and a GQA 8, batch 1/8/32 x context 1024/4096,
+//            contiguous and paged16; bytes count codes and scales; ratio lines int8/fp16, fp8/fp16.
+// Ceilings: --peak-bytes B/s and --peak-flops FLOP/s (pass the calibrated ones, `rooflm calibrate`);
+// defaults are the H100's measured 3.10 TB/s and 765 TFLOP/s.
 //            Decode launches rotate over enough layers that the KV read is several times the L2, and
 //            are timed as a CUDA graph of 40 launches (no host launch overhead in the numbers).
 // Fresh random fp16 inputs (never zeros); CUDA-event timing after warm-up; every raw sample, the
@@ -14,7 +19,7 @@
 //   nvcc -std=c++20 -O3 -gencode arch=compute_90a,code=sm_90a -I. tools/kbench/attn_bench.cu \
 //     build-<name>/kernels/librooflm_kernels.a build-<name>/engine/librooflm_engine.a -lcublas \
 //     -o build-<name>/attn_bench
-// Run: build-<name>/attn_bench [--out FILE.json] [--commit SHA]
+// Run: build-<name>/attn_bench [--out FILE.json] [--commit SHA] [--peak-bytes B] [--peak-flops F]
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -28,6 +33,7 @@
 #include <functional>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,8 +45,8 @@
 namespace rooflm::attn {
 namespace {
 
-constexpr double kPeakFlops = 765e12;    // measured cuBLAS fp16 GEMM, H100 80GB HBM3 (DESIGN.md)
-constexpr double kPeakBytes = 3.10e12;   // measured read-only stream, same card
+double kPeakFlops = 765e12;    // --peak-flops; default: measured cuBLAS fp16 GEMM, H100 80GB HBM3
+double kPeakBytes = 3.10e12;   // --peak-bytes; default: measured read-only stream, same card
 constexpr int kHeadDim = 128;
 constexpr int kHeads = 32;
 
@@ -68,8 +74,23 @@ void fill(__half* x, size_t n, uint64_t seed) {
   ROOFLM_CUDA_CHECK(cudaGetLastError());
 }
 
+// Random finite codes: int8 in [-127, 127]; e4m3 with the top exponent bit of NaN patterns cleared.
+__global__ void fill_random_codes(uint8_t* x, size_t n, uint64_t seed, bool fp8) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
+    uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    const uint32_t b = uint32_t(z >> 56);
+    x[i] = fp8 ? uint8_t(b & 0xF7u) : uint8_t(int(b % 255u) - 127);
+  }
+}
+
+__global__ void fill_value(float* x, size_t n, float value) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) x[i] = value;
+}
+
 struct Row {
-  std::string kernel, layout, phase;
+  std::string kernel, layout, phase, kv_dtype = "fp16";
   int batch = 0, q_len = 0, ctx = 0, n_heads = kHeads, n_kv_heads = 0, head_dim = kHeadDim, n_splits = 0;
   size_t scratch_bytes = 0;
   double flops = 0, bytes = 0;
@@ -169,21 +190,26 @@ struct PagedSpec {
   std::string name() const { return "paged" + std::to_string(block_size) + (shuffled ? "" : "_ordered"); }
 };
 
-// n_seqs sequences of ctx tokens in n_layers layers.
+// n_seqs sequences of ctx tokens in n_layers layers; fp16 values, or int8 / fp8 codes and scales.
 struct Cache {
   KvDeviceView view;
   std::vector<int32_t> tables;
-  Dev<__half> k, v;
+  Dev<uint8_t> k, v;
+  Dev<float> k_scale, v_scale;
   Dev<int32_t> tables_d;
   static size_t elems(int n_layers, int n_seqs, int ctx, int n_kv, int bs) {
     return size_t(n_layers) * n_seqs * size_t((ctx + bs - 1) / bs * bs) * n_kv * kHeadDim;
   }
-  Cache(KvLayout layout, PagedSpec paged, int n_layers, int n_seqs, int ctx, int n_kv)
-      : k(elems(n_layers, n_seqs, ctx, n_kv, paged.block_size)), v(elems(n_layers, n_seqs, ctx, n_kv, paged.block_size)),
+  Cache(KvLayout layout, PagedSpec paged, int n_layers, int n_seqs, int ctx, int n_kv, DType dtype = DType::f16)
+      : k(elems(n_layers, n_seqs, ctx, n_kv, paged.block_size) * dtype_size(dtype)),
+        v(elems(n_layers, n_seqs, ctx, n_kv, paged.block_size) * dtype_size(dtype)),
+        k_scale(kv_dtype_quantized(dtype) ? elems(n_layers, n_seqs, ctx, n_kv, paged.block_size) / kHeadDim : 0),
+        v_scale(kv_dtype_quantized(dtype) ? elems(n_layers, n_seqs, ctx, n_kv, paged.block_size) / kHeadDim : 0),
         tables_d(size_t(n_seqs) * ((ctx + paged.block_size - 1) / paged.block_size)) {
     const int bs = paged.block_size;
     const int blocks_per_seq = (ctx + bs - 1) / bs;
     view.layout = layout;
+    view.dtype = dtype;
     view.n_layers = n_layers;
     view.n_kv_heads = n_kv;
     view.head_dim = kHeadDim;
@@ -202,8 +228,18 @@ struct Cache {
       if (paged.shuffled) std::shuffle(tables.begin(), tables.end(), std::mt19937_64(42));
     }
     const size_t n = elems(n_layers, n_seqs, ctx, n_kv, bs);
-    fill(k.p, n, 1);
-    fill(v.p, n, 2);
+    if (kv_dtype_quantized(dtype)) {
+      fill_random_codes<<<1024, 256>>>(k.p, n, 1, dtype == DType::f8e4m3);
+      fill_random_codes<<<1024, 256>>>(v.p, n, 2, dtype == DType::f8e4m3);
+      fill_value<<<1024, 256>>>(k_scale.p, n / kHeadDim, 0.01f);
+      fill_value<<<1024, 256>>>(v_scale.p, n / kHeadDim, 0.01f);
+      ROOFLM_CUDA_CHECK(cudaGetLastError());
+      view.k_scale = k_scale.p;
+      view.v_scale = v_scale.p;
+    } else {
+      fill(reinterpret_cast<__half*>(k.p), n, 1);
+      fill(reinterpret_cast<__half*>(v.p), n, 2);
+    }
     ROOFLM_CUDA_CHECK(cudaMemcpy(tables_d.p, tables.data(), tables.size() * 4, cudaMemcpyHostToDevice));
     view.k = k.p;
     view.v = v.p;
@@ -234,18 +270,20 @@ Row bench_prefill(AttnKernel kernel, KvLayout layout, int tokens, cublasHandle_t
   return row;
 }
 
-Row bench_decode(KvLayout layout, PagedSpec paged, int n_seqs, int ctx) {
-  const int n_kv = 8;
-  const double kv_bytes_per_layer = double(n_seqs) * ctx * n_kv * kHeadDim * 2 * 2;
+Row bench_decode(KvLayout layout, PagedSpec paged, int n_seqs, int ctx, int n_kv = 8, DType dtype = DType::f16) {
+  // K + V of every context token: values, or codes and one fp32 scale per (token, head)
+  const double bytes_per_head = kHeadDim * double(dtype_size(dtype)) + (kv_dtype_quantized(dtype) ? 4.0 : 0.0);
+  const double kv_bytes_per_layer = double(n_seqs) * ctx * n_kv * bytes_per_head * 2;
   const int n_layers = int(std::clamp(std::ceil(400e6 / kv_bytes_per_layer), 1.0, 128.0));
   Batch batch(n_seqs, 1, ctx);
-  Cache cache(layout, paged, n_layers, n_seqs, ctx, n_kv);
+  Cache cache(layout, paged, n_layers, n_seqs, ctx, n_kv, dtype);
   Dev<__half> q(size_t(n_seqs) * kHeads * kHeadDim), out(size_t(n_seqs) * kHeads * kHeadDim);
   fill(q.p, size_t(n_seqs) * kHeads * kHeadDim, 3);
   Row row;
   row.kernel = attn_kernel_name(AttnKernel::decode_splitk);
   row.layout = layout == KvLayout::paged ? paged.name() : "contiguous";
   row.phase = "decode";
+  row.kv_dtype = std::string(dtype_name(dtype));
   row.batch = n_seqs;
   row.q_len = 1;
   row.ctx = ctx;
@@ -284,6 +322,9 @@ int run(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--out") out_path = argv[i + 1];
     else if (flag == "--commit") commit = argv[i + 1];
+    else if (flag == "--peak-bytes") kPeakBytes = std::stod(argv[i + 1]);
+    else if (flag == "--peak-flops") kPeakFlops = std::stod(argv[i + 1]);
+    else throw std::runtime_error("unknown flag " + flag + " (known: --out, --commit, --peak-bytes, --peak-flops)");
   }
   cublasHandle_t cublas;
   ROOFLM_CUBLAS_CHECK(cublasCreate(&cublas));
@@ -299,12 +340,20 @@ int run(int argc, char** argv) {
       for (PagedSpec paged : {PagedSpec{16, true}, PagedSpec{16, false}, PagedSpec{32, true}})
         rows.push_back(bench_decode(KvLayout::paged, paged, n_seqs, ctx));
     }
+  for (int n_kv : {32, 8})
+    for (int n_seqs : {1, 8, 32})
+      for (int ctx : {1024, 4096})
+        for (KvLayout layout : {KvLayout::contiguous, KvLayout::paged})
+          for (DType dtype : {DType::f16, DType::i8, DType::f8e4m3}) {
+            rows.push_back(bench_decode(layout, PagedSpec{16, true}, n_seqs, ctx, n_kv, dtype));
+          }
   cublasDestroy(cublas);
 
   nlohmann::json doc = {{"schema", "rooflm.kbench/1"}, {"bench", "attn"}, {"environment", environment(commit)}};
   for (const Row& r : rows) {
     const double med = r.median();
-    doc["rows"].push_back({{"kernel", r.kernel}, {"phase", r.phase}, {"layout", r.layout}, {"batch", r.batch},
+    doc["rows"].push_back({{"kernel", r.kernel}, {"phase", r.phase}, {"layout", r.layout}, {"kv_dtype", r.kv_dtype},
+                           {"batch", r.batch},
                            {"q_len", r.q_len}, {"ctx", r.ctx}, {"n_heads", r.n_heads}, {"n_kv_heads", r.n_kv_heads},
                            {"head_dim", r.head_dim}, {"n_splits", r.n_splits}, {"scratch_bytes", r.scratch_bytes},
                            {"flops", r.flops}, {"bytes", r.bytes}, {"samples_us", r.samples_us},
@@ -316,17 +365,24 @@ int run(int argc, char** argv) {
   }
   if (!out_path.empty()) std::ofstream(out_path) << doc.dump(2) << "\n";
 
-  std::printf("%-24s %-14s %5s %6s %7s %10s %8s %8s %9s %6s %10s\n", "kernel", "layout", "batch", "q_len", "ctx",
-              "median_us", "TFLOP/s", "GB/s", "roof_us", "%roof", "scratch_MB");
+  std::printf("%-24s %-14s %-5s %4s %5s %6s %7s %10s %8s %8s %9s %6s %10s\n", "kernel", "layout", "kv", "kvh",
+              "batch", "q_len", "ctx", "median_us", "TFLOP/s", "GB/s", "roof_us", "%roof", "scratch_MB");
   for (const Row& r : rows) {
     const double med = r.median();
-    std::printf("%-24s %-14s %5d %6d %7d %10.2f %8.1f %8.1f %9.2f %5.1f%% %10.2f\n", r.kernel.c_str(),
-                r.layout.c_str(), r.batch, r.q_len, r.ctx, med, r.flops / med * 1e-6, r.bytes / med * 1e-3,
-                r.roofline_us(), 100.0 * r.roofline_us() / med, double(r.scratch_bytes) / 1e6);
+    std::printf("%-24s %-14s %-5s %4d %5d %6d %7d %10.2f %8.1f %8.1f %9.2f %5.1f%% %10.2f\n", r.kernel.c_str(),
+                r.layout.c_str(), r.kv_dtype.c_str(), r.n_kv_heads, r.batch, r.q_len, r.ctx, med, r.flops / med * 1e-6,
+                r.bytes / med * 1e-3, r.roofline_us(), 100.0 * r.roofline_us() / med, double(r.scratch_bytes) / 1e6);
   }
   for (const Row& c : rows)
     for (const Row& p : rows)
+      if (c.phase == "decode" && p.phase == "decode" && c.kv_dtype == "fp16" && p.kv_dtype != "fp16" &&
+          c.layout == p.layout && c.batch == p.batch && c.ctx == p.ctx && c.n_kv_heads == p.n_kv_heads)
+        std::printf("decode kv heads %2d batch %2d ctx %5d %-10s: fp16 / %s time = %.3fx speed-up\n", c.n_kv_heads,
+                    c.batch, c.ctx, c.layout.c_str(), p.kv_dtype.c_str(), c.median() / p.median());
+  for (const Row& c : rows)
+    for (const Row& p : rows)
       if (c.phase == "decode" && p.phase == "decode" && c.layout == "contiguous" && p.layout != "contiguous" &&
+          c.kv_dtype == "fp16" && p.kv_dtype == "fp16" && c.n_kv_heads == 8 && p.n_kv_heads == 8 &&
           c.batch == p.batch && c.ctx == p.ctx)
         std::printf("decode batch %2d ctx %5d: %s/contiguous = %.3f\n", c.batch, c.ctx, p.layout.c_str(),
                     p.median() / c.median());

@@ -157,8 +157,9 @@ CudaBackend::~CudaBackend() {
 }
 
 KvStorage CudaBackend::allocate_kv(const KvGeometry& geom) {
-  ROOFLM_CHECK(geom.dtype == DType::f16, "the cuda backend stores KV in fp16");
-  const size_t half_bytes = size_t(geom.total_bytes() / 2);
+  ROOFLM_CHECK(geom.dtype == DType::f16 || geom.quantized(), "the cuda backend stores KV in fp16, int8 or fp8");
+  const size_t tensor_bytes = size_t(geom.n_layers * geom.num_blocks * geom.elems_per_block()) * dtype_size(geom.dtype);
+  const size_t scale_bytes = size_t(geom.n_layers * geom.num_blocks * geom.scales_per_block()) * sizeof(float);
   size_t free_bytes = 0, total_bytes = 0;
   ROOFLM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   if (geom.total_bytes() > int64_t(free_bytes))
@@ -166,13 +167,23 @@ KvStorage CudaBackend::allocate_kv(const KvGeometry& geom) {
                      std::to_string(geom.num_blocks) + " blocks of " + std::to_string(geom.block_size) +
                      " tokens) but only " + std::to_string(free_bytes) + " bytes are free on the GPU after " +
                      std::to_string(w_->bytes()) + " bytes of weights");
-  kv_k_.reserve(half_bytes);
-  kv_v_.reserve(half_bytes);
-  // Poison with fp16 NaN: attention must never read a slot no step wrote.
-  ROOFLM_CUDA_CHECK(cudaMemset(kv_k_.as<void>(), 0xFF, half_bytes));
-  ROOFLM_CUDA_CHECK(cudaMemset(kv_v_.as<void>(), 0xFF, half_bytes));
+  // Poison with all-ones bytes (fp16 NaN; a quantised cache's scales NaN): attention must never read
+  // a slot no step wrote.
+  KvStorage storage;
+  for (auto [buffer, bytes] : {std::pair{&kv_k_, tensor_bytes}, std::pair{&kv_v_, tensor_bytes},
+                               std::pair{&kv_k_scale_, scale_bytes}, std::pair{&kv_v_scale_, scale_bytes}}) {
+    if (bytes == 0) continue;
+    buffer->reserve(bytes);
+    ROOFLM_CUDA_CHECK(cudaMemset(buffer->as<void>(), 0xFF, bytes));
+  }
   kv_capacity_tokens_ = geom.block_size;  // contiguous: a slot; paged: refined from the view
-  return {kv_k_.as<void>(), kv_v_.as<void>()};
+  storage.k = kv_k_.as<void>();
+  storage.v = kv_v_.as<void>();
+  if (scale_bytes > 0) {
+    storage.k_scale = kv_k_scale_.as<float>();
+    storage.v_scale = kv_v_scale_.as<float>();
+  }
+  return storage;
 }
 
 std::optional<int64_t> CudaBackend::kv_memory_budget_bytes() const {
@@ -182,18 +193,27 @@ std::optional<int64_t> CudaBackend::kv_memory_budget_bytes() const {
 }
 
 void CudaBackend::copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) {
-  // A block is one row of a [n_layers, num_blocks * block bytes] matrix per K and V: one strided
-  // 2D copy per block and tensor. Same stream as forward, in order, so no synchronisation.
-  const size_t block_bytes = size_t(geom.elems_per_block()) * dtype_size(geom.dtype);
-  const size_t layer_pitch = size_t(geom.num_blocks) * block_bytes;
-  ROOFLM_CHECK(layer_pitch * size_t(geom.n_layers) <= kv_k_.bytes(), "copy in unallocated KV storage");
+  // A block is one row of a [n_layers, num_blocks * block bytes] matrix per tensor (K, V and, when
+  // quantised, their scales): one strided 2D copy per block and tensor. Same stream as forward, in
+  // order, so no synchronisation.
+  struct Tensor {
+    const DeviceBuffer* buffer;
+    size_t block_bytes;
+  };
+  const size_t value_block = size_t(geom.elems_per_block()) * dtype_size(geom.dtype);
+  const size_t scale_block = size_t(geom.scales_per_block()) * sizeof(float);
+  const Tensor tensors[] = {{&kv_k_, value_block}, {&kv_v_, value_block}, {&kv_k_scale_, scale_block},
+                            {&kv_v_scale_, scale_block}};
+  ROOFLM_CHECK(value_block * size_t(geom.num_blocks * geom.n_layers) <= kv_k_.bytes(), "copy in unallocated KV storage");
   for (const KvBlockCopy& c : copies) {
     ROOFLM_CHECK(c.src >= 0 && c.src < geom.num_blocks && c.dst >= 0 && c.dst < geom.num_blocks,
                  "block copy " + std::to_string(c.src) + " -> " + std::to_string(c.dst) + " outside the pool");
-    for (const DeviceBuffer* tensor : {&kv_k_, &kv_v_}) {
-      char* base = tensor->as<char>();
-      ROOFLM_CUDA_CHECK(cudaMemcpy2DAsync(base + size_t(c.dst) * block_bytes, layer_pitch,
-                                          base + size_t(c.src) * block_bytes, layer_pitch, block_bytes,
+    for (const Tensor& t : tensors) {
+      if (t.block_bytes == 0) continue;
+      const size_t layer_pitch = size_t(geom.num_blocks) * t.block_bytes;
+      char* base = t.buffer->as<char>();
+      ROOFLM_CUDA_CHECK(cudaMemcpy2DAsync(base + size_t(c.dst) * t.block_bytes, layer_pitch,
+                                          base + size_t(c.src) * t.block_bytes, layer_pitch, t.block_bytes,
                                           size_t(geom.n_layers), cudaMemcpyDeviceToDevice, stream_));
     }
   }
@@ -349,6 +369,7 @@ KernelQuery CudaBackend::attention_query(const StepShape& s) const {
   q.head_dim = int32_t(c_.head_dim);
   q.batch = &s.batch;
   q.kv_view = &s.kv;
+  q.kv = s.kv.dtype;
   q.scores_in_hbm = scores_in_hbm_;
   return q;
 }

@@ -111,7 +111,8 @@ class CudaBackend final : public Backend {
   int64_t off_tokens_ = 0, off_pos_ = 0, off_row_ = 0, off_qbegin_ = 0, off_kvlen_ = 0, off_sample_ = 0, off_table_ = 0;
   std::vector<int32_t> q_begin_host_, kv_len_host_;
 
-  DeviceBuffer kv_k_, kv_v_;
+  DeviceBuffer kv_k_, kv_v_;              // values (fp16) or codes (int8 / fp8)
+  DeviceBuffer kv_k_scale_, kv_v_scale_;  // quantised: fp32 per (token, kv head)
   int64_t kv_capacity_tokens_ = 0;  // per sequence: block_size * max_blocks (graph-mode max_kv_len)
 
   std::map<std::tuple<int64_t, bool>, cudaGraphExec_t> graphs_by_shape_;  // (n_seqs, greedy) -> decode graph
