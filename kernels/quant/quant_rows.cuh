@@ -31,15 +31,43 @@ __device__ __forceinline__ void store_codes8(uint8_t* p, const Float8& f, float 
   *reinterpret_cast<uint2*>(p) = make_uint2(out[0], out[1]);
 }
 
+// Groups of a row each thread keeps in registers between the max and the store (Float8 each): up to
+// kCachedGroups * blockDim.x groups are produced once; a longer row produces them again.
+inline constexpr int kCachedGroups = 4;
+
 // The block's row of `groups` x 8 values -> codes_row [groups * 8] and *scale_slot. static_scale > 0
-// quantises with it; 0 with the row's max |value| / quant_max (values(g) is then evaluated twice).
+// quantises with it; 0 with the row's max |value| / quant_max. values(g) is evaluated once per group
+// when the row fits the register cache (groups <= kCachedGroups * blockDim.x), else twice.
 template <bool FP8, class Values>
 __device__ __forceinline__ void quantize_row_block(const Values& values, int groups, uint8_t* codes_row,
                                                    float* scale_slot, float static_scale) {
+  const int stride = int(blockDim.x);
+  const bool cached = groups <= kCachedGroups * stride;
+  Float8 cache[kCachedGroups];
   float scale = static_scale;
+  if (cached) {
+    float m = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kCachedGroups; ++k) {
+      const int g = int(threadIdx.x) + k * stride;
+      if (g < groups) {
+        cache[k] = values(g);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) m = nan_max(fabsf(cache[k].v[i]), m);
+      }
+    }
+    if (scale == 0.0f) scale = __fdiv_rn(block_nan_max(m), quant_max<FP8>());
+    if (threadIdx.x == 0) *scale_slot = scale;
+#pragma unroll
+    for (int k = 0; k < kCachedGroups; ++k) {
+      const int g = int(threadIdx.x) + k * stride;
+      if (g < groups) store_codes8<FP8>(codes_row + g * 8, cache[k], scale);
+    }
+    return;
+  }
   if (scale == 0.0f) {
     float m = 0.0f;
-    for (int g = threadIdx.x; g < groups; g += blockDim.x) {
+    for (int g = threadIdx.x; g < groups; g += stride) {
       const Float8 v = values(g);
 #pragma unroll
       for (int i = 0; i < 8; ++i) m = nan_max(fabsf(v.v[i]), m);
@@ -47,7 +75,7 @@ __device__ __forceinline__ void quantize_row_block(const Values& values, int gro
     scale = __fdiv_rn(block_nan_max(m), quant_max<FP8>());
   }
   if (threadIdx.x == 0) *scale_slot = scale;
-  for (int g = threadIdx.x; g < groups; g += blockDim.x) store_codes8<FP8>(codes_row + g * 8, values(g), scale);
+  for (int g = threadIdx.x; g < groups; g += stride) store_codes8<FP8>(codes_row + g * 8, values(g), scale);
 }
 
 }  // namespace rooflm

@@ -6,6 +6,9 @@
 #   steps: tests sanitize calibrate decode prefill hf   (default: all of these)
 #          precision  scenarios/precision.json and precision_prefill.json (issue 12's targets)
 #          precision_trace  the same (8 requests) with measure.kernel_trace
+#          kv_precision  scenarios/kv_precision.json (fp16 / int8 / fp8 KV, batch 32 after 4096 tokens)
+#          attn_bench  $BUILD/attn_bench (tools/kbench/attn_bench.cu) with the session's calibrated
+#                     read bandwidth and fp16 GEMM peak: attention kernels by layout and KV dtype
 #          fuzz_start:T:W:S  (e.g. fuzz_start:scenario,results:6:500) the carried libFuzzer targets
 #                     (build-sanitize/tests/fuzz/) in the background, W workers each, S seconds, into
 #                     $OUT/fuzz_<targets>.txt; fuzz_wait waits for every one started
@@ -92,6 +95,17 @@ for step in $STEPS; do
                > "$OUT/${sc}_kernel_trace.log" 2>&1 || rc=$?
              tail -6 "$OUT/${sc}_kernel_trace.log"
            done ;;
+    kv_precision) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/kv_precision.json --out "$OUT/kv_precision" \
+             > "$OUT/kv_precision.log" 2>&1; rc=$?
+           tail -8 "$OUT/kv_precision.log" ;;
+    attn_bench) peaks=()
+           if c="$(cal)" && [ -n "$c" ]; then
+             read -r bytes flops < <(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); c=d.get('ceilings', d); print(c['read_bandwidth_bytes_per_s'], c['fp16_gemm_flops_per_s'])" "$c" 2>/dev/null) \
+               && peaks=(--peak-bytes "$bytes" --peak-flops "$flops")
+           fi
+           "$BUILD/attn_bench" --out "$OUT/attn_bench.json" --commit "${ROOFLM_GIT_COMMIT:-unknown}" "${peaks[@]}" \
+             > "$OUT/attn_bench.log" 2>&1; rc=$?
+           grep -E "fp16 / " "$OUT/attn_bench.log" | tail -30 ;;
     fuzz_start:*) IFS=: read -r _ targets workers seconds <<<"$step"
            tools/fuzz --no-build --seconds "$seconds" --jobs 8 --workers "$workers" ${targets//,/ } \
              > "$OUT/fuzz_${targets//,/_}.txt" 2>&1 &
