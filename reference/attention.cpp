@@ -49,7 +49,7 @@ void attention(ThreadPool* pool, const float* q, float* out, const int32_t* q_be
   }
   detail::parallel_for(pool, n_rows * n_heads, [&](int64_t i0, int64_t i1) {
     std::vector<float> scores;
-    std::vector<float> row_scratch(size_t(hd));  // [head_dim]: a dequantised K or V row
+    std::vector<float> row_scratch(static_cast<size_t>(hd));  // [head_dim]: a dequantised K or V row
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t t = i / n_heads, h = i % n_heads, kvh = h / group;
       const int32_t row = seq_of[size_t(t)];

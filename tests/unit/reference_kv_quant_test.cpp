@@ -101,7 +101,7 @@ TEST_P(ReferenceKvQuant, WriteStoresThePerTokenCodesAndScalesOfEveryHeadRow) {
   Pool pool(layout, dtype);
   // Layer 1 only: layer 0 must stay untouched.
   ref::kv_write(t.k.data(), t.v.data(), t.seq_row.data(), t.position.data(), t.n(), 1, pool.view);
-  std::vector<uint8_t> want_codes(size_t(kHeadDim));
+  std::vector<uint8_t> want_codes(static_cast<size_t>(kHeadDim));
   float want_scale = 0;
   for (int64_t i = 0; i < t.n(); ++i)
     for (int64_t h = 0; h < kKvHeads; ++h)
@@ -117,7 +117,9 @@ TEST_P(ReferenceKvQuant, WriteStoresThePerTokenCodesAndScalesOfEveryHeadRow) {
         float max_abs = 0;
         for (int64_t d = 0; d < kHeadDim; ++d) max_abs = std::max(max_abs, std::abs(x[d]));
         ASSERT_EQ(scale, max_abs / ref::quant_max(dtype));
-        if (max_abs == 0) ASSERT_EQ(std::vector<uint8_t>(codes, codes + kHeadDim), std::vector<uint8_t>(kHeadDim, 0));
+        if (max_abs == 0) {
+          ASSERT_EQ(std::vector<uint8_t>(codes, codes + kHeadDim), std::vector<uint8_t>(kHeadDim, 0));
+        }
         for (int64_t d = 0; d < kHeadDim; ++d) {
           const float dq = ref::code_value(dtype, codes[d]) * scale;
           // int8: rounding to the nearest code (scale / 2), plus the fp32 division's and product's

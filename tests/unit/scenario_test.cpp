@@ -74,7 +74,7 @@ TEST(Scenario, KvCacheDtypeIsFp16Int8OrFp8) {
             DType::f8e4m3);
   EXPECT_EQ(parse_one(scenario_text(R"("engine": {"kv_cache": {"dtype": "int8"}})")).engine.kv_cache.dtype, DType::i8);
   EXPECT_EQ(error_of(scenario_text(R"("engine": {"kv_cache": {"dtype": "int4"}})")),
-            "x.json: \"engine.kv_cache.dtype\" must be one of fp16|int8|fp8, got \"int4\"");
+            "x.json: \"engine.kv_cache.dtype\" must be one of fp16|int8|fp8, got \"int4\" (did you mean \"int8\"?)");
 }
 
 TEST(Scenario, UnknownKeyFarFromAnyListsValidKeys) {
