@@ -65,7 +65,8 @@ inline constexpr std::array<EnumName<BatchingPolicy>, 2> kBatchingPolicyNames{
     {{BatchingPolicy::static_batches, "static"}, {BatchingPolicy::continuous, "continuous"}}};
 inline constexpr std::array<EnumName<KvLayout>, 2> kKvLayoutNames{
     {{KvLayout::contiguous, "contiguous"}, {KvLayout::paged, "paged"}}};
-// KV-cache element types a scenario may ask for (the cpu backend stores fp32 whatever is asked).
+// KV-cache element types a scenario may ask for (the cpu backend stores fp16 as fp32 and runs
+// int8 / fp8 codes with their scales as asked).
 inline constexpr std::array<EnumName<DType>, 3> kKvDtypeNames{
     {{DType::f16, "fp16"}, {DType::i8, "int8"}, {DType::f8e4m3, "fp8"}}};
 

@@ -1,6 +1,12 @@
 // CPU reference of causal GQA attention over a KV cache (sliding window optional) and of the
-// KV-cache write, fp32 arithmetic. The cache is a KvView with fp32 storage and host block tables
-// (either layout).
+// KV-cache write, fp32 arithmetic. The cache is a KvView with host storage and host block tables
+// (either layout), fp32 or quantised (int8 / fp8 e4m3 codes with per-(token, kv head) fp32 scales,
+// common/kv_view.h):
+//   * kv_write quantises each (token, kv head) row of head_dim values with reference/quant.h's
+//     quantize_activations_per_token (scale = max|row| / 127 or / 448, RNE, zero row -> scale 0);
+//   * attention dequantises each key / value row it reads (code_value(code) * scale in fp32) and
+//     then does exactly the fp32 math, so a quantised cache gives the result of an fp32 cache
+//     holding the dequantised values, bit for bit.
 //
 // Sliding window: a query at position p sees the keys at positions [p - window + 1, p] (window
 // keys, itself included); window 0 sees [0, p]. This is Hugging Face transformers' convention
@@ -25,7 +31,8 @@ namespace rooflm::ref {
 void attention(ThreadPool* pool, const float* q, float* out, const int32_t* q_begin, const int32_t* kv_len,
                int64_t n_seqs, int64_t n_heads, int64_t layer, int64_t window, const KvView& kv);
 
-// Stores token t's K and V at (block-table row seq_row[t], position[t]) of `layer`.
+// Stores token t's K and V at (block-table row seq_row[t], position[t]) of `layer`: the values, or
+// (quantised cache) their codes and one scale per kv head.
 //   k, v: [n_tokens, n_kv_heads, head_dim]; seq_row, position: [n_tokens]
 void kv_write(const float* k, const float* v, const int32_t* seq_row, const int32_t* position, int64_t n_tokens,
               int64_t layer, const KvView& kv);

@@ -27,7 +27,7 @@ class Backend {
 
   std::string name() const { return std::string(rooflm::name(effective_variant().backend)); }
   // What this backend runs: the requested variant as this backend realises it (cpu: the fp32
-  // reference with fp32 KV, eager). results.json records it.
+  // reference with fp32 KV, or the int8 / fp8 KV asked for, eager). results.json records it.
   virtual Variant effective_variant() const = 0;
   // The ops every step executes, in order: the recipe of effective_variant().
   virtual const StepProgram& program() const = 0;
@@ -37,7 +37,8 @@ class Backend {
   // cuda: free device memory after weights and activation headroom; sim: the GPU spec's memory
   // minus the weights; nullopt where there is no device to fill (cpu: size the pool from the batch).
   virtual std::optional<int64_t> kv_memory_budget_bytes() const = 0;
-  // Copies whole blocks (every layer, K and V) of the storage allocate_kv returned, in order
+  // Copies whole blocks (every layer, K and V, and a quantised cache's scales) of the storage
+  // allocate_kv returned, in order
   // (copy-on-write of the paged cache). Issued before the next forward, which then sees them.
   virtual void copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) = 0;
   // Runs the plan: writes the plan's KV through `kv`, returns one sampled token per sampling chunk.

@@ -17,8 +17,8 @@ namespace {
 // Every pool size is formed in long double first: a product of valid sizes (max_batch slots of
 // max_seq_len tokens of a wide model) can pass int64.
 void require_pool_within_limit(const KvGeometry& geom, const std::string& source) {
-  const long double bytes = 2.0L * geom.n_layers * geom.num_blocks * geom.block_size * geom.n_kv_heads *
-                            geom.head_dim * dtype_size(geom.dtype);
+  const long double bytes =
+      static_cast<long double>(geom.n_layers) * geom.num_blocks * geom.block_size * geom.bytes_per_token_layer();
   if (bytes > static_cast<long double>(kMaxKvPoolBytes))
     throw InputError(source + " asks for a KV pool of " + std::to_string(geom.num_blocks) + " x " +
                      std::to_string(geom.block_size) + " tokens = " + std::to_string(static_cast<double>(bytes)) +

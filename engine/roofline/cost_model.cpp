@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "common/kv_view.h"
 
 namespace rooflm {
 namespace {
@@ -91,13 +92,16 @@ class NodeCounter {
         break;
       case OpKind::attention: {
         const AttentionTotals& a = attention(op.window);
-        const double kv_bytes = double(dtype_size(op.kv_dtype));
+        // K and V of one token of this layer, as the pool stores them (codes and scales when quantised)
+        const KvGeometry kv_token{.n_layers = 1, .n_kv_heads = m_.n_kv_heads, .head_dim = m_.head_dim,
+                                  .dtype = op.kv_dtype};
+        const double kv_token_bytes = double(kv_token.bytes_per_token_layer());
         const double scores = double(m_.n_heads) * a.causal_pairs;
         c.tensor_flops = 2 * 2 * double(m_.head_dim) * scores;  // QK^T and PV, 2 FLOPs per multiply-add each
         c.vector_flops = 5 * scores;                              // softmax
         c.bytes = T * (QD + 2 * KD) * act          // new q, k, v
-                  + T * 2 * KD * kv_bytes          // new K, V written to the cache
-                  + a.context_tokens * 2 * KD * kv_bytes  // K, V of every context token read
+                  + T * kv_token_bytes             // new K, V written to the cache
+                  + a.context_tokens * kv_token_bytes  // K, V of every context token read
                   + T * QD * out + out_scales(op, QD);  // O (and its scales), read by o_proj
         if (op.rope_in_prologue) c.vector_flops += 3 * T * (QD + KD);
         if (op.scores_in_hbm) c.bytes += 4 * double(m_.n_heads) * a.score_elements * 4;  // fp32 S w+r, P w+r

@@ -16,7 +16,9 @@
 //     element (4 mul + 2 add per rotated pair; sin/cos computed in-kernel), softmax 5/score (max,
 //     subtract, exp, sum, divide), SiLU 4/element, mul and residual add 1/element.
 //   * attention bytes = q, k, v of the new tokens + new KV written to the cache + KV read back for
-//     every context token (new ones included, as paged engines write then read) + O written. The
+//     every context token (new ones included, as paged engines write then read) + O written; a
+//     quantised KV cache (int8 / fp8) moves 1-byte codes plus one fp32 scale per (token, kv head)
+//     for K and for V (KvGeometry::bytes_per_token_layer, the pool's own count). The
 //     naive set materialises S = QK^T and P = softmax(S) in fp32: S written, read, P written, read,
 //     each [n_heads, T, e] per chunk (the dense rectangle a GEMM writes; masked entries included).
 //     FLOPs count the causal pairs only: the useful work MFU credits. Split-K partials of

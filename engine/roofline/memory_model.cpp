@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/kv_view.h"
 
 namespace rooflm {
 
@@ -23,7 +24,9 @@ int64_t model_weight_bytes(const ModelConfig& model, const PrecisionDtypes& prec
 }
 
 int64_t kv_bytes_per_token(const ModelConfig& model, const PrecisionDtypes& precision) {
-  return 2 * model.n_layers * model.kv_dim() * precision.kv_bytes();
+  const KvGeometry token{.n_layers = model.n_layers, .n_kv_heads = model.n_kv_heads, .head_dim = model.head_dim,
+                         .dtype = precision.kv};
+  return token.bytes_per_token();
 }
 
 int64_t kv_bytes_per_sequence(const ModelConfig& model, const PrecisionDtypes& precision, int64_t tokens) {

@@ -21,7 +21,8 @@ inline constexpr double kMemoryReserveFraction = 0.05;
 // when tied) in fp16.
 int64_t model_weight_bytes(const ModelConfig& model, const PrecisionDtypes& precision);
 
-// K and V of one token over all layers: 2 * n_layers * n_kv_heads * head_dim * kv_bytes.
+// K and V of one token over all layers: 2 * n_layers * n_kv_heads * head_dim * kv_bytes, plus for a
+// quantised KV dtype (int8, fp8) 2 * n_layers * n_kv_heads fp32 scales (KvGeometry::bytes_per_token).
 int64_t kv_bytes_per_token(const ModelConfig& model, const PrecisionDtypes& precision);
 
 // KV bytes of one sequence of `tokens` tokens.

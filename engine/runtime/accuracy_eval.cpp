@@ -80,8 +80,9 @@ bool accuracy_wanted(const AccuracySpec& spec, const Variant& effective, const M
       wanted = true;
       break;
     case AccuracyMode::automatic:
-      wanted = effective.backend != BackendKind::sim && effective.precision != Precision::fp16 &&
-               effective.precision != Precision::fp32;
+      wanted = effective.backend != BackendKind::sim &&
+               ((effective.precision != Precision::fp16 && effective.precision != Precision::fp32) ||
+                kv_dtype_quantized(effective.kv_dtype));
       break;
   }
   if (!wanted) return false;

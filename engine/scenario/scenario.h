@@ -107,8 +107,9 @@ struct WorkloadSpec {
 
 // measure.accuracy: the variant's logits against its backend's reference precision on a seeded
 // teacher-forced token stream (engine/runtime/accuracy_eval.h).
-//   auto: every run whose effective precision is neither fp16 nor fp32, on a backend that computes
-//         logits (not sim); on: every run (an error on the sim backend); off: none.
+//   auto: every run whose effective precision is neither fp16 nor fp32, or whose KV cache is
+//         quantised (int8, fp8), on a backend that computes logits (not sim); on: every run (an
+//         error on the sim backend); off: none.
 enum class AccuracyMode { automatic, on, off };
 inline constexpr std::array<EnumName<AccuracyMode>, 3> kAccuracyModeNames{
     {{AccuracyMode::automatic, "auto"}, {AccuracyMode::on, "on"}, {AccuracyMode::off, "off"}}};

@@ -136,6 +136,11 @@ TEST(AccuracyEval, WhenAnEvaluationRuns) {
   EXPECT_FALSE(accuracy_wanted(spec, v, config));  // auto: reference precisions are not evaluated
   v.precision = Precision::fp16;
   EXPECT_FALSE(accuracy_wanted(spec, v, config));
+  for (DType kv : {DType::i8, DType::f8e4m3}) {
+    v.kv_dtype = kv;
+    EXPECT_TRUE(accuracy_wanted(spec, v, config)) << "auto: a quantised KV cache is evaluated";
+  }
+  v.kv_dtype = DType::f32;
   v.precision = Precision::w8a8;
   EXPECT_TRUE(accuracy_wanted(spec, v, config));
   spec.mode = AccuracyMode::off;

@@ -349,6 +349,34 @@ TEST(KvCacheFactory, ContiguousSlotsFitAnExplicitBudget) {
   EXPECT_THROW(plan_kv_cache(spec, shape(), 3, 20, std::nullopt), InputError);
 }
 
+TEST(KvCacheFactory, QuantisedKvHoldsTwoHeadDimOverHeadDimPlusFourTimesTheTokens) {
+  // Llama-3-8B's KV shape (32 layers, 8 kv heads of 128): fp16 is 2 * 8 * 128 * 2 = 4096 bytes per
+  // token and layer; int8 / fp8 1-byte codes + one fp32 scale per kv head for K and V, 2 * 8 * 132 =
+  // 2112. A budget of lcm(fp16, int8 block bytes) * 4 holds both pools exactly: ratio 256 / 132.
+  const KvGeometry fp16{32, 8, 128, 0, 0, DType::f16};
+  const int64_t fp16_block = 16 * 32 * 4096, int8_block = 16 * 32 * 2112;  // 2^21, 2^15 * 33
+  for (const KvLayout layout : {KvLayout::paged, KvLayout::contiguous})
+    for (const DType dtype : {DType::i8, DType::f8e4m3}) {
+      SCOPED_TRACE(std::string(name(layout)) + " " + std::string(dtype_name(dtype)));
+      KvGeometry quant = fp16;
+      quant.dtype = dtype;
+      EXPECT_EQ(quant.bytes_per_token(), 32 * 2112);
+      KvCacheSpec spec;
+      spec.layout = layout;
+      spec.block_size = 16;
+      spec.max_seq_len = 16;  // contiguous: 16-token slots, as big as a paged block
+      spec.memory_bytes = (int64_t(1) << 21) * 33 * 4;
+      const KvCachePlan a = plan_kv_cache(spec, fp16, 1 << 20, 16, std::nullopt);
+      const KvCachePlan b = plan_kv_cache(spec, quant, 1 << 20, 16, std::nullopt);
+      const int64_t tokens_fp16 = a.geom.num_blocks * a.geom.block_size, tokens_quant = b.geom.num_blocks * b.geom.block_size;
+      EXPECT_EQ(tokens_fp16, spec.memory_bytes / fp16_block * 16);  // 132 blocks
+      EXPECT_EQ(tokens_quant, spec.memory_bytes / int8_block * 16);  // 256 blocks
+      EXPECT_GE(double(tokens_quant) / double(tokens_fp16), 1.9);
+      EXPECT_DOUBLE_EQ(double(tokens_quant) / double(tokens_fp16), 2.0 * 128 / (128 + 4));
+      EXPECT_EQ(b.geom.total_bytes(), spec.memory_bytes) << "the pool counts its scales";
+    }
+}
+
 TEST(KvCacheFactory, PagedPoolFromBytesFractionOrBatch) {
   KvCacheSpec spec;
   spec.layout = KvLayout::paged;

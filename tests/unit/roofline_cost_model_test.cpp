@@ -266,13 +266,20 @@ TEST(RooflineCostModel, QuantisedDecodeMovesAboutHalfTheBytesOfFp16) {
   }
 }
 
-TEST(RooflineCostModel, Int8KvCacheHalvesKvTraffic) {
+TEST(RooflineCostModel, QuantisedKvCacheHalvesKvTrafficPlusItsScales) {
   const ModelConfig model = tiny_model();
   const BatchPlan plan = prefill_and_decode_plan();
   const auto fp16_kv = by_name(count_ops(plan, model, Precision::fp16, KernelSet::fused, DType::f16));
-  const auto int8_kv = by_name(count_ops(plan, model, Precision::fp16, KernelSet::fused, DType::i8));
-  const double kv_traffic_fp16 = (T + context) * 2 * kv * 2;  // new KV written + context KV read
-  EXPECT_DOUBLE_EQ(fp16_kv.at("attention").bytes - int8_kv.at("attention").bytes, kv_traffic_fp16 / 2);
+  const double kv_tokens = T + context;  // new KV written + context KV read
+  const double kv_heads = kv / d;
+  for (DType kv_dtype : {DType::i8, DType::f8e4m3}) {
+    SCOPED_TRACE(std::string(dtype_name(kv_dtype)));
+    const auto quant_kv = by_name(count_ops(plan, model, Precision::fp16, KernelSet::fused, kv_dtype));
+    // fp16: 2 bytes per K and V element; int8 / fp8: 1 byte + one fp32 scale per (token, kv head) of K and of V
+    const double fp16_traffic = kv_tokens * 2 * kv * 2, quant_traffic = kv_tokens * 2 * (kv * 1 + kv_heads * 4);
+    EXPECT_DOUBLE_EQ(fp16_kv.at("attention").bytes - quant_kv.at("attention").bytes, fp16_traffic - quant_traffic);
+    EXPECT_DOUBLE_EQ(quant_traffic / fp16_traffic, (d + 4) / (2 * d));  // 68 / 128 at head_dim 64
+  }
 }
 
 TEST(RooflineCostModel, OpTimeIsTheMaxOfComputeAndMemoryTime) {

@@ -96,8 +96,23 @@ TEST(RooflineMemory, KvBytesPerTokenAndPerSequence) {
   EXPECT_EQ(kv_bytes_per_sequence(llama2, precision_dtypes(Precision::fp16), 4096), 2 * kGiB);
   const ModelConfig llama3 = model_preset("llama3-8b");  // GQA: 8 KV heads of 128
   EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::fp16)), 128 * kKiB);
-  EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::int8, DType::i8)), 64 * kKiB);
+  // int8 / fp8 KV: 1-byte codes plus one fp32 scale per (layer, kv head) for K and for V.
+  const int64_t scales = 2 * 32 * 8 * 4;
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::int8, DType::i8)), 64 * kKiB + scales);
+  EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::fp16, DType::f8e4m3)), 64 * kKiB + scales);
   EXPECT_EQ(kv_bytes_per_token(llama3, precision_dtypes(Precision::int8, DType::f16)), 128 * kKiB);  // weights only
+}
+
+TEST(RooflineMemory, QuantisedKvFitsAlmostTwiceTheSequences) {
+  // Llama-3-8B on an H200 at 4096 tokens: the KV budget beside the fp16 weights holds 2 hd / (hd + 4)
+  // = 256 / 132 times the fp16 batch (floors aside).
+  const ModelConfig llama3 = model_preset("llama3-8b");
+  const GpuSpec gpu = gpu_spec("h200");
+  const int64_t fp16 = max_batch_that_fits(llama3, precision_dtypes(Precision::fp16), gpu, 4096);
+  const int64_t int8 = max_batch_that_fits(llama3, precision_dtypes(Precision::fp16, DType::i8), gpu, 4096);
+  ASSERT_GT(fp16, 100);
+  EXPECT_GE(double(int8) / double(fp16), 1.9);
+  EXPECT_NEAR(double(int8) / double(fp16), 256.0 / 132.0, 2.0 / double(fp16));
 }
 
 TEST(RooflineMemory, LargestBatchLeavesTheReserveAndTheWeights) {

@@ -69,6 +69,14 @@ TEST(Scenario, UnknownKeySuggestsNearest) {
             "x.json: unknown key \"workload.arrival.rte\" (did you mean \"rate\"?)");
 }
 
+TEST(Scenario, KvCacheDtypeIsFp16Int8OrFp8) {
+  EXPECT_EQ(parse_one(scenario_text(R"("engine": {"kv_cache": {"dtype": "fp8"}})")).engine.kv_cache.dtype,
+            DType::f8e4m3);
+  EXPECT_EQ(parse_one(scenario_text(R"("engine": {"kv_cache": {"dtype": "int8"}})")).engine.kv_cache.dtype, DType::i8);
+  EXPECT_EQ(error_of(scenario_text(R"("engine": {"kv_cache": {"dtype": "int4"}})")),
+            "x.json: \"engine.kv_cache.dtype\" must be one of fp16|int8|fp8, got \"int4\" (did you mean \"int8\"?)");
+}
+
 TEST(Scenario, UnknownKeyFarFromAnyListsValidKeys) {
   EXPECT_EQ(error_of(scenario_text(R"("slo": {"zzzzzzzz": 1})")),
             "x.json: unknown key \"slo.zzzzzzzz\" (valid keys: ttft_ms, tpot_ms, e2e_ms)");

@@ -23,11 +23,24 @@
 
 namespace rooflm {
 
+namespace {
+
+// Copies block src to block dst in every layer of a pool of `per_block` elements a block.
+template <class T>
+void copy_block(std::vector<T>& pool, const KvGeometry& geom, int64_t per_block, const KvBlockCopy& c) {
+  for (int64_t l = 0; l < geom.n_layers; ++l) {
+    const int64_t src = (l * geom.num_blocks + c.src) * per_block, dst = (l * geom.num_blocks + c.dst) * per_block;
+    std::copy_n(pool.begin() + src, per_block, pool.begin() + dst);
+  }
+}
+
+}  // namespace
+
 Variant CpuBackend::effective(const Variant& requested) {
   Variant v = requested;
   v.backend = BackendKind::cpu;
   if (!requested.quantised_weights()) v.precision = Precision::fp32;
-  v.kv_dtype = DType::f32;
+  v.kv_dtype = kv_dtype_quantized(requested.kv_dtype) ? requested.kv_dtype : DType::f32;
   v.launch = Launch::eager;
   return v;
 }
@@ -55,28 +68,45 @@ std::vector<std::string> CpuBackend::kernel_names() const {
 }
 
 KvStorage CpuBackend::allocate_kv(const KvGeometry& geom) {
-  ROOFLM_CHECK(geom.dtype == DType::f32, "the cpu backend stores KV in fp32");
+  const DType dtype = program_.variant.kv_dtype;
+  ROOFLM_CHECK(geom.dtype == dtype, "the cpu backend stores KV in " + std::string(dtype_name(dtype)));
   require_host_memory("the KV pool (" + std::to_string(geom.num_blocks) + " blocks of " +
-                          std::to_string(geom.block_size) + " tokens, fp32)",
+                          std::to_string(geom.block_size) + " tokens, " + std::string(dtype_name(dtype)) + ")",
                       geom.total_bytes());
   const size_t n = size_t(geom.n_layers * geom.num_blocks * geom.elems_per_block());
-  // Poison: attention must only ever read KV that a step wrote.
-  k_storage_.assign(n, std::numeric_limits<float>::quiet_NaN());
-  v_storage_.assign(n, std::numeric_limits<float>::quiet_NaN());
-  return {k_storage_.data(), v_storage_.data()};
+  // Poison: attention must only ever read KV that a step wrote (a quantised slot's NaN scale makes
+  // its every value NaN).
+  constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+  if (!geom.quantized()) {
+    k_storage_.assign(n, kNaN);
+    v_storage_.assign(n, kNaN);
+    return {k_storage_.data(), v_storage_.data()};
+  }
+  const size_t n_scales = size_t(geom.n_layers * geom.num_blocks * geom.scales_per_block());
+  k_codes_.assign(n, 0);
+  v_codes_.assign(n, 0);
+  k_scale_.assign(n_scales, kNaN);
+  v_scale_.assign(n_scales, kNaN);
+  return {k_codes_.data(), v_codes_.data(), k_scale_.data(), v_scale_.data()};
 }
 
 void CpuBackend::copy_kv_blocks(const KvGeometry& geom, std::span<const KvBlockCopy> copies) {
   const int64_t block = geom.elems_per_block();
-  ROOFLM_CHECK(size_t(geom.n_layers * geom.num_blocks * block) == k_storage_.size(), "copy in unallocated KV storage");
+  const size_t allocated = geom.quantized() ? k_codes_.size() : k_storage_.size();
+  ROOFLM_CHECK(geom.dtype == program_.variant.kv_dtype && size_t(geom.n_layers * geom.num_blocks * block) == allocated,
+               "copy in unallocated KV storage");
   for (const KvBlockCopy& c : copies) {
     ROOFLM_CHECK(c.src >= 0 && c.src < geom.num_blocks && c.dst >= 0 && c.dst < geom.num_blocks,
                  "block copy " + std::to_string(c.src) + " -> " + std::to_string(c.dst) + " outside the pool");
-    for (int64_t l = 0; l < geom.n_layers; ++l) {
-      const int64_t src = (l * geom.num_blocks + c.src) * block, dst = (l * geom.num_blocks + c.dst) * block;
-      std::copy_n(k_storage_.begin() + src, block, k_storage_.begin() + dst);
-      std::copy_n(v_storage_.begin() + src, block, v_storage_.begin() + dst);
+    if (!geom.quantized()) {
+      copy_block(k_storage_, geom, block, c);
+      copy_block(v_storage_, geom, block, c);
+      continue;
     }
+    copy_block(k_codes_, geom, block, c);
+    copy_block(v_codes_, geom, block, c);
+    copy_block(k_scale_, geom, geom.scales_per_block(), c);
+    copy_block(v_scale_, geom, geom.scales_per_block(), c);
   }
 }
 

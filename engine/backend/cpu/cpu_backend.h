@@ -7,6 +7,8 @@
 // linear node with the quantised reference of its dtypes (reference/quant_linear.h); a w8a8 / fp8
 // node quantises its input as its producer would (per token, or with the static scale of the
 // StaticActivationScales table).
+// KV cache: fp32, or (kv_cache.dtype int8 / fp8) codes with per-(token, kv head) fp32 scales that
+// ref::kv_write quantises and ref::attention dequantises (reference/attention.h).
 #pragma once
 
 #include <memory>
@@ -32,7 +34,8 @@ class CpuBackend final : public Backend {
              StaticActivationScales static_scales = {}, std::vector<QuantizedLayer> prequantized = {});
 
   // The variant the cpu backend runs for `requested`: its kernel set and quantised precision
-  // (int8, w8a8, fp8 with their scales), else fp32 arithmetic; fp32 KV; eager.
+  // (int8, w8a8, fp8 with their scales), else fp32 arithmetic; the requested quantised KV dtype
+  // (int8, fp8), else fp32 KV; eager.
   static Variant effective(const Variant& requested);
   Variant effective_variant() const override { return program_.variant; }
   const StepProgram& program() const override { return program_; }
@@ -68,7 +71,10 @@ class CpuBackend final : public Backend {
   QuantizedLayerWeights quantized_;  // the layers' linear weights in a quantised precision
   ThreadPool pool_;
   std::vector<double> rope_inv_freq_;          // [head_dim / 2]
+  // The KV pool: fp32 values, or quantised codes (same layout, one byte each) and their scales.
   std::vector<float> k_storage_, v_storage_;  // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  std::vector<uint8_t> k_codes_, v_codes_;    // [n_layers, num_blocks, block_size, n_kv_heads, head_dim]
+  std::vector<float> k_scale_, v_scale_;      // [n_layers, num_blocks, block_size, n_kv_heads]
   // This step's metadata and activations (shapes in step_program.h)
   int64_t tokens_ = 0;
   std::vector<int32_t> token_ids_, positions_, seq_rows_;  // [T]
