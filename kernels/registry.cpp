@@ -241,8 +241,8 @@ KernelChoice select_rope(const KernelQuery& q) {
            " must be a multiple of 16 and at most 512";
   };
   const auto why_quant = [&] {
-    return std::string(kernel_op_name(q.op)) + ": a " + std::string(dtype_name(q.kv)) + " KV cache needs head_dim 64 or 128, not " +
-           std::to_string(q.head_dim);
+    return std::string(kernel_op_name(q.op)) + ": a quantised (" + std::string(dtype_name(q.kv)) +
+           ") KV cache needs head_dim 64 or 128, not " + std::to_string(q.head_dim);
   };
   switch (q.op) {
     case KernelOp::rope:

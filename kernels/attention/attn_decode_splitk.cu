@@ -12,9 +12,11 @@
 // partial (normalised acc, log2-sum-exp) to the workspace and attn_decode_merge_kernel combines the
 // splits of each (seq, head) by log-sum-exp.
 //
-// A quantised cache (int8 / fp8 codes, kv_quant.cuh): the stages hold each tile's codes and scales;
-// once a tile has landed its codes are widened to fp16 (exact) into one K and one V tile, the MMAs
-// run on them unchanged, S columns are multiplied by their keys' K scales before the softmax and P
+// A quantised cache (int8 / fp8 codes, kv_quant.cuh): 5 stages hold each tile's codes and scales
+// (the same bytes in flight as 3 fp16 stages); each thread takes its S = Q K^T operand as 4
+// consecutive codes of a key straight from staging, widened to fp16 in registers (the k-slots of the
+// MMA permuted, Q's fragment likewise), the V codes are widened (exact) into one fp16 tile that
+// P V reads as before; S columns are multiplied by their keys' K scales before the softmax and P
 // columns by the V scales before P V (the row sums l use the unscaled P).
 //
 // Workspace: part_o [n_seqs, n_heads, n_splits, head_dim] fp32, part_lse [n_seqs, n_heads, n_splits] fp32.
@@ -39,7 +41,10 @@ namespace rooflm::attn {
 namespace {
 
 constexpr int kTileKeys = 64;
-constexpr int kStages = 3;
+// cp.async pipeline depth: fp16 tiles are 2x the bytes of code tiles, so a quantised cache keeps
+// more tiles in flight for the same bytes (2 blocks per SM: 2 x 4 tiles of 16 KB vs 2 x 2 of 32 KB).
+template <DType kDtype>
+inline constexpr int kStages = kKvQuantized<kDtype> ? 5 : 3;
 constexpr int kWarps = 4;  // warp w owns keys [16w, 16w + 16) of each tile
 constexpr int kThreads = kWarps * 32;
 constexpr int kMaxGroup = 16;     // query heads per kv head: the m16 rows of the MMA
@@ -51,16 +56,16 @@ using TileRows = KvTile<kHeadDim, kThreads, kTileKeys>;
 template <int kHeadDim, DType kDtype>
 using CodeRows = KvCodeTile<kHeadDim, kThreads, kTileKeys, kDtype>;
 
-// fp16: Q, then kStages x (K, V) tiles. Quantised: Q, one (K, V) pair of fp16 tiles that each tile's
-// codes are widened into, then kStages staging areas (codes and scales).
+// fp16: Q, then kStages x (K, V) tiles. Quantised: Q, one fp16 V tile that each tile's V codes are
+// widened into (K codes are read from staging), then kStages staging areas (codes and scales).
 template <int kHeadDim, DType kDtype>
 struct DecodeSmem {
   static constexpr int kQBytes = kMaxGroup * kHeadDim * 2;
   static constexpr int kTileBytes = kTileKeys * kHeadDim * 2;
   static constexpr int kStageBytes =
       kKvQuantized<kDtype> ? CodeRows<kHeadDim, kDtype>::kStageBytes : 2 * kTileBytes;
-  static constexpr int kStage0 = kQBytes + (kKvQuantized<kDtype> ? 2 * kTileBytes : 0);
-  static constexpr int kPipeBytes = kStage0 + kStages * kStageBytes;
+  static constexpr int kStage0 = kQBytes + (kKvQuantized<kDtype> ? kTileBytes : 0);
+  static constexpr int kPipeBytes = kStage0 + kStages<kDtype> * kStageBytes;
   // After the loop the pipeline buffers hold each warp's (m, l, acc) for the final merge.
   static constexpr int kMergeBytes = kWarps * kMaxGroup * (kHeadDim + 2) * 4;
   static constexpr int kBytes = (kPipeBytes > kMergeBytes ? kPipeBytes : kMergeBytes) + 1024;
@@ -86,7 +91,8 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
   const uint32_t smem = ptx::smem_addr(smem_ptr);
   const uint32_t q_tile = smem;
   const uint32_t stage0 = smem + Smem::kStage0;
-  const uint32_t widened_k = smem + Smem::kQBytes;  // quantised: this tile's codes as fp16
+  constexpr int kDepth = kStages<kDtype>;
+  const uint32_t widened_v = smem + Smem::kQBytes;  // quantised: this tile's V codes as fp16
 
   const int split = blockIdx.x, kv_head = blockIdx.y, seq = blockIdx.z, n_splits = gridDim.x;
   const int kv_len = kv_lens[seq];
@@ -122,14 +128,14 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
                         key_end, kv_head_off, tid);
   };
   // All lookups of the first tiles go out together, so the prologue waits for one table round trip.
-  int32_t first_blocks[kStages - 1][Rows::kPerThread];
+  int32_t first_blocks[kDepth - 1][Rows::kPerThread];
   int32_t blocks[Rows::kPerThread];  // lookups of the next tile to load
 #pragma unroll
-  for (int st = 0; st < kStages - 1; ++st)
+  for (int st = 0; st < kDepth - 1; ++st)
     if (st < n_tiles) Rows::lookup(first_blocks[st], kv, key_begin + st * kTileKeys, key_begin, key_end, tid);
-  if (kStages - 1 < n_tiles) Rows::lookup(blocks, kv, key_begin + (kStages - 1) * kTileKeys, key_begin, key_end, tid);
+  if (kDepth - 1 < n_tiles) Rows::lookup(blocks, kv, key_begin + (kDepth - 1) * kTileKeys, key_begin, key_end, tid);
 #pragma unroll
-  for (int st = 0; st < kStages - 1; ++st) {
+  for (int st = 0; st < kDepth - 1; ++st) {
     if (st < n_tiles) load_stage(st, first_blocks[st], st);
     ptx::cp_async_commit();
   }
@@ -142,34 +148,56 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
   const int col_of_lane = 2 * (lane % 4);
 
   for (int j = 0; j < n_tiles; ++j) {
-    ptx::cp_async_wait<kStages - 2>();
+    ptx::cp_async_wait<kDepth - 2>();
     __syncthreads();  // tile j landed for everyone; everyone is done with tile j - 1's stage
-    if (j + kStages - 1 < n_tiles) load_stage((j + kStages - 1) % kStages, blocks, j + kStages - 1);
+    if (j + kDepth - 1 < n_tiles) load_stage((j + kDepth - 1) % kDepth, blocks, j + kDepth - 1);
     ptx::cp_async_commit();
-    if (j + kStages < n_tiles) Rows::lookup(blocks, kv, key_begin + (j + kStages) * kTileKeys, key_begin, key_end, tid);
-    const uint32_t stage = stage0 + uint32_t(j % kStages) * Smem::kStageBytes;
-    if constexpr (kQuant) {  // everyone is done with the previous tile's widened copy (the barrier above)
-      Codes::widen(stage, widened_k, widened_k + Smem::kTileBytes, tid);
+    if (j + kDepth < n_tiles) Rows::lookup(blocks, kv, key_begin + (j + kDepth) * kTileKeys, key_begin, key_end, tid);
+    const uint32_t stage = stage0 + uint32_t(j % kDepth) * Smem::kStageBytes;
+    if constexpr (kQuant) {  // everyone is done with the previous tile's widened V (the barrier above)
+      Codes::widen_v(stage, widened_v, tid);
       __syncthreads();
     }
     if (j == 0) {
 #pragma unroll
-      for (int kk = 0; kk < D / 16; ++kk)
-        ptx::ldmatrix_x4(q_frag[kk], q_tile + tile_offset<kMaxGroup>((lane % 8) + ((lane / 8) % 2) * 8,
-                                                                       2 * kk + lane / 16));
+      for (int kk = 0; kk < D / 16; ++kk) {
+        if constexpr (kQuant) {
+          // The k-slots of each 16-dim step permuted so that a thread's K operand is 4 consecutive
+          // codes of its key (k_word): slots 2t, 2t+1, 2t+8, 2t+9 hold dims 4t .. 4t+3, and the Q
+          // fragment takes the same dims (a0/a1: dims 4t, 4t+1 of rows g, g+8; a2/a3: 4t+2, 4t+3).
+          const int t = lane % 4, unit = 2 * kk + t / 2;
+          const uint2 lo = ptx::ld_shared_u2(q_tile + tile_offset<kMaxGroup>(lane / 4, unit) + (t % 2) * 8);
+          const uint2 hi = ptx::ld_shared_u2(q_tile + tile_offset<kMaxGroup>(lane / 4 + 8, unit) + (t % 2) * 8);
+          q_frag[kk][0] = lo.x;
+          q_frag[kk][1] = hi.x;
+          q_frag[kk][2] = lo.y;
+          q_frag[kk][3] = hi.y;
+        } else {
+          ptx::ldmatrix_x4(q_frag[kk], q_tile + tile_offset<kMaxGroup>((lane % 8) + ((lane / 8) % 2) * 8,
+                                                                         2 * kk + lane / 16));
+        }
+      }
     }
-    const uint32_t k_tile = kQuant ? widened_k : stage;
-    const uint32_t v_tile = k_tile + Smem::kTileBytes;
+    const uint32_t v_tile = kQuant ? widened_v : stage + Smem::kTileBytes;
 
     // S = Q K^T for this warp's 16 keys: s[n-tile of 8 keys][4]
     float s[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
-      uint32_t b[4];
-      ptx::ldmatrix_x4(b, k_tile + tile_offset<kTileKeys>(warp * 16 + (lane % 8) + (lane / 16) * 8,
-                                                          2 * kk + (lane / 8) % 2));
-      ptx::mma_m16n8k16(s[0], q_frag[kk], b[0], b[1]);
-      ptx::mma_m16n8k16(s[1], q_frag[kk], b[2], b[3]);
+      if constexpr (kQuant) {  // B = 4 codes of key warp*16 + nt*8 + g, dims kk*16 + 4t .. + 3 (see Q above)
+#pragma unroll
+        for (int nt = 0; nt < 2; ++nt) {
+          const uint32_t word = Codes::k_word(stage, warp * 16 + nt * 8 + lane / 4, kk * 16 + 4 * (lane % 4));
+          const uint2 b = widen4_f16<kDtype>(word);
+          ptx::mma_m16n8k16(s[nt], q_frag[kk], b.x, b.y);
+        }
+      } else {
+        uint32_t b[4];
+        ptx::ldmatrix_x4(b, stage + tile_offset<kTileKeys>(warp * 16 + (lane % 8) + (lane / 16) * 8,
+                                                           2 * kk + (lane / 8) % 2));
+        ptx::mma_m16n8k16(s[0], q_frag[kk], b[0], b[1]);
+        ptx::mma_m16n8k16(s[1], q_frag[kk], b[2], b[3]);
+      }
     }
     const int key_of_lane = key_begin + j * kTileKeys + warp * 16 + col_of_lane;
     float v_scale[2][2];  // quantised: the V scales of this lane's keys (warp * 16 + nt * 8 + col_of_lane + e)
@@ -387,6 +415,7 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
       ROOFLM_DISPATCH_KV_DTYPE(kv.dtype, kDtype, [&] {
         auto* kernel = attn_decode_splitk_kernel<kHeadDim, Kv, kDtype>;
+        static_assert(2 * DecodeSmem<kHeadDim, kDtype>::kBytes <= 227 * 1024, "two blocks per SM");
         constexpr int smem = DecodeSmem<kHeadDim, kDtype>::kBytes;
         ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
         const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));

@@ -48,6 +48,17 @@ __device__ __forceinline__ uint4 widen8_f16(uint2 codes) {
   }
 }
 
+// 4 codes (bytes of word) -> 4 fp16 code values, exact: .x = bytes 0, 1; .y = bytes 2, 3.
+template <DType kDtype>
+__device__ __forceinline__ uint2 widen4_f16(uint32_t word) {
+  if constexpr (kDtype == DType::f8e4m3) {
+    return {e4m3x2_to_half2(word, 0), e4m3x2_to_half2(word, 2)};
+  } else {
+    const uint32_t x = word ^ 0x80808080u;
+    return {int8x2_to_half2(x, 0), int8x2_to_half2(x, 2)};
+  }
+}
+
 // 8 codes -> 8 fp16 values fp16(code * scale).
 template <DType kDtype>
 __device__ __forceinline__ uint4 dequant8_f16(uint2 codes, float scale) {

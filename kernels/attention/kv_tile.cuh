@@ -8,8 +8,10 @@
 // A quantised cache (kv_quant.cuh) goes through KvCodeTile instead: the tile's one-byte codes and its
 // rows' K and V scales are copied into a staging area (cp.async, 16-byte units of codes, 4-byte
 // scales), and once they have landed widen() writes the codes as fp16 values (exact) into the same
-// swizzled fp16 tiles, so the kernel's MMA code is the same for every dtype; the kernel applies the
-// scales it reads from staging to the scores (K) and the probabilities (V).
+// swizzled fp16 tiles (or k_word() hands a thread 4 codes of a row straight from staging), so the
+// kernel's MMA code barely changes with the dtype; the kernel applies the scales it reads from
+// staging to the scores (K) and the probabilities (V). Staged rows are swizzled too (their 16-byte
+// chunks XOR-permuted by row), so 8 consecutive rows read at one byte offset hit 8 bank groups.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -72,9 +74,10 @@ struct KvTile {
   }
 };
 
-// Staging of one tile of a quantised cache: [K codes | V codes] (row-major, kHeadDim bytes a row)
-// then [K scales | V scales] (fp32, one a row). Thread tid copies 16-byte code unit tid % kUnits of
-// rows tid / kUnits + i * kRowStep, and the thread with unit 0 (1) of a row its K (V) scale.
+// Staging of one tile of a quantised cache: [K codes | V codes] (kHeadDim bytes a row, chunks
+// swizzled: code_offset) then [K scales | V scales] (fp32, one a row). Thread tid copies 16-byte code
+// unit tid % kUnits of rows tid / kUnits + i * kRowStep, and the thread with unit 0 (1) of a row its
+// K (V) scale.
 template <int kHeadDim, int kThreads, int kTileRows, DType kDtype>
 struct KvCodeTile {
   static constexpr int kUnits = kHeadDim / 16;
@@ -86,6 +89,12 @@ struct KvCodeTile {
   static_assert(kUnits >= 2 && kThreads % kUnits == 0 && kTileRows % kRowStep == 0, "tile shape");
 
   __device__ __forceinline__ static uint32_t k_scales(uint32_t stage) { return stage + 2 * kCodeBytes; }
+  // Byte `byte` of staged row `row` (K; V at + kCodeBytes): the row's 16-byte chunks are XORed with
+  // row % 8 (128-byte rows) or (row / 2) % 4 (64-byte rows: two rows share a 128-byte line).
+  __device__ __forceinline__ static uint32_t code_offset(int row, int byte) {
+    const int swizzle = kHeadDim == 128 ? (row & 7) : ((row >> 1) & 3);
+    return uint32_t(row * kHeadDim + ((((byte >> 4) ^ swizzle)) << 4) + (byte & 15));
+  }
   __device__ __forceinline__ static uint32_t v_scales(uint32_t stage) { return stage + 2 * kCodeBytes + kScaleBytes; }
 
   template <class Kv>
@@ -112,8 +121,8 @@ struct KvCodeTile {
       const bool valid = key >= key_begin && key < key_end;
       const int64_t token = kv.token(blocks[i], min(max(key, key_begin), key_end - 1));
       const int64_t src = token + int64_t(kv_head) * kHeadDim + unit * 16;
-      ptx::cp_async_16(stage + uint32_t(r * kHeadDim + unit * 16), k + src, valid);
-      ptx::cp_async_16(stage + uint32_t(kCodeBytes + r * kHeadDim + unit * 16), v + src, valid);
+      ptx::cp_async_16(stage + code_offset(r, unit * 16), k + src, valid);
+      ptx::cp_async_16(stage + kCodeBytes + code_offset(r, unit * 16), v + src, valid);
       const int64_t scale = token / kHeadDim + kv_head;
       if (unit == 0) ptx::cp_async_4(k_scales(stage) + uint32_t(r * 4), view.k_scale + scale, valid);
       if (unit == 1) ptx::cp_async_4(v_scales(stage) + uint32_t(r * 4), view.v_scale + scale, valid);
@@ -122,14 +131,25 @@ struct KvCodeTile {
 
   // Staged codes -> fp16 code values in the swizzled K and V tiles (kTileRows rows each).
   __device__ __forceinline__ static void widen(uint32_t stage, uint32_t k_tile, uint32_t v_tile, int tid) {
+    widen_one(stage, k_tile, tid);
+    widen_one(stage + kCodeBytes, v_tile, tid);
+  }
+  // V only (a kernel that reads K through k_word).
+  __device__ __forceinline__ static void widen_v(uint32_t stage, uint32_t v_tile, int tid) {
+    widen_one(stage + kCodeBytes, v_tile, tid);
+  }
+  // Codes [byte, byte + 4) of staged K row `row` (byte a multiple of 4).
+  __device__ __forceinline__ static uint32_t k_word(uint32_t stage, int row, int byte) {
+    return ptx::ld_shared_u32(stage + code_offset(row, byte));
+  }
+
+ private:
+  __device__ __forceinline__ static void widen_one(uint32_t codes, uint32_t tile, int tid) {
     constexpr int kHalfUnits = kHeadDim / 8;  // 16-byte fp16 units of a row
 #pragma unroll
     for (int u = tid; u < kTileRows * kHalfUnits; u += kThreads) {
       const int r = u / kHalfUnits, c = u % kHalfUnits;
-      const uint32_t src = stage + uint32_t(r * kHeadDim + c * 8);
-      const uint32_t dst = tile_offset<kTileRows>(r, c);
-      ptx::st_shared_v4(k_tile + dst, widen8_f16<kDtype>(ptx::ld_shared_u2(src)));
-      ptx::st_shared_v4(v_tile + dst, widen8_f16<kDtype>(ptx::ld_shared_u2(src + kCodeBytes)));
+      ptx::st_shared_v4(tile + tile_offset<kTileRows>(r, c), widen8_f16<kDtype>(ptx::ld_shared_u2(codes + code_offset(r, c * 8))));
     }
   }
 };

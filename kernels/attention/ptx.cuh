@@ -64,9 +64,9 @@ __device__ __forceinline__ uint2 ld_shared_u2(uint32_t addr) {
   asm volatile("ld.shared.v2.b32 {%0, %1}, [%2];\n" : "=r"(r.x), "=r"(r.y) : "r"(addr) : "memory");
   return r;
 }
-__device__ __forceinline__ float ld_shared_f32(uint32_t addr) {
-  float r;
-  asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(r) : "r"(addr) : "memory");
+__device__ __forceinline__ uint32_t ld_shared_u32(uint32_t addr) {
+  uint32_t r;
+  asm volatile("ld.shared.b32 %0, [%1];\n" : "=r"(r) : "r"(addr) : "memory");
   return r;
 }
 __device__ __forceinline__ float2 ld_shared_f32x2(uint32_t addr) {

@@ -146,9 +146,13 @@ TEST(KernelRegistry, RefusesWhatHasNoKernelNamingTheOpAndTheReason) {
   KernelQuery kv_write;
   kv_write.op = KernelOp::kv_write;
   kv_write.head_dim = 128;
-  kv_write.kv = DType::i8;
+  kv_write.kv = DType::bf16;
   EXPECT_EQ(select_kernel(kv_write).why_not,
-            "kv_write: no kernel for a KV cache of int8 yet (the cuda attention kernels store fp16 KV)");
+            "kv_write: no kernel for a KV cache of bf16 (the cuda kernels store fp16, int8 or fp8 KV)");
+  kv_write.kv = DType::i8;  // the quantised writers exist, at head_dim 64 and 128
+  EXPECT_STREQ(select_kernel(kv_write).name, "kv_write_quant");
+  kv_write.head_dim = 96;
+  EXPECT_EQ(select_kernel(kv_write).why_not, "kv_write: a quantised (int8) KV cache needs head_dim 64 or 128, not 96");
 
   KernelQuery quantize = vector_query(KernelOp::quantize, 2, 4096);  // fp16 output: nothing to quantise
   EXPECT_FALSE(select_kernel(quantize).supported);
