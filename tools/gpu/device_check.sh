@@ -4,7 +4,9 @@
 # elsewhere with -gencode arch=compute_90a,code=sm_90a).
 # Usage: tools/gpu/device_check.sh BUILD_DIR OUT_DIR [steps...]
 #   steps: tests sanitize calibrate decode prefill hf   (default: all of these)
-#          precision  scenarios/precision.json and precision_prefill.json (issue 12's targets)
+#          precision  scenarios/precision.json and precision_prefill.json (issue 12's targets), after the
+#                     tiny model's accuracy sweep on the GPU (quant_accuracy.json) dynamic, and static
+#                     with calibrated SmoothQuant scales (calibrate-quant)
 #          precision_trace  the same (8 requests) with measure.kernel_trace
 #          kv_precision  scenarios/kv_precision.json (fp16 / int8 / fp8 KV, batch 32 after 4096 tokens)
 #          attn_bench  $BUILD/attn_bench (tools/kbench/attn_bench.cu) with the session's calibrated
@@ -84,6 +86,13 @@ for step in $STEPS; do
            "$ROOFLM" run scenarios/quant_accuracy.json --backend cuda --out "$OUT/quant_accuracy_cuda" \
              > "$OUT/quant_accuracy_cuda.log" 2>&1 || rc=$?
            tail -7 "$OUT/quant_accuracy_cuda.log"
+           # SmoothQuant on the GPU: calibrated smoothing + static per-tensor activation scales (w8a8, fp8)
+           "$ROOFLM" calibrate-quant scenarios/quant_accuracy.json --out "$OUT/quant_scales.json" \
+             > "$OUT/quant_scales.log" 2>&1 || rc=$?
+           "$ROOFLM" run scenarios/quant_accuracy.json --backend cuda --set "quant.scales=$OUT/quant_scales.json" \
+             --set engine.activation_scales=static \
+             --out "$OUT/quant_accuracy_cuda_static" > "$OUT/quant_accuracy_cuda_static.log" 2>&1 || rc=$?
+           tail -5 "$OUT/quant_accuracy_cuda_static.log"
            for sc in precision precision_prefill; do
              ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/$sc.json --out "$OUT/$sc" > "$OUT/$sc.log" 2>&1 || rc=$?
              tail -13 "$OUT/$sc.log"
