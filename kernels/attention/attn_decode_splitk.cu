@@ -13,11 +13,14 @@
 // splits of each (seq, head) by log-sum-exp.
 //
 // A quantised cache (int8 / fp8 codes, kv_quant.cuh): 5 stages hold each tile's codes and scales
-// (the same bytes in flight as 3 fp16 stages); each thread takes its S = Q K^T operand as 4
-// consecutive codes of a key straight from staging, widened to fp16 in registers (the k-slots of the
-// MMA permuted, Q's fragment likewise), the V codes are widened (exact) into one fp16 tile that
-// P V reads as before; S columns are multiplied by their keys' K scales before the softmax and P
-// columns by the V scales before P V (the row sums l use the unscaled P).
+// (the same bytes in flight as 3 fp16 stages), and each warp loads only its own 16 keys of a tile,
+// so the loop needs warp barriers only (the fp16 path's block barrier per tile and a second one
+// for widened data left the kernel latency-bound at ~0.55 of the read bandwidth). Each thread takes
+// its S = Q K^T operand as 4 consecutive codes of a key straight from staging, widened to fp16 in
+// registers (the k-slots of the MMA permuted, Q's fragment likewise); the warp widens its V codes
+// (exact) into its rows of one fp16 tile that P V reads as before; S columns are multiplied by their
+// keys' K scales before the softmax and P columns by the V scales before P V (the row sums l use the
+// unscaled P).
 //
 // Workspace: part_o [n_seqs, n_heads, n_splits, head_dim] fp32, part_lse [n_seqs, n_heads, n_splits] fp32.
 // Bytes moved (for benchmarks): the K and V of every context token (in the window), once (codes and
@@ -54,7 +57,10 @@ constexpr int kMinSplitKeys = 128;  // a split gets at least two tiles (unless t
 template <int kHeadDim>
 using TileRows = KvTile<kHeadDim, kThreads, kTileKeys>;
 template <int kHeadDim, DType kDtype>
-using CodeRows = KvCodeTile<kHeadDim, kThreads, kTileKeys, kDtype>;
+using CodeStage = KvCodeStage<kHeadDim, kTileKeys, kDtype>;
+// Quantised: each warp loads (and reads) only its own 16 keys of a tile.
+template <int kHeadDim, DType kDtype>
+using WarpCodeRows = KvCodeLoader<CodeStage<kHeadDim, kDtype>, kHeadDim, 32, 16>;
 
 // fp16: Q, then kStages x (K, V) tiles. Quantised: Q, one fp16 V tile that each tile's V codes are
 // widened into (K codes are read from staging), then kStages staging areas (codes and scales).
@@ -63,7 +69,7 @@ struct DecodeSmem {
   static constexpr int kQBytes = kMaxGroup * kHeadDim * 2;
   static constexpr int kTileBytes = kTileKeys * kHeadDim * 2;
   static constexpr int kStageBytes =
-      kKvQuantized<kDtype> ? CodeRows<kHeadDim, kDtype>::kStageBytes : 2 * kTileBytes;
+      kKvQuantized<kDtype> ? CodeStage<kHeadDim, kDtype>::kStageBytes : 2 * kTileBytes;
   static constexpr int kStage0 = kQBytes + (kKvQuantized<kDtype> ? kTileBytes : 0);
   static constexpr int kPipeBytes = kStage0 + kStages<kDtype> * kStageBytes;
   // After the loop the pipeline buffers hold each warp's (m, l, acc) for the final merge.
@@ -84,7 +90,8 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
   constexpr int D = kHeadDim;
   constexpr bool kQuant = kKvQuantized<kDtype>;
   using Smem = DecodeSmem<D, kDtype>;
-  using Codes = CodeRows<D, kDtype>;
+  using Stage = CodeStage<D, kDtype>;
+  using Codes = WarpCodeRows<D, kDtype>;
   using Rows = std::conditional_t<kQuant, Codes, TileRows<D>>;
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem_ptr = smem_raw + ((1024u - (ptx::smem_addr(smem_raw) & 1023u)) & 1023u);
@@ -117,12 +124,18 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
       ptx::cp_async_16(q_tile + tile_offset<kMaxGroup>(r, unit), src, valid);
     }
   }
-  // Tile `tile` into pipeline stage `st`: fp16 K, V tiles, or the staged codes and scales.
+  // Tile `tile` into pipeline stage `st`: fp16 K, V tiles (all threads), or the staged codes and
+  // scales (each warp its own 16 keys: rows [16 warp, 16 warp + 16)).
+  const int row0 = kQuant ? warp * 16 : 0;
+  const int loader = kQuant ? lane : tid;
+  const auto lookup_tile = [&](int32_t (&lookups)[Rows::kPerThread], int tile) {
+    Rows::lookup(lookups, kv, key_begin + tile * kTileKeys + row0, key_begin, key_end, loader);
+  };
   const auto load_stage = [&](int st, const int32_t (&lookups)[Rows::kPerThread], int tile) {
     const uint32_t stage = stage0 + uint32_t(st) * Smem::kStageBytes;
     const int key0 = key_begin + tile * kTileKeys;
     if constexpr (kQuant)
-      Codes::load(stage, kv_view, kv, lookups, key0, key_begin, key_end, kv_head, tid);
+      Codes::load(stage, kv_view, kv, lookups, key0 + row0, row0, key_begin, key_end, kv_head, lane);
     else
       TileRows<D>::load(stage, stage + Smem::kTileBytes, kv_view.k16(), kv_view.v16(), kv, lookups, key0, key_begin,
                         key_end, kv_head_off, tid);
@@ -132,8 +145,8 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
   int32_t blocks[Rows::kPerThread];  // lookups of the next tile to load
 #pragma unroll
   for (int st = 0; st < kDepth - 1; ++st)
-    if (st < n_tiles) Rows::lookup(first_blocks[st], kv, key_begin + st * kTileKeys, key_begin, key_end, tid);
-  if (kDepth - 1 < n_tiles) Rows::lookup(blocks, kv, key_begin + (kDepth - 1) * kTileKeys, key_begin, key_end, tid);
+    if (st < n_tiles) lookup_tile(first_blocks[st], st);
+  if (kDepth - 1 < n_tiles) lookup_tile(blocks, kDepth - 1);
 #pragma unroll
   for (int st = 0; st < kDepth - 1; ++st) {
     if (st < n_tiles) load_stage(st, first_blocks[st], st);
@@ -149,14 +162,20 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
 
   for (int j = 0; j < n_tiles; ++j) {
     ptx::cp_async_wait<kDepth - 2>();
-    __syncthreads();  // tile j landed for everyone; everyone is done with tile j - 1's stage
+    // Tile j landed for everyone; everyone is done with tile j - 1's stage. Quantised: each warp
+    // loads and reads only its own rows, so a warp barrier does (and Q, which every thread loaded,
+    // needs the block once).
+    if (!kQuant || j == 0)
+      __syncthreads();
+    else
+      __syncwarp();
     if (j + kDepth - 1 < n_tiles) load_stage((j + kDepth - 1) % kDepth, blocks, j + kDepth - 1);
     ptx::cp_async_commit();
-    if (j + kDepth < n_tiles) Rows::lookup(blocks, kv, key_begin + (j + kDepth) * kTileKeys, key_begin, key_end, tid);
+    if (j + kDepth < n_tiles) lookup_tile(blocks, j + kDepth);
     const uint32_t stage = stage0 + uint32_t(j % kDepth) * Smem::kStageBytes;
-    if constexpr (kQuant) {  // everyone is done with the previous tile's widened V (the barrier above)
-      Codes::widen_v(stage, widened_v, tid);
-      __syncthreads();
+    if constexpr (kQuant) {  // this warp's V rows as fp16 (its lanes are done with the last ones: the barrier above)
+      Stage::template widen_v<16, 32>(stage, widened_v, row0, lane);
+      __syncwarp();
     }
     if (j == 0) {
 #pragma unroll
@@ -187,7 +206,7 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
       if constexpr (kQuant) {  // B = 4 codes of key warp*16 + nt*8 + g, dims kk*16 + 4t .. + 3 (see Q above)
 #pragma unroll
         for (int nt = 0; nt < 2; ++nt) {
-          const uint32_t word = Codes::k_word(stage, warp * 16 + nt * 8 + lane / 4, kk * 16 + 4 * (lane % 4));
+          const uint32_t word = Stage::k_word(stage, warp * 16 + nt * 8 + lane / 4, kk * 16 + 4 * (lane % 4));
           const uint2 b = widen4_f16<kDtype>(word);
           ptx::mma_m16n8k16(s[nt], q_frag[kk], b.x, b.y);
         }
@@ -205,8 +224,8 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
 #pragma unroll
       for (int nt = 0; nt < 2; ++nt) {
         const uint32_t row = uint32_t(warp * 16 + nt * 8 + col_of_lane) * 4;
-        const float2 ks = ptx::ld_shared_f32x2(Codes::k_scales(stage) + row);
-        const float2 vs = ptx::ld_shared_f32x2(Codes::v_scales(stage) + row);
+        const float2 ks = ptx::ld_shared_f32x2(Stage::k_scales(stage) + row);
+        const float2 vs = ptx::ld_shared_f32x2(Stage::v_scales(stage) + row);
         s[nt][0] *= ks.x;
         s[nt][1] *= ks.y;
         s[nt][2] *= ks.x;

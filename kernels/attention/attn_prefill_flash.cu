@@ -44,7 +44,9 @@ constexpr int kThreads = 256;
 template <int kHeadDim>
 using TileRows = KvTile<kHeadDim, kThreads, kBlockN>;
 template <int kHeadDim, DType kDtype>
-using CodeRows = KvCodeTile<kHeadDim, kThreads, kBlockN, kDtype>;
+using CodeStage = KvCodeStage<kHeadDim, kBlockN, kDtype>;
+template <int kHeadDim, DType kDtype>
+using CodeRows = KvCodeLoader<CodeStage<kHeadDim, kDtype>, kHeadDim, kThreads, kBlockN>;
 
 // fp16: Q, then the buffers K0, V0, K1, V1. Quantised: Q, one K and one V fp16 tile (each tile's
 // codes widened), then two staging areas (codes and scales). Plus slack to align the base to 1024
@@ -52,7 +54,7 @@ using CodeRows = KvCodeTile<kHeadDim, kThreads, kBlockN, kDtype>;
 template <int kHeadDim, DType kDtype>
 struct PrefillSmem {
   static constexpr int kTileBytes = kBlockN * kHeadDim * 2;  // Q (kBlockM == kBlockN), K and V tiles
-  static constexpr int kStageBytes = kKvQuantized<kDtype> ? CodeRows<kHeadDim, kDtype>::kStageBytes : 2 * kTileBytes;
+  static constexpr int kStageBytes = kKvQuantized<kDtype> ? CodeStage<kHeadDim, kDtype>::kStageBytes : 2 * kTileBytes;
   static constexpr int kStage0 = kTileBytes + (kKvQuantized<kDtype> ? 2 * kTileBytes : 0);
   static constexpr int kBytes = kStage0 + 2 * kStageBytes + 1024;
   static_assert(kBlockM == kBlockN, "Q and K/V tiles share one size");
@@ -70,6 +72,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   constexpr int D = kHeadDim;
   constexpr bool kQuant = kKvQuantized<kDtype>;
   using Smem = PrefillSmem<D, kDtype>;
+  using Stage = CodeStage<D, kDtype>;
   using Codes = CodeRows<D, kDtype>;
   using Rows = std::conditional_t<kQuant, Codes, TileRows<D>>;
   constexpr int kTileBytes = Smem::kTileBytes;
@@ -108,7 +111,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   const auto load_buffer = [&](int buffer, const int32_t (&lookups)[Rows::kPerThread], int tile) {
     const uint32_t stage = smem + uint32_t(Smem::kStage0 + buffer * Smem::kStageBytes);
     if constexpr (kQuant)
-      Codes::load(stage, kv_view, kv, lookups, tile * kBlockN, key_begin, kv_len, head / group, tid);
+      Codes::load(stage, kv_view, kv, lookups, tile * kBlockN, 0, key_begin, kv_len, head / group, tid);
     else
       TileRows<D>::load(stage, stage + kTileBytes, kv_view.k16(), kv_view.v16(), kv, lookups, tile * kBlockN,
                         key_begin, kv_len, kv_head_off, tid);
@@ -147,7 +150,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     ptx::cp_async_wait<1>();
     if constexpr (kQuant) {  // the codes landed; the widened tiles are free (the barrier ending the last tile)
       __syncthreads();
-      Codes::widen(stage, k_tile, v_tile, tid);
+      Stage::template widen_k<kBlockN, kThreads>(stage, k_tile, 0, tid);
+      Stage::template widen_v<kBlockN, kThreads>(stage, v_tile, 0, tid);
     }
     ptx::fence_proxy_async();
     __syncthreads();
@@ -171,7 +175,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     if constexpr (kQuant) {  // S columns times their K scales (zero-filled keys: scale 0, masked below)
 #pragma unroll
       for (int c = 0; c < kBlockN / 8; ++c) {
-        const float2 ks = ptx::ld_shared_f32x2(Codes::k_scales(stage) + uint32_t(c * 8 + col_of_lane) * 4);
+        const float2 ks = ptx::ld_shared_f32x2(Stage::k_scales(stage) + uint32_t(c * 8 + col_of_lane) * 4);
         s[4 * c + 0] *= ks.x;
         s[4 * c + 1] *= ks.y;
         s[4 * c + 2] *= ks.x;
@@ -226,7 +230,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       sum_lo += p0 + p1;
       sum_hi += p2 + p3;
       if constexpr (kQuant) {  // P columns times their V scales: P V of the codes is P V of the values
-        const float2 vs = ptx::ld_shared_f32x2(Codes::v_scales(stage) + uint32_t(c * 8 + col_of_lane) * 4);
+        const float2 vs = ptx::ld_shared_f32x2(Stage::v_scales(stage) + uint32_t(c * 8 + col_of_lane) * 4);
         p[c / 2][(c % 2) * 2 + 0] = ptx::pack_half2(p0 * vs.x, p1 * vs.y);
         p[c / 2][(c % 2) * 2 + 1] = ptx::pack_half2(p2 * vs.x, p3 * vs.y);
       } else {

@@ -74,29 +74,62 @@ struct KvTile {
   }
 };
 
-// Staging of one tile of a quantised cache: [K codes | V codes] (kHeadDim bytes a row, chunks
-// swizzled: code_offset) then [K scales | V scales] (fp32, one a row). Thread tid copies 16-byte code
-// unit tid % kUnits of rows tid / kUnits + i * kRowStep, and the thread with unit 0 (1) of a row its
-// K (V) scale.
-template <int kHeadDim, int kThreads, int kTileRows, DType kDtype>
-struct KvCodeTile {
-  static constexpr int kUnits = kHeadDim / 16;
-  static constexpr int kRowStep = kThreads / kUnits;
-  static constexpr int kPerThread = kTileRows / kRowStep;
+// Staging of one tile of kTileRows keys of a quantised cache: [K codes | V codes] (kHeadDim bytes a
+// row, chunks swizzled: code_offset) then [K scales | V scales] (fp32, one a row).
+template <int kHeadDim, int kTileRows, DType kDtype>
+struct KvCodeStage {
   static constexpr int kCodeBytes = kTileRows * kHeadDim;  // one tensor's codes
   static constexpr int kScaleBytes = kTileRows * 4;        // one tensor's scales
   static constexpr int kStageBytes = 2 * kCodeBytes + 2 * kScaleBytes;
-  static_assert(kUnits >= 2 && kThreads % kUnits == 0 && kTileRows % kRowStep == 0, "tile shape");
 
-  __device__ __forceinline__ static uint32_t k_scales(uint32_t stage) { return stage + 2 * kCodeBytes; }
   // Byte `byte` of staged row `row` (K; V at + kCodeBytes): the row's 16-byte chunks are XORed with
-  // row % 8 (128-byte rows) or (row / 2) % 4 (64-byte rows: two rows share a 128-byte line).
+  // row % 8 (128-byte rows) or (row / 2) % 4 (64-byte rows: two rows share a 128-byte line), so 8
+  // consecutive rows read at one byte offset hit 8 different bank groups.
   __device__ __forceinline__ static uint32_t code_offset(int row, int byte) {
     const int swizzle = kHeadDim == 128 ? (row & 7) : ((row >> 1) & 3);
-    return uint32_t(row * kHeadDim + ((((byte >> 4) ^ swizzle)) << 4) + (byte & 15));
+    return uint32_t(row * kHeadDim + (((byte >> 4) ^ swizzle) << 4) + (byte & 15));
   }
+  __device__ __forceinline__ static uint32_t k_scales(uint32_t stage) { return stage + 2 * kCodeBytes; }
   __device__ __forceinline__ static uint32_t v_scales(uint32_t stage) { return stage + 2 * kCodeBytes + kScaleBytes; }
+  // Codes [byte, byte + 4) of staged K row `row` (byte a multiple of 4).
+  __device__ __forceinline__ static uint32_t k_word(uint32_t stage, int row, int byte) {
+    return ptx::ld_shared_u32(stage + code_offset(row, byte));
+  }
+  // Rows [row0, row0 + rows) of the staged K (V) codes -> fp16 code values in the same rows of the
+  // swizzled fp16 tile (kTileRows rows), by threads tid = 0 .. threads - 1.
+  template <int kRows, int kThreads>
+  __device__ __forceinline__ static void widen_k(uint32_t stage, uint32_t k_tile, int row0, int tid) {
+    widen<kRows, kThreads>(stage, k_tile, row0, tid);
+  }
+  template <int kRows, int kThreads>
+  __device__ __forceinline__ static void widen_v(uint32_t stage, uint32_t v_tile, int row0, int tid) {
+    widen<kRows, kThreads>(stage + kCodeBytes, v_tile, row0, tid);
+  }
 
+ private:
+  template <int kRows, int kThreads>
+  __device__ __forceinline__ static void widen(uint32_t codes, uint32_t tile, int row0, int tid) {
+    constexpr int kHalfUnits = kHeadDim / 8;  // 16-byte fp16 units of a row
+#pragma unroll
+    for (int u = tid; u < kRows * kHalfUnits; u += kThreads) {
+      const int r = row0 + u / kHalfUnits, c = u % kHalfUnits;
+      ptx::st_shared_v4(tile + tile_offset<kTileRows>(r, c), widen8_f16<kDtype>(ptx::ld_shared_u2(codes + code_offset(r, c * 8))));
+    }
+  }
+};
+
+// kThreads threads copy rows [row0, row0 + kRows) of a KvCodeStage: thread tid copies 16-byte code
+// unit tid % kUnits of rows row0 + tid / kUnits + i * kRowStep, and the thread with unit 0 (1) of a
+// row its K (V) scale, so a row's codes and scales come from one group of threads (a warp may load
+// and read its own rows with no block barrier).
+template <class Stage, int kHeadDim, int kThreads, int kRows>
+struct KvCodeLoader {
+  static constexpr int kUnits = kHeadDim / 16;
+  static constexpr int kRowStep = kThreads / kUnits;
+  static constexpr int kPerThread = kRows / kRowStep;
+  static_assert(kUnits >= 2 && kThreads % kUnits == 0 && kRows % kRowStep == 0, "tile shape");
+
+  // Block-table lookups of this thread's rows; key0 is the key of row row0.
   template <class Kv>
   __device__ __forceinline__ static void lookup(int32_t (&blocks)[kPerThread], const Kv& kv, int key0, int key_begin,
                                                 int key_end, int tid) {
@@ -107,9 +140,11 @@ struct KvCodeTile {
     }
   }
 
+  // Keys [key0, key0 + kRows) of kv head `kv_head` into rows [row0, row0 + kRows) of `stage`; keys
+  // outside [key_begin, key_end) become zero codes with zero scales.
   template <class Kv>
   __device__ __forceinline__ static void load(uint32_t stage, const KvDeviceView& view, const Kv& kv,
-                                              const int32_t (&blocks)[kPerThread], int key0, int key_begin,
+                                              const int32_t (&blocks)[kPerThread], int key0, int row0, int key_begin,
                                               int key_end, int kv_head, int tid) {
     const int unit = tid % kUnits;
     const auto* k = static_cast<const uint8_t*>(view.k);
@@ -121,35 +156,11 @@ struct KvCodeTile {
       const bool valid = key >= key_begin && key < key_end;
       const int64_t token = kv.token(blocks[i], min(max(key, key_begin), key_end - 1));
       const int64_t src = token + int64_t(kv_head) * kHeadDim + unit * 16;
-      ptx::cp_async_16(stage + code_offset(r, unit * 16), k + src, valid);
-      ptx::cp_async_16(stage + kCodeBytes + code_offset(r, unit * 16), v + src, valid);
+      ptx::cp_async_16(stage + Stage::code_offset(row0 + r, unit * 16), k + src, valid);
+      ptx::cp_async_16(stage + Stage::kCodeBytes + Stage::code_offset(row0 + r, unit * 16), v + src, valid);
       const int64_t scale = token / kHeadDim + kv_head;
-      if (unit == 0) ptx::cp_async_4(k_scales(stage) + uint32_t(r * 4), view.k_scale + scale, valid);
-      if (unit == 1) ptx::cp_async_4(v_scales(stage) + uint32_t(r * 4), view.v_scale + scale, valid);
-    }
-  }
-
-  // Staged codes -> fp16 code values in the swizzled K and V tiles (kTileRows rows each).
-  __device__ __forceinline__ static void widen(uint32_t stage, uint32_t k_tile, uint32_t v_tile, int tid) {
-    widen_one(stage, k_tile, tid);
-    widen_one(stage + kCodeBytes, v_tile, tid);
-  }
-  // V only (a kernel that reads K through k_word).
-  __device__ __forceinline__ static void widen_v(uint32_t stage, uint32_t v_tile, int tid) {
-    widen_one(stage + kCodeBytes, v_tile, tid);
-  }
-  // Codes [byte, byte + 4) of staged K row `row` (byte a multiple of 4).
-  __device__ __forceinline__ static uint32_t k_word(uint32_t stage, int row, int byte) {
-    return ptx::ld_shared_u32(stage + code_offset(row, byte));
-  }
-
- private:
-  __device__ __forceinline__ static void widen_one(uint32_t codes, uint32_t tile, int tid) {
-    constexpr int kHalfUnits = kHeadDim / 8;  // 16-byte fp16 units of a row
-#pragma unroll
-    for (int u = tid; u < kTileRows * kHalfUnits; u += kThreads) {
-      const int r = u / kHalfUnits, c = u % kHalfUnits;
-      ptx::st_shared_v4(tile + tile_offset<kTileRows>(r, c), widen8_f16<kDtype>(ptx::ld_shared_u2(codes + code_offset(r, c * 8))));
+      if (unit == 0) ptx::cp_async_4(Stage::k_scales(stage) + uint32_t((row0 + r) * 4), view.k_scale + scale, valid);
+      if (unit == 1) ptx::cp_async_4(Stage::v_scales(stage) + uint32_t((row0 + r) * 4), view.v_scale + scale, valid);
     }
   }
 };
