@@ -275,17 +275,23 @@ __global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks p
     const uint32_t p_frag[4] = {ptx::pack_half2(p[0][0], p[0][1]), ptx::pack_half2(p[0][2], p[0][3]),
                                 ptx::pack_half2(p[1][0], p[1][1]), ptx::pack_half2(p[1][2], p[1][3])};
 
+    // O = alpha O: skipped (exactly: alpha is 1.0f) once no row's running max moved in this tile,
+    // the common case after the first tiles of a long context.
+    if (__any_sync(0xffffffffu, alpha_lo != 1.0f || alpha_hi != 1.0f)) {
+#pragma unroll
+      for (int nt = 0; nt < D / 8; ++nt) {
+        o[nt][0] *= alpha_lo;
+        o[nt][1] *= alpha_lo;
+        o[nt][2] *= alpha_hi;
+        o[nt][3] *= alpha_hi;
+      }
+    }
     // O += P V over this warp's 16 keys
 #pragma unroll
     for (int dt = 0; dt < D / 16; ++dt) {
       uint32_t b[4];
       ptx::ldmatrix_x4_trans(b, v_tile + tile_offset<kTileKeys>(warp * 16 + (lane % 8) + ((lane / 8) % 2) * 8,
                                                                 2 * dt + lane / 16));
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        o[2 * dt][e] *= (e < 2 ? alpha_lo : alpha_hi);
-        o[2 * dt + 1][e] *= (e < 2 ? alpha_lo : alpha_hi);
-      }
       ptx::mma_m16n8k16(o[2 * dt], p_frag, b[0], b[1]);
       ptx::mma_m16n8k16(o[2 * dt + 1], p_frag, b[2], b[3]);
     }

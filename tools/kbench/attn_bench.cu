@@ -317,36 +317,46 @@ nlohmann::json environment(const std::string& commit) {
 }
 
 int run(int argc, char** argv) {
-  std::string out_path, commit = "unknown";
+  std::string out_path, commit = "unknown", only;  // --only kv: the kv-dtype decode rows at batch 32, context 4096
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--out") out_path = argv[i + 1];
     else if (flag == "--commit") commit = argv[i + 1];
     else if (flag == "--peak-bytes") kPeakBytes = std::stod(argv[i + 1]);
     else if (flag == "--peak-flops") kPeakFlops = std::stod(argv[i + 1]);
-    else throw std::runtime_error("unknown flag " + flag + " (known: --out, --commit, --peak-bytes, --peak-flops)");
+    else if (flag == "--only") only = argv[i + 1];
+    else throw std::runtime_error("unknown flag " + flag + " (known: --out, --commit, --peak-bytes, --peak-flops, --only kv)");
   }
   cublasHandle_t cublas;
   ROOFLM_CUBLAS_CHECK(cublasCreate(&cublas));
   std::vector<Row> rows;
+  if (only == "kv") {  // one shape, for a profiler: Llama-2-7B's 32 kv heads, batch 32, context 4096
+    for (DType dtype : {DType::f16, DType::i8, DType::f8e4m3})
+      rows.push_back(bench_decode(KvLayout::contiguous, PagedSpec{16, true}, 32, 4096, 32, dtype));
+  }
   for (int tokens : {512, 2048, 4096}) {
+    if (!only.empty()) break;
     rows.push_back(bench_prefill(AttnKernel::prefill_flash, KvLayout::contiguous, tokens, cublas));
     rows.push_back(bench_prefill(AttnKernel::naive, KvLayout::contiguous, tokens, cublas));
   }
-  rows.push_back(bench_prefill(AttnKernel::prefill_flash, KvLayout::paged, 4096, cublas));
-  for (int n_seqs : {1, 8, 32})
+  if (only.empty()) rows.push_back(bench_prefill(AttnKernel::prefill_flash, KvLayout::paged, 4096, cublas));
+  for (int n_seqs : {1, 8, 32}) {
+    if (!only.empty()) break;
     for (int ctx : {512, 4096}) {
       rows.push_back(bench_decode(KvLayout::contiguous, PagedSpec{}, n_seqs, ctx));
       for (PagedSpec paged : {PagedSpec{16, true}, PagedSpec{16, false}, PagedSpec{32, true}})
         rows.push_back(bench_decode(KvLayout::paged, paged, n_seqs, ctx));
     }
-  for (int n_kv : {32, 8})
+  }
+  for (int n_kv : {32, 8}) {
+    if (!only.empty()) break;
     for (int n_seqs : {1, 8, 32})
       for (int ctx : {1024, 4096})
         for (KvLayout layout : {KvLayout::contiguous, KvLayout::paged})
           for (DType dtype : {DType::f16, DType::i8, DType::f8e4m3}) {
             rows.push_back(bench_decode(layout, PagedSpec{16, true}, n_seqs, ctx, n_kv, dtype));
           }
+  }
   cublasDestroy(cublas);
 
   nlohmann::json doc = {{"schema", "rooflm.kbench/1"}, {"bench", "attn"}, {"environment", environment(commit)}};
