@@ -43,11 +43,18 @@
 namespace rooflm::attn {
 namespace {
 
+#ifndef ROOFLM_DECODE_QUANT_STAGES  // tuning experiments only: tools/kbench/attn_bench.cu
+#define ROOFLM_DECODE_QUANT_STAGES 5
+#define ROOFLM_DECODE_QUANT_BLOCKS 2
+#endif
 constexpr int kTileKeys = 64;
 // cp.async pipeline depth: fp16 tiles are 2x the bytes of code tiles, so a quantised cache keeps
 // more tiles in flight for the same bytes (2 blocks per SM: 2 x 4 tiles of 16 KB vs 2 x 2 of 32 KB).
 template <DType kDtype>
-inline constexpr int kStages = kKvQuantized<kDtype> ? 5 : 3;
+inline constexpr int kStages = kKvQuantized<kDtype> ? ROOFLM_DECODE_QUANT_STAGES : 3;
+// Blocks per SM the kernel is built for (registers <= 64K / (blocks x 128)); shared memory must fit.
+template <DType kDtype>
+inline constexpr int kMinBlocks = kKvQuantized<kDtype> ? ROOFLM_DECODE_QUANT_BLOCKS : 2;
 constexpr int kWarps = 4;  // warp w owns keys [16w, 16w + 16) of each tile
 constexpr int kThreads = kWarps * 32;
 constexpr int kMaxGroup = 16;     // query heads per kv head: the m16 rows of the MMA
@@ -78,7 +85,7 @@ struct DecodeSmem {
 };
 
 template <int kHeadDim, class Kv, DType kDtype>
-__global__ void __launch_bounds__(kThreads, 2)  // shared memory fits 2 blocks per SM
+__global__ void __launch_bounds__(kThreads, kMinBlocks<kDtype>)
     attn_decode_splitk_kernel(const __half* __restrict__ q,         // [n_seqs, n_heads, head_dim]
                               __half* __restrict__ out,             // [n_seqs, n_heads, head_dim]
                               float* __restrict__ part_o,           // [n_seqs, n_heads, n_splits, head_dim]
@@ -440,7 +447,8 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
     ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
       ROOFLM_DISPATCH_KV_DTYPE(kv.dtype, kDtype, [&] {
         auto* kernel = attn_decode_splitk_kernel<kHeadDim, Kv, kDtype>;
-        static_assert(2 * DecodeSmem<kHeadDim, kDtype>::kBytes <= 227 * 1024, "two blocks per SM");
+        static_assert(kMinBlocks<kDtype> * (DecodeSmem<kHeadDim, kDtype>::kBytes + 1024) <= 228 * 1024,
+                      "shared memory holds kMinBlocks blocks per SM");
         constexpr int smem = DecodeSmem<kHeadDim, kDtype>::kBytes;
         ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
         const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));
