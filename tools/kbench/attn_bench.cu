@@ -20,6 +20,10 @@
 //     build-<name>/kernels/librooflm_kernels.a build-<name>/engine/librooflm_engine.a -lcublas \
 //     -o build-<name>/attn_bench
 // Run: build-<name>/attn_bench [--out FILE.json] [--commit SHA] [--peak-bytes B] [--peak-flops F]
+//      [--only kv]   (--only kv: the kv-dtype decode rows at 32 kv heads, batch 32, context 4096)
+// Tuning variants of the quantised split-K decode: compile kernels/attention/attn_decode_splitk.cu with
+// -DROOFLM_DECODE_QUANT_STAGES=S -DROOFLM_DECODE_QUANT_BLOCKS=B into an object and link it before the
+// kernels library (results/h200/kv_quant_2026-12-02/run_fde50f4: S 3 / B 3 and S 2 / B 4 against 5 / 2).
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
