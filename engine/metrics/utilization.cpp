@@ -18,13 +18,15 @@ PrecisionDtypes dtypes(const UtilizationInputs& in) { return precision_dtypes(in
 
 double flops_peak(const UtilizationInputs& in) { return tensor_peak_flops_per_s(in.gpu, dtypes(in).math); }
 
-// The measured GEMM ceiling of the precision's math (calibration measures no fp8 GEMM yet).
+// The measured GEMM ceiling of the precision's math (fp8: when the calibration measured one).
 std::optional<double> flops_ceiling(const UtilizationInputs& in) {
   if (!in.calibration) return std::nullopt;
   switch (dtypes(in).math) {
     case TensorMath::fp16: return in.calibration->fp16_gemm_flops_per_s;
     case TensorMath::int8: return in.calibration->int8_gemm_ops_per_s;
-    case TensorMath::fp8: return std::nullopt;
+    case TensorMath::fp8:
+      return in.calibration->fp8_gemm_flops_per_s > 0 ? std::optional<double>(in.calibration->fp8_gemm_flops_per_s)
+                                                      : std::nullopt;
   }
   return std::nullopt;
 }

@@ -10,14 +10,16 @@
 namespace rooflm {
 
 nlohmann::json Calibration::to_json() const {
-  return {{"schema", kCalibrationSchema},
-          {"gpu", gpu},
-          {"gpu_spec", gpu_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(gpu_spec)},
-          {"ceilings",
-           {{"read_bandwidth_bytes_per_s", read_bandwidth_bytes_per_s},
-            {"copy_bandwidth_bytes_per_s", copy_bandwidth_bytes_per_s},
-            {"fp16_gemm_flops_per_s", fp16_gemm_flops_per_s},
-            {"int8_gemm_ops_per_s", int8_gemm_ops_per_s}}}};
+  nlohmann::json j = {{"schema", kCalibrationSchema},
+                      {"gpu", gpu},
+                      {"gpu_spec", gpu_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(gpu_spec)},
+                      {"ceilings",
+                       {{"read_bandwidth_bytes_per_s", read_bandwidth_bytes_per_s},
+                        {"copy_bandwidth_bytes_per_s", copy_bandwidth_bytes_per_s},
+                        {"fp16_gemm_flops_per_s", fp16_gemm_flops_per_s},
+                        {"int8_gemm_ops_per_s", int8_gemm_ops_per_s}}}};
+  if (fp8_gemm_flops_per_s > 0) j["ceilings"]["fp8_gemm_flops_per_s"] = fp8_gemm_flops_per_s;
+  return j;
 }
 
 Calibration Calibration::from_json(const nlohmann::json& j, const std::filesystem::path& file) {
@@ -39,6 +41,7 @@ Calibration Calibration::from_json(const nlohmann::json& j, const std::filesyste
   c.copy_bandwidth_bytes_per_s = num("copy_bandwidth_bytes_per_s");
   c.fp16_gemm_flops_per_s = num("fp16_gemm_flops_per_s");
   c.int8_gemm_ops_per_s = num("int8_gemm_ops_per_s");
+  if (ce.contains("fp8_gemm_flops_per_s")) c.fp8_gemm_flops_per_s = num("fp8_gemm_flops_per_s");  // optional
   return c;
 }
 

@@ -21,6 +21,7 @@ struct Calibration {
   double copy_bandwidth_bytes_per_s = 0;  // read + written bytes counted
   double fp16_gemm_flops_per_s = 0;
   double int8_gemm_ops_per_s = 0;
+  double fp8_gemm_flops_per_s = 0;  // 0: not measured (no FP8 tensor cores, or an older file)
   std::filesystem::path file;  // where it was read from (empty when measured now)
 
   nlohmann::json to_json() const;  // {"schema", "gpu", "gpu_spec", "ceilings": {...}}

@@ -30,6 +30,12 @@ __global__ void read_stream_kernel(const int4* __restrict__ src, int64_t n, int*
 }
 
 // Deterministic pseudo-random fill (never zeros: timing zeros flatters tensor cores).
+// Each byte as e4m3 (S.EEEE.MMM): exponent bits 3 and 0 cleared, so |value| < 1 and never NaN.
+__global__ void clear_nan_e4m3_kernel(uint32_t* p, int64_t n_words) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n_words; i += int64_t(gridDim.x) * blockDim.x)
+    p[i] &= 0xB7B7B7B7u;
+}
+
 __global__ void fill_random_kernel(uint32_t* p, int64_t n_words, uint32_t seed) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n_words; i += int64_t(gridDim.x) * blockDim.x) {
     uint32_t x = uint32_t(i) * 2654435761u ^ seed;
@@ -151,26 +157,36 @@ CeilingSample measure_gemm_fp16(const CeilingOptions& o) {
   return make_sample("gemm_fp16", "flop/s", shape, 2.0 * double(n) * double(n) * double(n), secs);
 }
 
-CeilingSample measure_gemm_int8(const CeilingOptions& o) {
+// One cuBLASLt GEMM, n^3, "TN", timed: int8 x int8 -> int32 (compute 32I), or e4m3 x e4m3 -> fp16
+// (compute 32F, unit scales).
+CeilingSample measure_gemm_lt(const CeilingOptions& o, bool fp8) {
   const int64_t n = o.gemm_n;
-  int8_t *a, *b;
-  int32_t* c;
+  void *a, *b, *c;
+  const size_t c_bytes = size_t(n * n) * (fp8 ? 2 : 4);
   ROOFLM_CUDA_CHECK(cudaMalloc(&a, size_t(n * n)));
   ROOFLM_CUDA_CHECK(cudaMalloc(&b, size_t(n * n)));
-  ROOFLM_CUDA_CHECK(cudaMalloc(&c, size_t(n * n) * 4));
-  fill_random_kernel<<<1024, 256>>>(reinterpret_cast<uint32_t*>(a), n * n / 4, 5);
-  fill_random_kernel<<<1024, 256>>>(reinterpret_cast<uint32_t*>(b), n * n / 4, 6);
+  ROOFLM_CUDA_CHECK(cudaMalloc(&c, c_bytes));
+  // Random bytes; as e4m3, below 1 in magnitude (no NaN, no fp16 overflow of the sums).
+  fill_random_kernel<<<1024, 256>>>(static_cast<uint32_t*>(a), n * n / 4, 5);
+  fill_random_kernel<<<1024, 256>>>(static_cast<uint32_t*>(b), n * n / 4, 6);
   ROOFLM_CUDA_CHECK(cudaGetLastError());
+  if (fp8) {
+    clear_nan_e4m3_kernel<<<1024, 256>>>(static_cast<uint32_t*>(a), n * n / 4);
+    clear_nan_e4m3_kernel<<<1024, 256>>>(static_cast<uint32_t*>(b), n * n / 4);
+    ROOFLM_CUDA_CHECK(cudaGetLastError());
+  }
   cublasLtHandle_t lt;
   ROOFLM_CUBLAS_CHECK(cublasLtCreate(&lt));
   cublasLtMatmulDesc_t desc;
-  ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32I, CUDA_R_32I));
-  const cublasOperation_t op_t = CUBLAS_OP_T;  // int8 tensor-core GEMM wants "TN"
+  ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescCreate(&desc, fp8 ? CUBLAS_COMPUTE_32F : CUBLAS_COMPUTE_32I,
+                                               fp8 ? CUDA_R_32F : CUDA_R_32I));
+  const cublasOperation_t op_t = CUBLAS_OP_T;  // the int8 and fp8 tensor-core GEMMs want "TN"
   ROOFLM_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_t, sizeof op_t));
+  const cudaDataType_t in_type = fp8 ? CUDA_R_8F_E4M3 : CUDA_R_8I, out_type = fp8 ? CUDA_R_16F : CUDA_R_32I;
   cublasLtMatrixLayout_t la, lb, lc;
-  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, CUDA_R_8I, uint64_t(n), uint64_t(n), n));
-  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lb, CUDA_R_8I, uint64_t(n), uint64_t(n), n));
-  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lc, CUDA_R_32I, uint64_t(n), uint64_t(n), n));
+  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, in_type, uint64_t(n), uint64_t(n), n));
+  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lb, in_type, uint64_t(n), uint64_t(n), n));
+  ROOFLM_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lc, out_type, uint64_t(n), uint64_t(n), n));
   size_t ws_bytes = size_t(32) << 20;
   void* ws = nullptr;
   ROOFLM_CUDA_CHECK(cudaMalloc(&ws, ws_bytes));
@@ -181,10 +197,14 @@ CeilingSample measure_gemm_int8(const CeilingOptions& o) {
   cublasLtMatmulHeuristicResult_t heur{};
   int found = 0;
   ROOFLM_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(lt, desc, la, lb, lc, lc, pref, 1, &heur, &found));
-  if (found == 0) throw CudaError("cuBLASLt found no int8 GEMM algorithm for " + std::to_string(n) + "^3");
-  const int32_t alpha = 1, beta = 0;
+  const char* what = fp8 ? "fp8 e4m3" : "int8";
+  if (found == 0) throw CudaError(std::string("cuBLASLt found no ") + what + " GEMM algorithm for " + std::to_string(n) + "^3");
+  const int32_t alpha_i = 1, beta_i = 0;
+  const float alpha_f = 1, beta_f = 0;
+  const void* alpha = fp8 ? static_cast<const void*>(&alpha_f) : static_cast<const void*>(&alpha_i);
+  const void* beta = fp8 ? static_cast<const void*>(&beta_f) : static_cast<const void*>(&beta_i);
   const auto secs = time_reps(o.reps, [&] {
-    ROOFLM_CUBLAS_CHECK(cublasLtMatmul(lt, desc, &alpha, a, la, b, lb, &beta, c, lc, c, lc, &heur.algo, ws,
+    ROOFLM_CUBLAS_CHECK(cublasLtMatmul(lt, desc, alpha, a, la, b, lb, beta, c, lc, c, lc, &heur.algo, ws,
                                        ws_bytes, nullptr));
   });
   cublasLtMatmulPreferenceDestroy(pref);
@@ -197,8 +217,18 @@ CeilingSample measure_gemm_int8(const CeilingOptions& o) {
   cudaFree(a);
   cudaFree(b);
   cudaFree(c);
-  const std::string shape = std::to_string(n) + "x" + std::to_string(n) + "x" + std::to_string(n) + " int8, int32 accumulate";
-  return make_sample("gemm_int8", "op/s", shape, 2.0 * double(n) * double(n) * double(n), secs);
+  const std::string shape = std::to_string(n) + "x" + std::to_string(n) + "x" + std::to_string(n) +
+                            (fp8 ? " fp8 e4m3, fp32 accumulate, fp16 out" : " int8, int32 accumulate");
+  return make_sample(fp8 ? "gemm_fp8" : "gemm_int8", fp8 ? "flop/s" : "op/s", shape,
+                     2.0 * double(n) * double(n) * double(n), secs);
+}
+
+bool device_has_fp8() {
+  int device = 0, major = 0, minor = 0;
+  ROOFLM_CUDA_CHECK(cudaGetDevice(&device));
+  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  ROOFLM_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  return major > 8 || (major == 8 && minor >= 9);
 }
 
 }  // namespace
@@ -208,7 +238,8 @@ std::vector<CeilingSample> measure_ceilings(const CeilingOptions& options) {
   out.push_back(measure_read(options));
   out.push_back(measure_copy(options));
   out.push_back(measure_gemm_fp16(options));
-  out.push_back(measure_gemm_int8(options));
+  out.push_back(measure_gemm_lt(options, /*fp8=*/false));
+  if (device_has_fp8()) out.push_back(measure_gemm_lt(options, /*fp8=*/true));
   ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
   return out;
 }

@@ -10,13 +10,15 @@ namespace rooflm {
 namespace {
 
 struct Fixture {
-  StepProgram program = test::program_for(model_preset("llama2-7b"));
+  StepProgram program;
   UtilizationInputs in;
   std::vector<BatchPlan> plans;
   std::vector<StepRecord> steps;
-  Fixture() {
+  // fp16 on an A10 by default; another precision runs on an H100 (FP8 needs its tensor peak).
+  explicit Fixture(Precision precision = Precision::fp16)
+      : program(test::program_for(model_preset("llama2-7b"), KernelSet::fused, precision)) {
     in.program = &program;
-    in.gpu = gpu_spec("a10");
+    in.gpu = gpu_spec(precision == Precision::fp16 ? "a10" : "h100-sxm");
     BatchPlan prefill, decode;
     SeqChunk p;
     p.seq = 0;
@@ -87,6 +89,23 @@ TEST(Utilization, CalibratedCeilingGivesSecondRatio) {
   const Utilization u = account_utilization(f.in, f.plans, f.steps, steps);
   EXPECT_NEAR(u.mbu["decode"]["calibrated"].get<double>(), 2.0 * u.mbu["decode"]["datasheet"].get<double>(), 1e-9);
   EXPECT_NEAR(u.mfu["prefill"]["calibrated"].get<double>(), 1.25 * u.mfu["prefill"]["datasheet"].get<double>(), 1e-9);
+}
+
+// FP8 math: the calibrated MFU uses the file's fp8 GEMM ceiling when it has one, else none.
+TEST(Utilization, Fp8MfuUsesTheCalibratedFp8CeilingWhenMeasured) {
+  Fixture f(Precision::fp8);
+  f.time_steps(1.0, 1.0);
+  Calibration cal;
+  cal.read_bandwidth_bytes_per_s = cal.copy_bandwidth_bytes_per_s = cal.fp16_gemm_flops_per_s = 1;
+  cal.int8_gemm_ops_per_s = 1;
+  f.in.calibration = cal;
+  nlohmann::json steps;
+  Utilization u = account_utilization(f.in, f.plans, f.steps, steps);
+  EXPECT_TRUE(u.mfu["prefill"]["calibrated"].is_null());
+  cal.fp8_gemm_flops_per_s = 0.5 * *f.in.gpu.fp8_tensor_flops_per_s;
+  f.in.calibration = cal;
+  u = account_utilization(f.in, f.plans, f.steps, steps);
+  EXPECT_NEAR(u.mfu["prefill"]["calibrated"].get<double>(), 2.0 * u.mfu["prefill"]["datasheet"].get<double>(), 1e-9);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // `rooflm calibrate [--out FILE] [--quick]`: measures this machine's ceilings (read bandwidth,
-// device-to-device copy, cuBLAS fp16 and cuBLASLt int8 GEMM) and writes a calibration file that
+// device-to-device copy, cuBLAS fp16, cuBLASLt int8 and (FP8 GPUs) e4m3 GEMM) and writes a calibration file that
 // later runs pick up for their "measured ceiling" MBU/MFU (default: results/<gpu>/calibration.json).
 #include <iostream>
 
@@ -49,6 +49,7 @@ void calibrate(const std::string& out_arg, bool quick) {
     if (s.name == "d2d_copy") cal.copy_bandwidth_bytes_per_s = s.median;
     if (s.name == "gemm_fp16") cal.fp16_gemm_flops_per_s = s.median;
     if (s.name == "gemm_int8") cal.int8_gemm_ops_per_s = s.median;
+    if (s.name == "gemm_fp8") cal.fp8_gemm_flops_per_s = s.median;
     sample_json.push_back({{"name", s.name}, {"unit", s.unit}, {"shape", s.shape}, {"median", s.median}, {"samples", s.samples}});
   }
   nlohmann::json doc = cal.to_json();
@@ -65,6 +66,9 @@ void calibrate(const std::string& out_arg, bool quick) {
   row("d2d copy (r+w)", cal.copy_bandwidth_bytes_per_s, spec ? spec->memory_bandwidth_bytes_per_s : 0, 1e12, " TB/s");
   row("fp16 GEMM", cal.fp16_gemm_flops_per_s, spec ? spec->fp16_tensor_flops_per_s : 0, 1e12, " TFLOP/s");
   row("int8 GEMM", cal.int8_gemm_ops_per_s, spec ? spec->int8_tensor_ops_per_s : 0, 1e12, " TOP/s");
+  if (cal.fp8_gemm_flops_per_s > 0)
+    row("fp8 GEMM", cal.fp8_gemm_flops_per_s, spec && spec->fp8_tensor_flops_per_s ? *spec->fp8_tensor_flops_per_s : 0,
+        1e12, " TFLOP/s");
   t.print(std::cout);
   std::cout << "calibration: " << out.string() << "\n";
 #else
