@@ -12,7 +12,10 @@ def main() -> int:
         return 2
     with open(sys.argv[1]) as f:
         doc = json.load(f)
-    counts = [len(run.pop("steps", [])) for run in doc.get("runs", [])]
+    counts = []
+    for run in doc.get("runs", []):  # the schema requires the key: an empty list
+        counts.append(len(run.get("steps", [])))
+        run["steps"] = []
     if any(counts):
         doc.setdefault("environment", {})["note"] = (
             f"per-step traces (runs[].steps: {counts} steps) removed after the run to keep the repository "
