@@ -36,18 +36,6 @@ __device__ __forceinline__ uint32_t e4m3x2_to_half2(uint32_t word, int first) {
   return uint32_t(raw.x) | (uint32_t(raw.y) << 16);
 }
 
-// 8 codes (little-endian bytes of codes.x then codes.y) -> 8 fp16 code values, exact.
-template <DType kDtype>
-__device__ __forceinline__ uint4 widen8_f16(uint2 codes) {
-  if constexpr (kDtype == DType::f8e4m3) {
-    return {e4m3x2_to_half2(codes.x, 0), e4m3x2_to_half2(codes.x, 2), e4m3x2_to_half2(codes.y, 0),
-            e4m3x2_to_half2(codes.y, 2)};
-  } else {
-    const uint32_t x = codes.x ^ 0x80808080u, y = codes.y ^ 0x80808080u;
-    return {int8x2_to_half2(x, 0), int8x2_to_half2(x, 2), int8x2_to_half2(y, 0), int8x2_to_half2(y, 2)};
-  }
-}
-
 // 4 codes (bytes of word) -> 4 fp16 code values, exact: .x = bytes 0, 1; .y = bytes 2, 3.
 template <DType kDtype>
 __device__ __forceinline__ uint2 widen4_f16(uint32_t word) {
@@ -57,6 +45,13 @@ __device__ __forceinline__ uint2 widen4_f16(uint32_t word) {
     const uint32_t x = word ^ 0x80808080u;
     return {int8x2_to_half2(x, 0), int8x2_to_half2(x, 2)};
   }
+}
+
+// 8 codes (little-endian bytes of codes.x then codes.y) -> 8 fp16 code values, exact.
+template <DType kDtype>
+__device__ __forceinline__ uint4 widen8_f16(uint2 codes) {
+  const uint2 lo = widen4_f16<kDtype>(codes.x), hi = widen4_f16<kDtype>(codes.y);
+  return {lo.x, lo.y, hi.x, hi.y};
 }
 
 // 8 codes -> 8 fp16 values fp16(code * scale).

@@ -30,6 +30,21 @@ __device__ __forceinline__ uint32_t tile_offset(int r, int unit) {
   return uint32_t((unit / 8) * kRows * 128) + ptx::swizzle_128b(r, unit % 8);
 }
 
+// The key whose block and address stand in for `key` (the same clamp in lookup and load).
+__device__ __forceinline__ int clamp_key(int key, int key_begin, int key_end) {
+  return min(max(key, key_begin), key_end - 1);
+}
+
+// Block-table lookups of rows key0 + tid / kUnits + i * kRowStep (clamped: always a real table
+// entry, no branch): the row assignment of KvTile and KvCodeLoader.
+template <int kUnits, int kRowStep, int kPerThread, class Kv>
+__device__ __forceinline__ void lookup_rows(int32_t (&blocks)[kPerThread], const Kv& kv, int key0, int key_begin,
+                                            int key_end, int tid) {
+#pragma unroll
+  for (int i = 0; i < kPerThread; ++i)
+    blocks[i] = kv.lookup(clamp_key(key0 + tid / kUnits + i * kRowStep, key_begin, key_end));
+}
+
 // Thread tid loads 16-byte unit tid % kUnits of the tile rows tid / kUnits + i * kRowStep.
 template <int kHeadDim, int kThreads, int kTileRows>
 struct KvTile {
@@ -37,20 +52,11 @@ struct KvTile {
   static constexpr int kRowStep = kThreads / kUnits;
   static constexpr int kPerThread = kTileRows / kRowStep;
 
-  // The key whose block and address stand in for `key` (the same clamp in lookup and load).
-  __device__ __forceinline__ static int clamp_key(int key, int key_begin, int key_end) {
-    return min(max(key, key_begin), key_end - 1);
-  }
-
   // Block-table lookups of this thread's rows of the tile starting at key0.
   template <class Kv>
   __device__ __forceinline__ static void lookup(int32_t (&blocks)[kPerThread], const Kv& kv, int key0, int key_begin,
                                                 int key_end, int tid) {
-#pragma unroll
-    for (int i = 0; i < kPerThread; ++i) {
-      const int key = key0 + tid / kUnits + i * kRowStep;
-      blocks[i] = kv.lookup(clamp_key(key, key_begin, key_end));  // always a real table entry, no branch
-    }
+    lookup_rows<kUnits, kRowStep, kPerThread>(blocks, kv, key0, key_begin, key_end, tid);
   }
 
   // Loads keys [key0, key0 + kTileRows) of one kv head (element offset kv_head_off) into K and V
@@ -133,11 +139,7 @@ struct KvCodeLoader {
   template <class Kv>
   __device__ __forceinline__ static void lookup(int32_t (&blocks)[kPerThread], const Kv& kv, int key0, int key_begin,
                                                 int key_end, int tid) {
-#pragma unroll
-    for (int i = 0; i < kPerThread; ++i) {
-      const int key = key0 + tid / kUnits + i * kRowStep;
-      blocks[i] = kv.lookup(min(max(key, key_begin), key_end - 1));
-    }
+    lookup_rows<kUnits, kRowStep, kPerThread>(blocks, kv, key0, key_begin, key_end, tid);
   }
 
   // Keys [key0, key0 + kRows) of kv head `kv_head` into rows [row0, row0 + kRows) of `stage`; keys
@@ -154,7 +156,7 @@ struct KvCodeLoader {
       const int r = tid / kUnits + i * kRowStep;
       const int key = key0 + r;
       const bool valid = key >= key_begin && key < key_end;
-      const int64_t token = kv.token(blocks[i], min(max(key, key_begin), key_end - 1));
+      const int64_t token = kv.token(blocks[i], clamp_key(key, key_begin, key_end));
       const int64_t src = token + int64_t(kv_head) * kHeadDim + unit * 16;
       ptx::cp_async_16(stage + Stage::code_offset(row0 + r, unit * 16), k + src, valid);
       ptx::cp_async_16(stage + Stage::kCodeBytes + Stage::code_offset(row0 + r, unit * 16), v + src, valid);

@@ -288,6 +288,24 @@ std::vector<AttnParam> attn_params() {
   return params;
 }
 
+// Random logical K/V and queries of a varlen batch, and the reference attention on the dequantised
+// cache (kHeads query heads).
+struct AttnProblem {
+  LogicalKv logical;
+  TestBatch tb;
+  std::vector<float> q_f, ref;
+  std::vector<__half> q;
+  AttnProblem(const std::vector<int>& q_lens, const std::vector<int>& kv_lens, int n_kv, int head_dim, DType dtype,
+              uint64_t seed)
+      : logical(random_logical_kv(kv_lens, n_kv, head_dim, seed)), tb(make_batch(q_lens, kv_lens)) {
+    q = random_half(size_t(tb.q_begin.back()) * kHeads * head_dim, 1.5f, seed + 99, &q_f);
+    ReferenceKv ref_kv = make_dequantized_reference(logical, kv_lens, n_kv, head_dim, dtype);
+    ref.resize(q.size());
+    ref::attention(nullptr, q_f.data(), ref.data(), tb.q_begin.data(), tb.kv_len.data(), int64_t(kv_lens.size()),
+                   kHeads, 0, 0, ref_kv.view);
+  }
+};
+
 class QuantKvAttention : public ::testing::TestWithParam<AttnParam> {};
 
 // Decode: one query per sequence, contexts 1 to 2100, automatic and forced split counts.
@@ -298,18 +316,11 @@ TEST_P(QuantKvAttention, DecodeSplitKMatchesReference) {
   const std::vector<int> kv_lens{1, 3, 17, 38, 129, 257, 2100};
   const std::vector<int> q_lens(kv_lens.size(), 1);
   const uint64_t seed = 7000 + head_dim * 10 + group + (dtype == DType::i8 ? 0 : 1);
-  const LogicalKv logical = random_logical_kv(kv_lens, n_kv, head_dim, seed);
-  const TestBatch tb = make_batch(q_lens, kv_lens);
-  const AttnBatch batch = tb.batch();
-  std::vector<float> q_f;
-  const auto q = random_half(size_t(batch.n_tokens) * kHeads * head_dim, 1.5f, seed + 99, &q_f);
-  DeviceBuffer<__half> q_d(q), out_d(q.size());
-  ReferenceKv ref_kv = make_dequantized_reference(logical, kv_lens, n_kv, head_dim, dtype);
-  std::vector<float> ref(q.size());
-  ref::attention(nullptr, q_f.data(), ref.data(), tb.q_begin.data(), tb.kv_len.data(), batch.n_seqs, kHeads, 0, 0,
-                 ref_kv.view);
+  const AttnProblem p(q_lens, kv_lens, n_kv, head_dim, dtype, seed);
+  const AttnBatch batch = p.tb.batch();
+  DeviceBuffer<__half> q_d(p.q), out_d(p.q.size());
   for (const LayoutSpec& spec : kLayoutSpecs) {
-    const TestCache fp16 = make_cache(spec, n_kv, head_dim, kv_lens, &logical, seed + 7);
+    const TestCache fp16 = make_cache(spec, n_kv, head_dim, kv_lens, &p.logical, seed + 7);
     const QuantCache cache = make_quant_cache(fp16, dtype);
     for (int n_splits : {0, 1, 5}) {
       auto scratch = scratch_of(attn_decode_splitk_scratch_bytes(batch, kHeads, cache.view, n_splits));
@@ -317,7 +328,7 @@ TEST_P(QuantKvAttention, DecodeSplitKMatchesReference) {
         attn_decode_splitk_f16(q_d.get(), out_d.get(), batch, kHeads, kLayer, cache.view, scratch.get(), nullptr,
                                n_splits);
       });
-      EXPECT_TRUE(all_close(got, ref, kAttnAtol, kAttnRtol)) << spec.name << " n_splits " << n_splits;
+      EXPECT_TRUE(all_close(got, p.ref, kAttnAtol, kAttnRtol)) << spec.name << " n_splits " << n_splits;
     }
   }
 }
@@ -331,31 +342,24 @@ TEST_P(QuantKvAttention, PrefillFlashAndNaiveMatchReference) {
   std::vector<int> kv_lens;
   for (int q_len : q_lens) kv_lens.push_back(prefix + q_len);
   const uint64_t seed = 8000 + head_dim * 10 + group + (dtype == DType::i8 ? 0 : 1);
-  const LogicalKv logical = random_logical_kv(kv_lens, n_kv, head_dim, seed);
-  const TestBatch tb = make_batch(q_lens, kv_lens);
-  const AttnBatch batch = tb.batch();
-  std::vector<float> q_f;
-  const auto q = random_half(size_t(batch.n_tokens) * kHeads * head_dim, 1.5f, seed + 99, &q_f);
-  DeviceBuffer<__half> q_d(q), out_d(q.size());
-  ReferenceKv ref_kv = make_dequantized_reference(logical, kv_lens, n_kv, head_dim, dtype);
-  std::vector<float> ref(q.size());
-  ref::attention(nullptr, q_f.data(), ref.data(), tb.q_begin.data(), tb.kv_len.data(), batch.n_seqs, kHeads, 0, 0,
-                 ref_kv.view);
+  const AttnProblem p(q_lens, kv_lens, n_kv, head_dim, dtype, seed);
+  const AttnBatch batch = p.tb.batch();
+  DeviceBuffer<__half> q_d(p.q), out_d(p.q.size());
   CublasHandle cublas;
   for (const LayoutSpec& spec : kLayoutSpecs) {
-    const TestCache fp16 = make_cache(spec, n_kv, head_dim, kv_lens, &logical, seed + 7);
+    const TestCache fp16 = make_cache(spec, n_kv, head_dim, kv_lens, &p.logical, seed + 7);
     const QuantCache cache = make_quant_cache(fp16, dtype);
     auto flash_scratch = scratch_of(attn_prefill_flash_scratch_bytes(batch, kHeads, cache.view));
     const auto flash = run_and_download(out_d, [&] {
       attn_prefill_flash_f16(q_d.get(), out_d.get(), batch, kHeads, kLayer, cache.view, flash_scratch.get(), nullptr);
     });
-    EXPECT_TRUE(all_close(flash, ref, kAttnAtol, kAttnRtol)) << "flash " << spec.name;
+    EXPECT_TRUE(all_close(flash, p.ref, kAttnAtol, kAttnRtol)) << "flash " << spec.name;
     auto naive_scratch = scratch_of(attn_naive_scratch_bytes(batch, kHeads, cache.view));
     const auto naive = run_and_download(out_d, [&] {
       attn_naive_f16(q_d.get(), out_d.get(), batch, kHeads, kLayer, cache.view, naive_scratch.get(), cublas.handle,
                      nullptr);
     });
-    EXPECT_TRUE(all_close(naive, ref, kAttnAtol, kAttnRtol)) << "naive " << spec.name;
+    EXPECT_TRUE(all_close(naive, p.ref, kAttnAtol, kAttnRtol)) << "naive " << spec.name;
   }
 }
 

@@ -55,6 +55,34 @@ BatchPlan teacher_forced_next(const BatchPlan& plan, const StepOutput& ref) {
   return next;
 }
 
+// Scenario `sc` on the GPU against the cpu backend on the same weights: a batched prefill of three
+// sequences (27, 1 and 34 random tokens) and 16 teacher-forced decode steps, every logit within
+// atol + 6e-2 |cpu|. The cpu and GPU caches hold cpu_kv / gpu_kv.
+void expect_quantised_model_matches_cpu(const ModelConfig& c, const Scenario& sc, DType cpu_kv, DType gpu_kv,
+                                        double atol) {
+  Side cpu(std::make_unique<CpuBackend>(c, synthetic_weights(c, sc.model.seed), requested_variant(sc.engine, BackendKind::cpu), 2),
+           c, cpu_kv);
+  Side gpu(std::make_unique<CudaBackend>(c, sc), c, gpu_kv);
+  std::mt19937 rng(std::random_device{}());
+  BatchPlan plan;
+  for (int64_t i = 0; i < 3; ++i) {
+    SeqChunk ch;
+    ch.seq = i;
+    ch.tokens.resize(size_t(i == 1 ? 1 : 20 + 7 * i));
+    for (auto& t : ch.tokens) t = int32_t(rng() % uint32_t(c.vocab));
+    ch.sample = true;
+    ch.is_prefill = true;
+    plan.chunks.push_back(ch);
+  }
+  for (int step = 0; step <= 16; ++step) {
+    const StepOutput ref = cpu.step(plan);
+    const StepOutput got = gpu.step(plan);
+    for (size_t i = 0; i < plan.chunks.size(); ++i)
+      ASSERT_TRUE(gputest::all_close(got.logits[i], ref.logits[i], atol, 6e-2)) << "step " << step << " seq " << i;
+    plan = teacher_forced_next(plan, ref);
+  }
+}
+
 // The names of the ops a backend executes, in order.
 class OpRecorder final : public OpObserver {
  public:
@@ -155,29 +183,7 @@ TEST_P(CudaBackendQuantKvVsCpu, PrefillAnd16DecodeStepsMatchEveryLogit) {
   const ModelConfig c = model_preset("tiny");
   Scenario sc = tiny_scenario("tiny", kernels, launch);
   sc.engine.kv_cache.dtype = kv_dtype;
-  Side cpu(std::make_unique<CpuBackend>(c, synthetic_weights(c, sc.model.seed), requested_variant(sc.engine, BackendKind::cpu), 2),
-           c, kv_dtype);
-  Side gpu(std::make_unique<CudaBackend>(c, sc), c, kv_dtype);
-  std::mt19937 rng(std::random_device{}());
-  BatchPlan plan;
-  for (int64_t i = 0; i < 3; ++i) {
-    SeqChunk ch;
-    ch.seq = i;
-    ch.tokens.resize(size_t(i == 1 ? 1 : 20 + 7 * i));
-    for (auto& t : ch.tokens) t = int32_t(rng() % uint32_t(c.vocab));
-    ch.sample = true;
-    ch.is_prefill = true;
-    plan.chunks.push_back(ch);
-  }
-  for (int step = 0; step <= 16; ++step) {
-    const StepOutput ref = cpu.step(plan);
-    const StepOutput got = gpu.step(plan);
-    for (size_t i = 0; i < plan.chunks.size(); ++i) {
-      const double atol = kv_dtype == DType::f8e4m3 ? 1.5e-1 : 6e-2;
-      ASSERT_TRUE(gputest::all_close(got.logits[i], ref.logits[i], atol, 6e-2)) << "step " << step << " seq " << i;
-    }
-    plan = teacher_forced_next(plan, ref);
-  }
+  expect_quantised_model_matches_cpu(c, sc, kv_dtype, kv_dtype, kv_dtype == DType::f8e4m3 ? 1.5e-1 : 6e-2);
 }
 
 INSTANTIATE_TEST_SUITE_P(KvDtypes, CudaBackendQuantKvVsCpu,
@@ -209,29 +215,7 @@ TEST_P(CudaBackendQuantisedVsCpu, PrefillAnd16DecodeStepsMatchEveryLogit) {
   sc.engine.precision = precision;
   sc.engine.weight_scales = grain;
   if (grain == WeightScales::group) sc.engine.weight_group_size = 64;
-  Side cpu(std::make_unique<CpuBackend>(c, synthetic_weights(c, sc.model.seed), requested_variant(sc.engine, BackendKind::cpu), 2),
-           c, DType::f32);
-  Side gpu(std::make_unique<CudaBackend>(c, sc), c, DType::f16);
-  std::mt19937 rng(std::random_device{}());
-  BatchPlan plan;
-  for (int64_t i = 0; i < 3; ++i) {
-    SeqChunk ch;
-    ch.seq = i;
-    ch.tokens.resize(size_t(i == 1 ? 1 : 20 + 7 * i));
-    for (auto& t : ch.tokens) t = int32_t(rng() % uint32_t(c.vocab));
-    ch.sample = true;
-    ch.is_prefill = true;
-    plan.chunks.push_back(ch);
-  }
-  for (int step = 0; step <= 16; ++step) {
-    const StepOutput ref = cpu.step(plan);
-    const StepOutput got = gpu.step(plan);
-    for (size_t i = 0; i < plan.chunks.size(); ++i) {
-      const double atol = precision == Precision::fp8 ? 1.5e-1 : 6e-2;
-      ASSERT_TRUE(gputest::all_close(got.logits[i], ref.logits[i], atol, 6e-2)) << "step " << step << " seq " << i;
-    }
-    plan = teacher_forced_next(plan, ref);
-  }
+  expect_quantised_model_matches_cpu(c, sc, DType::f32, DType::f16, precision == Precision::fp8 ? 1.5e-1 : 6e-2);
 }
 
 INSTANTIATE_TEST_SUITE_P(

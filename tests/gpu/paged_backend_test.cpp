@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
 
 #include "engine/backend/cuda/cuda_backend.h"
 #include "engine/kv/contiguous_kv_cache.h"
@@ -54,6 +55,28 @@ std::unique_ptr<KvCache> paged(const ModelConfig& c, int64_t block_size, DType d
 
 using test::make_chunk;
 
+// A batched prefill of three sequences (37, 1 and 17 tokens drawn with `seed`) and `steps` decode
+// steps fed `ref`'s greedy tokens: every logit of `got` within 1e-2 + 1e-2 |ref|.
+void expect_same_logits(Side& ref, Side& got, const ModelConfig& c, unsigned seed, int steps) {
+  std::mt19937 rng(seed);
+  BatchPlan plan;
+  int64_t seq = 0;
+  for (const int64_t len : {37, 1, 17}) {
+    std::vector<int32_t> tokens(static_cast<size_t>(len));
+    for (auto& t : tokens) t = int32_t(rng() % uint32_t(c.vocab));
+    plan.chunks.push_back(make_chunk(seq++, 0, tokens));
+  }
+  for (int step = 0; step <= steps; ++step) {
+    const StepOutput want = ref.step(plan), have = got.step(plan);
+    BatchPlan next;
+    for (size_t i = 0; i < plan.chunks.size(); ++i) {
+      ASSERT_TRUE(gputest::all_close(have.logits[i], want.logits[i], 1e-2, 1e-2)) << "step " << step << " seq " << i;
+      next.chunks.push_back(make_chunk(plan.chunks[i].seq, plan.chunks[i].end_pos(), {want.next_tokens[i]}));
+    }
+    plan = next;
+  }
+}
+
 class PagedCudaBackend : public ::testing::TestWithParam<std::tuple<int64_t, const char*, const char*>> {};
 
 TEST_P(PagedCudaBackend, SameLogitsAsContiguous) {
@@ -62,24 +85,8 @@ TEST_P(PagedCudaBackend, SameLogitsAsContiguous) {
   const ModelConfig c = model_preset("tiny");
   const Scenario sc = tiny_scenario(kernels, launch);
   Side ref(c, sc, contiguous(c)), got(c, sc, paged(c, block_size));
-  std::mt19937 rng(7);
-  BatchPlan plan;
-  int64_t seq = 0;
-  for (const int64_t len : {37, 1, 17}) {
-    std::vector<int32_t> tokens(static_cast<size_t>(len));
-    for (auto& t : tokens) t = int32_t(rng() % uint32_t(c.vocab));
-    plan.chunks.push_back(make_chunk(seq++, 0, tokens));
-  }
-  for (int step = 0; step <= 24; ++step) {
-    const StepOutput want = ref.step(plan), have = got.step(plan);
-    BatchPlan next;
-    for (size_t i = 0; i < plan.chunks.size(); ++i) {
-      ASSERT_TRUE(gputest::all_close(have.logits[i], want.logits[i], 1e-2, 1e-2))
-          << "block " << block_size << " " << kernels << "/" << launch << " step " << step << " seq " << i;
-      next.chunks.push_back(make_chunk(plan.chunks[i].seq, plan.chunks[i].end_pos(), {want.next_tokens[i]}));
-    }
-    plan = next;
-  }
+  SCOPED_TRACE("block " + std::to_string(block_size) + " " + kernels + "/" + launch);
+  expect_same_logits(ref, got, c, 7, 24);
 }
 
 INSTANTIATE_TEST_SUITE_P(BlockSizesKernelSetsLaunch, PagedCudaBackend,
@@ -130,23 +137,8 @@ TEST_P(PagedQuantKvCudaBackend, SameLogitsAsContiguous) {
   const ModelConfig c = model_preset("tiny");
   const Scenario sc = tiny_scenario(kernels, "eager", dtype);
   Side ref(c, sc, contiguous(c, dtype)), got(c, sc, paged(c, 16, dtype));
-  std::mt19937 rng(9);
-  BatchPlan plan;
-  int64_t seq = 0;
-  for (const int64_t len : {37, 1, 17}) {
-    std::vector<int32_t> tokens(static_cast<size_t>(len));
-    for (auto& t : tokens) t = int32_t(rng() % uint32_t(c.vocab));
-    plan.chunks.push_back(make_chunk(seq++, 0, tokens));
-  }
-  for (int step = 0; step <= 12; ++step) {
-    const StepOutput want = ref.step(plan), have = got.step(plan);
-    BatchPlan next;
-    for (size_t i = 0; i < plan.chunks.size(); ++i) {
-      ASSERT_TRUE(gputest::all_close(have.logits[i], want.logits[i], 1e-2, 1e-2)) << kernels << " step " << step << " seq " << i;
-      next.chunks.push_back(make_chunk(plan.chunks[i].seq, plan.chunks[i].end_pos(), {want.next_tokens[i]}));
-    }
-    plan = next;
-  }
+  SCOPED_TRACE(kernels);
+  expect_same_logits(ref, got, c, 9, 12);
 }
 
 INSTANTIATE_TEST_SUITE_P(KvDtypesKernelSets, PagedQuantKvCudaBackend,

@@ -8,6 +8,7 @@
 #include "engine/kv/contiguous_kv_cache.h"
 #include "tests/unit/naive_llama_reference.h"
 #include "tests/unit/plan_builders.h"
+#include "tests/unit/step_logits.h"
 
 namespace rooflm {
 namespace {
@@ -27,12 +28,7 @@ struct Rig {
   }
   // Runs one step of the given chunks and returns per-chunk logits.
   std::vector<std::vector<float>> step(std::vector<SeqChunk> chunks) {
-    BatchPlan plan;
-    plan.chunks = std::move(chunks);
-    for (auto& ch : plan.chunks) EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
-    StepOutput out = backend.forward(plan, kv.view(plan.seqs()), true);
-    for (auto& ch : plan.chunks) kv.commit(ch.seq, ch.tokens);
-    return out.logits;
+    return test::step_logits(backend, kv, std::move(chunks));
   }
 };
 

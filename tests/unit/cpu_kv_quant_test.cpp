@@ -56,12 +56,7 @@ struct Rig {
   }
   // One step of `chunks` with logits (reserve, forward, commit).
   std::vector<std::vector<float>> step(std::vector<SeqChunk> chunks) {
-    BatchPlan plan;
-    plan.chunks = std::move(chunks);
-    for (auto& ch : plan.chunks) EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
-    StepOutput out = backend.forward(plan, kv.view(plan.seqs()), true);
-    for (auto& ch : plan.chunks) kv.commit(ch.seq, ch.tokens);
-    return out.logits;
+    return test::step_logits(backend, kv, std::move(chunks));
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
 #include <vector>
 
 #include "engine/backend/backend.h"
@@ -11,6 +12,16 @@
 #include "tests/unit/plan_builders.h"
 
 namespace rooflm::test {
+
+// One step of `chunks` on `kv` (reserve, forward, commit): the logits of each sampled chunk.
+inline std::vector<std::vector<float>> step_logits(Backend& backend, KvCache& kv, std::vector<SeqChunk> chunks) {
+  BatchPlan plan;
+  plan.chunks = std::move(chunks);
+  for (auto& ch : plan.chunks) EXPECT_TRUE(kv.reserve(ch.seq, ch.n_tokens()));
+  StepOutput out = backend.forward(plan, kv.view(plan.seqs()), true);
+  for (auto& ch : plan.chunks) kv.commit(ch.seq, ch.tokens);
+  return out.logits;
+}
 
 // Prefill `prompt`, then decode `decode` one token per step, on sequence 0 of `kv` (bound to
 // `backend`'s storage): the sampled row's logits of every step.
