@@ -7,6 +7,7 @@
 #include "kernels/embedding/embedding_gather_f16.h"
 #include "kernels/gemm/dequant_epilogue.h"
 #include "kernels/gemm/gemm_cublaslt.h"
+#include "kernels/gemm/gemm_quant_mma.h"
 #include "kernels/gemv/gemv_quant.h"
 #include "kernels/gemv/gemv_f16.h"
 #include "kernels/norm/rmsnorm_f16.h"
@@ -46,6 +47,10 @@ KernelChoice select_linear_w8a16(const KernelQuery& q) {
     return supported("gemv_w8a16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
       gemv_w8a16(h(a.x), *a.wq, a.bias, h(a.y), q.n, s);
     });
+  if (q.n <= kMmaQuantMaxTokens && gemm_quant_mma_supported(q.n, q.in, q.out, q.weight_grain, q.group_size))
+    return supported("mma_w8a16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+      gemm_mma_w8a16(h(a.x), *a.wq, a.bias, h(a.y), q.n, s);
+    });
   return supported("dequant_gemm_cublaslt_w8a16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
     dequantize_weight_f16(*a.wq, a.dequant, s);
     a.gemm->xwt_f16(h(a.x), a.dequant, a.bias, h(a.y), q.n, q.in, q.out, s);
@@ -58,6 +63,10 @@ KernelChoice select_linear_w8a8(const KernelQuery& q) {
   if (q.n <= kGemvQuantMaxTokens && gemv_quant_supported(q.n, q.in, q.out))
     return supported(fp8 ? "gemv_fp8" : "gemv_w8a8_int8", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
       gemv_w8a8(u8(a.x), a.x_scales, *a.wq, a.bias, h(a.y), q.n, s);
+    });
+  if (q.n <= kMmaQuantMaxTokens && gemm_quant_mma_supported(q.n, q.in, q.out, q.weight_grain, q.group_size))
+    return supported(fp8 ? "mma_fp8" : "mma_w8a8_int8", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+      gemm_mma_w8a8(u8(a.x), a.x_scales, *a.wq, a.bias, h(a.y), q.n, s);
     });
   if (!fp8) {
     if (q.in % 4 != 0 || q.out % 4 != 0)

@@ -9,9 +9,10 @@
 //   add_rmsnorm        add_rmsnorm_f16
 //   residual_add       residual_add_f16
 //   linear             fp16:  gemv_xwt_f16 (n <= kGemvCrossoverTokens) | gemm_cublaslt_xwt_f16; optional bias
-//                      W8A16: gemv_w8a16 (n <= kGemvQuantMaxTokens) | dequant_gemm_cublaslt_w8a16
-//                      W8A8:  gemv_w8a8_int8 (n <= kGemvQuantMaxTokens) | gemm_cublaslt_s8s8_dequant
-//                      FP8:   gemv_fp8 (n <= kGemvQuantMaxTokens) | gemm_cublaslt_e4m3
+//                      W8A16: gemv_w8a16 (n <= kGemvQuantMaxTokens) | mma_w8a16 (n <= kMmaQuantMaxTokens)
+//                             | dequant_gemm_cublaslt_w8a16
+//                      W8A8:  gemv_w8a8_int8 | mma_w8a8_int8 | gemm_cublaslt_s8s8_dequant (same bounds)
+//                      FP8:   gemv_fp8 | mma_fp8 | gemm_cublaslt_e4m3 (same bounds)
 //   rope               rope_f16 (q and k in place)
 //   kv_write           kv_write_f16
 //   rope_qkv_kv_write  rope_qkv_kv_write_f16 (fused QKV rows -> rotated q, K/V into the cache)
@@ -22,8 +23,9 @@
 //   sample             argmax_f16 (greedy rows only) | sample_f16
 //   quantize           quantize_rows_f16_to_{int8,fp8} (fp16 rows -> codes + per-row scales)
 // A norm, silu_mul or mul whose output feeds a W8A8 / FP8 GEMM writes it quantised
-// (rmsnorm_quant_*, add_rmsnorm_quant_*, silu_mul_quant_*, mul_f16 + quantize_rows_*). KV caches
-// other than fp16 have no kernel yet: select() says so.
+// (rmsnorm_quant_*, add_rmsnorm_quant_*, silu_mul_quant_*, mul_f16 + quantize_rows_*). An int8 / fp8
+// KV cache is written by kv_write_quant / rope_qkv_kv_write_quant and read by the same attention
+// kernels (their KV element type is a template parameter).
 #pragma once
 
 #include <cublas_v2.h>
@@ -113,6 +115,9 @@ struct KernelChoice {
 // Decode-sized linear layers up to this many tokens stream weights through the custom GEMV; larger
 // ones go to cuBLASLt (crossover measured with kbench on an H100; see results/h100/kernels/).
 inline constexpr int64_t kGemvCrossoverTokens = 4;
+// Quantised linear layers above kGemvQuantMaxTokens and up to this many tokens run the fused mma
+// GEMMs (gemm_quant_mma.h); larger ones go to cuBLASLt (crossover measured with kbench on the H200).
+inline constexpr int64_t kMmaQuantMaxTokens = 64;
 
 // The kernel for `query`. Allocation-free when the query is supported (a hot path in eager steps).
 KernelChoice select_kernel(const KernelQuery& query);

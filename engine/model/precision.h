@@ -17,8 +17,8 @@
 // In every precision the embedding, the norms and the LM head stay fp16 (what W8A16 and SmoothQuant
 // checkpoints do: the LM head is the most quantisation-sensitive layer), and attention math is fp16.
 // Every scale is counted at its real size by the memory and cost models: weight scales with the
-// weights, activation scales as the producer writes them and the GEMM reads them. Only the
-// per-(token, head) scales of an int8 KV cache are left out (under 2% of the KV bytes).
+// weights, activation scales as the producer writes them and the GEMM reads them, and the
+// per-(token, kv head) scales of an int8 / fp8 KV cache with the KV bytes.
 #pragma once
 
 #include <cstdint>

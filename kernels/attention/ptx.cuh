@@ -1,5 +1,6 @@
-// Inline-PTX building blocks of the attention kernels: cp.async (16- and 4-byte, zero-fill), ldmatrix,
-// mma.sync m16n8k16 (fp16 in, fp32 accumulate), and the sm_90a warpgroup MMA (wgmma) with its
+// Inline-PTX building blocks of the attention kernels (and the quantised GEMMs of
+// kernels/gemm/gemm_quant_mma.cu): cp.async (16- and 4-byte, zero-fill), ldmatrix,
+// mma.sync m16n8k16 (fp16 in, fp32 accumulate), m16n8k32 (int8 / e4m3 in), and the sm_90a warpgroup MMA (wgmma) with its
 // shared-memory matrix descriptors. Register fragment layouts follow the PTX ISA:
 //   m16n8k16 A (16x16): a0 (row g, k 2t..2t+1), a1 (row g+8), a2 (row g, k 8+2t..), a3 (row g+8, k 8+2t..)
 //   m16n8k16 B (16x8):  b0 (k 2t..2t+1, col g), b1 (k 8+2t.., col g)
@@ -54,6 +55,24 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t add
 __device__ __forceinline__ void mma_m16n8k16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
   asm volatile(
       "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// c += a * b for one m16n8k32 tile of one-byte codes, int8 (exact int32 sums) or e4m3 (fp32).
+// Fragments (4 codes per register): a0 (row g, k 4t..4t+3), a1 (row g+8), a2 (row g, k 16+4t..),
+// a3 (row g+8, k 16+4t..); b0 (k 4t..4t+3, col g), b1 (k 16+4t.., col g); C as m16n8k16.
+__device__ __forceinline__ void mma_m16n8k32_s8(int (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void mma_m16n8k32_e4m3(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
       "{%0, %1, %2, %3};\n"
       : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));

@@ -6,12 +6,16 @@
 //   * a block's max |x| is NaN when any element is NaN (nan_max), so a NaN input reaches its scale;
 //   * int8 weight scales are fp16: fp16(amax / 127), raised to the next fp16 when 127.5 * scale <
 //     amax (the product is exact in fp32: 11 x 8 significant bits).
+// And the widening of codes to exact fp16 code values (int8 integers and e4m3 values are both fp16
+// subsets), for kernels that keep the fp16 tensor-core path and apply the scales elsewhere.
 #pragma once
 
 #include <cuda_fp16.h>
 #include <cuda_fp8.h>
 
 #include <cstdint>
+
+#include "common/dtype.h"
 
 namespace rooflm {
 
@@ -83,6 +87,37 @@ __device__ __forceinline__ void codes4_to_float(uint32_t word, float (&f)[4]) {
     e4m3x4_to_float(word, f);
   else
     int8x4_to_float(word, f);
+}
+
+// Two int8 codes (bytes `first`, first + 1 of word) as an exact fp16 pair: each code, biased to
+// unsigned (x ^ 0x80), is the low mantissa byte of 1024 (fp16 0x6400), then 1024 + 128 is subtracted.
+__device__ __forceinline__ uint32_t int8x2_to_half2(uint32_t biased_word, int first) {
+  const uint32_t bits = __byte_perm(biased_word, 0x64646464u, first == 0 ? 0x4140u : 0x4342u);
+  const __half2 h = __hsub2(*reinterpret_cast<const __half2*>(&bits), __half2half2(__ushort_as_half(0x6480)));
+  return *reinterpret_cast<const uint32_t*>(&h);
+}
+
+__device__ __forceinline__ uint32_t e4m3x2_to_half2(uint32_t word, int first) {
+  const __half2_raw raw = __nv_cvt_fp8x2_to_halfraw2(__nv_fp8x2_storage_t(word >> (8 * first)), __NV_E4M3);
+  return uint32_t(raw.x) | (uint32_t(raw.y) << 16);
+}
+
+// 4 codes (bytes of word) -> 4 fp16 code values, exact: .x = bytes 0, 1; .y = bytes 2, 3.
+template <DType kDtype>
+__device__ __forceinline__ uint2 widen4_f16(uint32_t word) {
+  if constexpr (kDtype == DType::f8e4m3) {
+    return {e4m3x2_to_half2(word, 0), e4m3x2_to_half2(word, 2)};
+  } else {
+    const uint32_t x = word ^ 0x80808080u;
+    return {int8x2_to_half2(x, 0), int8x2_to_half2(x, 2)};
+  }
+}
+
+// 8 codes (little-endian bytes of codes.x then codes.y) -> 8 fp16 code values, exact.
+template <DType kDtype>
+__device__ __forceinline__ uint4 widen8_f16(uint2 codes) {
+  const uint2 lo = widen4_f16<kDtype>(codes.x), hi = widen4_f16<kDtype>(codes.y);
+  return {lo.x, lo.y, hi.x, hi.y};
 }
 
 }  // namespace rooflm

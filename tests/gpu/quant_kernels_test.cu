@@ -7,7 +7,8 @@
 //   rmsnorm_quant, add_rmsnorm_quant, silu_mul_quant: scales within 1e-5 relative and codes within
 //     one step of the reference's quantisation of its fp32 output (the GPU's fp32 values differ in
 //     the last bits: a value on a rounding boundary may land one code away), >= 99% exact;
-//   linear (registry choices at n = 1..8 and 64, with and without bias):
+//   linear (registry choices at n = 1..8 (GEMVs), 9..64 (the mma GEMMs) and 100 (cuBLASLt), with and
+//   without bias; the mma GEMMs also called directly past the registry's bound, n = 70):
 //     W8A16 and FP8: 1e-2 + 1e-2 |ref| (fp32 sums in other orders, fp16 output; FP8's GEMM may
 //       multiply its scales in another order);
 //     W8A8 int8: the exact int32 sum and the reference's epilogue order: fp16(ref) within 1e-3
@@ -20,6 +21,7 @@
 #include "common/half.h"
 #include "kernels/activation/activation_f16.h"
 #include "kernels/gemm/gemm_cublaslt.h"
+#include "kernels/gemm/gemm_quant_mma.h"
 #include "kernels/norm/rmsnorm_f16.h"
 #include "kernels/quant/quant_rows.h"
 #include "kernels/quant/quant_weight.h"
@@ -235,8 +237,12 @@ TEST(SiluMulQuant, ActivationRowsQuantisedAsTheReference) {
   }
 }
 
-// One linear layer through the registry's choice for (weight, input) dtypes at n tokens.
-void check_linear(DType weight, DType input, WeightGrain grain, int64_t n, int64_t in, int64_t out, bool with_bias) {
+// One linear layer through the registry's choice for (weight, input) dtypes at n tokens, or through
+// the mma GEMM called directly.
+enum class LinearPath { registry, mma };
+
+void check_linear(DType weight, DType input, WeightGrain grain, int64_t n, int64_t in, int64_t out, bool with_bias,
+                  LinearPath path = LinearPath::registry) {
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE(std::string(dtype_name(weight)) + " weights, " + std::string(dtype_name(input)) + " inputs, " +
                grain_name(grain) + " n=" + std::to_string(n) + " in=" + std::to_string(in) + " out=" +
@@ -292,37 +298,57 @@ void check_linear(DType weight, DType input, WeightGrain grain, int64_t n, int64
       ref::linear_fp8(nullptr, codes.data(), s, ref_rows, bias, ref.data(), n);
     }
   }
-  const KernelChoice k = select_kernel(q);
-  ASSERT_TRUE(k.supported) << k.why_not;
-  SCOPED_TRACE(k.name);
   y.poison();
-  KernelRegistry registry;
-  registry.launch(k, q, a, nullptr);
+  if (path == LinearPath::mma) {
+    SCOPED_TRACE("gemm_mma direct");
+    ASSERT_TRUE(gemm_quant_mma_supported(n, in, out, grain, q.group_size));
+    if (input == DType::f16)
+      gemm_mma_w8a16(static_cast<const __half*>(a.x), rows, a.bias, y.get(), n, nullptr);
+    else
+      gemm_mma_w8a8(static_cast<const uint8_t*>(a.x), a.x_scales, rows, a.bias, y.get(), n, nullptr);
+  } else {
+    const KernelChoice k = select_kernel(q);
+    ASSERT_TRUE(k.supported) << k.why_not;
+    SCOPED_TRACE(k.name);
+    KernelRegistry registry;
+    registry.launch(k, q, a, nullptr);
+  }
   ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
   EXPECT_TRUE(all_close(to_float(y.download()), ref, atol, rtol));
 }
 
-TEST(QuantLinear, W8A16EveryDecodeTokenCountAndThePrefillGemm) {
+// n = 1..8: the GEMVs; 9..64: the mma GEMMs (one, two and three 8-token tiles, a partial tile, two
+// 32-token blocks); 100: cuBLASLt.
+constexpr int64_t kLinearTokens[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 24, 31, 33, 64, 100};
+
+TEST(QuantLinear, W8A16EveryTokenCountAndEveryPath) {
   ROOFLM_REQUIRE_GPU();
   for (const WeightGrain grain : {WeightGrain::channel, WeightGrain::group, WeightGrain::tensor})
-    for (const int64_t n : {1, 2, 3, 4, 5, 6, 7, 8, 64}) check_linear(DType::i8, DType::f16, grain, n, 4096, 260, n % 2 == 1);
+    for (const int64_t n : kLinearTokens) check_linear(DType::i8, DType::f16, grain, n, 4096, 260, n % 2 == 1);
   check_linear(DType::i8, DType::f16, WeightGrain::channel, 1, 11008, 129, false);
+  check_linear(DType::i8, DType::f16, WeightGrain::channel, 32, 11008, 4096, true);
   check_linear(DType::i8, DType::f16, WeightGrain::channel, 3, 16, 1, true);
+  for (const WeightGrain grain : {WeightGrain::channel, WeightGrain::group})
+    check_linear(DType::i8, DType::f16, grain, 70, 1024, 100, true, LinearPath::mma);
 }
 
-TEST(QuantLinear, W8A8Int8EveryDecodeTokenCountAndThePrefillGemm) {
+TEST(QuantLinear, W8A8Int8EveryTokenCountAndEveryPath) {
   ROOFLM_REQUIRE_GPU();
   for (const WeightGrain grain : {WeightGrain::channel, WeightGrain::tensor})
-    for (const int64_t n : {1, 2, 3, 4, 5, 6, 7, 8, 64}) check_linear(DType::i8, DType::i8, grain, n, 4096, 260, n % 2 == 0);
+    for (const int64_t n : kLinearTokens) check_linear(DType::i8, DType::i8, grain, n, 4096, 260, n % 2 == 0);
   check_linear(DType::i8, DType::i8, WeightGrain::channel, 1, 11008, 129, false);
+  check_linear(DType::i8, DType::i8, WeightGrain::channel, 32, 11008, 4096, true);
   check_linear(DType::i8, DType::i8, WeightGrain::channel, 100, 1024, 4096, true);
+  check_linear(DType::i8, DType::i8, WeightGrain::channel, 70, 1024, 100, true, LinearPath::mma);
 }
 
-TEST(QuantLinear, Fp8EveryDecodeTokenCountAndThePrefillGemm) {
+TEST(QuantLinear, Fp8EveryTokenCountAndEveryPath) {
   ROOFLM_REQUIRE_GPU();
   for (const WeightGrain grain : {WeightGrain::channel, WeightGrain::tensor})
-    for (const int64_t n : {1, 2, 3, 4, 5, 6, 7, 8, 64}) check_linear(DType::f8e4m3, DType::f8e4m3, grain, n, 4096, 256, n % 2 == 0);
+    for (const int64_t n : kLinearTokens) check_linear(DType::f8e4m3, DType::f8e4m3, grain, n, 4096, 256, n % 2 == 0);
+  check_linear(DType::f8e4m3, DType::f8e4m3, WeightGrain::channel, 32, 11008, 4096, true);
   check_linear(DType::f8e4m3, DType::f8e4m3, WeightGrain::channel, 100, 1024, 4096, true);
+  check_linear(DType::f8e4m3, DType::f8e4m3, WeightGrain::tensor, 70, 1024, 100, true, LinearPath::mma);
 }
 
 }  // namespace

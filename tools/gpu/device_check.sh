@@ -9,6 +9,8 @@
 #                     with calibrated SmoothQuant scales (calibrate-quant)
 #          precision_trace  the same (8 requests) with measure.kernel_trace
 #          kv_precision  scenarios/kv_precision.json (fp16 / int8 / fp8 KV, batch 32 after 4096 tokens)
+#          quant_linear  kbench's quantised linear layers (gemv / mma / cuBLASLt paths beside fp16 cuBLASLt,
+#                     repetitions randomly interleaved), then tools/kbench/quant_linear_table.py
 #          attn_bench  $BUILD/attn_bench (tools/kbench/attn_bench.cu) with the session's calibrated
 #                     read bandwidth and fp16 GEMM peak: attention kernels by layout and KV dtype
 #          fuzz_start:T:W:S  (e.g. fuzz_start:scenario,results:6:500) the carried libFuzzer targets
@@ -115,6 +117,12 @@ for step in $STEPS; do
            "$BUILD/attn_bench" --out "$OUT/attn_bench.json" --commit "${ROOFLM_GIT_COMMIT:-unknown}" "${peaks[@]}" \
              > "$OUT/attn_bench.log" 2>&1; rc=$?
            grep -E "fp16 / " "$OUT/attn_bench.log" | tail -30 ;;
+    quant_linear) "$BUILD/tools/kbench/rooflm_kbench" --benchmark_filter='^(f16|w8a16|w8a8|fp8)_(cublaslt|gemv|mma)/' \
+             --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \
+             --benchmark_out="$OUT/kbench_quant_linear.json" --benchmark_out_format=json \
+             --benchmark_context=git_commit="${ROOFLM_GIT_COMMIT:-unknown}" > "$OUT/kbench_quant_linear.txt" 2>&1; rc=$?
+           python3 tools/kbench/quant_linear_table.py "$OUT/kbench_quant_linear.json" --out "$OUT/quant_linear.json" \
+             | tee "$OUT/quant_linear_table.txt" | tail -70 ;;
     fuzz_start:*) IFS=: read -r _ targets workers seconds <<<"$step"
            tools/fuzz --no-build --seconds "$seconds" --jobs 8 --workers "$workers" ${targets//,/ } \
              > "$OUT/fuzz_${targets//,/_}.txt" 2>&1 &

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("cuda_runtime", std::to_string(runtime));
 
   rooflm::kbench::register_linear_benchmarks();
+  rooflm::kbench::register_quant_linear_benchmarks();
   rooflm::kbench::register_elementwise_benchmarks();
   rooflm::kbench::register_sampling_benchmarks();
   benchmark::Initialize(&argc, argv);

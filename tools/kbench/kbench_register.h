@@ -4,6 +4,7 @@
 namespace rooflm::kbench {
 
 void register_linear_benchmarks();       // cuBLASLt GEMM (prefill shapes), decode GEMV vs cuBLASLt
+void register_quant_linear_benchmarks(); // W8A16 / W8A8 / FP8 decode batches: gemv, mma, cuBLASLt, fp16
 void register_elementwise_benchmarks();  // norm, RoPE, activation, embedding gather
 void register_sampling_benchmarks();     // argmax, seeded top-k / top-p sampling
 
