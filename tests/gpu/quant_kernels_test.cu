@@ -7,8 +7,8 @@
 //   rmsnorm_quant, add_rmsnorm_quant, silu_mul_quant: scales within 1e-5 relative and codes within
 //     one step of the reference's quantisation of its fp32 output (the GPU's fp32 values differ in
 //     the last bits: a value on a rounding boundary may land one code away), >= 99% exact;
-//   linear (registry choices at n = 1..8 (GEMVs), 9..64 (the mma GEMMs) and 100 (cuBLASLt), with and
-//   without bias; the mma GEMMs also called directly past the registry's bound, n = 70):
+//   linear (registry choices at n = 1..100: the GEMVs, the mma GEMMs and cuBLASLt, with and without
+//   bias; the GEMVs also called directly at n = 1..8 and the mma GEMMs at n = 1 and n = 70):
 //     W8A16 and FP8: 1e-2 + 1e-2 |ref| (fp32 sums in other orders, fp16 output; FP8's GEMM may
 //       multiply its scales in another order);
 //     W8A8 int8: the exact int32 sum and the reference's epilogue order: fp16(ref) within 1e-3
@@ -22,6 +22,7 @@
 #include "kernels/activation/activation_f16.h"
 #include "kernels/gemm/gemm_cublaslt.h"
 #include "kernels/gemm/gemm_quant_mma.h"
+#include "kernels/gemv/gemv_quant.h"
 #include "kernels/norm/rmsnorm_f16.h"
 #include "kernels/quant/quant_rows.h"
 #include "kernels/quant/quant_weight.h"
@@ -239,7 +240,7 @@ TEST(SiluMulQuant, ActivationRowsQuantisedAsTheReference) {
 
 // One linear layer through the registry's choice for (weight, input) dtypes at n tokens, or through
 // the mma GEMM called directly.
-enum class LinearPath { registry, mma };
+enum class LinearPath { registry, gemv, mma };
 
 void check_linear(DType weight, DType input, WeightGrain grain, int64_t n, int64_t in, int64_t out, bool with_bias,
                   LinearPath path = LinearPath::registry) {
@@ -299,7 +300,14 @@ void check_linear(DType weight, DType input, WeightGrain grain, int64_t n, int64
     }
   }
   y.poison();
-  if (path == LinearPath::mma) {
+  if (path == LinearPath::gemv) {
+    SCOPED_TRACE("gemv direct");
+    ASSERT_TRUE(gemv_quant_supported(n, in, out));
+    if (input == DType::f16)
+      gemv_w8a16(static_cast<const __half*>(a.x), rows, a.bias, y.get(), n, nullptr);
+    else
+      gemv_w8a8(static_cast<const uint8_t*>(a.x), a.x_scales, rows, a.bias, y.get(), n, nullptr);
+  } else if (path == LinearPath::mma) {
     SCOPED_TRACE("gemm_mma direct");
     ASSERT_TRUE(gemm_quant_mma_supported(n, in, out, grain, q.group_size));
     if (input == DType::f16)
@@ -317,9 +325,15 @@ void check_linear(DType weight, DType input, WeightGrain grain, int64_t n, int64
   EXPECT_TRUE(all_close(to_float(y.download()), ref, atol, rtol));
 }
 
-// n = 1..8: the GEMVs; 9..64: the mma GEMMs (one, two and three 8-token tiles, a partial tile, two
-// 32-token blocks); 100: cuBLASLt.
-constexpr int64_t kLinearTokens[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 24, 31, 33, 64, 100};
+// Every registry path (registry.h: the GEMV, the mma GEMM with one to four 8-token tiles, partial
+// tiles and two 32-token blocks, cuBLASLt), then the GEMVs and mma GEMMs directly.
+constexpr int64_t kLinearTokens[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 24, 31, 33, 64, 100};
+
+void check_direct_paths(DType weight, DType input, WeightGrain grain) {
+  for (int64_t n = 1; n <= kGemvQuantMaxTokens; ++n) check_linear(weight, input, grain, n, 4096, 130, n % 2 == 1, LinearPath::gemv);
+  check_linear(weight, input, grain, 1, 1024, 100, false, LinearPath::mma);
+  check_linear(weight, input, grain, 70, 1024, 100, true, LinearPath::mma);
+}
 
 TEST(QuantLinear, W8A16EveryTokenCountAndEveryPath) {
   ROOFLM_REQUIRE_GPU();
@@ -328,8 +342,7 @@ TEST(QuantLinear, W8A16EveryTokenCountAndEveryPath) {
   check_linear(DType::i8, DType::f16, WeightGrain::channel, 1, 11008, 129, false);
   check_linear(DType::i8, DType::f16, WeightGrain::channel, 32, 11008, 4096, true);
   check_linear(DType::i8, DType::f16, WeightGrain::channel, 3, 16, 1, true);
-  for (const WeightGrain grain : {WeightGrain::channel, WeightGrain::group})
-    check_linear(DType::i8, DType::f16, grain, 70, 1024, 100, true, LinearPath::mma);
+  for (const WeightGrain grain : {WeightGrain::channel, WeightGrain::group}) check_direct_paths(DType::i8, DType::f16, grain);
 }
 
 TEST(QuantLinear, W8A8Int8EveryTokenCountAndEveryPath) {
@@ -339,7 +352,7 @@ TEST(QuantLinear, W8A8Int8EveryTokenCountAndEveryPath) {
   check_linear(DType::i8, DType::i8, WeightGrain::channel, 1, 11008, 129, false);
   check_linear(DType::i8, DType::i8, WeightGrain::channel, 32, 11008, 4096, true);
   check_linear(DType::i8, DType::i8, WeightGrain::channel, 100, 1024, 4096, true);
-  check_linear(DType::i8, DType::i8, WeightGrain::channel, 70, 1024, 100, true, LinearPath::mma);
+  check_direct_paths(DType::i8, DType::i8, WeightGrain::channel);
 }
 
 TEST(QuantLinear, Fp8EveryTokenCountAndEveryPath) {
@@ -348,7 +361,7 @@ TEST(QuantLinear, Fp8EveryTokenCountAndEveryPath) {
     for (const int64_t n : kLinearTokens) check_linear(DType::f8e4m3, DType::f8e4m3, grain, n, 4096, 256, n % 2 == 0);
   check_linear(DType::f8e4m3, DType::f8e4m3, WeightGrain::channel, 32, 11008, 4096, true);
   check_linear(DType::f8e4m3, DType::f8e4m3, WeightGrain::channel, 100, 1024, 4096, true);
-  check_linear(DType::f8e4m3, DType::f8e4m3, WeightGrain::tensor, 70, 1024, 100, true, LinearPath::mma);
+  check_direct_paths(DType::f8e4m3, DType::f8e4m3, WeightGrain::tensor);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ struct Shape {
 
 // Fused wqkv, wo, fused w_gate_up, w_down.
 constexpr Shape kShapes[] = {{4096, 12288}, {4096, 4096}, {4096, 22016}, {11008, 4096}};
-constexpr int64_t kTokens[] = {8, 16, 32, 64, 128};
+constexpr int64_t kTokens[] = {1, 2, 4, 8, 16, 24, 32, 48, 64, 128};
 
 enum class Precision { w8a16, w8a8, fp8 };
 enum class Path { gemv, mma, cublaslt };

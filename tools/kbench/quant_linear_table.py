@@ -2,8 +2,9 @@
 """Table of the quantised linear benchmarks (kbench_quant_linear.cpp) from a rooflm_kbench JSON run
 with --benchmark_repetitions=N (medians): per shape and token count, the fp16 cuBLASLt GEMM and each
 precision's paths (gemv, mma, cublaslt) in microseconds, the fastest path, and the speed-up over
-fp16 of the path the registry picks (gemv n <= 8, mma n <= MMA_MAX, cuBLASLt above).
-Usage: python3 tools/kbench/quant_linear_table.py kbench.json [--mma-max 64] [--out table.json]
+fp16 of the path the registry picks (kernels/registry.h: gemv n <= 4, mma up to the precision's
+bound, cuBLASLt above).
+Usage: python3 tools/kbench/quant_linear_table.py kbench.json [--out table.json]
 """
 import argparse
 import json
@@ -11,13 +12,14 @@ import re
 import statistics
 from collections import defaultdict
 
+GEMV_MAX = 4  # kGemvQuantCrossoverTokens
+MMA_MAX = {"w8a16": 64, "w8a8": 16, "fp8": 32}  # kMmaW8A16MaxTokens, kMmaW8A8MaxTokens, kMmaFp8MaxTokens
 NAME = re.compile(r"^(f16|w8a16|w8a8|fp8)_(cublaslt|gemv|mma)/n:(\d+)/in:(\d+)/out:(\d+)")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("kbench_json")
-    ap.add_argument("--mma-max", type=int, default=64)
     ap.add_argument("--out")
     args = ap.parse_args()
     with open(args.kbench_json) as f:
@@ -40,7 +42,7 @@ def main():
                      if (prec, p, str(n), str(i), str(o)) in median}
             if not paths:
                 continue
-            chosen = "gemv" if n <= 8 and "gemv" in paths else "mma" if n <= args.mma_max else "cublaslt"
+            chosen = "gemv" if n <= GEMV_MAX else "mma" if n <= MMA_MAX[prec] else "cublaslt"
             rows.append({"precision": prec, "n": n, "in": i, "out": o, "f16_cublaslt_us": f16, "paths_us": paths,
                          "fastest": min(paths, key=paths.get), "registry": chosen,
                          "speedup_vs_f16": (f16 / paths[chosen]) if f16 and chosen in paths else None,
@@ -48,7 +50,7 @@ def main():
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"schema": "rooflm.kbench_quant_linear/1", "context": doc.get("context", {}),
-                       "mma_max_tokens": args.mma_max, "rows": rows}, f, indent=1)
+                       "gemv_max_tokens": GEMV_MAX, "mma_max_tokens": MMA_MAX, "rows": rows}, f, indent=1)
     print(f"{'prec':6} {'in x out':>12} {'n':>4} {'f16':>8} {'gemv':>8} {'mma':>8} {'cublaslt':>8}  fastest   x f16")
     for r in rows:
         p = r["paths_us"]
