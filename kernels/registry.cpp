@@ -43,7 +43,7 @@ KernelChoice select_linear_f16(const KernelQuery& q) {
 
 // W8A16: int8 weights, fp16 inputs.
 KernelChoice select_linear_w8a16(const KernelQuery& q) {
-  if (q.n <= kGemvQuantCrossoverTokens && gemv_quant_supported(q.n, q.in, q.out))
+  if (q.n <= kGemvW8A16MaxTokens && gemv_quant_supported(q.n, q.in, q.out))
     return supported("gemv_w8a16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
       gemv_w8a16(h(a.x), *a.wq, a.bias, h(a.y), q.n, s);
     });
@@ -60,7 +60,7 @@ KernelChoice select_linear_w8a16(const KernelQuery& q) {
 // W8A8 (int8 x int8) and FP8 (e4m3 x e4m3): quantised inputs with per-row scales.
 KernelChoice select_linear_w8a8(const KernelQuery& q) {
   const bool fp8 = q.weight == DType::f8e4m3;
-  if (q.n <= kGemvQuantCrossoverTokens && gemv_quant_supported(q.n, q.in, q.out))
+  if (q.n <= (fp8 ? kGemvFp8MaxTokens : kGemvW8A8MaxTokens) && gemv_quant_supported(q.n, q.in, q.out))
     return supported(fp8 ? "gemv_fp8" : "gemv_w8a8_int8", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
       gemv_w8a8(u8(a.x), a.x_scales, *a.wq, a.bias, h(a.y), q.n, s);
     });

@@ -9,10 +9,10 @@
 //   add_rmsnorm        add_rmsnorm_f16
 //   residual_add       residual_add_f16
 //   linear             fp16:  gemv_xwt_f16 (n <= kGemvCrossoverTokens) | gemm_cublaslt_xwt_f16; optional bias
-//                      W8A16: gemv_w8a16 (n <= kGemvQuantCrossoverTokens) | mma_w8a16 (n <= kMmaW8A16MaxTokens)
+//                      W8A16: gemv_w8a16 (n <= kGemvW8A16MaxTokens) | mma_w8a16 (n <= kMmaW8A16MaxTokens)
 //                             | dequant_gemm_cublaslt_w8a16
-//                      W8A8:  gemv_w8a8_int8 | mma_w8a8_int8 (n <= kMmaW8A8MaxTokens) | gemm_cublaslt_s8s8_dequant
-//                      FP8:   gemv_fp8 | mma_fp8 (n <= kMmaFp8MaxTokens) | gemm_cublaslt_e4m3
+//                      W8A8:  gemv_w8a8_int8 | mma_w8a8_int8 | gemm_cublaslt_s8s8_dequant (kGemvW8A8, kMmaW8A8)
+//                      FP8:   gemv_fp8 | mma_fp8 | gemm_cublaslt_e4m3 (kGemvFp8MaxTokens, kMmaFp8MaxTokens)
 //   rope               rope_f16 (q and k in place)
 //   kv_write           kv_write_f16
 //   rope_qkv_kv_write  rope_qkv_kv_write_f16 (fused QKV rows -> rotated q, K/V into the cache)
@@ -115,10 +115,12 @@ struct KernelChoice {
 // Decode-sized linear layers up to this many tokens stream weights through the custom GEMV; larger
 // ones go to cuBLASLt (crossover measured with kbench on an H100; see results/h100/kernels/).
 inline constexpr int64_t kGemvCrossoverTokens = 4;
-// Quantised linear layers: the GEMV (gemv_quant.h) up to kGemvQuantCrossoverTokens tokens, the
-// fused mma GEMM (gemm_quant_mma.h) up to the precision's kMma*MaxTokens, cuBLASLt above: the
-// crossovers measured with kbench on the H200 (results/h200/quant_mma_2026-12-02/).
-inline constexpr int64_t kGemvQuantCrossoverTokens = 4;
+// Quantised linear layers: the GEMV (gemv_quant.h) up to the precision's kGemv*MaxTokens, the fused
+// mma GEMM (gemm_quant_mma.h) up to its kMma*MaxTokens, cuBLASLt above: the crossovers measured with
+// kbench on the H200 (results/h200/quant_mma_2026-12-02/).
+inline constexpr int64_t kGemvW8A16MaxTokens = 1;
+inline constexpr int64_t kGemvW8A8MaxTokens = 2;
+inline constexpr int64_t kGemvFp8MaxTokens = 1;
 inline constexpr int64_t kMmaW8A16MaxTokens = 64;
 inline constexpr int64_t kMmaW8A8MaxTokens = 16;
 inline constexpr int64_t kMmaFp8MaxTokens = 32;

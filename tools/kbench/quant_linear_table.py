@@ -2,8 +2,8 @@
 """Table of the quantised linear benchmarks (kbench_quant_linear.cpp) from a rooflm_kbench JSON run
 with --benchmark_repetitions=N (medians): per shape and token count, the fp16 cuBLASLt GEMM and each
 precision's paths (gemv, mma, cublaslt) in microseconds, the fastest path, and the speed-up over
-fp16 of the path the registry picks (kernels/registry.h: gemv n <= 4, mma up to the precision's
-bound, cuBLASLt above).
+fp16 of the path the registry picks (kernels/registry.h: gemv, then mma up to the precision's
+bounds, cuBLASLt above).
 Usage: python3 tools/kbench/quant_linear_table.py kbench.json [--out table.json]
 """
 import argparse
@@ -12,7 +12,7 @@ import re
 import statistics
 from collections import defaultdict
 
-GEMV_MAX = 4  # kGemvQuantCrossoverTokens
+GEMV_MAX = {"w8a16": 1, "w8a8": 2, "fp8": 1}  # kGemvW8A16MaxTokens, kGemvW8A8MaxTokens, kGemvFp8MaxTokens
 MMA_MAX = {"w8a16": 64, "w8a8": 16, "fp8": 32}  # kMmaW8A16MaxTokens, kMmaW8A8MaxTokens, kMmaFp8MaxTokens
 NAME = re.compile(r"^(f16|w8a16|w8a8|fp8)_(cublaslt|gemv|mma)/n:(\d+)/in:(\d+)/out:(\d+)")
 
@@ -42,7 +42,7 @@ def main():
                      if (prec, p, str(n), str(i), str(o)) in median}
             if not paths:
                 continue
-            chosen = "gemv" if n <= GEMV_MAX else "mma" if n <= MMA_MAX[prec] else "cublaslt"
+            chosen = "gemv" if n <= GEMV_MAX[prec] else "mma" if n <= MMA_MAX[prec] else "cublaslt"
             rows.append({"precision": prec, "n": n, "in": i, "out": o, "f16_cublaslt_us": f16, "paths_us": paths,
                          "fastest": min(paths, key=paths.get), "registry": chosen,
                          "speedup_vs_f16": (f16 / paths[chosen]) if f16 and chosen in paths else None,
