@@ -7,6 +7,8 @@
 #          precision  scenarios/precision.json and precision_prefill.json (issue 12's targets), after the
 #                     tiny model's accuracy sweep on the GPU (quant_accuracy.json) dynamic, and static
 #                     with calibrated SmoothQuant scales (calibrate-quant)
+#          precision_static  Llama-2-7B W8A8 / FP8 with static activation scales: calibrate-quant of
+#                     scenarios/precision.json (cpu backend, 1 sequence of 32 tokens), then its sweep
 #          precision_trace  the same (8 requests) with measure.kernel_trace
 #          kv_precision  scenarios/kv_precision.json (fp16 / int8 / fp8 KV, batch 32 after 4096 tokens)
 #          quant_linear  kbench's quantised linear layers (gemv / mma / cuBLASLt paths beside fp16 cuBLASLt,
@@ -99,6 +101,14 @@ for step in $STEPS; do
              ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/$sc.json --out "$OUT/$sc" > "$OUT/$sc.log" 2>&1 || rc=$?
              tail -13 "$OUT/$sc.log"
            done ;;
+    precision_static) rc=0
+           "$ROOFLM" calibrate-quant scenarios/precision.json --sequences 1 --tokens 32 --out "$OUT/precision_scales.json" \
+             > "$OUT/precision_scales.log" 2>&1 || rc=$?
+           tail -3 "$OUT/precision_scales.log"
+           [ $rc -eq 0 ] && { ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/precision.json \
+             --set 'sweep.engine.precision=["w8a8","fp8"]' --set engine.activation_scales=static \
+             --set "quant.scales=$OUT/precision_scales.json" --out "$OUT/precision_static" \
+             > "$OUT/precision_static.log" 2>&1 || rc=$?; tail -14 "$OUT/precision_static.log"; } ;;
     precision_trace) rc=0  # the same with CUPTI per-kernel times (per-op breakdown and roofline points)
            for sc in precision precision_prefill; do
              ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/$sc.json --set measure.kernel_trace=true \
