@@ -230,13 +230,11 @@ void launch(const Params& p, cudaStream_t stream) {
   ROOFLM_CUDA_CHECK(cudaGetLastError());
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 Params params(const void* x, const QuantWeightDevice& w, const __half* bias, __half* y, int64_t n) {
   ROOFLM_CHECK(gemm_quant_mma_supported(n, w.cols, w.rows, w.grain, w.group_size),
                "unsupported quantised mma GEMM shape n=" + std::to_string(n) + " in=" + std::to_string(w.cols) +
                    " out=" + std::to_string(w.rows));
-  ROOFLM_CHECK(aligned16(x) && aligned16(w.codes), "quantised mma GEMM needs 16-byte aligned x and codes");
+  ROOFLM_CHECK(gemv::aligned16(x) && gemv::aligned16(w.codes), "quantised mma GEMM needs 16-byte aligned x and codes");
   Params p{};
   p.x = static_cast<const uint8_t*>(x);
   p.w = w.codes;

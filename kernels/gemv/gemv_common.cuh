@@ -1,7 +1,9 @@
-// What the decode GEMVs (gemv_f16.cu, gemv_quant.cu) share: the weight loads that bypass L1 (each
-// weight is read once, so x, which every block re-reads, stays in L1), the warp sum, and the launch
-// with programmatic dependent launch (the kernel's first weight loads overlap the previous
-// kernel's tail; it waits with pdl_wait() before touching that kernel's output).
+// What the decode GEMVs (gemv_f16.cu, gemv_quant.cu) and the quantised mma GEMMs
+// (kernels/gemm/gemm_quant_mma.cu) share: the 16-byte alignment check of their vector loads, the
+// weight loads that bypass L1 (each weight is read once, so x, which every block re-reads, stays
+// in L1), the warp sum, and the launch with programmatic dependent launch (the kernel's first
+// weight loads overlap the previous kernel's tail; it waits with pdl_wait() before touching that
+// kernel's output).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -9,6 +11,8 @@
 #include <cstdint>
 
 namespace rooflm::gemv {
+
+inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 __device__ __forceinline__ uint4 load_streaming(const uint4* p) {
   uint4 v;

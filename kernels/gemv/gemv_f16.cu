@@ -112,8 +112,6 @@ void launch_tokens(const __half* x, const __half* w, const __half* bias, __half*
   ROOFLM_CUDA_CHECK(cudaGetLastError());
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 }  // namespace
 
 bool gemv_xwt_f16_supported(int64_t n, int64_t in, int64_t out) {
@@ -134,7 +132,7 @@ void gemv_xwt_f16_rows(const __half* x, const __half* w, const __half* bias, __h
                        int64_t out, int rows_per_block, cudaStream_t stream) {
   ROOFLM_CHECK(gemv_xwt_f16_supported(n, in, out), "unsupported gemv shape n=" + std::to_string(n) +
                                                        " in=" + std::to_string(in) + " out=" + std::to_string(out));
-  ROOFLM_CHECK(aligned16(x) && aligned16(w), "gemv needs 16-byte aligned x and w");
+  ROOFLM_CHECK(gemv::aligned16(x) && gemv::aligned16(w), "gemv needs 16-byte aligned x and w");
   switch (n) {
     case 1: launch_tokens<1>(x, w, bias, y, in, out, rows_per_block, stream); break;
     case 2: launch_tokens<2>(x, w, bias, y, in, out, rows_per_block, stream); break;

@@ -193,13 +193,11 @@ void launch(const Params& p, int64_t n, bool group, cudaStream_t stream) {
   ROOFLM_CUDA_CHECK(cudaGetLastError());
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 Params params(const void* x, const QuantWeightDevice& w, const __half* bias, __half* y, int64_t n) {
   ROOFLM_CHECK(gemv_quant_supported(n, w.cols, w.rows), "unsupported quantised gemv shape n=" + std::to_string(n) +
                                                              " in=" + std::to_string(w.cols) +
                                                              " out=" + std::to_string(w.rows));
-  ROOFLM_CHECK(aligned16(x) && aligned16(w.codes), "quantised gemv needs 16-byte aligned x and codes");
+  ROOFLM_CHECK(gemv::aligned16(x) && gemv::aligned16(w.codes), "quantised gemv needs 16-byte aligned x and codes");
   Params p{};
   p.x = x;
   p.w = reinterpret_cast<const uint4*>(w.codes);

@@ -1,5 +1,5 @@
 // kbench quantised linear layers at Llama-2-7B decode-batch shapes: every path the registry can
-// choose (gemv: n <= 8, mma: the fused mma GEMMs, cublaslt: dequantise + fp16 GEMM for W8A16, the
+// choose (gemv: the GEMVs, wherever they take the shape (n <= 8), mma: the fused mma GEMMs, cublaslt: dequantise + fp16 GEMM for W8A16, the
 // int8 GEMM + dequantising epilogue for W8A8, the FP8 GEMM) beside the fp16 cuBLASLt GEMM, which
 // gives each precision's crossover (kMmaQuantMaxTokens) and its speed-up over fp16.
 // Names: <precision>_<path>/n:<tokens>/in:<in>/out:<out>
