@@ -70,13 +70,21 @@ bool uses_quant_scales(const Scenario& scenario, const Variant& requested) {
   return !scenario.quant.scales.empty() && requested.quantised_activations();
 }
 
-StaticActivationScales apply_quant_scales(const Scenario& scenario, const ModelConfig& config,
-                                          const Variant& requested, ModelWeights& weights) {
+ScenarioQuantScales scenario_quant_scales(const Scenario& scenario, const ModelConfig& config, const Variant& requested) {
   if (!uses_quant_scales(scenario, requested)) return {};
   const QuantScales scales = read_scenario_quant_scales(scenario, build_step_program(config, requested));
-  weights = apply_smoothing(std::move(weights), config, smoothing_of(scales, config));
-  if (requested.activation_scales != ActivationScales::static_calibrated) return {};
-  return static_activation_scales(scales, requested.precision);
+  ScenarioQuantScales out;
+  out.smoothing = smoothing_of(scales, config);
+  if (requested.activation_scales == ActivationScales::static_calibrated)
+    out.static_scales = static_activation_scales(scales, requested.precision);
+  return out;
+}
+
+StaticActivationScales apply_quant_scales(const Scenario& scenario, const ModelConfig& config,
+                                          const Variant& requested, ModelWeights& weights) {
+  ScenarioQuantScales scales = scenario_quant_scales(scenario, config, requested);
+  weights = apply_smoothing(std::move(weights), config, scales.smoothing);
+  return std::move(scales.static_scales);
 }
 
 std::optional<GpuSpec> backend_gpu_spec(BackendKind kind, const EngineSpec& engine, const nlohmann::json& device_info) {

@@ -64,9 +64,16 @@ QuantScales read_scenario_quant_scales(const Scenario& scenario, const StepProgr
 // SmoothQuant from the scenario's quant.scales, for a precision that quantises GEMM inputs (w8a8,
 // fp8): true when it applies (the file is given and the precision quantises activations).
 bool uses_quant_scales(const Scenario& scenario, const Variant& requested);
-// Smooths `weights` with the file's factors (the fp model stays equivalent; quantisation comes
-// after) and returns, for engine.activation_scales "static", the per-tensor activation scales (else
-// none). Every backend that quantises takes its weights and static scales from here.
+// What the quant.scales file gives a variant: the smoothing factors (none when uses_quant_scales
+// is false) and, for engine.activation_scales "static", the per-tensor activation scales (else none).
+struct ScenarioQuantScales {
+  SmoothingFactors smoothing;
+  StaticActivationScales static_scales;
+};
+ScenarioQuantScales scenario_quant_scales(const Scenario& scenario, const ModelConfig& config, const Variant& requested);
+// The host backends' form: smooths `weights` with the file's factors (the fp model stays
+// equivalent; quantisation comes after) and returns the static scales. The CUDA backend smooths on
+// the GPU (DeviceWeights) with the same factors.
 StaticActivationScales apply_quant_scales(const Scenario& scenario, const ModelConfig& config,
                                           const Variant& requested, ModelWeights& weights);
 

@@ -128,17 +128,40 @@ void check_factors(const std::vector<float>& s, int64_t width, int64_t layer, Li
 
 }  // namespace
 
-ModelWeights apply_smoothing(ModelWeights weights, const ModelConfig& config, const SmoothingFactors& factors) {
-  if (factors.empty()) return weights;
+void check_smoothing(const SmoothingFactors& factors, const ModelConfig& config) {
+  if (factors.empty()) return;
   ROOFLM_CHECK(int64_t(factors.size()) == config.n_layers, "one entry of smoothing factors per layer");
-  const int64_t QD = config.q_dim(), KD = config.kv_dim(), D = config.head_dim, F = config.ffn;
-  const int64_t group = config.n_heads / config.n_kv_heads;
+  const int64_t D = config.head_dim, group = config.n_heads / config.n_kv_heads;
   for (int64_t l = 0; l < config.n_layers; ++l) {
     const LayerSmoothing& f = factors[size_t(l)];
-    LayerWeights& w = weights.layers[size_t(l)];
     for (const LinearInput input :
          {LinearInput::attn_in, LinearInput::attn_out, LinearInput::mlp_in, LinearInput::mlp_act})
       if (!f.of(input).empty()) check_factors(f.of(input), linear_input_width(config, input), l, input);
+    if (f.attn_out.empty()) continue;
+    for (int64_t g = 0; g < config.n_kv_heads; ++g)
+      for (int64_t d = 0; d < D; ++d)
+        for (int64_t h = g * group; h < (g + 1) * group; ++h)
+          ROOFLM_CHECK(f.attn_out[size_t(h * D + d)] == f.attn_out[size_t(g * group * D + d)],
+                       "layer " + std::to_string(l) + " attn_out: factors differ within KV group " + std::to_string(g));
+  }
+}
+
+std::vector<float> v_row_divisors(const LayerSmoothing& factors, const ModelConfig& config) {
+  if (factors.attn_out.empty()) return {};
+  const int64_t D = config.head_dim, group = config.n_heads / config.n_kv_heads;
+  std::vector<float> out(size_t(config.kv_dim()));
+  for (int64_t g = 0; g < config.n_kv_heads; ++g)
+    for (int64_t d = 0; d < D; ++d) out[size_t(g * D + d)] = factors.attn_out[size_t(g * group * D + d)];
+  return out;
+}
+
+ModelWeights apply_smoothing(ModelWeights weights, const ModelConfig& config, const SmoothingFactors& factors) {
+  if (factors.empty()) return weights;
+  check_smoothing(factors, config);
+  const int64_t QD = config.q_dim(), KD = config.kv_dim(), F = config.ffn;
+  for (int64_t l = 0; l < config.n_layers; ++l) {
+    const LayerSmoothing& f = factors[size_t(l)];
+    LayerWeights& w = weights.layers[size_t(l)];
     if (!f.attn_in.empty()) {
       for (int64_t j = 0; j < config.hidden; ++j) divide_row(w.attn_norm, j, f.attn_in[size_t(j)]);
       scale_columns(w.wqkv, f.attn_in);
@@ -152,17 +175,11 @@ ModelWeights apply_smoothing(ModelWeights weights, const ModelConfig& config, co
       scale_columns(w.w_down, f.mlp_act);
     }
     if (!f.attn_out.empty()) {
-      for (int64_t g = 0; g < config.n_kv_heads; ++g)
-        for (int64_t d = 0; d < D; ++d) {
-          const float s = f.attn_out[size_t(g * group * D + d)];
-          for (int64_t h = g * group; h < (g + 1) * group; ++h)
-            ROOFLM_CHECK(
-                f.attn_out[size_t(h * D + d)] == s,
-                "layer " + std::to_string(l) + " attn_out: factors differ within KV group " + std::to_string(g));
-          const int64_t v_row = QD + KD + g * D + d;
-          divide_row(w.wqkv, v_row, s);
-          if (!w.bqkv.data.empty()) divide_row(w.bqkv, v_row, s);
-        }
+      const std::vector<float> v = v_row_divisors(f, config);
+      for (int64_t r = 0; r < KD; ++r) {
+        divide_row(w.wqkv, QD + KD + r, v[size_t(r)]);
+        if (!w.bqkv.data.empty()) divide_row(w.bqkv, QD + KD + r, v[size_t(r)]);
+      }
       scale_columns(w.wo, f.attn_out);
     }
   }

@@ -50,10 +50,18 @@ std::vector<float> weight_column_absmax(const HostTensor& weight, int64_t row_be
 // heads of its KV group (what makes attn_out factors foldable into V).
 void share_across_kv_groups(std::vector<float>& values, const ModelConfig& config);
 
+// `factors` has one entry per layer (or none), each finite and > 0, of the widths above, attn_out
+// equal across each KV group; std::logic_error otherwise (the scales reader checks files before this).
+void check_smoothing(const SmoothingFactors& factors, const ModelConfig& config);
+
+// The divisor of each V row [kv_dim] (row g * head_dim + d of wv: attn_out's factor of channel d of
+// KV group g); empty when attn_out is.
+std::vector<float> v_row_divisors(const LayerSmoothing& factors, const ModelConfig& config);
+
 // The smoothed weights: norms, V and up rows divided, the reading weights' columns multiplied, every
-// changed value rounded to fp16 again. `factors` has one entry per layer (or none: unchanged).
-// Factors must be finite and > 0, of the widths above, attn_out equal across each KV group
-// (std::logic_error otherwise: the scales reader checks files before this).
+// changed value rounded to fp16 again; columns are scaled before rows are divided (a V or up_proj
+// value takes both). `factors` as check_smoothing wants them (none: unchanged). The GPU does the
+// same at load (DeviceWeights, kernels/quant/smooth_f16.h).
 ModelWeights apply_smoothing(ModelWeights weights, const ModelConfig& config, const SmoothingFactors& factors);
 
 }  // namespace rooflm

@@ -33,6 +33,10 @@ TEST(Smoothing, WeightColumnMaximaAndKvGroups) {
   std::vector<float> v = {1, 8, 3, 2, 5, 0, 4, 6};  // [head][d]
   share_across_kv_groups(v, c);
   EXPECT_EQ(v, (std::vector<float>{3, 8, 3, 8, 5, 6, 5, 6}));
+  LayerSmoothing layer;
+  EXPECT_TRUE(v_row_divisors(layer, c).empty());
+  layer.attn_out = v;
+  EXPECT_EQ(v_row_divisors(layer, c), (std::vector<float>{3, 8, 5, 6}));  // [KV head][d]
 }
 
 struct Logits {
@@ -124,6 +128,11 @@ TEST(Smoothing, BadFactorsAreRefused) {
   factors[0].attn_out.assign(size_t(c.q_dim()), 1.0f);
   factors[0].attn_out[0] = 2;  // head 0 of KV group 0 differs from head 1
   EXPECT_THROW(apply_smoothing(weights, c, factors), std::logic_error);
+  EXPECT_THROW(check_smoothing(factors, c), std::logic_error);
+  factors[0].attn_out[0] = 1;
+  EXPECT_NO_THROW(check_smoothing(factors, c));
+  factors.pop_back();
+  EXPECT_THROW(check_smoothing(factors, c), std::logic_error);  // not one entry per layer
 }
 
 }  // namespace

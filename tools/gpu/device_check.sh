@@ -9,6 +9,7 @@
 #                     with calibrated SmoothQuant scales (calibrate-quant)
 #          precision_static  Llama-2-7B W8A8 / FP8 with static activation scales: calibrate-quant of
 #                     scenarios/precision.json (cpu backend, 1 sequence of 32 tokens), then its sweep
+#                     (fp16 in it too: the ratios' denominator from the same run)
 #          precision_trace  the same (8 requests) with measure.kernel_trace
 #          kv_precision  scenarios/kv_precision.json (fp16 / int8 / fp8 KV, batch 32 after 4096 tokens)
 #          quant_linear  kbench's quantised linear layers (gemv / mma / cuBLASLt paths beside fp16 cuBLASLt,
@@ -106,7 +107,7 @@ for step in $STEPS; do
              > "$OUT/precision_scales.log" 2>&1 || rc=$?
            tail -3 "$OUT/precision_scales.log"
            [ $rc -eq 0 ] && { ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/precision.json \
-             --set 'sweep.engine.precision=["w8a8","fp8"]' --set engine.activation_scales=static \
+             --set 'sweep.engine.precision=["fp16","w8a8","fp8"]' --set engine.activation_scales=static \
              --set "quant.scales=$OUT/precision_scales.json" --out "$OUT/precision_static" \
              > "$OUT/precision_static.log" 2>&1 || rc=$?; tail -14 "$OUT/precision_static.log"; } ;;
     precision_trace) rc=0  # the same with CUPTI per-kernel times (per-op breakdown and roofline points)

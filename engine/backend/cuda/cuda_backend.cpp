@@ -59,10 +59,10 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
   if (!prequantized.empty()) {  // a pre-quantised checkpoint: its codes and scales, the rest from the host
     const ModelWeights host = host_model_weights(scenario.model, c_, LayerLinearWeights::skip);
     w_ = std::make_unique<DeviceWeights>(c_, scenario.model, dtypes_, &host, &prequantized);
-  } else if (uses_quant_scales(scenario, program_.variant)) {  // SmoothQuant: smoothed host weights uploaded
-    ModelWeights host = host_model_weights(scenario.model, c_);
-    set_static_scales(apply_quant_scales(scenario, c_, program_.variant, host));
-    w_ = std::make_unique<DeviceWeights>(c_, scenario.model, dtypes_, &host);
+  } else if (uses_quant_scales(scenario, program_.variant)) {  // SmoothQuant: the weights smoothed on the GPU
+    const ScenarioQuantScales scales = scenario_quant_scales(scenario, c_, program_.variant);
+    set_static_scales(scales.static_scales);
+    w_ = std::make_unique<DeviceWeights>(c_, scenario.model, dtypes_, nullptr, nullptr, &scales.smoothing);
   } else {
     if (program_.variant.activation_scales == ActivationScales::static_calibrated && program_.variant.quantised_activations())
       throw InputError("engine.activation_scales \"static\" needs quant.scales (rooflm calibrate-quant writes it)");

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/synthetic_init.h"
+#include "engine/backend/cuda/device_smoothing.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/embedding/synthetic_fill_f16.h"
 
@@ -101,7 +102,8 @@ int64_t DeviceWeights::bytes_needed(const ModelConfig& c, const PrecisionDtypes&
 }
 
 DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec, const PrecisionDtypes& d,
-                             const ModelWeights* host_given, const std::vector<QuantizedLayer>* prequantized) {
+                             const ModelWeights* host_given, const std::vector<QuantizedLayer>* prequantized,
+                             const SmoothingFactors* smoothing) {
   quantised_ = d.weight != DType::f16;
   const WeightGrain grain = device_grain(d.weight_scales.grain);
   const int64_t group = d.weight_scales.group_size;
@@ -118,7 +120,7 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec, const 
                      " bytes free");
   ROOFLM_CUDA_CHECK(cudaMalloc(&base_, size_t(bytes_)));
   try {
-    fill(c, spec, d, host_given, prequantized);
+    fill(c, spec, d, host_given, prequantized, smoothing);
   } catch (...) {
     cudaFree(base_);
     throw;
@@ -126,7 +128,8 @@ DeviceWeights::DeviceWeights(const ModelConfig& c, const ModelSpec& spec, const 
 }
 
 void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const PrecisionDtypes& d,
-                         const ModelWeights* host_given, const std::vector<QuantizedLayer>* prequantized) {
+                         const ModelWeights* host_given, const std::vector<QuantizedLayer>* prequantized,
+                         const SmoothingFactors* smoothing) {
   const WeightGrain grain = device_grain(d.weight_scales.grain);
   const int64_t group = d.weight_scales.group_size;
   char* p = static_cast<char*>(base_);
@@ -190,6 +193,9 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
   ROOFLM_CHECK(prequantized == nullptr || (host_given != nullptr && quantised_ &&
                                            prequantized->size() == size_t(c.n_layers)),
                "pre-quantised layers (one per layer, in a quantised precision) come with the host's other weights");
+  ROOFLM_CHECK(prequantized == nullptr || smoothing == nullptr || smoothing->empty(),
+               "pre-quantised weights cannot be smoothed");
+  DeviceSmoothing smooth(c, smoothing);
   if (host_given == nullptr && spec.weights_dir.empty()) {
     const uint64_t seed = spec.seed;
     const float norm = kSyntheticNormSpread;
@@ -201,10 +207,12 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
                   s_f = synthetic_projection_scale(c.ffn);
       // The layer norms come from the host (H values each): where model.synthetic_outliers are planted.
       upload(L.attn_norm, synthetic_layer_norm(c, seed, i, SyntheticLayerTensor::attn_norm, spec.outliers), H);
+      smooth.apply(i, LayerTensor::attn_norm, L.attn_norm);
       __half* wqkv = target(L.wqkv);
       fill_synthetic_f16(wqkv, QD * H, seed, id(SyntheticLayerTensor::wq), s_h, 0.0f, nullptr);
       fill_synthetic_f16(wqkv + QD * H, KD * H, seed, id(SyntheticLayerTensor::wk), s_h, 0.0f, nullptr);
       fill_synthetic_f16(wqkv + (QD + KD) * H, KD * H, seed, id(SyntheticLayerTensor::wv), s_h, 0.0f, nullptr);
+      smooth.apply(i, LayerTensor::wqkv, wqkv);
       finish(L.wqkv_q, i, "wqkv");
       if (c.qkv_bias) {
         auto bias_id = [&](SyntheticBiasTensor b) { return synthetic_bias_id(uint64_t(c.n_layers), uint64_t(i), b); };
@@ -212,15 +220,22 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
         fill_synthetic_f16(L.bqkv, QD, seed, bias_id(SyntheticBiasTensor::bq), s_b, 0.0f, nullptr);
         fill_synthetic_f16(L.bqkv + QD, KD, seed, bias_id(SyntheticBiasTensor::bk), s_b, 0.0f, nullptr);
         fill_synthetic_f16(L.bqkv + QD + KD, KD, seed, bias_id(SyntheticBiasTensor::bv), s_b, 0.0f, nullptr);
+        smooth.apply(i, LayerTensor::bqkv, L.bqkv);
       }
-      fill_synthetic_f16(target(L.wo), H * QD, seed, id(SyntheticLayerTensor::wo), s_q, 0.0f, nullptr);
+      __half* wo = target(L.wo);
+      fill_synthetic_f16(wo, H * QD, seed, id(SyntheticLayerTensor::wo), s_q, 0.0f, nullptr);
+      smooth.apply(i, LayerTensor::wo, wo);
       finish(L.wo_q, i, "wo");
       upload(L.mlp_norm, synthetic_layer_norm(c, seed, i, SyntheticLayerTensor::mlp_norm, spec.outliers), H);
+      smooth.apply(i, LayerTensor::mlp_norm, L.mlp_norm);
       __half* w_gate_up = target(L.w_gate_up);
       fill_synthetic_f16(w_gate_up, c.ffn * H, seed, id(SyntheticLayerTensor::w_gate), s_h, 0.0f, nullptr);
       fill_synthetic_f16(w_gate_up + c.ffn * H, c.ffn * H, seed, id(SyntheticLayerTensor::w_up), s_h, 0.0f, nullptr);
+      smooth.apply(i, LayerTensor::w_gate_up, w_gate_up);
       finish(L.w_gate_up_q, i, "w_gate_up");
-      fill_synthetic_f16(target(L.w_down), H * c.ffn, seed, id(SyntheticLayerTensor::w_down), s_f, 0.0f, nullptr);
+      __half* w_down = target(L.w_down);
+      fill_synthetic_f16(w_down, H * c.ffn, seed, id(SyntheticLayerTensor::w_down), s_f, 0.0f, nullptr);
+      smooth.apply(i, LayerTensor::w_down, w_down);
       finish(L.w_down_q, i, "w_down");
     }
     fill_synthetic_f16(final_norm, H, seed, synthetic_final_norm_id(uint64_t(c.n_layers)), norm, 1.0f, nullptr);
@@ -238,18 +253,25 @@ void DeviceWeights::fill(const ModelConfig& c, const ModelSpec& spec, const Prec
       // A projection: the checkpoint's codes and scales as they are, or fp16 (quantised when the
       // precision says so).
       auto projection = [&](__half* f16, const QuantWeightDevice& dq, const HostTensor& t, int64_t elems,
-                            const ref::QuantizedWeight* pre, const char* tensor) {
+                            const ref::QuantizedWeight* pre, LayerTensor which, const char* tensor) {
         if (pre != nullptr) return upload_quantized(dq, *pre, reference_weight_grain(d.weight_scales.grain), tensor);
         upload(target(f16), t, elems);
+        smooth.apply(i, which, target(f16));
         finish(dq, i, tensor);
       };
-      upload(L.attn_norm, w.attn_norm, l.attn_norm);
-      projection(L.wqkv, L.wqkv_q, w.wqkv, l.wqkv.elems(), q ? &q->wqkv : nullptr, "wqkv");
-      if (c.qkv_bias) upload(L.bqkv, w.bqkv, l.bqkv);
-      projection(L.wo, L.wo_q, w.wo, l.wo.elems(), q ? &q->wo : nullptr, "wo");
-      upload(L.mlp_norm, w.mlp_norm, l.mlp_norm);
-      projection(L.w_gate_up, L.w_gate_up_q, w.w_gate_up, l.w_gate_up.elems(), q ? &q->w_gate_up : nullptr, "w_gate_up");
-      projection(L.w_down, L.w_down_q, w.w_down, l.w_down.elems(), q ? &q->w_down : nullptr, "w_down");
+      auto vector = [&](__half* dst, const HostTensor& t, int64_t elems, LayerTensor which) {
+        upload(dst, t, elems);
+        smooth.apply(i, which, dst);
+      };
+      vector(L.attn_norm, w.attn_norm, l.attn_norm, LayerTensor::attn_norm);
+      projection(L.wqkv, L.wqkv_q, w.wqkv, l.wqkv.elems(), q ? &q->wqkv : nullptr, LayerTensor::wqkv, "wqkv");
+      if (c.qkv_bias) vector(L.bqkv, w.bqkv, l.bqkv, LayerTensor::bqkv);
+      projection(L.wo, L.wo_q, w.wo, l.wo.elems(), q ? &q->wo : nullptr, LayerTensor::wo, "wo");
+      vector(L.mlp_norm, w.mlp_norm, l.mlp_norm, LayerTensor::mlp_norm);
+      projection(L.w_gate_up, L.w_gate_up_q, w.w_gate_up, l.w_gate_up.elems(), q ? &q->w_gate_up : nullptr,
+                 LayerTensor::w_gate_up, "w_gate_up");
+      projection(L.w_down, L.w_down_q, w.w_down, l.w_down.elems(), q ? &q->w_down : nullptr, LayerTensor::w_down,
+                 "w_down");
     }
     upload(final_norm, host.final_norm, l.final_norm);
     if (!c.tied_embeddings) upload(lm_head, host.lm_head, l.lm_head);

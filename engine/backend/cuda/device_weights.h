@@ -9,8 +9,9 @@
 // biases and LM head stay fp16.
 // Synthetic weights are generated on the GPU (bit-identical to the host's synthetic_weights()), but
 // for the layer norms, uploaded from synthetic_layer_norm() (model.synthetic_outliers live there);
-// safetensors weights, or host weights given to the constructor (SmoothQuant-smoothed ones), are
-// uploaded as they are.
+// safetensors weights, or host weights given to the constructor, are uploaded as they are.
+// SmoothQuant's smoothing factors, when given, are applied on the GPU to each layer tensor once it is
+// written and before it is quantised (device_smoothing.h), as the host's apply_smoothing would.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -20,6 +21,7 @@
 
 #include "engine/model/precision.h"
 #include "engine/model/quantized_layer.h"
+#include "engine/model/smoothing.h"
 #include "engine/model/weights.h"
 #include "engine/scenario/scenario.h"
 #include "kernels/quant/quant_weight.h"
@@ -44,9 +46,11 @@ class DeviceWeights {
   // tensor when one cannot be quantised (not finite, an int8 scale beyond fp16). `host`, when
   // given, replaces the model's own weights (synthetic or safetensors); `prequantized`, when given
   // (a pre-quantised checkpoint's layers, engine/model/prequantized_weights.h), gives the four
-  // projections' codes and scales as they are (host then holds the rest).
+  // projections' codes and scales as they are (host then holds the rest); `smoothing`, when given,
+  // smooths the weights (not with `prequantized`).
   DeviceWeights(const ModelConfig& config, const ModelSpec& spec, const PrecisionDtypes& dtypes,
-                const ModelWeights* host = nullptr, const std::vector<QuantizedLayer>* prequantized = nullptr);
+                const ModelWeights* host = nullptr, const std::vector<QuantizedLayer>* prequantized = nullptr,
+                const SmoothingFactors* smoothing = nullptr);
   ~DeviceWeights();
   DeviceWeights(const DeviceWeights&) = delete;
   DeviceWeights& operator=(const DeviceWeights&) = delete;
@@ -66,7 +70,7 @@ class DeviceWeights {
  private:
   // Carves base_ into the tensors and writes them.
   void fill(const ModelConfig& config, const ModelSpec& spec, const PrecisionDtypes& dtypes, const ModelWeights* host,
-            const std::vector<QuantizedLayer>* prequantized);
+            const std::vector<QuantizedLayer>* prequantized, const SmoothingFactors* smoothing);
 
   void* base_ = nullptr;
   int64_t bytes_ = 0;
