@@ -51,6 +51,10 @@ class Backend {
   // measure.kernel_trace: "traced" when every step's StepOutput.kernels is filled, else why not
   // (no trace on this backend, CUPTI missing or taken by another profiler).
   virtual std::string kernel_trace_status() const { return "not available on the " + name() + " backend"; }
+  // The profiler's capture window (cudaProfilerStart / Stop on the cuda backend, so that `ncu
+  // --profile-from-start off` and `nsys --capture-range=cudaProfilerApi` see only measured steps);
+  // a no-op elsewhere.
+  virtual void set_profiler_capture(bool on) {}
   // Called around every op of every step the backend executes (nullptr: none). The sim backend
   // executes no ops.
   void set_op_observer(OpObserver* observer) { observer_ = observer; }

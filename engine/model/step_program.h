@@ -30,6 +30,7 @@
 #include "common/variant.h"
 #include "engine/model/model_config.h"
 #include "engine/model/precision.h"
+#include "engine/profile/profile_range.h"
 
 namespace rooflm {
 
@@ -110,10 +111,14 @@ class OpObserver {
 };
 
 // How every backend walks a program: `execute(node)` for each node in order, between the
-// observer's op_begin and op_end (observer may be null).
+// observer's op_begin and op_end (observer may be null), inside the NVTX layer and op ranges
+// (engine/profile/profile_range.h).
 template <class Execute>
 void run_step_program(const StepProgram& program, OpObserver* observer, Execute&& execute) {
+  LayerRanges layers;
   for (const OpNode& op : program.ops) {
+    layers.enter_layer(op.layer);
+    const ProfileRange range(RangeLevel::op, op.name);
     if (observer) observer->op_begin(op);
     execute(op);
     if (observer) observer->op_end(op);

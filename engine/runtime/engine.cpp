@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "common/error.h"
+#include "engine/profile/profile_range.h"
 #include "engine/runtime/interrupt.h"
 
 namespace rooflm {
@@ -87,8 +89,17 @@ EngineRunResult Engine::run(std::vector<Request>& requests, bool keep_plans,
       if (std::isnan(r.first_scheduled)) r.first_scheduled = rec.start;
     }
     const std::vector<SeqId> seqs = plan.seqs();
-    backend_.copy_kv_blocks(kv_.geometry(), kv_.take_block_copies());  // copy-on-write before the step writes
-    StepOutput out = backend_.forward(plan, kv_.view(seqs), false);
+    if (capture_) capture_->before_step(plan, rec.index);
+    StepOutput out;
+    {
+      char name[48];  // "decode step 12" (phase_of: prefill | decode | mixed)
+      std::snprintf(name, sizeof name, "%s step %lld", step_phase_name(phase_of(plan)).data(),
+                    static_cast<long long>(rec.index));
+      const ProfileRange range(name, {plan.n_prefill_tokens(), plan.n_decode_tokens(), int64_t(plan.chunks.size())});
+      backend_.copy_kv_blocks(kv_.geometry(), kv_.take_block_copies());  // copy-on-write before the step writes
+      out = backend_.forward(plan, kv_.view(seqs), false);
+    }
+    if (capture_) capture_->after_step();
     clock_.advance(out.modelled_seconds);  // virtual clock only
     rec.end = clock_.now();
     rec.device_seconds = out.device_seconds;

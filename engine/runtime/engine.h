@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "engine/profile/capture_window.h"
 #include "engine/metrics/timeline.h"
 #include "engine/runtime/clock.h"
 #include "common/request.h"
@@ -34,8 +35,11 @@ class Engine {
   // released in vector order) to completion.
   EngineRunResult run(std::vector<Request>& requests, bool keep_plans,
                       const std::function<void(const EngineProgress&)>& on_step = {});
+  // Steps of later runs go through `capture`'s before_step / after_step (nullptr: none).
+  void set_capture_window(CaptureWindow* capture) { capture_ = capture; }
 
  private:
+  CaptureWindow* capture_ = nullptr;
   Backend& backend_;
   KvCache& kv_;
   Scheduler& scheduler_;

@@ -11,7 +11,10 @@
 #include "engine/metrics/kernel_breakdown.h"
 #include "engine/metrics/run_counts.h"
 #include "engine/metrics/utilization.h"
+#include "engine/profile/capture_window.h"
+#include "engine/profile/profile_range.h"
 #include "engine/runtime/accuracy_eval.h"
+#include "engine/roofline/cost_model.h"
 #include "engine/roofline/memory_model.h"
 #include "engine/scenario/workload.h"
 
@@ -87,6 +90,28 @@ nlohmann::json launch_summary(const std::string& mode, const std::vector<StepRec
   return {{"mode", mode}, {"phases", by_phase.empty() ? nlohmann::json(nullptr) : phases}};
 }
 
+// The cost model's bytes per call of each op, averaged over the window's steps (indices into the
+// first repetition's plans): what `rooflm profile` sets ncu's DRAM bytes beside.
+nlohmann::json window_model_ops(const StepProgram& program, const std::vector<BatchPlan>& plans,
+                                const std::vector<int64_t>& steps) {
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<double, int64_t>> bytes;  // op -> (sum of bytes per call, calls per step)
+  for (const int64_t i : steps) {
+    if (i < 0 || i >= int64_t(plans.size())) continue;
+    for (const OpCount& op : count_step_ops(plans[size_t(i)], program)) {
+      auto [it, fresh] = bytes.try_emplace(op.name, 0.0, op.calls);
+      if (fresh) order.push_back(op.name);
+      it->second.first += op.bytes;
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const std::string& op : order)
+    out.push_back({{"op", op},
+                   {"bytes_per_call", bytes[op].first / double(steps.size())},
+                   {"calls_per_step", bytes[op].second}});
+  return out;
+}
+
 }  // namespace
 
 std::string variant_label(const nlohmann::json& sweep_point) {
@@ -117,6 +142,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
                           const std::function<void(const VariantProgress&)>& on_progress) {
   VariantResult out;
   out.label = variant_label(scenario.sweep_point);
+  const ProfileRange variant_range(RangeLevel::variant, out.label);
   const EngineSpec& eng = scenario.engine;
   const ModelConfig config = resolve_model_config(scenario.model);
   const BackendKind backend_kind = resolve_backend(eng.backend);
@@ -161,6 +187,7 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   VariantProgress prog;
   prog.label = out.label;
   prog.repetitions = scenario.measure.repetitions;
+  CaptureWindow capture(*backend, scenario.measure.profile_steps);
   auto run_once = [&](std::vector<Request> requests, bool warmup, int64_t rep) {
     auto scheduler = make_scheduler(eng.batching, kv);
     SteadyClock steady;
@@ -169,10 +196,18 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     Engine engine(*backend, kv, *scheduler, clock);
     prog.warmup = warmup;
     prog.repetition = rep;
-    return engine.run(requests, spec.has_value() && !warmup, [&](const EngineProgress& p) {
+    const ProfileRange range(RangeLevel::repetition, warmup ? "warmup" : "repetition " + std::to_string(rep));
+    if (!warmup) {
+      engine.set_capture_window(&capture);
+      capture.begin_repetition(rep);
+    }
+    const bool keep_plans = (spec.has_value() || scenario.measure.profile_steps.has_value()) && !warmup;
+    EngineRunResult result = engine.run(requests, keep_plans, [&](const EngineProgress& p) {
       prog.engine = p;
       if (on_progress) on_progress(prog);
     });
+    if (!warmup) capture.end_repetition();
+    return result;
   };
 
   if (scenario.measure.warmup_requests > 0) {
@@ -243,6 +278,13 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
              {"valid", out.valid},
              {"requests", requests},
              {"steps", steps}};
+  // The profiler's capture window (engine/profile/capture_window.h): what `rooflm profile` saw.
+  out.run["capture_window"] = {
+      {"profile_steps", scenario.measure.profile_steps ? nlohmann::json(scenario.measure.profile_steps->to_string())
+                                                       : nlohmann::json(nullptr)},
+      {"steps", capture.captured_steps()}};
+  if (scenario.measure.profile_steps)
+    out.run["capture_window"]["model_ops"] = window_model_ops(backend->program(), pooled.plans, capture.captured_steps());
   if (scenario.measure.kernel_trace) {
     out.run["kernel_trace"] = backend->kernel_trace_status();
     out.run["kernel_breakdown"] = kernel_breakdown(pooled.steps);

@@ -13,6 +13,7 @@
 #include "common/sampling.h"
 #include "common/variant.h"
 #include "engine/model/synthetic_outliers.h"
+#include "engine/profile/step_window.h"
 
 namespace rooflm {
 
@@ -128,6 +129,9 @@ struct MeasureSpec {
   bool record_requests = true;  // per-request timelines in results.json
   bool record_steps = true;     // per-step trace in results.json
   bool kernel_trace = false;    // cuda: per-kernel GPU time (CUPTI) and per-op roofline points
+  // The profiler's capture window: these steps of the first measured repetition (absent: every
+  // measured repetition; engine/profile/step_window.h).
+  std::optional<StepWindow> profile_steps;
   AccuracySpec accuracy;
 };
 

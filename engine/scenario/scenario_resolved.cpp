@@ -132,7 +132,7 @@ json slo_json(const SloSpec& slo) {
 
 json resolved_scenario_json(const Scenario& scenario) {
   const MeasureSpec& measure = scenario.measure;
-  return {{"schema", kScenarioSchema},
+  json out = {{"schema", kScenarioSchema},
           {"name", scenario.name},
           {"description", scenario.description},
           {"model", model_json(scenario.model)},
@@ -149,6 +149,8 @@ json resolved_scenario_json(const Scenario& scenario) {
                                      {"seed", measure.accuracy.seed}}}}},
           {"slo", slo_json(scenario.slo)},
           {"quant", quant_json(scenario.quant)}};
+  if (measure.profile_steps) out["measure"]["profile_steps"] = measure.profile_steps->to_string();
+  return out;
 }
 
 }  // namespace rooflm

@@ -296,6 +296,11 @@ MeasureSpec read_measure(const FieldReader& measure) {
   spec.record_requests = measure.boolean("record_requests", spec.record_requests);
   spec.record_steps = measure.boolean("record_steps", spec.record_steps);
   spec.kernel_trace = measure.boolean("kernel_trace", spec.kernel_trace);
+  if (measure.has("profile_steps")) {
+    std::string error;
+    spec.profile_steps = parse_step_window(measure.required_text("profile_steps"), error);
+    if (!spec.profile_steps) measure.context().fail(measure.context().where(measure.key_path("profile_steps")) + ": " + error);
+  }
   spec.accuracy = read_accuracy(measure.object("accuracy"));
   return spec;
 }

@@ -4,8 +4,10 @@
 // exit 130 / 143).
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "common/error.h"
+#include "engine/profile/profile_range.h"
 #include "engine/report/report_html.h"
 #include "engine/results/results.h"
 #include "engine/runtime/interrupt.h"
@@ -94,6 +96,7 @@ void run(const RunArgs& args) {
   std::vector<VariantResult> results;
   const InterruptScope interrupt_scope;
   ProgressLine progress;
+  std::optional<ProfileRange> run_range(std::in_place, RangeLevel::run, "run " + points.front().name);
   for (size_t i = 0; i < points.size(); ++i) {
     throw_if_interrupted();
     results.push_back(run_variant(points[i], options, [&](const VariantProgress& p) {
@@ -105,6 +108,7 @@ void run(const RunArgs& args) {
     }));
     results.back().run["scenario"] = points[i].resolved;
   }
+  run_range.reset();
   progress.finish();
 
   std::vector<nlohmann::json> runs;

@@ -16,5 +16,6 @@ void add_generate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_gate_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
 
 }  // namespace rooflm

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   rooflm::add_compare_command(app);
   rooflm::add_gate_command(app);
   rooflm::add_report_command(app);
+  rooflm::add_profile_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,9 +1,11 @@
 // CudaBackend forward pass. One step = metadata upload (one H2D copy from pinned memory), the
 // step program's kernels on one stream (or a CUDA graph replay for decode steps), sampling on the
 // GPU, one D2H copy of the sampled tokens, one synchronize. Each node of the program is an op (an
-// NVTX range and, with measure.kernel_trace, the kernel trace's attribution) whose kernels the
+// NVTX range of run_step_program's and, with measure.kernel_trace, the kernel trace's attribution) whose kernels the
 // registry selects: select_kernel() for the node's shapes and dtypes, KernelRegistry::launch().
 #include "engine/backend/cuda/cuda_backend.h"
+
+#include <cuda_profiler_api.h>
 
 #include <algorithm>
 #include <cstring>
@@ -84,6 +86,11 @@ CudaBackend::CudaBackend(ModelConfig config, const Scenario& scenario)
     trace_ = KernelTrace::start(trace_status_);
     if (trace_) trace_status_ = "traced";
   }
+}
+
+void CudaBackend::set_profiler_capture(bool on) {
+  ROOFLM_CUDA_CHECK(cudaStreamSynchronize(stream_));  // the window holds whole steps
+  ROOFLM_CUDA_CHECK(on ? cudaProfilerStart() : cudaProfilerStop());
 }
 
 // The query of a node's (first) kernel in a step of `n` tokens: its op, shapes and dtypes.
@@ -529,7 +536,7 @@ void CudaBackend::execute(const OpNode& op, const StepShape& s) {
 
 void CudaBackend::enqueue_step(const StepShape& s) {
   run_step_program(program_, observer_, [&](const OpNode& op) {
-    OpRange range(trace_.get(), op.name.c_str());  // NVTX range, kernel-trace attribution
+    OpRange range(trace_.get(), op.name.c_str());  // kernel-trace attribution
     execute(op, s);
   });
 }

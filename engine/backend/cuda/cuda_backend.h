@@ -45,6 +45,7 @@ class CudaBackend final : public Backend {
   std::vector<std::string> kernel_names() const override { return registry_.used(); }
   nlohmann::json device_info() const override;
   std::string kernel_trace_status() const override;
+  void set_profiler_capture(bool on) override;
 
  private:
   // What one step's kernels need to know (host values baked into launches).

@@ -3,7 +3,6 @@
 
 #include <cupti_activity.h>
 #include <dlfcn.h>
-#include <nvtx3/nvToolsExt.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -188,13 +187,11 @@ std::vector<KernelTime> KernelTrace::collect() {
 }
 
 OpRange::OpRange(KernelTrace* trace, const char* op) : trace_(trace) {
-  nvtxRangePushA(op);
   if (trace_) trace_->push_op(op);
 }
 
 OpRange::~OpRange() {
   if (trace_) trace_->pop_op();
-  nvtxRangePop();
 }
 
 }  // namespace rooflm

@@ -1,6 +1,6 @@
 // Kernel trace for measure.kernel_trace: CUPTI activity records of every kernel the process runs,
-// each attributed to the op that launched it. The backend wraps each op in an OpRange (an NVTX range
-// of the op's name, for Nsight, and a CUPTI external correlation id); after a step's synchronize,
+// each attributed to the op that launched it. The backend wraps each op in an OpRange (a CUPTI
+// external correlation id; the op's NVTX range is run_step_program's); after a step's synchronize,
 // collect() returns the step's kernels summed per (op, kernel name).
 //
 // libcupti is opened with dlopen when a trace starts, so rooflm runs where CUPTI is missing.
@@ -39,8 +39,8 @@ class KernelTrace {
   std::vector<std::string> op_names_;  // external correlation id - 1 -> op name
 };
 
-// RAII op scope: an NVTX range named `op` always (cheap without a tool attached), and the trace's
-// op attribution when `trace` is not null and the stream is not being captured into a graph.
+// RAII op scope: the trace's op attribution when `trace` is not null and the stream is not being
+// captured into a graph.
 class OpRange {
  public:
   OpRange(KernelTrace* trace, const char* op);

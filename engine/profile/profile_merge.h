@@ -1,0 +1,29 @@
+// The ncu profile folded back into a run of results.json (`rooflm profile`): the profiled launches
+// (ncu_csv.h) attributed to the recipe's ops, per (op, kernel) and per op, with ncu's DRAM bytes per
+// op call beside the cost model's (run.capture_window.model_ops, written by run_variant for the
+// window's steps) and their ratio; an op whose modelled bytes are off by more than 10% is flagged.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/profile/ncu_csv.h"
+
+namespace rooflm {
+
+// The fixed metric set `rooflm profile --tool ncu` collects (ncu --metrics), in base units.
+const std::vector<std::string>& ncu_profile_metrics();
+
+constexpr double kModelBytesTolerance = 0.10;  // |measured / modelled - 1| above this is flagged
+
+// `launches`: the profiled kernels; `op_of_launch`: launch ID -> op name (from the NVTX-renamed
+// export; a launch without one is attributed to op ""); `model_ops`: [{"op", "bytes_per_call",
+// "calls_per_step"}]. Returns run.profile's "kernels" and "ops" tables (the caller adds where the
+// files are).
+nlohmann::json merge_ncu_profile(const std::vector<NcuLaunch>& launches, const std::map<int64_t, std::string>& op_of_launch,
+                                 const nlohmann::json& model_ops);
+
+}  // namespace rooflm
