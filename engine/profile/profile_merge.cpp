@@ -95,6 +95,12 @@ nlohmann::json merge_ncu_profile(const std::vector<NcuLaunch>& launches, const s
                           {"model_off", nullptr}};
     if (const auto it = model_of.find(op); it != model_of.end() && (*it->second)["bytes_per_call"].is_number()) {
       const double model = (*it->second)["bytes_per_call"].get<double>();
+      // A roofline point of the hardware's bytes and time with the model's FLOPs.
+      const double flops = it->second->value("flops_per_call", 0.0);
+      if (flops > 0 && measured_bytes[op] > 0 && measured_ns[op] > 0) {
+        row["arithmetic_intensity"] = flops / measured_bytes[op];
+        row["achieved_flops_per_s"] = flops / (measured_ns[op] * 1e-9);
+      }
       row["model_bytes_per_call"] = model;
       if (model > 0) {
         const double ratio = measured_bytes[op] / model;

@@ -21,7 +21,8 @@ constexpr double kModelBytesTolerance = 0.10;  // |measured / modelled - 1| abov
 
 // `launches`: the profiled kernels; `op_of_launch`: launch ID -> op name (from the NVTX-renamed
 // export; a launch without one is attributed to op ""); `model_ops`: [{"op", "bytes_per_call",
-// "calls_per_step"}]. Returns run.profile's "kernels" and "ops" tables (the caller adds where the
+// "flops_per_call", "calls_per_step"}]. An op with model FLOPs is also a roofline point
+// ("arithmetic_intensity": model FLOPs / ncu bytes, "achieved_flops_per_s": model FLOPs / ncu time). Returns run.profile's "kernels" and "ops" tables (the caller adds where the
 // files are).
 nlohmann::json merge_ncu_profile(const std::vector<NcuLaunch>& launches, const std::map<int64_t, std::string>& op_of_launch,
                                  const nlohmann::json& model_ops);

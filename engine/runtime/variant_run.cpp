@@ -95,20 +95,27 @@ nlohmann::json launch_summary(const std::string& mode, const std::vector<StepRec
 nlohmann::json window_model_ops(const StepProgram& program, const std::vector<BatchPlan>& plans,
                                 const std::vector<int64_t>& steps) {
   std::vector<std::string> order;
-  std::map<std::string, std::pair<double, int64_t>> bytes;  // op -> (sum of bytes per call, calls per step)
+  struct Sums {
+    double bytes = 0, flops = 0;
+    int64_t calls = 0;
+  };
+  std::map<std::string, Sums> sums;  // op -> sums of bytes and FLOPs per call, calls per step
   for (const int64_t i : steps) {
     if (i < 0 || i >= int64_t(plans.size())) continue;
     for (const OpCount& op : count_step_ops(plans[size_t(i)], program)) {
-      auto [it, fresh] = bytes.try_emplace(op.name, 0.0, op.calls);
+      auto [it, fresh] = sums.try_emplace(op.name);
       if (fresh) order.push_back(op.name);
-      it->second.first += op.bytes;
+      it->second.bytes += op.bytes;
+      it->second.flops += op.flops();
+      it->second.calls = op.calls;
     }
   }
   nlohmann::json out = nlohmann::json::array();
   for (const std::string& op : order)
     out.push_back({{"op", op},
-                   {"bytes_per_call", bytes[op].first / double(steps.size())},
-                   {"calls_per_step", bytes[op].second}});
+                   {"bytes_per_call", sums[op].bytes / double(steps.size())},
+                   {"flops_per_call", sums[op].flops / double(steps.size())},
+                   {"calls_per_step", sums[op].calls}});
   return out;
 }
 

@@ -135,6 +135,8 @@
     });
     (r.run.phases || []).forEach((p) => points.push({ run: r.name, point: p.phase, intensity: p.arithmetic_intensity, flops: p.achieved_flops_per_s / 1e12 }));
     (r.run.kernel_points || []).forEach((p) => points.push({ run: r.name, point: p.name, intensity: p.arithmetic_intensity, flops: p.achieved_flops_per_s / 1e12 }));
+    ((r.run.profile || {}).ops || []).filter((p) => p.arithmetic_intensity > 0 && p.achieved_flops_per_s > 0)
+      .forEach((p) => points.push({ run: r.name, point: 'ncu ' + p.op, intensity: p.arithmetic_intensity, flops: p.achieved_flops_per_s / 1e12 }));
   });
   if (roofs.length || points.length) {
     chart(rooflineSection, 'roofline', {
@@ -215,6 +217,20 @@
     kernelSection.append(el('p', {}, 'Chosen kernels: ' + runs.map((r) => `${r.name}: ${r.run.kernels.join(', ')}`).join('; ') +
       '. No per-kernel timings in these results: run on the cuda backend with --set measure.kernel_trace=true' +
       runs.filter((r) => r.run.kernel_trace && r.run.kernel_trace !== 'traced').map((r) => ` (${r.name}: ${r.run.kernel_trace})`).join('') + '.'));
+  }
+
+  // rooflm profile: ncu's DRAM bytes per op call beside the cost model's
+  const profiled = runs.filter((r) => r.run.profile && r.run.profile.ops);
+  if (profiled.length) {
+    const rows = [];
+    profiled.forEach((r) => r.run.profile.ops.forEach((o) => rows.push([r.name, o.op || '(no op)', o.launches, fmt(o.duration_us, 2),
+      fmt(o.measured_bytes_per_call / 1e6, 3), o.model_bytes_per_call == null ? '-' : fmt(o.model_bytes_per_call / 1e6, 3),
+      o.measured_over_model == null ? '-' : fmt(o.measured_over_model, 3), o.model_off ? 'off by > 10%' : ''])));
+    section('profile', 'Nsight Compute profile', [
+      el('p', {}, 'rooflm profile --tool ncu: per op, the DRAM bytes ncu counted per call (steps ' +
+        profiled.map((r) => `${r.name}: ${r.run.profile.steps}`).join('; ') + ') beside the cost model\'s; ncu locks clocks to base and flushes caches, so its times are not the run\'s.'),
+      table(['run', 'op', 'launches', 'us / call', 'ncu MB / call', 'model MB / call', 'ncu / model', ''], rows),
+    ]);
   }
 
   // SLO and goodput
