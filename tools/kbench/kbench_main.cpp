@@ -1,13 +1,21 @@
 // rooflm_kbench: Google Benchmark microbenchmarks of the CUDA kernels (manual time from CUDA events,
-// see kbench_timing.h). The GPU name and the driver / runtime versions go into the JSON context.
-//   rooflm_kbench --benchmark_filter=gemv --benchmark_repetitions=5 --benchmark_out=kbench.json
+// see kbench_timing.h). The GPU name, the driver / runtime versions and the roofline's ceilings
+// (from the calibration file, and which file) go into the JSON context.
+//   rooflm_kbench [--calibration FILE] --benchmark_filter=gemv --benchmark_repetitions=5 --benchmark_out=kbench.json
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
+#include "engine/roofline/calibration.h"
+#include "engine/roofline/gpu_spec.h"
+
 #include "tools/kbench/kbench_register.h"
+#include "tools/kbench/kbench_timing.h"
 
 int main(int argc, char** argv) {
   cudaDeviceProp prop{};
@@ -23,6 +31,31 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("gpu_l2_bytes", std::to_string(prop.l2CacheSize));
   benchmark::AddCustomContext("cuda_driver", std::to_string(driver));
   benchmark::AddCustomContext("cuda_runtime", std::to_string(runtime));
+
+  // --calibration FILE (before Google Benchmark sees the arguments): as $ROOFLM_CALIBRATION.
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--calibration") == 0) {
+      setenv("ROOFLM_CALIBRATION", argv[i + 1], 1);
+      for (int j = i; j + 2 <= argc; ++j) argv[j] = argv[j + 2];
+      argc -= 2;
+      break;
+    }
+  rooflm::kbench::set_rotation_bytes(std::max<size_t>(size_t(160) << 20, size_t(3) * size_t(prop.l2CacheSize)));
+  try {
+    const std::optional<rooflm::GpuSpec> spec = rooflm::match_gpu_spec(prop.name);
+    const std::optional<rooflm::Calibration> cal = rooflm::find_calibration(spec ? spec->name : std::string(prop.name));
+    if (cal) {
+      rooflm::kbench::set_ceilings({cal->read_bandwidth_bytes_per_s, cal->fp16_gemm_flops_per_s, cal->file.string()});
+      benchmark::AddCustomContext("ceilings", cal->file.string());
+      benchmark::AddCustomContext("read_bandwidth_bytes_per_s", std::to_string(cal->read_bandwidth_bytes_per_s));
+      benchmark::AddCustomContext("fp16_gemm_flops_per_s", std::to_string(cal->fp16_gemm_flops_per_s));
+    } else {
+      benchmark::AddCustomContext("ceilings", "none: no calibration for this GPU (rooflm calibrate; --calibration FILE)");
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rooflm_kbench: %s\n", e.what());
+    return 2;
+  }
 
   rooflm::kbench::register_linear_benchmarks();
   rooflm::kbench::register_quant_linear_benchmarks();

@@ -10,11 +10,17 @@ namespace rooflm::kbench {
 namespace {
 
 constexpr int kMinLaunchesPerGraph = 20;
+size_t g_rotation_bytes = size_t(160) << 20;
+Ceilings g_ceilings;
 
 }  // namespace
 
+void set_ceilings(const Ceilings& c) { g_ceilings = c; }
+const Ceilings& ceilings() { return g_ceilings; }
+void set_rotation_bytes(size_t bytes) { g_rotation_bytes = bytes; }
+
 int rotations_for(size_t bytes_per_set) {
-  return int(std::max<size_t>(1, (kRotationBytes + bytes_per_set - 1) / std::max<size_t>(1, bytes_per_set)));
+  return int(std::max<size_t>(1, (g_rotation_bytes + bytes_per_set - 1) / std::max<size_t>(1, bytes_per_set)));
 }
 
 DeviceArena::~DeviceArena() {
@@ -65,12 +71,15 @@ void time_launches(benchmark::State& state, const Launch& launch, int rotations,
   }
   ROOFLM_CUDA_CHECK(cudaGetLastError());
 
-  const double roof_seconds = std::max(cost.bytes / kMeasuredReadBandwidth, cost.flops / kMeasuredGemmFlops);
   using benchmark::Counter;
   state.counters["GB/s"] = Counter(cost.bytes * 1e-9, Counter::kIsIterationInvariantRate);
   state.counters["TFLOP/s"] = Counter(cost.flops * 1e-12, Counter::kIsIterationInvariantRate);
-  state.counters["roof_pct"] = Counter(100.0 * roof_seconds, Counter::kIsIterationInvariantRate);
-  state.counters["roof_us"] = roof_seconds * 1e6;
+  if (g_ceilings.read_bandwidth_bytes_per_s > 0 && g_ceilings.fp16_gemm_flops_per_s > 0) {
+    const double roof_seconds = std::max(cost.bytes / g_ceilings.read_bandwidth_bytes_per_s,
+                                         cost.flops / g_ceilings.fp16_gemm_flops_per_s);
+    state.counters["roof_pct"] = Counter(100.0 * roof_seconds, Counter::kIsIterationInvariantRate);
+    state.counters["roof_us"] = roof_seconds * 1e6;
+  }
   state.counters["rotations"] = rotations;
 
   cudaEventDestroy(start);

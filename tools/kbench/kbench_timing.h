@@ -6,9 +6,11 @@
 // the iteration time (manual time) is replay time / launches. Counters, per launch:
 //   GB/s      minimal HBM bytes (each input read once, each output written once) / time
 //   TFLOP/s   FLOPs / time
-//   roof_pct  100 * roofline time / time, roofline time = max(bytes / 3.10 TB/s, FLOPs / 765 TFLOP/s),
-//             the H100 ceilings measured for the project (DESIGN.md). Above 100 means the byte or
-//             FLOP count is wrong (or the inputs stayed in L2).
+//   roof_pct  100 * roofline time / time, roofline time = max(bytes / read bandwidth, FLOPs / fp16
+//             GEMM peak), the ceilings `rooflm calibrate` measured on this GPU (the calibration file:
+//             kbench --calibration FILE, $ROOFLM_CALIBRATION, or results/<gpu>/calibration.json;
+//             engine/roofline/calibration.h). Above 100 means the byte or FLOP count is wrong (or
+//             the inputs stayed in L2). Without a calibration there is no roof_pct.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -18,13 +20,23 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace rooflm::kbench {
 
-inline constexpr double kMeasuredReadBandwidth = 3.10e12;  // bytes/s, H100 80GB HBM3 read stream
-inline constexpr double kMeasuredGemmFlops = 765e12;       // FLOP/s, cuBLAS fp16 8192^3
-inline constexpr size_t kRotationBytes = size_t(160) << 20;  // > 3x the H100's 50 MB L2
+// The roofline's ceilings (0: none known) and where they came from.
+struct Ceilings {
+  double read_bandwidth_bytes_per_s = 0;
+  double fp16_gemm_flops_per_s = 0;
+  std::string source;
+};
+void set_ceilings(const Ceilings& ceilings);
+const Ceilings& ceilings();
+
+// Bytes the input sets of a case add up to at least: 3x the GPU's L2 (set at start-up, 160 MB
+// until then), so every launch reads HBM.
+void set_rotation_bytes(size_t bytes);
 
 struct Cost {
   double bytes = 0;  // minimal HBM traffic of one launch
