@@ -26,6 +26,14 @@ double number_or_zero(const nlohmann::json& v) { return v.is_number() ? v.get<do
 
 }  // namespace
 
+std::string op_of_nvtx_renamed(const std::string& renamed) {
+  const size_t slash = renamed.find('/');
+  if (slash == std::string::npos) return "";
+  const std::string range = renamed.substr(0, slash);
+  const size_t at = range.rfind('@');
+  return at == std::string::npos ? range : range.substr(at + 1);
+}
+
 const std::vector<std::string>& ncu_profile_metrics() {
   static const std::vector<std::string> metrics = {
       kTime,

@@ -17,6 +17,11 @@ namespace rooflm {
 // The fixed metric set `rooflm profile --tool ncu` collects (ncu --metrics), in base units.
 const std::vector<std::string>& ncu_profile_metrics();
 
+// The op of a launch from its name in the export with `--print-nvtx-rename kernel`: ncu writes
+// "<innermost push/pop range>/<kernel>" ("qkv_proj/void rooflm::...gemv..."), and the kernel's own
+// name where no range encloses it ("" then). A "domain@" prefix, where ncu adds one, is dropped.
+std::string op_of_nvtx_renamed(const std::string& renamed);
+
 constexpr double kModelBytesTolerance = 0.10;  // |measured / modelled - 1| above this is flagged
 
 // `launches`: the profiled kernels; `op_of_launch`: launch ID -> op name (from the NVTX-renamed

@@ -56,11 +56,16 @@ TEST(NcuCsv, QuotingAndBadFilesNameTheRow) {
 // bytes beside them: qkv_proj measured (25,214,976 + 25,223,168) / 2 = 25,219,072 against 25.2 MB
 // modelled (ratio 1.0008: within 10%), attention 1,482,752 against 1.2 MB (1.2356: flagged), o_proj
 // 8,404,992 against none modelled (null), argmax outside every op ("").
+TEST(NcuProfile, OpsFromTheNvtxRenamedNames) {
+  EXPECT_EQ(op_of_nvtx_renamed("qkv_proj/void rooflm::<unnamed>::gemv_xwt_f16_kernel<(int)1, (int)1>(const uint4 *)"), "qkv_proj");
+  EXPECT_EQ(op_of_nvtx_renamed("rooflm@attention/void k()"), "attention");
+  EXPECT_EQ(op_of_nvtx_renamed("rooflm::<unnamed>::argmax_kernel(const __half *, int *, int)"), "");
+}
+
 TEST(NcuProfile, MergesMeasuredBytesBesideTheModel) {
   const std::vector<NcuLaunch> launches = parse_ncu_raw_csv(fixture("decode_raw.csv"), ncu_profile_metrics(), "raw");
   std::map<int64_t, std::string> op_of;
-  for (const NcuLaunch& l : parse_ncu_raw_csv(fixture("decode_raw_ops.csv"), {}, "ops"))
-    if (l.kernel.find('(') == std::string::npos) op_of[l.id] = l.kernel;
+  for (const NcuLaunch& l : parse_ncu_raw_csv(fixture("decode_raw_ops.csv"), {}, "ops")) op_of[l.id] = op_of_nvtx_renamed(l.kernel);
   const nlohmann::json model = nlohmann::json::parse(R"([{"op": "qkv_proj", "bytes_per_call": 25.2e6, "calls_per_step": 32},
                                                         {"op": "attention", "bytes_per_call": 1.2e6, "calls_per_step": 32}])");
   const nlohmann::json p = merge_ncu_profile(launches, op_of, model);

@@ -7,7 +7,7 @@
 //        engine/profile/profile_merge.h (plus any section set `--set NAME` names), with --kernels N
 //        at most N launches per launch configuration (grid, block, shared memory: about N per op).
 //        Keeps DIR/profile.ncu-rep, exports its raw page twice as CSV (kernel names, and the same
-//        launches renamed by their innermost NVTX range: the recipe's op), and writes run.profile:
+//        launches renamed "<innermost NVTX range>/<kernel>": the recipe's op), and writes run.profile:
 //        per op and kernel, ncu's DRAM bytes beside the cost model's, flagged when off by > 10%.
 //   nsys: `--capture-range=cudaProfilerApi` and the "rooflm" NVTX domain; keeps DIR/profile.nsys-rep,
 //        or says that nsys made none and keeps the raw capture.
@@ -51,15 +51,6 @@ std::string read_file(const fs::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// The op of a launch from its NVTX-renamed name: the innermost range ("qkv_proj", or
-// "rooflm@qkv_proj" / ".../qkv_proj" where ncu prefixes the domain or the stack); "" when ncu
-// left the kernel's own name (no range around it).
-std::string op_of_renamed(const std::string& renamed, const std::string& kernel) {
-  if (renamed == kernel) return "";
-  const size_t cut = renamed.find_last_of("@/");
-  return cut == std::string::npos ? renamed : renamed.substr(cut + 1);
 }
 
 const Scenario& choose_variant(const std::vector<Scenario>& points, const std::string& label) {
@@ -162,10 +153,7 @@ void profile_command(const ProfileArgs& a) {
       throw std::runtime_error("ncu --import " + rep.string() + " failed");
     const std::vector<NcuLaunch> launches = parse_ncu_raw_csv(read_file(csv), ncu_profile_metrics(), csv.string());
     std::map<int64_t, std::string> op_of;
-    std::map<int64_t, std::string> kernel_of;
-    for (const NcuLaunch& l : launches) kernel_of[l.id] = l.kernel;
-    for (const NcuLaunch& l : parse_ncu_raw_csv(read_file(csv_ops), {}, csv_ops.string()))
-      op_of[l.id] = op_of_renamed(l.kernel, kernel_of[l.id]);
+    for (const NcuLaunch& l : parse_ncu_raw_csv(read_file(csv_ops), {}, csv_ops.string())) op_of[l.id] = op_of_nvtx_renamed(l.kernel);
     const nlohmann::json merged = merge_ncu_profile(launches, op_of, run_json["capture_window"].value("model_ops", nlohmann::json::array()));
     profile.update(merged);
     profile["report"] = rep.filename().string();
