@@ -2,12 +2,15 @@
 // present, else cpu) and builds the backend with its weights.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "engine/metrics/telemetry_source.h"
 #include "engine/model/model_config.h"
 #include "engine/model/quant_scales.h"
 #include "engine/model/quantized_layer.h"
@@ -20,6 +23,10 @@ namespace rooflm {
 
 struct BackendOptions {
   std::string calibrate_from;  // sim: results.json whose per-phase efficiencies scale the roofline
+  // GPU telemetry of the measured repetitions (engine/runtime/variant_telemetry.h): empty = NVML on
+  // the cuda backend's device, none elsewhere; set (tests), this source on any backend.
+  std::function<std::unique_ptr<TelemetrySource>()> telemetry_source;
+  std::chrono::milliseconds telemetry_period = kDefaultTelemetryPeriod;
 };
 
 // The cuda backend lives in its own library (it links the kernels); a program built with it

@@ -46,6 +46,12 @@ nlohmann::json steps_of(const nlohmann::json& run) {
   return thinned(steps);
 }
 
+// run.invalid_reasons (1.3: the roofline's and throttled clocks), else the roofline's (older files).
+nlohmann::json invalid_reasons_of(const nlohmann::json& run, const nlohmann::json& roofline) {
+  const nlohmann::json all = run.value("invalid_reasons", nlohmann::json::array());
+  return all.is_array() && !all.empty() ? all : roofline.value("invalid_reasons", nlohmann::json::array());
+}
+
 nlohmann::json run_data(const nlohmann::json& run, size_t index) {
   const nlohmann::json roofline = run.value("roofline", nlohmann::json::object());
   nlohmann::json samples = nlohmann::json::object();
@@ -59,7 +65,7 @@ nlohmann::json run_data(const nlohmann::json& run, size_t index) {
                         {"kernels", run.value("kernels", nlohmann::json::array())},
                         {"summary", run.at("summary")},
                         {"valid", run.value("valid", true)},
-                        {"invalid_reasons", roofline.value("invalid_reasons", nlohmann::json::array())},
+                        {"invalid_reasons", invalid_reasons_of(run, roofline)},
                         {"ceilings", roofline.value("ceilings", nlohmann::json::object())},
                         {"phases", phases_of(roofline)},
                         {"samples", samples},
@@ -67,7 +73,14 @@ nlohmann::json run_data(const nlohmann::json& run, size_t index) {
   if (run.contains("accuracy")) out["accuracy"] = run["accuracy"];
   if (run.contains("kernel_breakdown")) out["kernel_breakdown"] = run["kernel_breakdown"];
   if (run.contains("kernel_trace")) out["kernel_trace"] = run["kernel_trace"];
+<<<<<<< HEAD
   if (run.contains("profile")) out["profile"] = run["profile"];  // rooflm profile's table and points
+=======
+  if (run.contains("telemetry") && run["telemetry"].is_object()) {  // the report shows the verdict, not the series
+    out["telemetry"] = run["telemetry"];
+    out["telemetry"].erase("samples");
+  }
+>>>>>>> telemetry
   // each op with a measured time is a roofline point (a log-log chart has no place for zero)
   nlohmann::json kernel_points = nlohmann::json::array();
   for (const auto& op : roofline.value("ops", nlohmann::json::array()))

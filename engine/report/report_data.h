@@ -2,7 +2,8 @@
 //   {"files": [{"name", "environment", "scenario", "runs": [{"label", "variant", "kernels", "summary",
 //     "valid", "invalid_reasons", "ceilings", "phases": [{phase, arithmetic_intensity,
 //     achieved_flops_per_s, bound}], "samples": {ttft_ms, tpot_ms, itl_ms, e2e_ms},
-//     "steps": [{start_s, step_ms, n_seqs, kv_occupancy}], "kernel_breakdown", "accuracy" (when present)}]}]}
+//     "steps": [{start_s, step_ms, n_seqs, kv_occupancy}], "kernel_breakdown", "accuracy", "telemetry"
+//     (without its sample series; each when present)}]}]}
 // Sample lists and step series longer than kMaxReportPoints are thinned evenly (samples sorted
 // first, so a CDF keeps its shape), to keep the report file small.
 #pragma once

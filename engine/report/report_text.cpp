@@ -85,6 +85,8 @@ const std::vector<Column>& columns() {
       {"perplexity_reference", [](const nlohmann::json&, const nlohmann::json& r) { return number(accuracy(r, "perplexity_reference"), 3); }},
       {"mbu_decode", [](const nlohmann::json&, const nlohmann::json& r) { return number(utilization(r["summary"], "mbu", "decode"), 3); }},
       {"mfu_prefill", [](const nlohmann::json&, const nlohmann::json& r) { return number(utilization(r["summary"], "mfu", "prefill"), 3); }},
+      {"energy_j", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"].value("energy_j", nlohmann::json()), 3); }},
+      {"tokens_per_j", [](const nlohmann::json&, const nlohmann::json& r) { return number(r["summary"].value("tokens_per_j", nlohmann::json()), 3); }},
       {"valid", [](const nlohmann::json&, const nlohmann::json& r) { return std::string(r.value("valid", true) ? "yes" : "no"); }},
   };
   return cols;
@@ -100,7 +102,8 @@ std::string render_report_markdown(const nlohmann::json& data) {
        << f["environment"].value("gpu", nlohmann::json()).dump() << ", commit "
        << f["environment"].value("git_commit", nlohmann::json()).dump() << "\n";
   md << "\nTimes in ms; MBU/MFU against the datasheet peak; accuracy (logit NMSE, top-1 agreement, mean KL in nats, "
-        "perplexity) against each run's reference precision, blank where not evaluated.\n\n|";
+        "perplexity) against each run's reference precision, blank where not evaluated; energy (J) and output tokens per "
+        "joule from GPU telemetry, blank where not measured.\n\n|";
   for (const auto& c : columns()) md << " " << c.header << " |";
   md << "\n|";
   for (size_t i = 0; i < columns().size(); ++i) md << (i < 4 ? "---|" : "---:|");

@@ -21,14 +21,34 @@ int64_t completed_requests(const nlohmann::json& run) {
   return v.is_number_integer() ? v.get<int64_t>() : 0;
 }
 
+// Why a run is invalid: run.invalid_reasons (1.3: the roofline's and throttled clocks), else the
+// roofline's (older files).
+std::string invalid_reasons_text(const nlohmann::json& run) {
+  const nlohmann::json& all = json_at_or_null(run, {"invalid_reasons"});
+  const nlohmann::json& reasons =
+      all.is_array() && !all.empty() ? all : json_at_or_null(run, {"roofline", "invalid_reasons"});
+  std::string text;
+  for (const auto& r : reasons)
+    text += (text.empty() ? "" : "; ") + (r.is_string() ? r.get<std::string>() : r.dump());
+  return text;
+}
+
 void check_run_valid(const nlohmann::json& run, const std::string& side, const std::string& label,
                      std::vector<std::string>& problems) {
-  if (run.value("valid", true)) return;
-  std::string reasons;
-  for (const auto& r : json_at_or_null(run, {"roofline", "invalid_reasons"}))
-    reasons += (reasons.empty() ? "" : "; ") + (r.is_string() ? r.get<std::string>() : r.dump());
-  problems.push_back(side + " run \"" + label + "\" is marked invalid (MBU or MFU above 1)" +
-                     (reasons.empty() ? "" : ": " + reasons));
+  const std::string where = side + " run \"" + label + "\"";
+  if (!run.value("valid", true)) {
+    const std::string reasons = invalid_reasons_text(run);
+    problems.push_back(where + " is marked invalid" + (reasons.empty() ? " (MBU or MFU above 1)" : ": " + reasons));
+    return;
+  }
+  // A throttled run is never compared silently, even where its "valid" says otherwise.
+  if (json_at_or_null(run, {"telemetry", "throttled"}) == true) {
+    std::string names;
+    for (const auto& r : json_at_or_null(run, {"telemetry", "throttle_reasons"}))
+      names += (names.empty() ? "" : ", ") + (r.is_string() ? r.get<std::string>() : r.dump());
+    problems.push_back(where + ": GPU clocks throttled during the measured repetitions" +
+                       (names.empty() ? "" : " (" + names + ")"));
+  }
 }
 
 }  // namespace

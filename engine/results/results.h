@@ -11,7 +11,9 @@
 
 namespace rooflm {
 
-inline constexpr const char* kResultSchema = "rooflm.result/1.2";  // minor 1: summary.counts; 2: runs[i].accuracy
+inline constexpr const char* kResultSchema = "rooflm.result/1.3";
+// minor 1: summary.counts; 2: runs[i].accuracy; 3: runs[i].telemetry, runs[i].invalid_reasons,
+// summary.energy_j / tokens_per_j / total_tokens_per_j
 
 // {gpu, driver, cuda, clocks, host, os, cpu, compiler, build_type, git_commit, git_dirty, timestamp,
 //  rooflm_version}

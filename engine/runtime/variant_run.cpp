@@ -16,6 +16,7 @@
 #include "engine/runtime/accuracy_eval.h"
 #include "engine/roofline/cost_model.h"
 #include "engine/roofline/memory_model.h"
+#include "engine/runtime/variant_telemetry.h"
 #include "engine/scenario/workload.h"
 
 namespace rooflm {
@@ -228,6 +229,8 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   EngineRunResult pooled;
   nlohmann::json repetitions = nlohmann::json::array();
   double offset = 0;
+  VariantTelemetry telemetry(variant.backend, out.device_info, options);
+  telemetry.start();  // the measured repetitions only, not the warm-up
   for (int64_t rep = 0; rep < scenario.measure.repetitions; ++rep) {
     EngineRunResult r = run_once(workload, false, rep);
     repetitions.push_back(summarize(r.requests, scenario.slo).to_json());
@@ -241,12 +244,15 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     pooled.steps.insert(pooled.steps.end(), r.steps.begin(), r.steps.end());
     for (auto& p : r.plans) pooled.plans.push_back(std::move(p));
   }
+  const TelemetrySummary telemetry_summary = telemetry.stop();
 
   out.summary = summarize(pooled.requests, scenario.slo);
   nlohmann::json summary = out.summary.to_json();
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
   summary["peak_concurrent_seqs"] = summary["kv"]["peak_concurrent_seqs"];
-  summary["counts"] = count_run(pooled.requests, pooled.steps).to_json();
+  const RunCounts counts = count_run(pooled.requests, pooled.steps);
+  summary["counts"] = counts.to_json();
+  add_energy_summary(summary, telemetry_summary, counts);
   summary["launch"] = launch_summary(std::string(name(variant.launch)), pooled.steps);
 
   nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
@@ -270,6 +276,13 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     roofline = {{"status", "no GPU spec for the " + backend->name() + " backend: MBU/MFU are not defined"}};
   }
 
+  // Every reason the run is invalid: the roofline's (an MBU/MFU above 1) and throttled GPU clocks.
+  nlohmann::json invalid_reasons = roofline.value("invalid_reasons", nlohmann::json::array());
+  if (telemetry_summary.throttled) {
+    out.valid = false;
+    invalid_reasons.push_back(telemetry_summary.invalid_reason);
+  }
+
   nlohmann::json variant_json = variant.to_json();
   variant_json["label"] = out.label;
   variant_json["gpu"] = spec ? nlohmann::json(spec->name) : nlohmann::json(nullptr);
@@ -283,6 +296,8 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
              {"repetitions", repetitions},
              {"roofline", roofline},
              {"valid", out.valid},
+             {"invalid_reasons", invalid_reasons},
+             {"telemetry", telemetry_summary.json},
              {"requests", requests},
              {"steps", steps}};
   // The profiler's capture window (engine/profile/capture_window.h): what `rooflm profile` saw.

@@ -26,7 +26,7 @@ struct VariantResult {
   nlohmann::json run;            // the results.json "runs" entry
   nlohmann::json device_info;    // the backend's device description (for the environment)
   Summary summary;
-  bool valid = true;             // false when an MBU/MFU exceeds 1 (see roofline.invalid_reasons)
+  bool valid = true;             // false when an MBU/MFU exceeds 1 or the GPU clocks throttled (run.invalid_reasons)
 };
 
 // A short label for a sweep point: "kernels=naive launch=graph" (last path component = value).

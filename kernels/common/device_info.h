@@ -7,7 +7,7 @@
 namespace rooflm {
 
 // {"gpu", "driver", "cuda", "clocks": {"sm_mhz", "mem_mhz", "max_sm_mhz", "max_mem_mhz"},
-//  "device": {"compute_capability", "sm_count", "l2_bytes", "memory_bytes", "memory_free_bytes"}}.
+//  "device": {"compute_capability", "pci_bus_id" (NVML's form, "00000000:1b:00.0"), "sm_count", "l2_bytes", "memory_bytes", "memory_free_bytes"}}.
 // Fields NVML cannot read are null. Throws CudaError when there is no device.
 nlohmann::json cuda_device_info();
 

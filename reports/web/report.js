@@ -86,7 +86,7 @@
     : '-';
   section('variants', 'Variant comparison', [table(
     ['variant', 'kernels', 'done', 'TTFT p50/p90/p99', 'TPOT p50/p90/p99', 'ITL p50/p99', 'E2E p50/p99',
-      'out tok/s', 'req/s', 'goodput req/s', 'accuracy vs reference', 'MBU', 'MFU', 'valid'],
+      'out tok/s', 'req/s', 'goodput req/s', 'energy J', 'out tok/J', 'accuracy vs reference', 'MBU', 'MFU', 'valid'],
     runs.map((r) => {
       const s = r.run.summary;
       return [el('a', { href: '#' + r.id, id: r.id }, r.name), r.run.kernels.join(', '),
@@ -95,7 +95,8 @@
         `${pct(s.tpot_ms, 'p50')} / ${pct(s.tpot_ms, 'p90')} / ${pct(s.tpot_ms, 'p99')}`,
         `${pct(s.itl_ms, 'p50')} / ${pct(s.itl_ms, 'p99')}`, `${pct(s.e2e_ms, 'p50')} / ${pct(s.e2e_ms, 'p99')}`,
         fmt(s.throughput.output_tok_s, 1), fmt(s.throughput.req_s, 2), fmt(s.goodput_req_s, 2),
-        accuracyCell(r.run.accuracy), util(s.mbu), util(s.mfu), r.run.valid ? 'yes' : 'INVALID'];
+        fmt(s.energy_j, 2), fmt(s.tokens_per_j, 3),
+        accuracyCell(r.run.accuracy), util(s.mbu), util(s.mfu), r.run.valid ? 'yes' : (r.run.telemetry && r.run.telemetry.throttled ? 'INVALID (throttled)' : 'INVALID')];
     }))]);
 
   // accuracy beside speed: one row per run with an accuracy evaluation, and KL against TPOT

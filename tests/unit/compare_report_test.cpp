@@ -53,7 +53,22 @@ TEST(CompareReport, MarkdownAndCsvRows) {
   const std::string csv = render_report_csv(data);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);  // header + 2 runs
   EXPECT_NE(csv.find("a.json,\"kernels=fused, \"\"graph\"\"\",sim,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",1234.50,2.000,1.500,,,,,,0.710,0.550,yes\n"), std::string::npos) << csv;  // no accuracy
+  EXPECT_NE(csv.find(",1234.50,2.000,1.500,,,,,,0.710,0.550,,,yes\n"), std::string::npos) << csv;  // no accuracy, no energy
+}
+
+TEST(CompareReport, EnergyAndThrottledTelemetry) {
+  nlohmann::json doc = results_with_roofline();
+  doc["runs"][0]["summary"]["energy_j"] = 12.5;
+  doc["runs"][0]["summary"]["tokens_per_j"] = 3.2;
+  doc["runs"][0]["valid"] = false;
+  doc["runs"][0]["invalid_reasons"] = {"GPU clocks throttled during the measured repetitions: sw_power_cap in 1 of 5 telemetry samples"};
+  doc["runs"][0]["telemetry"] = {{"status", "sampled"}, {"throttled", true}, {"samples", {{"t", {0.0}}}}};
+  const nlohmann::json data = report_data({{"a.json", doc}});
+  const nlohmann::json& run = data["files"][0]["runs"][0];
+  EXPECT_EQ(run["telemetry"], (nlohmann::json{{"status", "sampled"}, {"throttled", true}}));  // no series
+  const std::string csv = render_report_csv(data);
+  EXPECT_NE(csv.find(",0.710,0.550,12.500,3.200,no\n"), std::string::npos) << csv;
+  EXPECT_NE(render_report_markdown(data).find("**INVALID** " + run.value("label", "") + ": GPU clocks throttled"), std::string::npos);
 }
 
 TEST(CompareReport, AccuracySitsBesideTheSpeed) {

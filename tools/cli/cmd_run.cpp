@@ -78,8 +78,15 @@ void print_summary(const std::vector<VariantResult>& results, std::ostream& os) 
                   a.at("perplexity").get<double>(), a.at("perplexity_reference").get<double>());
     os << line;
   }
+  for (const auto& r : results) {
+    const auto& s = r.run.at("summary");
+    if (s.value("energy_j", nlohmann::json(nullptr)).is_number())
+      os << "energy " << r.label << ": " << fmt_num(s.at("energy_j").get<double>(), 2) << " J, "
+         << fmt_num(s.at("tokens_per_j").get<double>(), 2) << " output tokens/J ("
+         << r.run.at("telemetry").value("energy_source", "") << ")\n";
+  }
   for (const auto& r : results)
-    for (const auto& reason : r.run.at("roofline").value("invalid_reasons", nlohmann::json::array()))
+    for (const auto& reason : r.run.value("invalid_reasons", nlohmann::json::array()))
       os << "INVALID " << r.label << ": " << reason.get<std::string>() << "\n";
 }
 
@@ -127,7 +134,9 @@ void run(const RunArgs& args) {
   print_summary(results, std::cout);
   std::cout << "results: " << path << "\n";
   for (const auto& r : results)
-    if (!r.valid) throw std::runtime_error("run marked invalid (MBU or MFU above 1): see roofline.invalid_reasons in " + path);
+    if (!r.valid)
+      throw std::runtime_error("run \"" + r.label + "\" marked invalid (an MBU or MFU above 1, or throttled GPU clocks): " +
+                               "see runs[].invalid_reasons in " + path);
 }
 
 }  // namespace
