@@ -73,14 +73,11 @@ nlohmann::json run_data(const nlohmann::json& run, size_t index) {
   if (run.contains("accuracy")) out["accuracy"] = run["accuracy"];
   if (run.contains("kernel_breakdown")) out["kernel_breakdown"] = run["kernel_breakdown"];
   if (run.contains("kernel_trace")) out["kernel_trace"] = run["kernel_trace"];
-<<<<<<< HEAD
   if (run.contains("profile")) out["profile"] = run["profile"];  // rooflm profile's table and points
-=======
   if (run.contains("telemetry") && run["telemetry"].is_object()) {  // the report shows the verdict, not the series
     out["telemetry"] = run["telemetry"];
     out["telemetry"].erase("samples");
   }
->>>>>>> telemetry
   // each op with a measured time is a roofline point (a log-log chart has no place for zero)
   nlohmann::json kernel_points = nlohmann::json::array();
   for (const auto& op : roofline.value("ops", nlohmann::json::array()))
