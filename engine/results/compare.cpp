@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "engine/results/kbench_results.h"
 #include "engine/results/mann_whitney.h"
 
 namespace rooflm {
@@ -89,7 +90,8 @@ ResultsComparison compare_results(const nlohmann::json& baseline, const nlohmann
   ResultsComparison out;
   out.significance_level = significance_level;
   std::vector<MetricInfo> chosen;
-  if (metrics.empty()) chosen = sampled_metrics();
+  if (metrics.empty())  // a kbench file's metrics, or a run's
+    chosen = baseline.value("kind", "") == kKbenchResultsKind ? kernel_metrics() : sampled_metrics();
   for (const auto& name : metrics) chosen.push_back(sampled_metric(name));
 
   const auto base_runs = runs_by_label(baseline);

@@ -48,16 +48,32 @@ const std::vector<MetricInfo>& sampled_metrics() {
   return metrics;
 }
 
+const std::vector<MetricInfo>& kernel_metrics() {
+  static const std::vector<MetricInfo> metrics = {{"kernel_us", MetricDirection::lower_is_better},
+                                                  {"kernel_gb_s", MetricDirection::higher_is_better}};
+  return metrics;
+}
+
 const MetricInfo& sampled_metric(const std::string& metric) {
-  for (const auto& m : sampled_metrics())
-    if (m.name == metric) return m;
+  for (const auto* list : {&sampled_metrics(), &kernel_metrics()})
+    for (const auto& m : *list)
+      if (m.name == metric) return m;
   std::string known;
-  for (const auto& m : sampled_metrics()) known += (known.empty() ? "" : ", ") + m.name;
+  for (const auto* list : {&sampled_metrics(), &kernel_metrics()})
+    for (const auto& m : *list) known += (known.empty() ? "" : ", ") + m.name;
   throw InputError("unknown metric \"" + metric + "\" (known: " + known + ")");
 }
 
 std::vector<double> samples_of(const nlohmann::json& run, const std::string& metric) {
   sampled_metric(metric);
+  if (metric == "kernel_us" || metric == "kernel_gb_s") {
+    std::vector<double> out;
+    const nlohmann::json* samples = run.contains("kernel_samples") ? &run["kernel_samples"] : nullptr;
+    if (samples && samples->is_object() && samples->contains(metric))
+      for (const auto& v : (*samples)[metric])
+        if (v.is_number()) out.push_back(v.get<double>());
+    return out;
+  }
   if (metric == "step_ms") {
     std::vector<double> out;
     for (const auto& s : run.value("steps", nlohmann::json::array()))

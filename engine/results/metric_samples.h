@@ -2,6 +2,8 @@
 //   ttft_ms, tpot_ms, e2e_ms, itl_ms  per request / per token gap, from run.requests (completed only)
 //   step_ms                           per engine step, from run.steps
 //   output_tok_s, goodput_req_s       per repetition, from run.repetitions
+//   kernel_us, kernel_gb_s            per repetition of a kbench benchmark, from run.kernel_samples
+//                                     (Google Benchmark JSON read as results: kbench_results.h)
 // Definitions as in DESIGN.md (TTFT = first_token - arrival, TPOT = (finish - first_token) /
 // (n_output - 1) for n_output >= 2, ITL = every gap between consecutive tokens, E2E = finish - arrival).
 #pragma once
@@ -20,10 +22,12 @@ struct MetricInfo {
   MetricDirection direction;
 };
 
-// Every metric samples_of() knows, in report order.
+// The metrics of a run of the engine, in report order.
 const std::vector<MetricInfo>& sampled_metrics();
+// The metrics of a kbench benchmark.
+const std::vector<MetricInfo>& kernel_metrics();
 
-// Throws InputError naming `metric` when it is not one of sampled_metrics().
+// Throws InputError naming `metric` when it is not one of sampled_metrics() or kernel_metrics().
 const MetricInfo& sampled_metric(const std::string& metric);
 
 // Samples of `metric` in `run` (a results.json "runs" entry); empty when the run did not record

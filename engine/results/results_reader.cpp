@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/json_text.h"
 #include "engine/results/json_schema_check.h"
+#include "engine/results/kbench_results.h"
 #include "engine/results/results.h"
 
 namespace rooflm {
@@ -76,7 +77,10 @@ nlohmann::json parse_results_text(std::string_view text, const std::string& orig
   return doc;
 }
 
-nlohmann::json read_results(const std::filesystem::path& path) {
+namespace {
+
+// The text of `path`, checked as read_results documents.
+std::string results_file_text(const std::filesystem::path& path) {
   const std::string origin = path.string();
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
@@ -92,7 +96,20 @@ nlohmann::json read_results(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw InputError(where(origin) + "read error");
-  return parse_results_text(text.str(), origin);
+  return text.str();
+}
+
+}  // namespace
+
+nlohmann::json read_results(const std::filesystem::path& path) {
+  return parse_results_text(results_file_text(path), path.string());
+}
+
+nlohmann::json read_comparable_results(const std::filesystem::path& path) {
+  const std::string text = results_file_text(path);
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (is_benchmark_json(doc)) return benchmark_json_as_results(doc, path.string());
+  return parse_results_text(text, path.string());
 }
 
 }  // namespace rooflm

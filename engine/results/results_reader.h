@@ -25,6 +25,10 @@ nlohmann::json parse_results_text(std::string_view text, const std::string& orig
 // Reads `path` (a regular file of at most kMaxResultsFileBytes) and parse_results_text()s it.
 nlohmann::json read_results(const std::filesystem::path& path);
 
+// For `rooflm compare`: a results file as read_results reads it, or a Google Benchmark JSON file
+// (rooflm_kbench --benchmark_out) as a results document of kind "kbench" (kbench_results.h).
+nlohmann::json read_comparable_results(const std::filesystem::path& path);
+
 // results/schema/result.schema.json as this rooflm was built with it.
 const nlohmann::json& result_schema();
 

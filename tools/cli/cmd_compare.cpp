@@ -2,13 +2,16 @@
 // and metric, the medians of A (baseline) and B (candidate), the delta, better/worse, and whether
 // the change is significant (Mann–Whitney U over the raw samples: requests, steps, repetitions);
 // then the counters both files record (steps, tokens, preemptions, ...) with their change.
-// Both files go through the results reader (results_reader.h). Files of different scenarios,
+// Both files go through the results reader (results_reader.h); two kbench files (Google Benchmark
+// JSON, engine/results/kbench_results.h) compare per benchmark: kernel_us and kernel_gb_s over
+// their repetitions. Files of different scenarios,
 // models or GPUs (results_pair.h) are refused (exit 2) unless --force; with --force the
 // differences are printed first (stderr) and listed under "mismatches" (json).
 #include <iostream>
 
 #include "common/error.h"
 #include "engine/results/compare.h"
+#include "engine/results/kbench_results.h"
 #include "engine/results/results_pair.h"
 #include "engine/results/results_reader.h"
 #include "tools/cli/commands.h"
@@ -47,7 +50,11 @@ void print_table(const ResultsComparison& comparison, std::ostream& os) {
 }
 
 void compare(const CompareArgs& args) {
-  const nlohmann::json baseline = read_results(args.baseline), candidate = read_results(args.candidate);
+  const nlohmann::json baseline = read_comparable_results(args.baseline),
+                       candidate = read_comparable_results(args.candidate);
+  if ((baseline.value("kind", "") == kKbenchResultsKind) != (candidate.value("kind", "") == kKbenchResultsKind))
+    throw InputError("compare refused: one of '" + args.baseline + "' and '" + args.candidate +
+                     "' is a kbench (Google Benchmark) file and the other a results file");
   const std::vector<std::string> mismatches = results_pair_mismatches(baseline, candidate);
   if (!mismatches.empty() && !args.force) {
     std::string all;
