@@ -33,7 +33,7 @@ nlohmann::json benchmark_json_as_results(const nlohmann::json& doc, const std::s
     const nlohmann::json& b = benchmarks[i];
     const std::string where = origin + ": benchmarks[" + std::to_string(i) + "]";
     if (!b.is_object()) throw InputError(where + " is not an object");
-    if (b.value("run_type", "iteration") == "aggregate") continue;
+    if (b.contains("run_type") && b["run_type"] == "aggregate") continue;
     if (!b.contains("run_name") || !b["run_name"].is_string() || !b.contains("real_time") ||
         !b["real_time"].is_number() || !b.contains("time_unit") || !b["time_unit"].is_string())
       throw InputError(where + " has no run_name, real_time or time_unit: not Google Benchmark's JSON output");

@@ -72,6 +72,11 @@ TEST(KbenchCompare, MalformedBenchmarksNameTheEntry) {
   bad = kbench_file(10);
   bad["benchmarks"][0]["time_unit"] = "fortnights";
   EXPECT_THROW(benchmark_json_as_results(bad, "k.json"), InputError);
+  bad = kbench_file(10);
+  bad["benchmarks"][0]["run_type"] = 7;  // not a string: read as a repetition, not a type error
+  EXPECT_NO_THROW(benchmark_json_as_results(bad, "k.json"));
+  bad["benchmarks"][1] = "x";
+  EXPECT_THROW(benchmark_json_as_results(bad, "k.json"), InputError);
 }
 
 }  // namespace
