@@ -107,9 +107,13 @@ nlohmann::json read_results(const std::filesystem::path& path) {
 
 nlohmann::json read_comparable_results(const std::filesystem::path& path) {
   const std::string text = results_file_text(path);
-  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (is_benchmark_json(doc)) return benchmark_json_as_results(doc, path.string());
-  return parse_results_text(text, path.string());
+  try {
+    return parse_results_text(text, path.string());
+  } catch (const InputError&) {  // not a results file: parsed again only to see whether it is kbench's
+    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    if (is_benchmark_json(doc)) return benchmark_json_as_results(doc, path.string());
+    throw;
+  }
 }
 
 }  // namespace rooflm

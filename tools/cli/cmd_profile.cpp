@@ -14,12 +14,11 @@
 // `--set` with '=' overrides a scenario value as in `rooflm run`; without, it is ncu's --set.
 // --dry-run prints the command and runs nothing. A missing tool: exit 2 saying how to install it.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "common/error.h"
+#include "common/json_text.h"
 #include "engine/profile/ncu_csv.h"
 #include "engine/profile/profile_merge.h"
 #include "engine/profile/step_window.h"
@@ -38,6 +37,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kDefaultSteps = "decode:10-14";
+constexpr int64_t kMaxCsvBytes = int64_t(1) << 30;  // an export of ncu's raw page
 
 struct ProfileArgs {
   std::string scenario, tool, variant, steps, out, ncu = "ncu", nsys = "nsys";
@@ -45,13 +45,6 @@ struct ProfileArgs {
   std::vector<std::string> sets;
   bool dry_run = false;
 };
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 const Scenario& choose_variant(const std::vector<Scenario>& points, const std::string& label) {
   if (label.empty()) {
@@ -151,9 +144,9 @@ void profile_command(const ProfileArgs& a) {
     import_ops.insert(import_ops.end(), {"--print-nvtx-rename", "kernel"});
     if (run_process(import, csv) != 0 || run_process(import_ops, csv_ops) != 0)
       throw std::runtime_error("ncu --import " + rep.string() + " failed");
-    const std::vector<NcuLaunch> launches = parse_ncu_raw_csv(read_file(csv), ncu_profile_metrics(), csv.string());
+    const std::vector<NcuLaunch> launches = parse_ncu_raw_csv(read_text_file(csv, kMaxCsvBytes, "ncu CSV export"), ncu_profile_metrics(), csv.string());
     std::map<int64_t, std::string> op_of;
-    for (const NcuLaunch& l : parse_ncu_raw_csv(read_file(csv_ops), {}, csv_ops.string())) op_of[l.id] = op_of_nvtx_renamed(l.kernel);
+    for (const NcuLaunch& l : parse_ncu_raw_csv(read_text_file(csv_ops, kMaxCsvBytes, "ncu CSV export"), {}, csv_ops.string())) op_of[l.id] = op_of_nvtx_renamed(l.kernel);
     const nlohmann::json merged = merge_ncu_profile(launches, op_of, run_json["capture_window"].value("model_ops", nlohmann::json::array()));
     profile.update(merged);
     profile["report"] = rep.filename().string();
