@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/common/cuda_check.h"
+#include "reference/all_close.h"
 
 namespace rooflm::gputest {
 
@@ -68,22 +69,15 @@ inline std::vector<float> to_float(const std::vector<__half>& h) {
   return f;
 }
 
-// Every element: |got - ref| <= atol + rtol * |ref|; NaN never passes. Reports the first failures.
+// Every element: |got - ref| <= atol + rtol * |ref|; NaN never passes (reference/all_close.h).
+// Reports the first failures.
 inline ::testing::AssertionResult all_close(const std::vector<float>& got, const std::vector<float>& ref,
                                             double atol, double rtol) {
   if (got.size() != ref.size())
     return ::testing::AssertionFailure() << "size " << got.size() << " != " << ref.size();
-  size_t bad = 0;
-  std::string first;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double err = std::abs(double(got[i]) - double(ref[i]));
-    if (!(err <= atol + rtol * std::abs(double(ref[i])))) {
-      if (bad++ < 5)
-        first += " [" + std::to_string(i) + "] got " + std::to_string(got[i]) + " ref " + std::to_string(ref[i]) + ";";
-    }
-  }
-  if (bad == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << bad << " of " << ref.size() << " elements off:" << first;
+  const ref::CloseReport r = ref::compare_close(got.data(), ref.data(), ref.size(), atol, rtol);
+  if (r.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << r.off << " of " << r.checked << " elements off:" << r.first;
 }
 
 }  // namespace rooflm::gputest

@@ -14,8 +14,8 @@
 #          kv_precision  scenarios/kv_precision.json (fp16 / int8 / fp8 KV, batch 32 after 4096 tokens)
 #          quant_linear  kbench's quantised linear layers (gemv / mma / cuBLASLt paths beside fp16 cuBLASLt,
 #                     repetitions randomly interleaved), then tools/kbench/quant_linear_table.py
-#          attn_bench  $BUILD/attn_bench (tools/kbench/attn_bench.cu) with the session's calibrated
-#                     read bandwidth and fp16 GEMM peak: attention kernels by layout and KV dtype
+#          kbench     every kbench case (each checked against the CPU reference first), 3 repetitions
+#                     randomly interleaved, ceilings from the session's calibration; then summarize.py
 #          fuzz_start:T:W:S  (e.g. fuzz_start:scenario,results:6:500) the carried libFuzzer targets
 #                     (build-sanitize/tests/fuzz/) in the background, W workers each, S seconds, into
 #                     $OUT/fuzz_<targets>.txt; fuzz_wait waits for every one started
@@ -120,14 +120,14 @@ for step in $STEPS; do
     kv_precision) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/kv_precision.json --out "$OUT/kv_precision" \
              > "$OUT/kv_precision.log" 2>&1; rc=$?
            tail -8 "$OUT/kv_precision.log" ;;
-    attn_bench) peaks=()
-           if c="$(cal)" && [ -n "$c" ]; then
-             read -r bytes flops < <(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); c=d.get('ceilings', d); print(c['read_bandwidth_bytes_per_s'], c['fp16_gemm_flops_per_s'])" "$c" 2>/dev/null) \
-               && peaks=(--peak-bytes "$bytes" --peak-flops "$flops")
-           fi
-           "$BUILD/attn_bench" --out "$OUT/attn_bench.json" --commit "${ROOFLM_GIT_COMMIT:-unknown}" "${peaks[@]}" \
-             > "$OUT/attn_bench.log" 2>&1; rc=$?
-           grep -E "fp16 / " "$OUT/attn_bench.log" | tail -30 ;;
+    kbench) c="$(cal)"
+           "$BUILD/tools/kbench/rooflm_kbench" ${ROOFLM_KBENCH_FILTER:+--benchmark_filter="$ROOFLM_KBENCH_FILTER"} \
+             ${c:+--calibration "$c"} --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+             --benchmark_out="$OUT/kbench.json" --benchmark_out_format=json \
+             --benchmark_context=git_commit="${ROOFLM_GIT_COMMIT:-unknown}" > "$OUT/kbench.txt" 2>&1; rc=$?
+           tail -2 "$OUT/kbench.txt"
+           python3 tools/kbench/summarize.py "$OUT/kbench.json" --out "$OUT/kbench_summary.json" > "$OUT/kbench_table.txt" 2>&1
+           tail -40 "$OUT/kbench_table.txt" ;;
     quant_linear) "$BUILD/tools/kbench/rooflm_kbench" --benchmark_filter='^(f16|w8a16|w8a8|fp8)_(cublaslt|gemv|mma)/' \
              --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \
              --benchmark_out="$OUT/kbench_quant_linear.json" --benchmark_out_format=json \

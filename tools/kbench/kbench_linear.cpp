@@ -1,14 +1,19 @@
 // kbench linear layers: the cuBLASLt GEMM at Llama-2-7B prefill shapes (n = 350, 2048), and at
 // decode sizes (n = 1..16) the custom GEMV (every rows-per-block variant) beside cuBLASLt, which
 // gives the crossover where the registry should switch to the GEMM.
+// Each case is checked first against ref::linear_xwt (every element; the GPU tests' tolerance:
+// 1e-2 + 1e-2 |ref| for fp16 outputs, 1e-3 + 1e-3 |ref| for the fp32 residual stream).
 // Names: <kernel>/n:<tokens>/in:<in>/out:<out>[/rows:<rows per block>]
 #include <cmath>
+#include <cstring>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/gemm/gemm_cublaslt.h"
 #include "kernels/gemv/gemv_f16.h"
+#include "reference/linear.h"
 #include "tools/kbench/kbench_register.h"
 #include "tools/kbench/kbench_timing.h"
 
@@ -49,13 +54,40 @@ LinearInputs make_inputs(DeviceArena& arena, int64_t n, LinearShape s) {
   return in;
 }
 
+constexpr double kAtol = 1e-2, kRtol = 1e-2;        // fp16 output (gemm_test.cu, gemv_test.cu)
+constexpr double kResidualTol = 1e-3;                // fp32 residual stream (gemm_test.cu)
+constexpr uint32_t kResidualBits = 0x3c3c3c3c;      // the residual stream's initial value in every element
+
+// x W^T of rotation 0's inputs in fp32. The inputs are the same for every case of one shape (the
+// synthetic fill is seeded by rotation), so the last shape's result is kept for the next case.
+const std::vector<float>& reference_output(const LinearInputs& in, int64_t n, LinearShape s) {
+  static std::tuple<int64_t, int64_t, int64_t> key{-1, -1, -1};
+  static std::vector<float> y;
+  if (key != std::tuple{n, s.in, s.out}) {
+    const std::vector<float> x = download_f16(in.x[0], size_t(n * s.in));
+    const std::vector<float> w = download_f16(in.w[0], size_t(s.in * s.out));
+    y.assign(size_t(n * s.out), 0.0f);
+    ref::linear_xwt(reference_pool(), x.data(), w.data(), nullptr, y.data(), n, s.in, s.out);
+    key = {n, s.in, s.out};
+  }
+  return y;
+}
+
+Check check_f16_output(const LinearInputs& in, const __half* y, int64_t n, LinearShape s) {
+  return [&in, y, n, s] {
+    const std::vector<float>& ref = reference_output(in, n, s);
+    const std::vector<float> got = download_f16(y, ref.size());
+    return ref::compare_close(got.data(), ref.data(), ref.size(), kAtol, kRtol);
+  };
+}
+
 void bench_gemm(benchmark::State& state, int64_t n, LinearShape s) {
   DeviceArena arena;
   GemmCublasLt gemm;
   const LinearInputs in = make_inputs(arena, n, s);
   auto* y = static_cast<__half*>(arena.bytes(size_t(n * s.out) * sizeof(__half)));
   time_launches(state, [&](int r, cudaStream_t stream) { gemm.xwt_f16(in.x[r], in.w[r], nullptr, y, n, s.in, s.out, stream); },
-                in.rotations, linear_cost(n, s, sizeof(__half), false));
+                in.rotations, linear_cost(n, s, sizeof(__half), false), check_f16_output(in, y, n, s));
 }
 
 void bench_gemm_add_residual(benchmark::State& state, int64_t n, LinearShape s) {
@@ -63,10 +95,18 @@ void bench_gemm_add_residual(benchmark::State& state, int64_t n, LinearShape s) 
   GemmCublasLt gemm;
   const LinearInputs in = make_inputs(arena, n, s);
   auto* residual = static_cast<float*>(arena.bytes(size_t(n * s.out) * sizeof(float)));
-  ROOFLM_CUDA_CHECK(cudaMemset(residual, 0x3c, size_t(n * s.out) * sizeof(float)));  // 0.0115 in every element
+  ROOFLM_CUDA_CHECK(cudaMemset(residual, kResidualBits & 0xff, size_t(n * s.out) * sizeof(float)));  // 0.0115
+  const Check check = [&] {  // after one launch: the initial stream + x W^T
+    float initial = 0;
+    std::memcpy(&initial, &kResidualBits, sizeof(initial));
+    std::vector<float> ref = reference_output(in, n, s);
+    for (float& v : ref) v += initial;
+    const std::vector<float> got = download_f32(residual, ref.size());
+    return ref::compare_close(got.data(), ref.data(), ref.size(), kResidualTol, kResidualTol);
+  };
   time_launches(state,
                 [&](int r, cudaStream_t stream) { gemm.xwt_add_residual_f16(in.x[r], in.w[r], residual, n, s.in, s.out, stream); },
-                in.rotations, linear_cost(n, s, sizeof(float), true));
+                in.rotations, linear_cost(n, s, sizeof(float), true), check);
 }
 
 void bench_gemv(benchmark::State& state, int64_t n, LinearShape s, int rows) {
@@ -75,7 +115,7 @@ void bench_gemv(benchmark::State& state, int64_t n, LinearShape s, int rows) {
   auto* y = static_cast<__half*>(arena.bytes(size_t(n * s.out) * sizeof(__half)));
   time_launches(state,
                 [&](int r, cudaStream_t stream) { gemv_xwt_f16_rows(in.x[r], in.w[r], nullptr, y, n, s.in, s.out, rows, stream); },
-                in.rotations, linear_cost(n, s, sizeof(__half), false));
+                in.rotations, linear_cost(n, s, sizeof(__half), false), check_f16_output(in, y, n, s));
 }
 
 std::string shape_name(const char* kernel, int64_t n, LinearShape s) {
@@ -87,19 +127,19 @@ std::string shape_name(const char* kernel, int64_t n, LinearShape s) {
 void register_linear_benchmarks() {
   for (const int64_t n : kPrefillTokens)
     for (const LinearShape s : kPrefillShapes) {
-      configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
-                                             [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
+      add_case(shape_name("gemm_xwt_f16_cublaslt", n, s),
+                                             [n, s](benchmark::State& st) { bench_gemm(st, n, s); });
       if (s.out == 4096)  // wo and w_down: the projections whose output is added to the residual stream
-        configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_add_residual_f16_cublaslt", n, s).c_str(),
-                                               [n, s](benchmark::State& st) { bench_gemm_add_residual(st, n, s); }));
+        add_case(shape_name("gemm_xwt_add_residual_f16_cublaslt", n, s),
+                                               [n, s](benchmark::State& st) { bench_gemm_add_residual(st, n, s); });
     }
   for (const LinearShape s : kDecodeShapes)
     for (const int64_t n : kDecodeTokens) {
-      configure(benchmark::RegisterBenchmark(shape_name("gemm_xwt_f16_cublaslt", n, s).c_str(),
-                                             [n, s](benchmark::State& st) { bench_gemm(st, n, s); }));
+      add_case(shape_name("gemm_xwt_f16_cublaslt", n, s),
+                                             [n, s](benchmark::State& st) { bench_gemm(st, n, s); });
       for (const int rows : {1, 2, 4})
-        configure(benchmark::RegisterBenchmark((shape_name("gemv_xwt_f16", n, s) + "/rows:" + std::to_string(rows)).c_str(),
-                                               [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); }));
+        add_case((shape_name("gemv_xwt_f16", n, s) + "/rows:" + std::to_string(rows)),
+                                               [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); });
     }
 }
 

@@ -1,11 +1,11 @@
 // rooflm_kbench: Google Benchmark microbenchmarks of the CUDA kernels (manual time from CUDA events,
 // see kbench_timing.h). The GPU name, the driver / runtime versions and the roofline's ceilings
-// (from the calibration file, and which file) go into the JSON context.
+// (from the calibration file, and which file) go into the JSON context. Every case is checked
+// against the CPU reference before it is timed (kbench_check.h); exit 1 when one does not match.
 //   rooflm_kbench [--calibration FILE] --benchmark_filter=gemv --benchmark_repetitions=5 --benchmark_out=kbench.json
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       argc -= 2;
       break;
     }
-  rooflm::kbench::set_rotation_bytes(std::max<size_t>(size_t(160) << 20, size_t(3) * size_t(prop.l2CacheSize)));
+  rooflm::kbench::set_l2_bytes(size_t(prop.l2CacheSize));
   try {
     const std::optional<rooflm::GpuSpec> spec = rooflm::match_gpu_spec(prop.name);
     const std::optional<rooflm::Calibration> cal = rooflm::find_calibration(spec ? spec->name : std::string(prop.name));
@@ -61,9 +61,18 @@ int main(int argc, char** argv) {
   rooflm::kbench::register_quant_linear_benchmarks();
   rooflm::kbench::register_elementwise_benchmarks();
   rooflm::kbench::register_sampling_benchmarks();
+  rooflm::kbench::register_attention_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  const rooflm::kbench::CheckTally& tally = rooflm::kbench::check_tally();
+  if (tally.mismatched > 0) {
+    std::fprintf(stderr, "rooflm_kbench: %d of %d cases do not match the CPU reference (not timed; see their errors)\n",
+                 tally.mismatched, tally.checked);
+    return 1;
+  }
+  std::fprintf(stderr, "rooflm_kbench: all results match the CPU reference (%d cases checked before timing)\n",
+               tally.checked);
   return 0;
 }

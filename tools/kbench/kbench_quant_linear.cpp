@@ -2,9 +2,13 @@
 // choose (gemv: the GEMVs, wherever they take the shape (n <= 8), mma: the fused mma GEMMs, cublaslt: dequantise + fp16 GEMM for W8A16, the
 // int8 GEMM + dequantising epilogue for W8A8, the FP8 GEMM) beside the fp16 cuBLASLt GEMM, which
 // gives each precision's crossover (kMmaQuantMaxTokens) and its speed-up over fp16.
+// Each case is checked first, every element, against its reference (reference/quant_linear.h, on
+// the codes and scales the GPU made; fp16: reference/linear.h) with the GPU tests' tolerances:
+// 1e-2 + 1e-2 |ref|, W8A8 1e-3 |ref| of the fp16-rounded exact int32 result.
 // Names: <precision>_<path>/n:<tokens>/in:<in>/out:<out>
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/common/cuda_check.h"
@@ -14,6 +18,8 @@
 #include "kernels/gemv/gemv_quant.h"
 #include "kernels/quant/quant_rows.h"
 #include "kernels/quant/quant_weight.h"
+#include "reference/linear.h"
+#include "reference/quant_linear.h"
 #include "tools/kbench/kbench_register.h"
 #include "tools/kbench/kbench_timing.h"
 
@@ -50,12 +56,51 @@ Cost quant_cost(Precision p, int64_t n, Shape s) {
   return c;
 }
 
+constexpr double kAtol = 1e-2, kRtol = 1e-2, kW8a8Rtol = 1e-3;
+
+// The reference output of rotation 0's inputs for `prec`. The inputs of every path at one
+// (precision, shape) are the same (seeded fills, deterministic quantisers), so the last result is
+// kept for the next case.
+const std::vector<float>& quant_reference(Precision prec, const QuantInputs& q, const __half* x16, int64_t n, Shape s) {
+  static std::tuple<int, int64_t, int64_t, int64_t> key{-1, -1, -1, -1};
+  static std::vector<float> y;
+  if (key == std::tuple{int(prec), n, s.in, s.out}) return y;
+  const std::vector<uint8_t> codes = download(q.w.codes, size_t(s.in * s.out));
+  const std::vector<float> scales = prec == Precision::fp8  // channel scales: fp32 for e4m3, fp16 for int8
+                                        ? download(static_cast<const float*>(q.w.scales), size_t(s.out))
+                                        : download_f16(static_cast<const __half*>(q.w.scales), size_t(s.out));
+  ref::QuantWeightView w;
+  w.dtype = q.w.dtype;
+  w.grain = ref::WeightScaleGrain::channel;
+  w.rows = s.out;
+  w.cols = s.in;
+  w.codes = codes.data();
+  w.scales = scales.data();
+  y.assign(size_t(n * s.out), 0.0f);
+  if (prec == Precision::w8a16) {
+    ref::linear_w8a16(reference_pool(), download_f16(x16, size_t(n * s.in)).data(), w, nullptr, y.data(), n);
+  } else {
+    const std::vector<uint8_t> x = download(static_cast<const uint8_t*>(q.x), size_t(n * s.in));
+    const std::vector<float> xs = download(q.x_scales, size_t(n));
+    const ref::ActivationScales x_scales{xs.data(), true};
+    if (prec == Precision::w8a8) {
+      ref::linear_w8a8_int8(reference_pool(), reinterpret_cast<const int8_t*>(x.data()), x_scales, w, nullptr, y.data(), n);
+      for (float& v : y) v = __half2float(__float2half(v));  // the kernels' fp16 output of the exact result
+    } else {
+      ref::linear_fp8(reference_pool(), x.data(), x_scales, w, nullptr, y.data(), n);
+    }
+  }
+  key = {int(prec), n, s.in, s.out};
+  return y;
+}
+
 void bench_quant(benchmark::State& state, Precision prec, Path path, int64_t n, Shape s) {
   DeviceArena arena;
   GemmCublasLt gemm;
   const DType dtype = prec == Precision::fp8 ? DType::f8e4m3 : DType::i8;
   const int rotations = rotations_for(size_t(s.in * s.out));
   std::vector<QuantInputs> in(static_cast<size_t>(rotations));
+  const __half* x16_first = nullptr;
   const size_t scale_bytes = size_t(weight_scale_bytes(dtype, WeightGrain::channel, s.out, s.in, 0));
   for (int r = 0; r < rotations; ++r) {
     const __half* w16 = arena.f16(size_t(s.in * s.out), float(1.0 / std::sqrt(double(s.in))), uint64_t(2 * r + 1));
@@ -66,6 +111,7 @@ void bench_quant(benchmark::State& state, Precision prec, Path path, int64_t n, 
     QuantInputs& q = in[size_t(r)];
     q.w = {dtype, WeightGrain::channel, s.out, s.in, 0, codes, scales};
     const __half* x16 = arena.f16(size_t(n * s.in), 1.0f, uint64_t(2 * r));
+    if (r == 0) x16_first = x16;
     if (prec == Precision::w8a16) {
       q.x = x16;
     } else {
@@ -111,7 +157,11 @@ void bench_quant(benchmark::State& state, Precision prec, Path path, int64_t n, 
                                nullptr, y, n, s.out, stream);
         }
       },
-      rotations, quant_cost(prec, n, s));
+      rotations, quant_cost(prec, n, s), [&] {
+        const std::vector<float>& ref = quant_reference(prec, in[0], x16_first, n, s);
+        const double atol = prec == Precision::w8a8 ? 0.0 : kAtol, rtol = prec == Precision::w8a8 ? kW8a8Rtol : kRtol;
+        return ref::compare_close(download_f16(y, ref.size()).data(), ref.data(), ref.size(), atol, rtol);
+      });
 }
 
 void bench_f16(benchmark::State& state, int64_t n, Shape s) {
@@ -127,8 +177,14 @@ void bench_f16(benchmark::State& state, int64_t n, Shape s) {
   Cost c;
   c.bytes = 2.0 * double(n * s.in + s.in * s.out + n * s.out);
   c.flops = 2.0 * double(n) * double(s.in) * double(s.out);
+  const Check check = [&] {
+    std::vector<float> ref(size_t(n * s.out));
+    ref::linear_xwt(reference_pool(), download_f16(x[0], size_t(n * s.in)).data(),
+                    download_f16(w[0], size_t(s.in * s.out)).data(), nullptr, ref.data(), n, s.in, s.out);
+    return ref::compare_close(download_f16(y, ref.size()).data(), ref.data(), ref.size(), kAtol, kRtol);
+  };
   time_launches(state, [&](int r, cudaStream_t stream) { gemm.xwt_f16(x[r], w[r], nullptr, y, n, s.in, s.out, stream); },
-                rotations, c);
+                rotations, c, check);
 }
 
 std::string name(const std::string& kernel, int64_t n, Shape s) {
@@ -140,14 +196,14 @@ std::string name(const std::string& kernel, int64_t n, Shape s) {
 void register_quant_linear_benchmarks() {
   for (const Shape s : kShapes)
     for (const int64_t n : kTokens) {
-      configure(benchmark::RegisterBenchmark(name("f16_cublaslt", n, s).c_str(),
-                                             [n, s](benchmark::State& st) { bench_f16(st, n, s); }));
+      add_case(name("f16_cublaslt", n, s),
+                                             [n, s](benchmark::State& st) { bench_f16(st, n, s); });
       for (const Precision p : {Precision::w8a16, Precision::w8a8, Precision::fp8})
         for (const Path path : {Path::gemv, Path::mma, Path::cublaslt}) {
           if (path == Path::gemv && !gemv_quant_supported(n, s.in, s.out)) continue;
-          configure(benchmark::RegisterBenchmark(
-              name(std::string(precision_name(p)) + "_" + path_name(path), n, s).c_str(),
-              [p, path, n, s](benchmark::State& st) { bench_quant(st, p, path, n, s); }));
+          add_case(
+              name(std::string(precision_name(p)) + "_" + path_name(path), n, s),
+              [p, path, n, s](benchmark::State& st) { bench_quant(st, p, path, n, s); });
         }
     }
 }

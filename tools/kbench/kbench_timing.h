@@ -1,9 +1,12 @@
 // Timing and roofline counters shared by the kbench benchmarks.
 //
-// time_launches() captures `launches` calls of launch(rotation, stream) (rotation cycling over the
-// input sets, so bandwidth-bound kernels read HBM rather than L2) into one CUDA graph, replays it
-// once as warm-up, then times each benchmark iteration as one replay between two CUDA events;
-// the iteration time (manual time) is replay time / launches. Counters, per launch:
+// time_launches() first checks the case: one launch on rotation 0, then the case's Check against the
+// CPU reference (kbench_check.h); a case that does not match is not timed. It then captures
+// `launches` calls of launch(rotation, stream) (rotation cycling over the input sets, so
+// bandwidth-bound kernels read HBM rather than L2) into one CUDA graph, replays it once as warm-up,
+// and times each benchmark iteration as one replay between two CUDA events, with the L2 flushed
+// before each (a memset of twice the L2's size, outside the events, as nvbench does); the
+// iteration time (manual time) is replay time / launches. Counters, per launch:
 //   GB/s      minimal HBM bytes (each input read once, each output written once) / time
 //   TFLOP/s   FLOPs / time
 //   roof_pct  100 * roofline time / time, roofline time = max(bytes / read bandwidth, FLOPs / fp16
@@ -23,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/kbench/kbench_check.h"
+
 namespace rooflm::kbench {
 
 // The roofline's ceilings (0: none known) and where they came from.
@@ -34,9 +39,9 @@ struct Ceilings {
 void set_ceilings(const Ceilings& ceilings);
 const Ceilings& ceilings();
 
-// Bytes the input sets of a case add up to at least: 3x the GPU's L2 (set at start-up, 160 MB
-// until then), so every launch reads HBM.
-void set_rotation_bytes(size_t bytes);
+// The GPU's L2 size (set at start-up, 50 MB until then). The input sets of a case add up to at
+// least 3x of it (and 160 MB), so every launch reads HBM; the flush between replays writes 2x.
+void set_l2_bytes(size_t bytes);
 
 struct Cost {
   double bytes = 0;  // minimal HBM traffic of one launch
@@ -48,14 +53,13 @@ int rotations_for(size_t bytes_per_set);
 
 using Launch = std::function<void(int rotation, cudaStream_t stream)>;
 
-// Every kbench case: manual (CUDA event) time in microseconds, a fixed number of timed graph
-// replays per repetition (pass --benchmark_repetitions=N for N samples).
+// Registers a kbench case: manual (CUDA event) time in microseconds, a fixed number of timed graph
+// replays per repetition (pass --benchmark_repetitions=N for N samples). `name` also keys the
+// case's check: it runs on the case's first repetition only (inputs and kernels are deterministic).
 inline constexpr int kTimedReplays = 25;
-inline benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b) {
-  return b->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(kTimedReplays);
-}
+void add_case(const std::string& name, std::function<void(benchmark::State&)> run);
 
-void time_launches(benchmark::State& state, const Launch& launch, int rotations, Cost cost);
+void time_launches(benchmark::State& state, const Launch& launch, int rotations, Cost cost, const Check& check);
 
 // Device allocations of one benchmark run, freed when it ends (cudaFree synchronises: never
 // inside a timed region).

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Summarise a rooflm_kbench Google Benchmark JSON (run with --benchmark_repetitions=N).
 
-Writes a results JSON (schema rooflm.kbench/1: environment, ceilings, per-kernel median / spread /
-raw samples with GB/s, TFLOP/s and % of roofline, and the GEMV-vs-cuBLASLt crossover per decode
-shape), then prints a short table. Usage:
+Writes a results JSON (schema rooflm.kbench/1: environment, the ceilings kbench read from the
+calibration file, per-kernel median / spread / raw samples with GB/s, TFLOP/s and % of roofline and
+its check against the CPU reference, the cases that did not match (not timed), the GEMV-vs-cuBLASLt
+crossover per decode shape and the paged / contiguous decode-attention time ratios), then prints a
+short table. Usage:
     python3 tools/kbench/summarize.py kbench.json --out results/h100/kernels/linear.json
 """
 import argparse
@@ -14,23 +16,32 @@ import sys
 from collections import defaultdict
 
 
+def run_name(b):
+    return re.sub(r"(/iterations:\d+)?(/manual_time)?(/repeats:\d+)?$", "", b["run_name"])
+
+
 def load_runs(path):
     with open(path) as f:
         doc = json.load(f)
     samples = defaultdict(list)
+    errors = {}
     for b in doc["benchmarks"]:
-        if b.get("run_type") != "iteration" or b.get("error_occurred"):
+        if b.get("error_occurred"):
+            errors[run_name(b)] = b.get("error_message", "")
+            continue
+        if b.get("run_type") != "iteration":
             continue
         scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b["time_unit"]]
-        name = re.sub(r"(/iterations:\d+)?(/manual_time)?$", "", b["run_name"])
-        samples[name].append({
+        samples[run_name(b)].append({
             "us": b["real_time"] * scale,
             "gbps": b.get("GB/s", 0.0),
             "tflops": b.get("TFLOP/s", 0.0),
             "roof_pct": b.get("roof_pct", 0.0),
             "roof_us": b.get("roof_us", 0.0),
+            "checked": b.get("checked", 0),
+            "max_abs_err": b.get("max_abs_err", 0.0),
         })
-    return doc["context"], samples
+    return doc["context"], samples, errors
 
 
 def summarise(samples):
@@ -50,8 +61,28 @@ def summarise(samples):
             "tflop_per_s": tflops_per_us / median,
             "roofline_us": roof_us,
             "pct_of_roofline": 100.0 * roof_us / median,
+            "checked_elements": runs[0]["checked"],
+            "max_abs_err": runs[0]["max_abs_err"],
         }
     return kernels
+
+
+ATTN_DECODE = re.compile(r"^attn_decode_splitk_f16/kv:(\w+)/layout:(\w+)/(kv_heads:\d+/batch:\d+/ctx:\d+)$")
+
+
+def paged_vs_contiguous(kernels):
+    """Decode attention: each paged layout's median time / the contiguous one's at the same shape."""
+    contiguous, rows = {}, []
+    for name, k in kernels.items():
+        m = ATTN_DECODE.match(name)
+        if m and m.group(2) == "contiguous":
+            contiguous[(m.group(1), m.group(3))] = k["median_us"]
+    for name, k in kernels.items():
+        m = ATTN_DECODE.match(name)
+        if m and m.group(2) != "contiguous" and (m.group(1), m.group(3)) in contiguous:
+            rows.append({"kv": m.group(1), "layout": m.group(2), "shape": m.group(3),
+                         "paged_over_contiguous": k["median_us"] / contiguous[(m.group(1), m.group(3))]})
+    return rows
 
 
 DECODE = re.compile(r"^(gemv_xwt_f16|gemm_xwt_f16_cublaslt)/n:(\d+)/in:(\d+)/out:(\d+)(?:/rows:(\d+))?$")
@@ -93,22 +124,26 @@ def main():
     parser.add_argument("kbench_json")
     parser.add_argument("--out", help="results JSON to write")
     args = parser.parse_args()
-    context, samples = load_runs(args.kbench_json)
-    if not samples:
+    context, samples, errors = load_runs(args.kbench_json)
+    if not samples and not errors:
         sys.exit("no benchmark runs in " + args.kbench_json)
     kernels = summarise(samples)
     cross, first_cublas = crossover(kernels)
+    paged = paged_vs_contiguous(kernels)
     result = {
         "schema": "rooflm.kbench/1",
         "environment": {key: context.get(key) for key in
                         ("date", "host_name", "gpu", "gpu_sms", "gpu_l2_bytes", "cuda_driver", "cuda_runtime",
                          "nvidia_driver", "git_commit", "clocks")},
         "clocks_format": "SM MHz / memory MHz / max SM MHz / power / temperature C, read just before the run",
-        "ceilings": {"read_bandwidth_bytes_per_s": 3.10e12, "fp16_gemm_flop_per_s": 765e12,
-                     "source": "DESIGN.md measured H100 80GB HBM3 ceilings"},
+        "ceilings": {"read_bandwidth_bytes_per_s": float(context.get("read_bandwidth_bytes_per_s") or 0),
+                     "fp16_gemm_flop_per_s": float(context.get("fp16_gemm_flops_per_s") or 0),
+                     "source": context.get("ceilings")},
+        "checks": {"cases_timed": len(kernels), "cases_not_matching_reference": errors},
         "kernels": kernels,
         "gemv_vs_cublaslt": cross,
         "first_n_where_cublaslt_wins": first_cublas,
+        "attn_decode_paged_over_contiguous": paged,
     }
     if args.out:
         with open(args.out, "w") as f:
@@ -128,6 +163,12 @@ def main():
               f"{r['gemv_pct_of_roofline']:>6.1f} {r['cublaslt_us']:>9.2f} {r['cublaslt_pct_of_roofline']:>6.1f} "
               f"{r['faster']}")
     print("first n where cuBLASLt wins:", first_cublas or "none up to 16")
+    if paged:
+        worst = max(paged, key=lambda r: r["paged_over_contiguous"])
+        print(f"decode attention paged / contiguous: worst {worst['paged_over_contiguous']:.3f} "
+              f"({worst['kv']} {worst['layout']} {worst['shape']}) over {len(paged)} pairs")
+    print(f"{len(kernels)} cases timed; {len(errors)} did not match the CPU reference"
+          + "".join(f"\n  {n}: {m}" for n, m in errors.items()))
 
 
 if __name__ == "__main__":
