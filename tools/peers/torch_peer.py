@@ -154,15 +154,16 @@ def run_config(config, args, doc, points, deadline):
             if loaded != (point.model.name, point.resolved["model"]["seed"], point.max_seq_len):
                 runner.unload()
                 t = time.perf_counter()
-                load_info = runner.load(point.model, point.max_seq_len, point.resolved["model"]["seed"]) \
-                    if not args.dry_run else runner.load(point.model, point.max_seq_len)
+                load_info = runner.load(point.model, point.max_seq_len, point.resolved["model"]["seed"])
                 load_info["load_s"] = time.perf_counter() - t
                 loaded = (point.model.name, point.resolved["model"]["seed"], point.max_seq_len)
                 log(f"{config}: {point.model.name} loaded in {load_info['load_s']:.1f} s")
             log(f"{config}: {point.label} ({len(point.requests)} requests, stands in for: "
                 f"{', '.join(point.skipped) or '-'})")
             reps, peer, invalid = peer_measure.measure_point(runner, point, clock, deadline, log)
+            untied_embed = 0 if point.model.tied_embeddings else point.model.vocab * point.model.hidden
             peer.update({"config": config, "stands_in_for": point.skipped, **load_info, **runner.info(),
+                         "decode_weight_bytes": 2 * (point.model.n_params() - untied_embed),
                          "options": {"compile_mode": args.compile_mode, "compile_prefill": args.compile_prefill,
                                      "hf_mode": args.hf_mode, "max_seconds": args.max_seconds,
                                      "overrides": args.overrides}})
@@ -180,7 +181,7 @@ def run_config(config, args, doc, points, deadline):
 
 def table(rows):
     head = ["config", "variant", "done", "TTFT p50 ms", "TPOT p50 ms", "ITL p99 ms", "decode tok/s", "out tok/s",
-            "compile s", "valid"]
+            "weights GB/s", "compile s", "valid"]
     body = []
     for config, run in rows:
         s = run["summary"]
@@ -191,6 +192,7 @@ def table(rows):
         body.append([config, run["variant"]["label"], f'{s["requests"]["completed"]}/{len(run["requests"])}',
                      num(s["ttft_ms"]["p50"]), num(tpot), num(s["itl_ms"]["p99"]),
                      num(1e3 / tpot if tpot else None, 1), num(s["throughput"]["output_tok_s"], 1),
+                     num(run["peer"]["decode_weight_bytes"] / tpot / 1e6 if tpot else None, 0),
                      num(run["peer"].get("compile_s"), 1), "yes" if run["valid"] else "NO"])
     widths = [max(len(str(r[i])) for r in [head] + body) for i in range(len(head))]
     lines = ["  ".join(str(c).rjust(w) if i > 1 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
@@ -202,6 +204,10 @@ def table(rows):
 def main(argv):
     args = parse_args(argv)
     if args.check:
+        try:
+            import torch  # noqa: F401
+        except ImportError as e:
+            raise BadInput(f"--check runs torch: {e}") from None
         import peer_check
         return peer_check.run(args, log)
     doc, points = load_points(args)
@@ -230,8 +236,9 @@ def main(argv):
             log(f"{config}: FAILED: {type(e).__name__}: {e}")
             failed = True
     signal.alarm(0)
-    text = ("times in ms; TPOT = (finish - first token)/(outputs - 1) per request; ITL = every token gap; "
-            "compile s = first warm-up request's excess over a measured one\n" + table(rows))
+    text = ("times in ms; TPOT = (finish - first token)/(outputs - 1) per request; ITL = every token gap;\n"
+            "weights GB/s = the weights a decode step reads (embedding table excluded) / TPOT p50; "
+            "compile s = the first warm-up request's excess over a measured one\n" + table(rows))
     if args.dry_run:
         text = "DRY RUN: fake timings\n" + text
     with open(os.path.join(args.out, "summary.txt"), "w") as f:
