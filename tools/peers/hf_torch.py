@@ -198,11 +198,14 @@ class HfRunner:
             self.cache = static_cache(self.hf, self.max_seq_len, self.device, self.dtype)
             self.forward = torch.compile(self.hf.forward, mode="reduce-overhead", fullgraph=True) \
                 if self.compile else self.hf.forward
+            # positions as this forward takes them: cache_position (4.x, 5.x) and/or position_ids
+            params = inspect.signature(self.hf.forward).parameters
+            self.position_keys = [k for k in ("cache_position", "position_ids") if k in params] or ["position_ids"]
         trace = Trace(clock.now())
         self.cache.reset()
         ids = torch.tensor([prompt], dtype=torch.int64, device=self.device)
         out = self.hf(input_ids=ids, past_key_values=self.cache, use_cache=True,
-                      cache_position=torch.arange(len(prompt), device=self.device))
+                      **self._positions(torch.arange(len(prompt), device=self.device)))
         token = torch.argmax(out.logits[:, -1], dim=-1, keepdim=True)
         trace.tokens.append(token.item())
         trace.token_times.append(clock.now())
@@ -210,12 +213,15 @@ class HfRunner:
             if self.compile:
                 torch.compiler.cudagraph_mark_step_begin()
             position = torch.tensor([len(prompt) + i - 1], device=self.device)
-            out = self.forward(input_ids=token, past_key_values=self.cache, use_cache=True, cache_position=position)
+            out = self.forward(input_ids=token, past_key_values=self.cache, use_cache=True, **self._positions(position))
             token = torch.argmax(out.logits[:, -1], dim=-1, keepdim=True)
             trace.tokens.append(token.item())
             trace.token_times.append(clock.now())
         self._steps_from_times(trace, len(prompt))
         return trace
+
+    def _positions(self, positions):
+        return {k: positions if k == "cache_position" else positions[None] for k in self.position_keys}
 
     @staticmethod
     def _steps_from_times(trace, n_prompt):
