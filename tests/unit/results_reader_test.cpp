@@ -115,7 +115,7 @@ TEST(ResultsReader, RefusesWithTheJsonPathOfTheFirstProblem) {
        "runs[0].roofline.invalid_reasons[0]: expected string, is 1"},
       {"scenario name not text", [](nlohmann::json& d) { d["scenario"]["name"] = 5; }, "scenario.name: expected string, is 5"},
       {"unknown backend", [](nlohmann::json& d) { d["runs"][0]["variant"]["backend"] = "tpu"; },
-       "runs[0].variant.backend: is \"tpu\", expected one of [\"cpu\",\"cuda\",\"sim\"]"},
+       "runs[0].variant.backend: is \"tpu\", expected one of [\"cpu\",\"cuda\",\"sim\",\"torch-hf\",\"torch-compile\"]"},
       {"odd key named", [](nlohmann::json& d) { d["runs"][0]["roofline"]["phases"]["de.code"] = nullptr; },
        "runs[0].roofline.phases[\"de.code\"]: expected object, is null"},
   };
