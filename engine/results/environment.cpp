@@ -1,5 +1,6 @@
 // capture_environment(): what machine, toolchain and source tree produced a result (the
-// "environment" section of results.json). Host facts come from uname, /proc/cpuinfo and git.
+// "environment" section of results.json). Host facts come from uname and /proc/cpuinfo; the commit,
+// version and build type are compiled in (build_info.h).
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -12,13 +13,12 @@
 #include <string>
 
 #include "common/error.h"
+#include "engine/results/build_info.h"
 #include "engine/results/results.h"
 
 namespace rooflm {
 
 namespace {
-
-constexpr const char* kRooflmVersion = "0.1.0";
 
 nlohmann::json hostname() {
   std::array<char, 256> name{};
@@ -55,30 +55,6 @@ std::string compiler() {
 #endif
 }
 
-// The source tree git is asked about: env ROOFLM_SOURCE_DIR, else the one this was built from.
-std::string source_dir() {
-  const char* from_env = std::getenv("ROOFLM_SOURCE_DIR");
-  return from_env != nullptr && *from_env != '\0' ? from_env : ROOFLM_SOURCE_DIR;
-}
-
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-// stdout of `git -C <source_dir> <args>`, or nothing when git fails.
-std::optional<std::string> git_output(const std::string& args) {
-  const std::string command = "git -C " + shell_quote(source_dir()) + " " + args + " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return std::nullopt;
-  std::string output;
-  std::array<char, 4096> buffer{};
-  for (size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) output.append(buffer.data(), n);
-  if (pclose(pipe) != 0) return std::nullopt;
-  return output;
-}
-
 // ISO 8601 UTC, e.g. "2026-11-24T19:54:00Z".
 std::string utc_timestamp() {
   const std::time_t now = std::time(nullptr);
@@ -93,25 +69,15 @@ std::string utc_timestamp() {
 
 nlohmann::json capture_environment(const nlohmann::json& device_info) {
   ROOFLM_CHECK(device_info.is_object() || device_info.is_null(), "device_info must be a JSON object");
+  const BuildInfo& build = build_info();
   nlohmann::json environment = {{"gpu", nullptr},   {"driver", nullptr}, {"cuda", nullptr},
                                 {"clocks", nullptr}, {"host", hostname()}, {"os", os_name()},
                                 {"cpu", cpu_info()}, {"compiler", compiler()},
-                                {"build_type", ROOFLM_BUILD_TYPE},
-                                {"timestamp", utc_timestamp()}, {"rooflm_version", kRooflmVersion}};
-
-  const std::optional<std::string> head = git_output("rev-parse HEAD");
-  if (const char* pinned = std::getenv("ROOFLM_GIT_COMMIT"); pinned && *pinned) {
-    // A copy of the tree without .git (e.g. on a lent GPU machine): the caller names the commit.
-    environment["git_commit"] = pinned;
-    environment["git_dirty"] = nullptr;
-  } else if (head) {
-    environment["git_commit"] = head->substr(0, head->find_last_not_of(" \n\r\t") + 1);
-    const std::optional<std::string> status = git_output("status --porcelain");
-    environment["git_dirty"] = status ? nlohmann::json(!status->empty()) : nlohmann::json(nullptr);
-  } else {
-    environment["git_commit"] = nullptr;
-    environment["git_dirty"] = nullptr;
-  }
+                                {"build_type", build.build_type},
+                                {"timestamp", utc_timestamp()}, {"rooflm_version", build.version}};
+  // Compiled in (build_info.h): the binary's commit, not the HEAD of whatever tree it runs beside.
+  environment["git_commit"] = *build.git_commit ? nlohmann::json(build.git_commit) : nlohmann::json(nullptr);
+  environment["git_dirty"] = build.git_dirty < 0 ? nlohmann::json(nullptr) : nlohmann::json(build.git_dirty == 1);
 
   if (device_info.is_object()) environment.update(device_info);
   return environment;

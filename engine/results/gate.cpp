@@ -79,6 +79,8 @@ bool GateReport::regressed() const {
     if (r.status == GateStatus::regression) return true;
   for (const auto& c : counters)
     if (c.changed) return true;
+  for (const auto& c : capacity)
+    if (c.regressed) return true;
   return false;
 }
 
@@ -96,11 +98,13 @@ nlohmann::json GateReport::to_json() const {
     row["observe_only"] = r.policy.observe_only;
     metrics.push_back(row);
   }
-  nlohmann::json counter_rows = nlohmann::json::array();
+  nlohmann::json counter_rows = nlohmann::json::array(), capacity_rows = nlohmann::json::array();
   for (const auto& c : counters) counter_rows.push_back(c.to_json());
+  for (const auto& c : capacity) capacity_rows.push_back(c.to_json());
   return {{"verdict", verdict()},     {"exit_code", exit_code()},
           {"invalid_reasons", invalid_reasons}, {"significance_level", significance_level},
           {"metrics", metrics},       {"counters", counter_rows},
+          {"capacity", capacity_rows},
           {"notes", notes}};
 }
 
@@ -108,6 +112,10 @@ GateReport run_gate(const nlohmann::json& baseline, const nlohmann::json& candid
   GateReport report;
   report.significance_level = policy.significance_level;
   report.invalid_reasons = gate_validity_problems(baseline, candidate);
+  if (has_capacity(baseline) || has_capacity(candidate)) {
+    report.capacity = compare_capacity(baseline, candidate, policy.capacity_max_regression_pct);
+    return report;
+  }
 
   gate_counters(baseline, candidate, policy, report);
   std::vector<std::string> names;
@@ -150,7 +158,11 @@ std::string gate_markdown(const GateReport& report, const std::string& baseline_
   md << "Baseline `" << baseline_name << "`, candidate `" << candidate_name
      << "`. A metric regresses when it is worse by more than its threshold and the Mann-Whitney U "
         "test finds the change significant (p < "
-     << report.significance_level << ").\n\n";
+     << report.significance_level << ").";
+  if (!report.capacity.empty())
+    md << " Capacity (a search's highest load within the SLO) is higher-is-better: a drop beyond the allowed"
+          " percentage (never below the search's tolerance) regresses.";
+  md << "\n\n";
   if (report.invalid()) {
     md << "The gate refuses to judge this pair:\n\n";
     for (const auto& reason : report.invalid_reasons) md << "- " << reason << "\n";
@@ -177,6 +189,18 @@ std::string gate_markdown(const GateReport& report, const std::string& baseline_
       md << "| " << c.variant << " | " << c.counter << " | " << fixed(c.baseline, 0) << " | " << fixed(c.candidate, 0)
          << " | " << (c.change_pct > 0 ? "+" : "") << fixed(c.change_pct, 2) << "% | " << fixed(r.max_change_pct, 1)
          << "% | " << (r.changed ? "**CHANGED**" : "pass") << " |\n";
+    }
+  }
+  if (!report.capacity.empty()) {
+    md << "\n| variant | capacity baseline | candidate | change | allowed drop | status |\n";
+    md << "|---|---:|---:|---:|---:|---|\n";
+    for (const auto& r : report.capacity) {
+      auto shown = [](double v, const std::string& status) {
+        return status == "below_lo" ? std::string("below lo") : (status == "at_hi" ? ">= " : "") + fixed(v, 3);
+      };
+      md << "| " << r.variant << " | " << shown(r.baseline, r.baseline_status) << " | "
+         << shown(r.candidate, r.candidate_status) << " | " << (r.change_pct > 0 ? "+" : "") << fixed(r.change_pct, 2)
+         << "% | " << fixed(r.threshold_pct, 1) << "% | " << (r.regressed ? "**REGRESSION**" : "pass") << " |\n";
     }
   }
   for (const auto& note : report.notes) md << "\nNote: " << note << "\n";

@@ -7,7 +7,9 @@
 // Counters the policy lists (steps, tokens, ...) are compared value against value: one that moved
 // either way by more than its max_change_pct fails the gate like a regression; one missing from the
 // baseline makes the gate refuse.
-// Exit codes: 0 pass, 1 regression (or a changed counter), 2 invalid input.
+// Results that carry `capacity` (a capacity search) are judged by it, per variant, higher is better
+// (engine/results/gate_capacity.h); their probe runs are checked for validity only.
+// Exit codes: 0 pass, 1 regression (or a changed counter, or a lower capacity), 2 invalid input.
 #pragma once
 
 #include <string>
@@ -16,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/results/compare.h"
+#include "engine/results/gate_capacity.h"
 #include "engine/results/gate_policy.h"
 #include "engine/results/run_counters.h"
 
@@ -41,6 +44,7 @@ struct GateReport {
   std::vector<std::string> invalid_reasons;  // non-empty: the gate refuses to judge
   std::vector<GateRow> rows;
   std::vector<CounterRow> counters;
+  std::vector<CapacityRow> capacity;  // results with `capacity` (gate_capacity.h): judged by these alone
   std::vector<std::string> notes;  // e.g. "candidate only: x" (not judged)
   double significance_level = kDefaultSignificanceLevel;
   bool invalid() const { return !invalid_reasons.empty(); }

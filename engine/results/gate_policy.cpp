@@ -77,6 +77,18 @@ std::vector<CounterPolicy> parse_counters(const nlohmann::json& value, const std
   return counters;
 }
 
+double parse_capacity(const nlohmann::json& value, const std::string& source) {
+  if (!value.is_object()) bad(source, "capacity", "must be an object, e.g. {\"max_regression_pct\": 5}");
+  double pct = GatePolicy{}.capacity_max_regression_pct;
+  for (const auto& [key, entry] : value.items()) {
+    if (key != "max_regression_pct") bad(source, "capacity." + key, "is not a known key (max_regression_pct)");
+    if (!entry.is_number() || !(entry.get<double>() >= 0) || !std::isfinite(entry.get<double>()))
+      bad(source, "capacity." + key, "is " + entry.dump() + ", expected a number >= 0");
+    pct = entry.get<double>();
+  }
+  return pct;
+}
+
 }  // namespace
 
 nlohmann::json GatePolicy::to_json() const {
@@ -92,7 +104,8 @@ nlohmann::json GatePolicy::to_json() const {
   return {{"schema", kGatePolicySchema},
           {"significance_level", significance_level},
           {"metrics", by_metric},
-          {"counters", by_counter}};
+          {"counters", by_counter},
+          {"capacity", {{"max_regression_pct", capacity_max_regression_pct}}}};
 }
 
 GatePolicy default_gate_policy() {
@@ -137,8 +150,10 @@ GatePolicy parse_gate_policy(const nlohmann::json& doc, const std::string& sourc
       }
     } else if (key == "counters") {
       policy.counters = parse_counters(value, source);
+    } else if (key == "capacity") {
+      policy.capacity_max_regression_pct = parse_capacity(value, source);
     } else {
-      bad(source, key, "is not a known key (schema, significance_level, metrics, counters)");
+      bad(source, key, "is not a known key (schema, significance_level, metrics, counters, capacity)");
     }
   }
   return policy;

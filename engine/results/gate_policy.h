@@ -5,10 +5,12 @@
 //     "metrics": { "ttft_ms": {"max_regression_pct": 5, "min_samples": 5},
 //                  "goodput_req_s": {"observe_only": true},
 //                  "step_ms": {"direction": "lower_is_better", "max_regression_pct": 3} },
-//     "counters": { "steps": {}, "output_tokens": {"max_change_pct": 0} } }
+//     "counters": { "steps": {}, "output_tokens": {"max_change_pct": 0} },
+//     "capacity": {"max_regression_pct": 5} }
 // Metrics left out of "metrics" keep their default entry; "metrics": {"x": null} drops x.
 // Counters (engine/results/run_counters.h) are gated only when listed; a counter fails the gate when
-// it moved either way by more than max_change_pct (default 0: exactly equal).
+// it moved either way by more than max_change_pct (default 0: exactly equal). "capacity": the largest
+// drop of a capacity search's result that passes (default 5%; never below the search's tolerance).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,7 @@ struct GatePolicy {
   double significance_level = kDefaultSignificanceLevel;
   std::vector<MetricPolicy> metrics;  // in sampled_metrics() order
   std::vector<CounterPolicy> counters;  // in run_counter_names() order
+  double capacity_max_regression_pct = 5;  // results with `capacity` (gate_capacity.h)
   nlohmann::json to_json() const;     // the file format above, every metric spelled out (null: dropped)
 };
 

@@ -63,6 +63,13 @@ std::vector<std::string> gate_validity_problems(const nlohmann::json& baseline, 
   const auto base_runs = runs_by_label(baseline);
   const auto cand_runs = runs_by_label(candidate);
   if (base_runs.empty()) problems.push_back("baseline has no runs");
+  if (has_capacity(baseline) || has_capacity(candidate)) {
+    // A search's probes move with its capacity: every one must be valid; pairing is by capacity variant.
+    for (const auto& [label, run] : base_runs) check_run_valid(*run, "baseline", label, problems);
+    for (const auto& [label, run] : cand_runs) check_run_valid(*run, "candidate", label, problems);
+    capacity_pair_problems(baseline, candidate, problems);
+    return problems;
+  }
   for (const auto& [label, base] : base_runs) {
     check_run_valid(*base, "baseline", label, problems);
     const auto it = cand_runs.find(label);

@@ -11,9 +11,10 @@
 
 namespace rooflm {
 
-inline constexpr const char* kResultSchema = "rooflm.result/1.3";
+inline constexpr const char* kResultSchema = "rooflm.result/1.4";
 // minor 1: summary.counts; 2: runs[i].accuracy; 3: runs[i].telemetry, runs[i].invalid_reasons,
-// summary.energy_j / tokens_per_j / total_tokens_per_j
+// summary.energy_j / tokens_per_j / total_tokens_per_j; 4: capacity (a scenario search: one entry
+// per variant) and runs[i].probe (each probe of it)
 
 // {gpu, driver, cuda, clocks, host, os, cpu, compiler, build_type, git_commit, git_dirty, timestamp,
 //  rooflm_version}
@@ -21,8 +22,9 @@ inline constexpr const char* kResultSchema = "rooflm.result/1.3";
 // null for gpu/driver/cuda/clocks) plus what the host says.
 nlohmann::json capture_environment(const nlohmann::json& device_info);
 
-// {"schema", "environment", "scenario", "runs"}.
+// {"schema", "environment", "scenario", "runs"}, and "capacity" when `capacity` is not empty.
 nlohmann::json make_results(const nlohmann::json& environment, const nlohmann::json& scenario,
-                            const std::vector<nlohmann::json>& runs);
+                            const std::vector<nlohmann::json>& runs,
+                            const std::vector<nlohmann::json>& capacity = {});
 
 }  // namespace rooflm

@@ -19,6 +19,8 @@ constexpr std::string_view kSweepPrefix = "sweep.";
 std::vector<std::string> settable_paths() {
   std::vector<std::string> paths = sweepable_key_paths();
   paths.insert(paths.begin(), {"name", "description"});
+  for (const std::string& path : scenario_key_paths())
+    if (is_search_key_path(path)) paths.push_back(path);
   return paths;
 }
 

@@ -156,6 +156,32 @@ struct SloSpec {  // absent fields are not checked
   bool any() const { return ttft_ms || tpot_ms || e2e_ms; }
 };
 
+// The `search` section: a capacity search (engine/runtime/capacity_run.h). Per variant, the highest
+// value of `path` at which the SLOs hold: the `slo` limits on the `percentile` of TTFT / TPOT / E2E,
+// and at least `goodput_fraction` of the requests meeting every SLO. Bracketing (doubling from lo,
+// capped at hi), then bisection to `tolerance` (engine/runtime/capacity_bracket.h).
+enum class SearchPath { arrival_rate, concurrency };
+inline constexpr std::array<EnumName<SearchPath>, 2> kSearchPathNames{
+    {{SearchPath::arrival_rate, "workload.arrival.rate"}, {SearchPath::concurrency, "workload.arrival.concurrency"}}};
+inline std::string_view name(SearchPath v) { return enum_name(kSearchPathNames, v); }
+
+enum class SloPercentile { p50, p90, p95, p99, max };
+inline constexpr std::array<EnumName<SloPercentile>, 5> kSloPercentileNames{{{SloPercentile::p50, "p50"},
+                                                                            {SloPercentile::p90, "p90"},
+                                                                            {SloPercentile::p95, "p95"},
+                                                                            {SloPercentile::p99, "p99"},
+                                                                            {SloPercentile::max, "max"}}};
+inline std::string_view name(SloPercentile v) { return enum_name(kSloPercentileNames, v); }
+
+struct SearchSpec {
+  SearchPath path = SearchPath::arrival_rate;
+  double lo = 0, hi = 0;            // 0 < lo < hi (concurrency: whole numbers)
+  SloPercentile percentile = SloPercentile::p99;
+  double tolerance = 0.05;          // in (0, 1)
+  double goodput_fraction = 0.95;   // in (0, 1]
+  bool integer() const { return path == SearchPath::concurrency; }
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -166,6 +192,7 @@ struct Scenario {
   MeasureSpec measure;
   SloSpec slo;
   QuantSpec quant;
+  std::optional<SearchSpec> search;  // absent: a plain run of every variant
   nlohmann::json resolved;        // the full scenario with defaults filled and this sweep point applied
   nlohmann::json sweep_point;     // {"engine.kernels": "naive", ...}; empty object without sweep
 };

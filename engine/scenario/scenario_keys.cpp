@@ -39,6 +39,8 @@ std::vector<std::string> build_key_paths() {
       "slo", "slo.ttft_ms", "slo.tpot_ms", "slo.e2e_ms",
       "quant", "quant.alpha", "quant.scales", "quant.calibration", "quant.calibration.sequences",
       "quant.calibration.tokens", "quant.calibration.seed",
+      "search", "search.path", "search.lo", "search.hi", "search.slo", "search.tolerance",
+      "search.goodput_fraction",
   };
   for (std::string_view length : {"workload.prompt_len", "workload.output_len"}) {
     const auto after = std::find(paths.begin(), paths.end(), length) + 1;
@@ -62,6 +64,8 @@ const std::vector<std::string>& scenario_key_paths() {
 
 bool is_scenario_key_path(std::string_view path) { return is_listed(scenario_key_paths(), path); }
 
+bool is_search_key_path(std::string_view path) { return path == "search" || path.starts_with("search."); }
+
 std::vector<std::string> scenario_child_keys(std::string_view parent) {
   const std::string prefix = parent.empty() ? "" : std::string(parent) + ".";
   std::vector<std::string> keys;
@@ -77,7 +81,8 @@ const std::vector<std::string>& sweepable_key_paths() {
   static const std::vector<std::string> paths = [] {
     std::vector<std::string> sweepable;
     for (const std::string& path : scenario_key_paths())
-      if (path != "schema" && path != "name" && path != "description" && path != "sweep")
+      if (path != "schema" && path != "name" && path != "description" && path != "sweep" &&
+          !is_search_key_path(path))
         sweepable.push_back(path);
     return sweepable;
   }();

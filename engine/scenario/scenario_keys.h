@@ -19,7 +19,10 @@ bool is_scenario_key_path(std::string_view path);
 // The keys valid directly inside the object at `parent` ("" for the top level), in format order.
 std::vector<std::string> scenario_child_keys(std::string_view parent);
 
-// Paths a sweep may vary: every key path except schema, name, description and sweep.
+// "search" and the keys inside it: set with --set, never swept (the search varies its own path).
+bool is_search_key_path(std::string_view path);
+
+// Paths a sweep may vary: every key path except schema, name, description, sweep and search.
 const std::vector<std::string>& sweepable_key_paths();
 bool is_sweepable_key_path(std::string_view path);
 

@@ -6,6 +6,7 @@
 #include "engine/scenario/overrides.h"
 #include "engine/scenario/scenario.h"
 #include "engine/scenario/scenario_read.h"
+#include "engine/scenario/search.h"
 #include "engine/scenario/sweep.h"
 
 namespace rooflm {
@@ -50,6 +51,14 @@ std::vector<Scenario> parse_scenario(const std::string& text, const std::string&
     scenario.source = origin;
     scenario.resolved = resolved_scenario_json(scenario);
     scenario.sweep_point = std::move(sweep_point);
+    if (scenario.search) {
+      std::vector<std::string> swept;
+      for (const SweepAxis& axis : axes) swept.push_back(axis.path);
+      check_search_not_swept(*scenario.search, swept, point_ctx);
+      // Both ends must be scenarios too (e.g. requests / lo within the longest arrival schedule).
+      probe_scenario(scenario, scenario.search->lo, "search.lo");
+      probe_scenario(scenario, scenario.search->hi, "search.hi");
+    }
     scenarios.push_back(std::move(scenario));
   }
   return scenarios;

@@ -128,6 +128,15 @@ json slo_json(const SloSpec& slo) {
   return out;
 }
 
+json search_json(const SearchSpec& search) {
+  return {{"path", name(search.path)},
+          {"lo", search.integer() ? json(int64_t(search.lo)) : json(search.lo)},
+          {"hi", search.integer() ? json(int64_t(search.hi)) : json(search.hi)},
+          {"slo", name(search.percentile)},
+          {"tolerance", search.tolerance},
+          {"goodput_fraction", search.goodput_fraction}};
+}
+
 }  // namespace
 
 json resolved_scenario_json(const Scenario& scenario) {
@@ -150,6 +159,7 @@ json resolved_scenario_json(const Scenario& scenario) {
           {"slo", slo_json(scenario.slo)},
           {"quant", quant_json(scenario.quant)}};
   if (measure.profile_steps) out["measure"]["profile_steps"] = measure.profile_steps->to_string();
+  if (scenario.search) out["search"] = search_json(*scenario.search);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "engine/scenario/scenario_keys.h"
 #include "engine/scenario/scenario_limits.h"
 #include "engine/scenario/scenario_read.h"
+#include "engine/scenario/search.h"
 #include "engine/scenario/workload_files.h"
 
 namespace rooflm {
@@ -382,6 +383,7 @@ Scenario read_scenario(const ordered_json& doc, const ScenarioContext& ctx) {
              std::to_string(w.requests * w.n * m.repetitions) + " sequences, more than the limit of " +
              std::to_string(kMaxRequests));
   scenario.slo = read_slo(top.object("slo"));
+  if (top.has("search")) scenario.search = read_search(top.object("search"), scenario);
   scenario.quant = read_quant(top.object("quant"));
   const EngineSpec& e = scenario.engine;
   const bool quantised_inputs = e.precision == Precision::w8a8 || e.precision == Precision::fp8;

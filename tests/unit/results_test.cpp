@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/results/build_info.h"
 #include "engine/results/results.h"
 
 namespace rooflm {
@@ -59,7 +60,7 @@ nlohmann::json sample_results() {
 
 TEST(ResultsDocument, MakeResultsLayout) {
   const nlohmann::json doc = sample_results();
-  EXPECT_EQ(doc["schema"], "rooflm.result/1.3");
+  EXPECT_EQ(doc["schema"], "rooflm.result/1.4");
   EXPECT_EQ(doc["environment"]["gpu"], "test gpu");
   EXPECT_EQ(doc["scenario"]["name"], "tiny");
   ASSERT_TRUE(doc["runs"].is_array());
@@ -140,27 +141,38 @@ TEST(ResultsEnvironment, HasEveryKey) {
       << environment["timestamp"];
 }
 
-TEST(ResultsEnvironment, GitCommitOfThisCheckout) {
-  // the unit tests run with ROOFLM_SOURCE_DIR = the repository root, a git checkout
+TEST(ResultsEnvironment, GitCommitIsCompiledIn) {
+  // the tests are built from a git checkout: its commit is compiled in (engine/results/build_info.h)
   const nlohmann::json environment = capture_environment(nullptr);
   ASSERT_TRUE(environment["git_commit"].is_string()) << environment["git_commit"];
   EXPECT_TRUE(std::regex_match(environment["git_commit"].get<std::string>(), std::regex("[0-9a-f]{40}")))
       << environment["git_commit"];
+  EXPECT_EQ(environment["git_commit"], build_info().git_commit);
   EXPECT_TRUE(environment["git_dirty"].is_boolean());
+  EXPECT_EQ(environment["build_type"], build_info().build_type);
 }
 
-TEST(ResultsEnvironment, GitCommitNullOutsideAGitTree) {
+TEST(ResultsEnvironment, GitCommitDoesNotFollowTheTreeAtRunTime) {
+  // a results file names the binary's commit, whatever tree ROOFLM_SOURCE_DIR points at
   const fs::path folder = fs::temp_directory_path() / ("rooflm_not_git_" + std::to_string(::getpid()));
   fs::create_directories(folder);
   const char* previous = std::getenv("ROOFLM_SOURCE_DIR");
   const std::string saved = previous != nullptr ? previous : "";
   ::setenv("ROOFLM_SOURCE_DIR", folder.c_str(), 1);
+  ::setenv("ROOFLM_GIT_COMMIT", "0000000000000000000000000000000000000000", 1);
   const nlohmann::json environment = capture_environment(nullptr);
+  ::unsetenv("ROOFLM_GIT_COMMIT");
   if (previous != nullptr) ::setenv("ROOFLM_SOURCE_DIR", saved.c_str(), 1);
   else ::unsetenv("ROOFLM_SOURCE_DIR");
   fs::remove_all(folder);
-  EXPECT_TRUE(environment["git_commit"].is_null()) << environment["git_commit"];
-  EXPECT_TRUE(environment["git_dirty"].is_null());
+  EXPECT_EQ(environment["git_commit"], build_info().git_commit);
+}
+
+TEST(ResultsEnvironment, VersionTextNamesTheCommitAndBuildType) {
+  const std::string text = version_text();
+  EXPECT_NE(text.find(std::string("rooflm ") + build_info().version), std::string::npos) << text;
+  EXPECT_NE(text.find(build_info().git_commit), std::string::npos) << text;
+  EXPECT_NE(text.find(std::string(build_info().build_type) + " build"), std::string::npos) << text;
 }
 
 TEST(ResultsEnvironment, DeviceInfoOverridesAndExtends) {

@@ -27,7 +27,7 @@
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
-#include "tools/cli/output_path.h"
+#include "tools/cli/run_folder.h"
 #include "tools/cli/subprocess.h"
 #include "tools/cli/text_table.h"
 
@@ -97,8 +97,9 @@ void profile_command(const ProfileArgs& a) {
       !a.steps.empty() ? a.steps : point.measure.profile_steps ? point.measure.profile_steps->to_string() : kDefaultSteps;
   std::string error;
   if (!parse_step_window(steps_spec, error)) throw InputError("--steps: " + error);
-  const fs::path out = a.out.empty() ? fs::path("out") / (point.name + "_profile") : fs::path(a.out);
-  require_writable_folder(out, "--out");
+  // without --out: a fresh out/<scenario>_profile/<UTC timestamp> (run_folder.h), checked or made now
+  RunFolder folder(a.out, fs::path("out") / (point.name + "_profile"));
+  const fs::path out = folder.path();
 
   // The measured run: this variant alone (its sweep values pinned), one repetition, the window.
   std::vector<std::string> run = {self_executable().string(), "run", a.scenario, "--out", out.string()};
@@ -173,6 +174,7 @@ void profile_command(const ProfileArgs& a) {
               << " ops whose modelled bytes are off by more than 10%\n";
   }
   std::cout << "results: " << results.string() << "\n";
+  if (const std::string latest = folder.finish(); !latest.empty()) std::cout << latest << "\n";
 }
 
 }  // namespace
@@ -186,7 +188,7 @@ void add_profile_command(CLI::App& app) {
   sub->add_option("--steps", a->steps, std::string("Capture window: [prefill:|decode:|mixed:]FIRST[-LAST] (default: measure.profile_steps, else ") + kDefaultSteps + ")");
   sub->add_option("--kernels", a->kernels, "ncu: at most N launches per launch configuration (about N per op; 0: all)");
   sub->add_option("--set", a->sets, "path=value: override a scenario value; NAME: an ncu section set (ncu --set)");
-  sub->add_option("--out", a->out, "Output folder (default out/<scenario>_profile)");
+  sub->add_option("--out", a->out, "Output folder (default: a fresh out/<scenario>_profile/<UTC timestamp>, linked from its latest)");
   sub->add_option("--ncu", a->ncu, "The ncu to run (default: ncu on PATH)");
   sub->add_option("--nsys", a->nsys, "The nsys to run (default: nsys on PATH)");
   sub->add_flag("--dry-run", a->dry_run, "Print the command; run nothing");

@@ -1,8 +1,11 @@
 // `rooflm run <scenario> [--out DIR] [--backend cpu|cuda|sim] [--set path=value]...`
-// Runs every variant of the scenario, writes DIR/results.json atomically, prints a summary table.
+// Runs every variant of the scenario (with a `search` section: each variant's capacity search,
+// every probe a run), writes DIR/results.json atomically (default DIR: a fresh
+// out/<scenario>/<UTC timestamp>, out/<scenario>/latest pointing at it), prints a summary table.
 // SIGINT / SIGTERM stop the run within a step and nothing is written (engine/runtime/interrupt.h;
 // exit 130 / 143).
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -10,16 +13,20 @@
 #include "engine/profile/profile_range.h"
 #include "engine/report/report_html.h"
 #include "engine/results/results.h"
+#include "engine/runtime/capacity_run.h"
 #include "engine/runtime/interrupt.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
+#include "tools/cli/capacity_summary.h"
 #include "tools/cli/commands.h"
-#include "tools/cli/output_path.h"
 #include "tools/cli/progress_line.h"
+#include "tools/cli/run_folder.h"
 #include "tools/cli/text_table.h"
 
 namespace rooflm {
 namespace {
+
+namespace fs = std::filesystem;
 
 struct RunArgs {
   std::string scenario;
@@ -90,6 +97,30 @@ void print_summary(const std::vector<VariantResult>& results, std::ostream& os) 
       os << "INVALID " << r.label << ": " << reason.get<std::string>() << "\n";
 }
 
+// One variant: a plain run, or (a scenario with `search`) its capacity search's probes.
+void run_point(const Scenario& point, size_t index, size_t count, const BackendOptions& options,
+               ProgressLine& progress, std::vector<VariantResult>& results, std::vector<nlohmann::json>& capacity) {
+  const std::string head = "variant " + std::to_string(index + 1) + "/" + std::to_string(count);
+  auto reps = [](const VariantProgress& p) {
+    return std::string(p.warmup ? " warm-up" : "") + " rep " + std::to_string(p.repetition + 1) + "/" +
+           std::to_string(p.repetitions) + ": " + std::to_string(p.engine.finished) + "/" +
+           std::to_string(p.engine.total) + " requests, " + std::to_string(p.engine.steps) + " steps";
+  };
+  if (!point.search) {
+    results.push_back(run_variant(point, options, [&](const VariantProgress& p) {
+      progress.update(head + " (" + p.label + ")" + reps(p));
+    }));
+    results.back().run["scenario"] = point.resolved;
+    return;
+  }
+  CapacityResult found = run_capacity_search(point, options, [&](const CapacityProgress& p) {
+    progress.update(head + " (" + p.variant + ") probe " + std::to_string(p.probe + 1) + " at " +
+                    fmt_num(p.value, 3) + reps(p.run));
+  });
+  for (auto& probe : found.probes) results.push_back(std::move(probe));
+  capacity.push_back(std::move(found.capacity));
+}
+
 void run(const RunArgs& args) {
   std::vector<std::string> overrides = args.sets;
   if (!args.backend.empty()) overrides.push_back("engine.backend=" + args.backend);
@@ -97,23 +128,16 @@ void run(const RunArgs& args) {
   BackendOptions options;
   options.calibrate_from = args.calibrate_from;
   const std::vector<Scenario> points = load_scenario(args.scenario, overrides);
-  const std::string out_dir = args.out.empty() ? "out/" + points.front().name : args.out;
-  require_writable_folder(out_dir, "--out");  // before the run, not after it
+  RunFolder folder(args.out, fs::path("out") / points.front().name);
 
   std::vector<VariantResult> results;
+  std::vector<nlohmann::json> capacity;
   const InterruptScope interrupt_scope;
   ProgressLine progress;
   std::optional<ProfileRange> run_range(std::in_place, RangeLevel::run, "run " + points.front().name);
   for (size_t i = 0; i < points.size(); ++i) {
     throw_if_interrupted();
-    results.push_back(run_variant(points[i], options, [&](const VariantProgress& p) {
-      progress.update("variant " + std::to_string(i + 1) + "/" + std::to_string(points.size()) +
-                      " (" + p.label + ")" + (p.warmup ? " warm-up" : "") + " rep " +
-                      std::to_string(p.repetition + 1) + "/" + std::to_string(p.repetitions) +
-                      ": " + std::to_string(p.engine.finished) + "/" + std::to_string(p.engine.total) +
-                      " requests, " + std::to_string(p.engine.steps) + " steps");
-    }));
-    results.back().run["scenario"] = points[i].resolved;
+    run_point(points[i], i, points.size(), options, progress, results, capacity);
   }
   run_range.reset();
   progress.finish();
@@ -125,14 +149,17 @@ void run(const RunArgs& args) {
                              {"source", points.front().source.string()},
                              {"variants", int64_t(points.size())},
                              {"resolved", points.front().resolved}};
-  const auto doc = make_results(capture_environment(results.front().device_info), scenario, runs);
-  const std::string path = out_dir + "/results.json";
+  const auto doc = make_results(capture_environment(results.front().device_info), scenario, runs, capacity);
+  const std::string path = (folder.path() / "results.json").string();
   throw_if_interrupted();
   write_json_atomic(path, doc);
   write_report_beside(path, std::cerr);
+  const std::string latest = folder.finish();
 
   print_summary(results, std::cout);
+  print_capacity(doc.value("capacity", nlohmann::json::array()), std::cout);
   std::cout << "results: " << path << "\n";
+  if (!latest.empty()) std::cout << latest << "\n";
   for (const auto& r : results)
     if (!r.valid)
       throw std::runtime_error("run \"" + r.label + "\" marked invalid (an MBU or MFU above 1, or throttled GPU clocks): " +
@@ -145,7 +172,7 @@ void add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "Run a scenario (every sweep variant) and write results.json");
   sub->add_option("scenario", args->scenario, "Scenario file (rooflm.scenario/1, JSON with comments)")->required();
-  sub->add_option("--out", args->out, "Output folder for results.json (default: out/<scenario name>)");
+  sub->add_option("--out", args->out, "Output folder for results.json (default: a fresh out/<scenario name>/<UTC timestamp>, linked from out/<scenario name>/latest)");
   sub->add_option("--backend", args->backend, "Override engine.backend")
       ->check(CLI::IsMember({"auto", "cpu", "cuda", "sim"}));
   sub->add_option("--gpu", args->gpu, "GPU spec the sim backend models (rooflm list gpus)");

@@ -1,9 +1,11 @@
-// rooflm command-line tool. `rooflm --help` lists the subcommands; `rooflm <cmd> --help` each one.
+// rooflm command-line tool. `rooflm --help` lists the subcommands; `rooflm <cmd> --help` each one;
+// `rooflm --version` the version, the commit compiled in and the build type.
 // Exit codes: 0 success; 1 the run failed (gate: a regression); 2 bad input (usage, scenario, model,
 // weights or results file); 130 / 143 a run stopped by SIGINT / SIGTERM (nothing written).
 #include <iostream>
 
 #include "common/error.h"
+#include "engine/results/build_info.h"
 #include "engine/runtime/interrupt.h"
 #include "tools/cli/commands.h"
 #if ROOFLM_HAVE_CUDA
@@ -15,7 +17,8 @@ int main(int argc, char** argv) {
   rooflm::use_cuda_backend();
 #endif
   CLI::App app{"rooflm: LLM inference benchmarking against the roofline"};
-  app.require_subcommand(1);
+  app.set_version_flag("--version", rooflm::version_text(), "Print the version, the commit compiled in and the build type");
+  app.require_subcommand(0, 1);  // none: only with --version (CLI11 checks a required one before the flag)
   rooflm::add_run_command(app);
   rooflm::add_validate_command(app);
   rooflm::add_list_command(app);
@@ -29,9 +32,12 @@ int main(int argc, char** argv) {
   rooflm::add_profile_command(app);
   try {
     app.parse(argc, argv);
+    if (app.get_subcommands().empty()) throw CLI::RequiredError("A subcommand");
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

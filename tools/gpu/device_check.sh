@@ -34,9 +34,10 @@ STEPS="${*:-tests sanitize calibrate decode prefill hf}"
 export ROOFLM_SOURCE_DIR="$PWD"
 source "$(dirname "$0")/results_dir.sh"
 RESULTS_DIR="$(rooflm_gpu_results_dir "$PWD" "${ROOFLM_RESULTS_DIR:-}")" || RESULTS_DIR=""
-# Results record environment.git_commit; the device's copy of the tree may carry a stale .git, so
-# name the commit the binaries were built at.
-[ -n "${ROOFLM_GIT_COMMIT:-}" ] || echo "device_check: ROOFLM_GIT_COMMIT is not set: results will record this tree's git HEAD, which need not be the binaries' commit" >&2
+# Results record environment.git_commit as compiled into the binaries (engine/results/build_info.h:
+# their build's git HEAD, or ROOFLM_GIT_COMMIT at build time); the kbench outputs below take it from
+# the environment. Whatever .git the device's copy of the tree carries is never asked.
+"$BUILD/tools/rooflm" --version || true
 ROOFLM="$BUILD/tools/rooflm"
 TESTS="$BUILD/tests/gpu/rooflm_gpu_tests"
 mkdir -p "$OUT"
