@@ -45,6 +45,7 @@ __global__ void silu_mul_kernel(const __half* __restrict__ gate_up,  // [n, 2*ff
                                 __half* __restrict__ y,              // [n, ffn]
                                 int64_t n_groups, int64_t ffn_groups) {
   pdl_launch_dependents();  // the down GEMV may start streaming weights (it waits for us before reading y)
+  pdl_wait();               // gate_up is the GEMV's output
   const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= n_groups) return;
   const int64_t t = i / ffn_groups, j = i % ffn_groups;
@@ -63,6 +64,7 @@ __global__ void silu_mul_quant_kernel(const __half* __restrict__ gate_up,  // [n
                                       float* __restrict__ scales,          // [n]
                                       float static_scale, int ffn) {
   pdl_launch_dependents();
+  pdl_wait();
   const size_t t = blockIdx.x;
   const __half* gate = gate_up + t * 2 * ffn;
   const auto values = [&](int g) {
@@ -103,8 +105,7 @@ void silu_mul_f16(const __half* gate_up, __half* y, int64_t n, int64_t ffn, cuda
   check_args(ffn, {gate_up, y});
   ROOFLM_CHECK(n >= 0, "silu_mul n_tokens=" + std::to_string(n));
   if (n == 0) return;
-  silu_mul_kernel<<<blocks_for(n * ffn / 8), kThreads, 0, stream>>>(gate_up, y, n * ffn / 8, ffn / 8);
-  ROOFLM_CUDA_CHECK(cudaGetLastError());
+  launch_with_pdl(silu_mul_kernel, blocks_for(n * ffn / 8), kThreads, 0, stream, gate_up, y, n * ffn / 8, ffn / 8);
 }
 
 void silu_mul_quant(const __half* gate_up, const QuantizedRows& out, int64_t n, int64_t ffn, cudaStream_t stream) {
@@ -116,11 +117,8 @@ void silu_mul_quant(const __half* gate_up, const QuantizedRows& out, int64_t n, 
   // One block per row: as many threads as the row has 8-element groups, up to 1024 (a decode step's
   // one row would otherwise sit on one SM with 256 threads).
   const unsigned threads = unsigned(std::min<int64_t>(kQuantRowMaxThreads, (ffn / 8 + 31) / 32 * 32));
-  if (out.dtype == DType::f8e4m3)
-    silu_mul_quant_kernel<true><<<unsigned(n), threads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
-  else
-    silu_mul_quant_kernel<false><<<unsigned(n), threads, 0, stream>>>(gate_up, out.codes, out.scales, out.static_scale, int(ffn));
-  ROOFLM_CUDA_CHECK(cudaGetLastError());
+  launch_with_pdl(out.dtype == DType::f8e4m3 ? silu_mul_quant_kernel<true> : silu_mul_quant_kernel<false>, unsigned(n),
+                  threads, 0, stream, gate_up, out.codes, out.scales, out.static_scale, int(ffn));
 }
 
 }  // namespace rooflm

@@ -94,6 +94,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<kDtype>)
                               const int32_t* __restrict__ kv_lens,  // [n_seqs]
                               int n_heads, int group, int layer, KvDeviceView kv_view, int window,
                               int chunk_len, float scale_log2) {
+  pdl_launch_dependents();  // the merge or the O-projection GEMV may launch
+  pdl_wait();               // q and this step's K, V are the RoPE + KV write's output
   constexpr int D = kHeadDim;
   constexpr bool kQuant = kKvQuantized<kDtype>;
   using Smem = DecodeSmem<D, kDtype>;
@@ -365,6 +367,7 @@ __global__ void __launch_bounds__(kHeadDim)
                              const int32_t* __restrict__ kv_lens,     // [n_seqs]
                              int n_heads, int n_splits, int window, int chunk_len) {
   pdl_launch_dependents();  // the O-projection GEMV may start streaming weights
+  pdl_wait();               // the split kernel's partial results
   const int head = blockIdx.x, seq = blockIdx.y, d = threadIdx.x;
   const int kv_len = kv_lens[seq];
   const int n_keys = window > 0 ? min(kv_len, window) : kv_len;  // as the split kernel's [start, kv_len)
@@ -452,15 +455,14 @@ void attn_decode_splitk_f16(const __half* q, __half* out, const AttnBatch& batch
         constexpr int smem = DecodeSmem<kHeadDim, kDtype>::kBytes;
         ensure_dynamic_smem(reinterpret_cast<const void*>(kernel), smem);
         const dim3 grid(unsigned(plan.n_splits), unsigned(kv.n_kv_heads), unsigned(batch.n_seqs));
-        kernel<<<grid, kThreads, smem, stream>>>(q, out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads,
-                                                 group, layer, kv, batch.window, plan.chunk_len, scale_log2);
-        ROOFLM_CUDA_CHECK(cudaGetLastError());
+        launch_with_pdl(kernel, grid, kThreads, smem, stream, q, out, part_o, part_lse, batch.q_begin, batch.kv_len,
+                        n_heads, group, layer, kv, batch.window, plan.chunk_len, scale_log2);
       });
     });
     if (plan.n_splits > 1) {
-      attn_decode_merge_kernel<kHeadDim><<<dim3(unsigned(n_heads), unsigned(batch.n_seqs)), kHeadDim, 0, stream>>>(
-          out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, plan.n_splits, batch.window, plan.chunk_len);
-      ROOFLM_CUDA_CHECK(cudaGetLastError());
+      launch_with_pdl(attn_decode_merge_kernel<kHeadDim>, dim3(unsigned(n_heads), unsigned(batch.n_seqs)), kHeadDim, 0,
+                      stream, out, part_o, part_lse, batch.q_begin, batch.kv_len, n_heads, plan.n_splits, batch.window,
+                      plan.chunk_len);
     }
   });
 }

@@ -16,6 +16,7 @@
 #include "kernels/attention/kv_accessor.cuh"
 #include "kernels/attention/rope_rotate.cuh"
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/pdl.cuh"
 
 namespace rooflm::attn {
 namespace {
@@ -27,6 +28,8 @@ __global__ void rope_qkv_kv_write_kernel(const __half* __restrict__ qkv,        
                                          const int32_t* __restrict__ position,  // [n_tokens]
                                          const float* __restrict__ inv_freq,    // [head_dim / 2]
                                          int n_heads, int layer, KvDeviceView kv) {
+  pdl_launch_dependents();  // the attention kernel may launch (it waits for us before reading q and the cache)
+  pdl_wait();               // qkv is the QKV GEMV's output
   const int t = blockIdx.x;
   const int d = kv.head_dim, half = d / 2, n_kv = kv.n_kv_heads;
   const int64_t row = int64_t(t) * (n_heads + 2 * n_kv) * d;
@@ -65,9 +68,8 @@ void rope_qkv_kv_write_f16(const __half* qkv, __half* q, int32_t n_heads, const 
   const int items = std::max((n_heads + kv.n_kv_heads) * (kv.head_dim / 16), kv.n_kv_heads * kv.head_dim / 8);
   const dim3 grid(unsigned(tokens.n_tokens), unsigned((items + kThreads - 1) / kThreads));
   ROOFLM_DISPATCH_KV_LAYOUT(kv.layout, Kv, [&] {
-    rope_qkv_kv_write_kernel<Kv><<<grid, kThreads, 0, stream>>>(
-        qkv, q, tokens.seq_row, tokens.position, inv_freq, n_heads, layer, kv);
-    ROOFLM_CUDA_CHECK(cudaGetLastError());
+    launch_with_pdl(rope_qkv_kv_write_kernel<Kv>, grid, kThreads, 0, stream, qkv, q, tokens.seq_row, tokens.position,
+                    inv_freq, n_heads, layer, kv);
   });
 }
 

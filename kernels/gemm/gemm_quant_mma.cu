@@ -213,10 +213,8 @@ __global__ void __launch_bounds__(kThreads, 1) gemm_quant_mma_kernel(const Param
 
 template <Mode M, int N_TILES>
 void launch_tiles(const Params& p, cudaStream_t stream) {
-  cudaLaunchAttribute overlap;
-  cudaLaunchConfig_t config = gemv::pdl_launch_config(1, kThreads, stream, overlap);
-  config.gridDim = dim3(unsigned((p.out + kRows - 1) / kRows), unsigned((p.n + kBlockTokens - 1) / kBlockTokens));
-  ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemm_quant_mma_kernel<M, N_TILES>, p));
+  const dim3 grid(unsigned((p.out + kRows - 1) / kRows), unsigned((p.n + kBlockTokens - 1) / kBlockTokens));
+  launch_with_pdl(gemm_quant_mma_kernel<M, N_TILES>, grid, kThreads, 0, stream, p);
 }
 
 template <Mode M>

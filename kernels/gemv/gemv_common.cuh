@@ -1,9 +1,8 @@
 // What the decode GEMVs (gemv_f16.cu, gemv_quant.cu) and the quantised mma GEMMs
 // (kernels/gemm/gemm_quant_mma.cu) share: the 16-byte alignment check of their vector loads, the
 // weight loads that bypass L1 (each weight is read once, so x, which every block re-reads, stays
-// in L1), the warp sum, and the launch with programmatic dependent launch (the kernel's first
-// weight loads overlap the previous kernel's tail; it waits with pdl_wait() before touching that
-// kernel's output).
+// in L1) and the warp sum. They are launched with programmatic dependent launch
+// (kernels/common/pdl.cuh): their first weight loads overlap the previous kernel's tail.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -44,22 +43,6 @@ __device__ __forceinline__ void load_weights(uint4 (&wv)[LOADS][ROWS], const uin
       wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
     }
   }
-}
-
-// A launch of `blocks` x `threads` on `stream` that may start before the previous kernel ends.
-// `attribute` must outlive the launch call.
-inline cudaLaunchConfig_t pdl_launch_config(unsigned blocks, unsigned threads, cudaStream_t stream,
-                                            cudaLaunchAttribute& attribute) {
-  attribute = {};
-  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;  // see griddepcontrol in the kernels
-  attribute.val.programmaticStreamSerializationAllowed = 1;
-  cudaLaunchConfig_t config{};
-  config.gridDim = dim3(blocks);
-  config.blockDim = dim3(threads);
-  config.stream = stream;
-  config.attrs = &attribute;
-  config.numAttrs = 1;
-  return config;
 }
 
 }  // namespace rooflm::gemv

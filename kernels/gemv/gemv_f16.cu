@@ -101,15 +101,13 @@ void launch_tokens(const __half* x, const __half* w, const __half* bias, __half*
   const int n_vec = int(in / 8);
   const auto* xv = reinterpret_cast<const uint4*>(x);
   const auto* wv = reinterpret_cast<const uint4*>(w);
-  cudaLaunchAttribute overlap;
-  const cudaLaunchConfig_t config = gemv::pdl_launch_config(unsigned((out + rows - 1) / rows), kThreads, stream, overlap);
+  const unsigned blocks = unsigned((out + rows - 1) / rows);
   switch (rows) {
-    case 1: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 1>, xv, wv, bias, y, n_vec, int(out))); break;
-    case 2: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 2>, xv, wv, bias, y, n_vec, int(out))); break;
-    case 4: ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_xwt_f16_kernel<N_TOKENS, 4>, xv, wv, bias, y, n_vec, int(out))); break;
+    case 1: launch_with_pdl(gemv_xwt_f16_kernel<N_TOKENS, 1>, blocks, kThreads, 0, stream, xv, wv, bias, y, n_vec, int(out)); break;
+    case 2: launch_with_pdl(gemv_xwt_f16_kernel<N_TOKENS, 2>, blocks, kThreads, 0, stream, xv, wv, bias, y, n_vec, int(out)); break;
+    case 4: launch_with_pdl(gemv_xwt_f16_kernel<N_TOKENS, 4>, blocks, kThreads, 0, stream, xv, wv, bias, y, n_vec, int(out)); break;
     default: ROOFLM_CHECK(false, "unsupported gemv rows_per_block: " + std::to_string(rows));
   }
-  ROOFLM_CUDA_CHECK(cudaGetLastError());
 }
 
 }  // namespace

@@ -166,15 +166,14 @@ __global__ void __launch_bounds__(kThreads) gemv_quant_kernel(const Params p) {
 
 template <Mode M, int N_TOKENS>
 void launch_tokens(const Params& p, bool group, cudaStream_t stream) {
-  cudaLaunchAttribute overlap;
-  const cudaLaunchConfig_t config = gemv::pdl_launch_config(unsigned((p.out + kRows - 1) / kRows), kThreads, stream, overlap);
+  const unsigned blocks = unsigned((p.out + kRows - 1) / kRows);
   if constexpr (M == Mode::w8a16) {
     if (group) {
-      ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_quant_kernel<M, N_TOKENS, true>, p));
+      launch_with_pdl(gemv_quant_kernel<M, N_TOKENS, true>, blocks, kThreads, 0, stream, p);
       return;
     }
   }
-  ROOFLM_CUDA_CHECK(cudaLaunchKernelEx(&config, gemv_quant_kernel<M, N_TOKENS, false>, p));
+  launch_with_pdl(gemv_quant_kernel<M, N_TOKENS, false>, blocks, kThreads, 0, stream, p);
 }
 
 template <Mode M>

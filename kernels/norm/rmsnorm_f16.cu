@@ -64,6 +64,7 @@ __global__ void __launch_bounds__(kMaxRowThreads)
                    const __half* __restrict__ w,  // [dim]
                    Out out, int dim, float eps) {
   pdl_launch_dependents();  // the next GEMV may start streaming weights (it waits for us before reading h)
+  pdl_wait();               // x and r are the previous kernels' output
   const int groups = dim / 8;
   const size_t row = blockIdx.x;
   float* x_row = x + row * dim;
@@ -109,8 +110,7 @@ template <bool ADD_RESIDUAL, class Out>
 void launch_rmsnorm(float* x, const __half* r, const __half* w, Out out, int64_t n, int64_t dim, float eps,
                     cudaStream_t stream) {
   if (n == 0) return;
-  rmsnorm_kernel<ADD_RESIDUAL, Out><<<unsigned(n), row_threads(dim), 0, stream>>>(x, r, w, out, int(dim), eps);
-  ROOFLM_CUDA_CHECK(cudaGetLastError());
+  launch_with_pdl(rmsnorm_kernel<ADD_RESIDUAL, Out>, unsigned(n), row_threads(dim), 0, stream, x, r, w, out, int(dim), eps);
 }
 
 template <bool ADD_RESIDUAL>

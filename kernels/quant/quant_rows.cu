@@ -15,6 +15,7 @@ template <bool FP8>
 __global__ void quantize_rows_kernel(const __half* __restrict__ x, uint8_t* __restrict__ codes,
                                      float* __restrict__ scales, float static_scale, int cols) {
   pdl_launch_dependents();
+  pdl_wait();  // x is the previous kernel's output
   const size_t row = blockIdx.x;
   const __half* x_row = x + row * cols;
   const auto values = [&](int g) { return load_f16x8(x_row + g * 8); };
@@ -31,11 +32,8 @@ void quantize_rows_f16(const __half* x, const QuantizedRows& out, int64_t n, int
                "quantize_rows_f16 needs 16-byte aligned rows");
   if (n == 0) return;
   const unsigned threads = unsigned(std::min<int64_t>(kQuantRowMaxThreads, (cols / 8 + 31) / 32 * 32));
-  if (out.dtype == DType::f8e4m3)
-    quantize_rows_kernel<true><<<unsigned(n), threads, 0, stream>>>(x, out.codes, out.scales, out.static_scale, int(cols));
-  else
-    quantize_rows_kernel<false><<<unsigned(n), threads, 0, stream>>>(x, out.codes, out.scales, out.static_scale, int(cols));
-  ROOFLM_CUDA_CHECK(cudaGetLastError());
+  launch_with_pdl(out.dtype == DType::f8e4m3 ? quantize_rows_kernel<true> : quantize_rows_kernel<false>, unsigned(n),
+                  threads, 0, stream, x, out.codes, out.scales, out.static_scale, int(cols));
 }
 
 }  // namespace rooflm

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "kernels/common/cuda_check.h"
+#include "kernels/common/pdl.cuh"
 
 namespace rooflm {
 namespace {
@@ -25,6 +26,7 @@ __device__ __forceinline__ Best better(Best a, Best b) {
 __global__ void __launch_bounds__(kThreads) argmax_kernel(const __half* __restrict__ logits,  // [n_rows, vocab]
                                                           int32_t* __restrict__ tokens,       // [n_rows]
                                                           int vocab) {
+  pdl_wait();  // the logits are the LM-head GEMV's output
   const __half* row = logits + size_t(blockIdx.x) * vocab;
   Best best{-INFINITY, vocab};  // index vocab loses every tie, so the first element seen replaces it
   if (vocab % 8 == 0) {  // rows are 16-byte aligned: 8 halves per load
@@ -57,8 +59,7 @@ void argmax_f16(const __half* logits, int32_t* tokens, int64_t n_rows, int64_t v
                "argmax shape n_rows=" + std::to_string(n_rows) + " vocab=" + std::to_string(vocab));
   ROOFLM_CHECK(reinterpret_cast<uintptr_t>(logits) % 16 == 0, "argmax needs 16-byte aligned logits");
   if (n_rows == 0) return;
-  argmax_kernel<<<unsigned(n_rows), kThreads, 0, stream>>>(logits, tokens, int(vocab));
-  ROOFLM_CUDA_CHECK(cudaGetLastError());
+  launch_with_pdl(argmax_kernel, unsigned(n_rows), kThreads, 0, stream, logits, tokens, int(vocab));
 }
 
 }  // namespace rooflm
