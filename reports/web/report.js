@@ -52,6 +52,7 @@
     return pa.length - pb.length;
   };
   const naturalOrder = (values) => [...new Set(values)].sort(naturalCompare);
+  const sloText = (slo) => Object.keys(slo || {}).length ? Object.entries(slo).map(([k, v]) => `${k.replace('_ms', '')} <= ${v} ms`).join(', ') : 'none';
 
   // The rows of a spec (its data and every layer's): a chart without any is not drawn.
   const specRows = (spec) => (spec.data && spec.data.values ? spec.data.values.length : 0) +
@@ -76,7 +77,9 @@
       });
   };
   // A legend whose symbols draw the line style (solid p50 vs dashed p99), not a dot.
-  const dashLegend = (title) => ({ title, symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2, symbolStrokeColor: '#333' });
+  // (a line mark with points would give them the points' transparent stroke: set it here)
+  const dashLegend = (title) => ({ title, symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2,
+    encode: { symbols: { update: { stroke: { value: '#333' }, fill: { value: 'transparent' } } } } });
   const DASHES = { domain: ['p50', 'p99'], range: [[1, 0], [6, 3]] };
 
   const runs = [];  // every run of every file: {file, fileIndex, runIndex, id, name, run}
@@ -88,9 +91,11 @@
   const runColor = (extra) => Object.assign({ field: 'run', type: 'nominal', sort: runOrder, title: 'variant' }, extra || {});
 
   // links between the files and runs compared
+  // (folded when there are many: a capacity search's probes)
   const nav = document.getElementById('links');
-  nav.append(el('span', {}, 'Runs: '));
-  runs.forEach((r) => nav.append(el('a', { href: '#' + r.id }, r.name), ' '));
+  const links = runs.length > 12 ? el('details', {}, el('summary', {}, `Runs (${runs.length})`)) : nav;
+  if (links !== nav) nav.append(links); else nav.append(el('span', {}, 'Runs: '));
+  runs.forEach((r) => links.append(el('a', { href: '#' + r.id }, r.name), ' '));
 
   // --- the answer first: per variant the key metrics against the baseline, beside their limits ---
   const number = (v, unit) => {
@@ -178,7 +183,7 @@
   const accuracyCell = (a) => a
     ? `KL ${sci(a.kl_mean)} / top-1 ${fmt(100 * a.top1_agreement, 1)}% / NMSE ${sci(a.logit_nmse)} / ppl ${fmt(a.perplexity, 2)} (ref ${fmt(a.perplexity_reference, 2)}, ${a.reference})`
     : '-';
-  section('variants', 'Variant comparison', [table(
+  const variantTable = table(
     ['variant', 'kernel set', 'done', 'TTFT p50/p90/p99', 'TPOT p50/p90/p99', 'ITL p50/p99', 'E2E p50/p99',
       'out tok/s', 'req/s', 'goodput req/s', 'energy J', 'out tok/J', 'accuracy vs reference', 'MBU', 'MFU', 'valid'],
     runs.map((r) => {
@@ -191,7 +196,11 @@
         fmt(s.throughput.output_tok_s, 1), fmt(s.throughput.req_s, 2), fmt(s.goodput_req_s, 2),
         fmt(s.energy_j, 2), fmt(s.tokens_per_j, 3),
         accuracyCell(r.run.accuracy), util(s.mbu), util(s.mfu), r.run.valid ? 'yes' : (r.run.telemetry && r.run.telemetry.throttled ? 'INVALID (throttled)' : 'INVALID')];
-    }))]);
+    }));
+  // a capacity search's runs are its probes: folded, the headline has the run at each capacity
+  section('variants', 'Variant comparison', [data.files.some((f) => f.capacity)
+    ? el('details', {}, [el('summary', {}, `Every run (${runs.length}: the probes of the capacity search)`), variantTable])
+    : variantTable]);
 
   // --- capacity under the SLO: one bar per variant of each search ---
   const searched = data.files.filter((f) => f.capacity);
@@ -201,7 +210,7 @@
       if (!missing(c.value)) bars.push({ variant: (data.files.length > 1 ? f.name + ': ' : '') + c.variant, capacity: c.value, status: c.status, bound_by: (c.bound_by || []).join(', ') });
     }));
     const capacitySection = section('capacity', 'Capacity under the SLO', searched.map((f) => el('div', {}, [
-      el('p', {}, `${f.name}: the highest ${f.capacity[0].path} at which the ${f.capacity[0].slo} SLOs ${JSON.stringify(f.capacity[0].limits)} held (${f.capacity[0].goodput_fraction * 100}% of requests within them).`),
+      el('p', {}, `${f.name}: the highest ${f.capacity[0].path} at which the ${f.capacity[0].slo} SLOs (${sloText(f.capacity[0].limits)}) held (${f.capacity[0].goodput_fraction * 100}% of requests within them).`),
       el('ul', {}, (f.capacity_ratios || []).map((t) => el('li', {}, t))),
     ])));
     chart(capacitySection, 'capacity', {
@@ -380,7 +389,6 @@
   }
 
   // --- SLO and goodput ---
-  const sloText = (slo) => Object.keys(slo || {}).length ? Object.entries(slo).map(([k, v]) => `${k.replace('_ms', '')} <= ${v} ms`).join(', ') : 'none';
   const sloSection = section('slo', 'SLO and goodput', data.files.map((f) =>
     el('p', {}, `${f.name}: SLO ${sloText((f.scenario.resolved || {}).slo)}`)));
   chart(sloSection, 'goodput', {

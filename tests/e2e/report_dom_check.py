@@ -172,10 +172,12 @@ def main():
         if labels.index(a) > labels.index(b):
             fail(f"chart {name}: legend has {b!r} before {a!r}: {labels}")
     for name in args.dash_legend:
-        dashes = {p.attrs.get("stroke-dasharray", "none") for g in charts[name].find_all(lambda g: "role-legend-symbol" in g.classes())
-                  for p in g.children if p.tag == "path"}
+        symbols = [p.attrs for g in charts[name].find_all(lambda g: "role-legend-symbol" in g.classes())
+                   for p in g.children if p.tag == "path"]
+        dashes = {a["stroke-dasharray"] for a in symbols
+                  if "stroke-dasharray" in a and a.get("stroke") not in ("transparent", "none", None)}
         if len(dashes) < 2:
-            fail(f"chart {name}: legend symbols show one line style only ({dashes})")
+            fail(f"chart {name}: legend symbols show fewer than two visible line styles ({symbols})")
     for text in args.text:
         if text not in page_text:
             fail(f"page lacks text {text!r}")
