@@ -42,9 +42,9 @@ size_t baseline_index(const std::vector<HeadlineRow>& rows, const std::string& l
 std::vector<HeadlineRow> headline_rows(const nlohmann::json& doc) {
   std::vector<HeadlineRow> rows;
   const auto& runs = doc.at("runs");
-  const nlohmann::json& capacity = doc.contains("capacity") ? doc["capacity"] : nlohmann::json::array();
-  if (capacity.is_array() && !capacity.empty()) {
-    for (const auto& entry : capacity) {
+  const auto capacity = doc.find("capacity");  // rows point into doc: never into a copy
+  if (capacity != doc.end() && capacity->is_array() && !capacity->empty()) {
+    for (const auto& entry : *capacity) {
       const size_t at = run_at_capacity(doc, entry);
       rows.push_back({entry.value("variant", ""), at < runs.size() ? run_label(runs[at], at) : "",
                       at < runs.size() ? &runs[at] : nullptr, &entry});

@@ -141,11 +141,11 @@
         cell.querySelector('.value').remove();
         return cell;
       })));
-    const hasCapacity = c.variants.some((v) => v.capacity);
+    const withCapacity = c.variants.find((v) => v.capacity);
     section('compare', `Comparison: B against A`, [
       el('p', {}, [`A: ${c.a}`, el('br'), `B: ${c.b}`, el('br'),
         'Per variant matched by label; the delta is B against A, with the Mann-Whitney U test of the raw samples both carry (per request for TTFT and TPOT, per repetition for throughput and goodput).']),
-      table(['variant'].concat(hasCapacity ? ['capacity'] : [], metricHeader(first.metrics)), rows, { class: 'headline' }),
+      table(['variant'].concat(withCapacity ? [withCapacity.capacity.title] : [], metricHeader(first.metrics)), rows, { class: 'headline' }),
     ].concat(c.only_a.length ? [el('p', {}, 'Only in A: ' + c.only_a.join(', '))] : [],
       c.only_b.length ? [el('p', {}, 'Only in B: ' + c.only_b.join(', '))] : []));
   }
@@ -158,7 +158,7 @@
       el('p', {}, `Each variant against the baseline "${h.baseline}" (choose another with --baseline LABEL): delta, ` +
         'better/worse, and the Mann-Whitney U significance of the raw samples (per request for TTFT and TPOT, per repetition for throughput and goodput); ' +
         'beside each number the roofline limit of the same work' + (h.search ? `; capacity from the search over ${h.search}, the other metrics of the run at that capacity.` : '.')),
-      table(['variant'].concat(h.search ? ['capacity'] : [], metricHeader(first.metrics)), h.rows.map((r) =>
+      table(['variant'].concat(h.search ? [h.rows[0].capacity.title] : [], metricHeader(first.metrics)), h.rows.map((r) =>
         [el('td', {}, r.label + (r.baseline ? ' (baseline)' : ''))]
           .concat(r.capacity ? [capacityCell(r.capacity, r.baseline)] : [])
           .concat(r.metrics.length ? r.metrics.map((m) => metricCell(m, r.baseline)) : first.metrics.map(() => el('td', {}, NOT_RECORDED)))),

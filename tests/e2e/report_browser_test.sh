@@ -12,7 +12,7 @@
 # checks --format md and csv, and a --baseline no file has (exit 2, no file written).
 # Usage: tests/e2e/report_browser_test.sh <rooflm binary> [artefact folder, default out/test-artefacts/report]
 set -euo pipefail
-rooflm="$1"
+rooflm="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"  # absolute: one case runs in another folder
 artefacts="${2:-out/test-artefacts/report}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 chromium="$(command -v chromium || true)"
