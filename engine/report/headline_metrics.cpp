@@ -12,6 +12,7 @@ namespace rooflm {
 namespace {
 
 constexpr double kMsPerSecond = 1000.0;
+constexpr size_t kMinSamplesToTest = 2;
 
 // The number at `path` (object keys) below `root`, or nullopt.
 std::optional<double> number_at(const nlohmann::json& root, std::initializer_list<const char*> path) {
@@ -115,7 +116,8 @@ nlohmann::json metric_against(const HeadlineMetric& m, const nlohmann::json& run
     const std::vector<double> a = samples_of(base, m.samples), b = samples_of(run, m.samples);
     n_base = a.size();
     n_run = b.size();
-    if (!a.empty() && !b.empty()) p = mann_whitney_u(a, b).p_value;
+    // one sample a side (one repetition) cannot be significant: no test rather than p = 1
+    if (a.size() >= kMinSamplesToTest && b.size() >= kMinSamplesToTest) p = mann_whitney_u(a, b).p_value;
   }
   out["p_value"] = number_or_null(p);
   out["significant"] = significant(p);

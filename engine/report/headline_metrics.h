@@ -33,7 +33,7 @@ nlohmann::json metric_value(const HeadlineMetric& m, const nlohmann::json& run);
 
 // metric_value of `run`, plus against `base`: "base", "delta_pct", "ratio" (run / base), "verdict"
 // (better, worse, same), "p_value", "significant" (p < 0.05), "samples" [n base, n run];
-// p_value null when either side carries no samples.
+// p_value null when either side carries fewer than two samples (one repetition: nothing to test).
 nlohmann::json metric_against(const HeadlineMetric& m, const nlohmann::json& run, const nlohmann::json& base);
 
 }  // namespace rooflm

@@ -104,7 +104,8 @@
     const digits = Math.abs(v) >= 100 ? 1 : Math.abs(v) >= 10 ? 2 : 3;
     return `${Number(v).toFixed(digits)} ${unit}`;
   };
-  const pText = (p) => missing(p) ? 'no samples to test' : p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
+  const pText = (p, n) => !missing(p) ? (p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`)
+    : n && Math.max(...n) > 0 ? `${n[0]} vs ${n[1]} samples: too few to test` : 'no samples to test';
   const metricCell = (m, isBase) => {
     const cell = el('td', { class: 'metric', 'data-metric': m.key }, el('div', { class: 'value' }, number(m.value, m.unit)));
     if (isBase) {
@@ -112,7 +113,7 @@
     } else if (!missing(m.delta_pct)) {
       const sign = m.delta_pct > 0 ? '+' : '';
       cell.append(el('div', { class: `delta ${m.verdict}${m.significant ? ' significant' : ''}`, 'data-delta': m.delta_pct.toFixed(2) },
-        `${sign}${m.delta_pct.toFixed(1)}% (${m.verdict}, ${m.significant ? 'significant, ' : ''}${pText(m.p_value)})`));
+        `${sign}${m.delta_pct.toFixed(1)}% (${m.verdict}, ${m.significant ? 'significant, ' : ''}${pText(m.p_value, m.samples)})`));
     }
     if (!missing(m.value)) {
       cell.append(el('div', { class: 'limit' }, missing(m.limit) ? `limit ${NOT_RECORDED}` : `limit ${number(m.limit, m.unit)} (${m.limit_note})`));
