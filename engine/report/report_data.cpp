@@ -3,6 +3,10 @@
 
 #include <algorithm>
 
+#include "common/error.h"
+#include "engine/report/capacity_ratios.h"
+#include "engine/report/report_compare.h"
+#include "engine/report/report_headline.h"
 #include "engine/results/compare.h"
 #include "engine/results/metric_samples.h"
 
@@ -88,18 +92,31 @@ nlohmann::json run_data(const nlohmann::json& run, size_t index) {
 
 }  // namespace
 
-nlohmann::json report_data(const std::vector<NamedResults>& files) {
+nlohmann::json report_data(const std::vector<NamedResults>& files, const ReportOptions& options) {
+  if (options.compare && files.size() != 2)
+    throw InputError("rooflm report --compare takes exactly two results files (A.json B.json), got " +
+                     std::to_string(files.size()));
   nlohmann::json out_files = nlohmann::json::array();
   for (const auto& f : files) {
     nlohmann::json runs = nlohmann::json::array();
     const auto& doc_runs = f.doc.at("runs");
     for (size_t i = 0; i < doc_runs.size(); ++i) runs.push_back(run_data(doc_runs[i], i));
-    out_files.push_back({{"name", f.name},
-                         {"environment", f.doc.value("environment", nlohmann::json::object())},
-                         {"scenario", f.doc.value("scenario", nlohmann::json::object())},
-                         {"runs", runs}});
+    nlohmann::json file = {{"name", f.name},
+                           {"environment", f.doc.value("environment", nlohmann::json::object())},
+                           {"scenario", f.doc.value("scenario", nlohmann::json::object())},
+                           {"headline", report_headline(f.doc, options.baseline, f.name)},
+                           {"runs", runs}};
+    if (f.doc.contains("capacity") && f.doc["capacity"].is_array() && !f.doc["capacity"].empty()) {
+      file["capacity"] = f.doc["capacity"];
+      nlohmann::json ratios = nlohmann::json::array();
+      for (const auto& r : capacity_ratios(f.doc["capacity"])) ratios.push_back(r.text());
+      file["capacity_ratios"] = ratios;
+    }
+    out_files.push_back(file);
   }
-  return {{"files", out_files}};
+  nlohmann::json out = {{"files", out_files}};
+  if (options.compare) out["comparison"] = report_comparison(files[0], files[1]);
+  return out;
 }
 
 }  // namespace rooflm

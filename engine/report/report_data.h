@@ -1,5 +1,7 @@
 // The data a rooflm report shows, condensed from results files (reports read results JSON only):
-//   {"files": [{"name", "environment", "scenario", "runs": [{"label", "variant", "kernels", "summary",
+//   {"comparison" (ReportOptions.compare: report_compare.h), "files": [{"name", "environment",
+//   "scenario", "headline" (report_headline.h), "capacity" (the file's capacity search, when it
+//   ran one), "capacity_ratios": [text] (capacity_ratios.h), "runs": [{"label", "variant", "kernels", "summary",
 //     "valid", "invalid_reasons", "ceilings", "phases": [{phase, arithmetic_intensity,
 //     achieved_flops_per_s, bound}], "samples": {ttft_ms, tpot_ms, itl_ms, e2e_ms},
 //     "steps": [{start_s, step_ms, n_seqs, kv_occupancy}], "kernel_breakdown", "accuracy", "telemetry"
@@ -23,6 +25,12 @@ struct NamedResults {
   nlohmann::json doc;     // a results document (read_results)
 };
 
-nlohmann::json report_data(const std::vector<NamedResults>& files);
+struct ReportOptions {
+  std::string baseline;  // the headline's baseline variant label ("": each file's first variant)
+  bool compare = false;  // exactly two files: add "comparison" (B against A)
+};
+
+// Throws InputError for a baseline label some file lacks, or compare without exactly two files.
+nlohmann::json report_data(const std::vector<NamedResults>& files, const ReportOptions& options = {});
 
 }  // namespace rooflm

@@ -84,15 +84,18 @@ std::string render_report_html(const nlohmann::json& data, const ReportAssets& a
   return html.str();
 }
 
-void write_html_report(const std::vector<std::filesystem::path>& results_files, const std::filesystem::path& out) {
+void write_html_report(const std::vector<std::filesystem::path>& results_files, const std::filesystem::path& out,
+                       const ReportOptions& options) {
   std::vector<NamedResults> files;
-  std::string title = "rooflm report:";
+  std::string title = options.compare ? "rooflm comparison:" : "rooflm report:";
   for (const auto& path : results_files) {
     files.push_back({path.string(), read_results(path)});
-    title += " " + files.back().doc.at("scenario").value("name", path.stem().string());
+    title += (options.compare && files.size() == 2 ? " vs " : " ") +
+             files.back().doc.at("scenario").value("name", path.stem().string());
   }
+  const nlohmann::json data = report_data(files, options);
   const ReportAssets assets = load_report_assets();
-  write_text_atomic(out, render_report_html(report_data(files), assets, title));
+  write_text_atomic(out, render_report_html(data, assets, title));
 }
 
 void write_report_beside(const std::filesystem::path& results_json, std::ostream& log) {

@@ -1,4 +1,5 @@
-// Self-contained HTML report (`rooflm report a.json [b.json ...] -o report.html`): one file that
+// Self-contained HTML report (`rooflm report a.json [b.json ...] -o report.html [--baseline LABEL]
+// [--compare]`): one file that
 // renders offline, with Vega, Vega-Lite and vega-embed (pinned in reports/web/package.json and
 // package-lock.json, installed by `npm ci` there) and reports/web/report.{js,css} inlined.
 #pragma once
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "engine/report/report_data.h"
 
 namespace rooflm {
 
@@ -27,7 +30,9 @@ std::string render_report_html(const nlohmann::json& data, const ReportAssets& a
 
 // Reads the results files (results_reader.h: each validated first), renders the page and writes it
 // to `out` atomically (creating its folder): a failure leaves no file.
-void write_html_report(const std::vector<std::filesystem::path>& results_files, const std::filesystem::path& out);
+// `options` as report_data's.
+void write_html_report(const std::vector<std::filesystem::path>& results_files, const std::filesystem::path& out,
+                       const ReportOptions& options = {});
 
 // For `rooflm run`: writes report.html beside `results_json`. A missing asset (npm ci not run) or
 // any other failure is only reported on `log`: the run's results stand without their report.

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Renders rooflm HTML reports in real headless Chromium (Debian's chromium package) and checks them:
 # no console errors, every chart element drawn (data-rendered="true" on each [data-chart]), the
-# page's own error count 0; writes a screenshot per report as a test artefact. Cases: a results
-# file with one run, a report of two files with many runs, and a kernel-traced H100 run (per-kernel
-# breakdown and per-op roofline points), and cpu runs with accuracy beside speed. Also checks --format
-# md and csv.
+# page's own error count 0; then tests/e2e/report_dom_check.py reads the rendered DOM: no chart with
+# zero marks, the headline first (with deltas), the scenario JSON folded and last, no raw JSON or
+# "null" in the environment, kernel lists folded, and per case: one line per variant group, "not
+# recorded" for what a run did not record, numeric legend order, p50/p99 line styles in the legend.
+# Writes a screenshot per report as a test artefact. Cases: a results file with one run, a report of
+# two files with many runs, the H100 static-vs-continuous Poisson sweep (with --baseline), a capacity
+# search, the two-file comparison (--compare), a kernel-traced H100 run (per-kernel breakdown and
+# per-op roofline points), an ncu profile (its table), and cpu runs with accuracy beside speed. Also
+# checks --format md and csv, and a --baseline no file has (exit 2, no file written).
 # Usage: tests/e2e/report_browser_test.sh <rooflm binary> [artefact folder, default out/test-artefacts/report]
 set -euo pipefail
-rooflm="$1"
+rooflm="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"  # absolute: one case runs in another folder
 artefacts="${2:-out/test-artefacts/report}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 chromium="$(command -v chromium || true)"
@@ -49,17 +54,73 @@ render() {  # render <html> <name>: dump the DOM and take a screenshot, failing 
   charts="$(grep -o ' data-chart="' "$work/$name.dom" | wc -l || true)"
   drawn="$(grep -o 'data-chart="[^"]*"[^>]*data-rendered="true"[^>]*><svg' "$work/$name.dom" | wc -l || true)"
   [ "$charts" = "$drawn" ] || fail "$name: $drawn of $charts charts rendered"
-  for section in environment scenario variants roofline latency throughput-latency timeseries kernels slo; do
+  for section in headline environment scenario variants roofline latency throughput-latency timeseries kernels slo; do
     grep -q "<section id=\"$section\"" "$work/$name.dom" || fail "$name: section $section missing"
   done
+  python3 "$root/tests/e2e/report_dom_check.py" "$work/$name.dom" "${dom_checks[@]}" || fail "$name: rendered DOM (above)"
   echo "report browser test: $name: $drawn charts rendered, no errors, screenshot $artefacts/$name.png"
 }
+dom_checks=()
 render "$work/one.html" one_run
+dom_checks=(--headline-deltas 1 --kernel-sets 1 --kernel-once sim_roofline_fused)
 render "$work/many.html" many_runs
+
+# the H100 Poisson sweep: static and continuous batching, one line each per percentile (not one
+# zig-zag), legends in numeric order, steps not recorded, the kernel list once
+"$rooflm" report "$root/results/h100/batching_poisson.json" --baseline "policy=continuous rate=1" \
+  -o "$work/poisson.html" >/dev/null || fail "rooflm report (batching_poisson)"
+expected_charts=(roofline cdf-ttft_ms cdf-tpot_ms cdf-itl_ms cdf-e2e_ms throughput-latency goodput)
+dom_checks=(--headline-deltas 20 --lines throughput-latency 4 --dash-legend throughput-latency
+            --legend-order cdf-ttft_ms "policy=continuous rate=4" "policy=continuous rate=16"
+            --legend-order throughput-latency policy=continuous policy=static
+            --not-recorded ts-n_seqs --not-recorded ts-kv_occupancy --not-recorded ts-step_ms
+            --kernel-sets 1 --kernel-once attn_decode_splitk_f16
+            --text 'against the baseline "policy=continuous rate=1"' --text 'limit ')
+render "$work/poisson.html" batching_poisson
+if "$rooflm" report "$root/results/h100/batching_poisson.json" --baseline "no such variant" -o "$work/bad.html" 2>"$work/bad.err"; then
+  fail "--baseline of an unknown label succeeded"
+else
+  [ $? = 2 ] || fail "--baseline of an unknown label: exit code not 2"
+fi
+grep -q 'no such variant' "$work/bad.err" || fail "--baseline error does not name the label: $(cat "$work/bad.err")"
+[ ! -e "$work/bad.html" ] || fail "--baseline of an unknown label left a file"
+
+# a capacity search (sim H200): capacity bars and ratios, one line per searched variant, no request samples
+"$rooflm" report "$root/results/baselines/sim/capacity.json" -o "$work/capacity.html" >/dev/null || fail "rooflm report (capacity)"
+expected_charts=(capacity roofline throughput-latency goodput)
+dom_checks=(--chart capacity --lines throughput-latency 8 --text "continuous / static" --text "capacity (rate)"
+            --not-recorded cdf-ttft_ms --not-recorded ts-step_ms --headline-deltas 3)
+render "$work/capacity.html" capacity
+grep -q '<section id="capacity"' "$work/capacity.dom" || fail "capacity: no capacity section"
+
+# the two-file comparison: H100 against H200, per variant side by side with B/A and significance
+( cd "$work" && "$rooflm" report "$root/results/h100/batching_poisson.json" "$root/results/h200/batching_poisson.json" --compare ) \
+  >"$work/compare.out" || fail "rooflm report --compare"
+compare_html="$work/$(sed -n 's/^compare: //p' "$work/compare.out")"
+[ -s "$compare_html" ] && [ -L "$work/out/compare/latest" ] || fail "--compare without -o: no out/compare/<timestamp>/compare.html"
+expected_charts=(roofline cdf-ttft_ms throughput-latency goodput)
+dom_checks=(--compare --lines throughput-latency 8 --text "Comparison: B against A" --text significant)
+render "$compare_html" compare
+if "$rooflm" report "$root/results/h100/batching_poisson.json" --compare -o "$work/one_compare.html" 2>"$work/compare.err"; then
+  fail "--compare of one file succeeded"
+fi
+grep -q 'exactly two results files' "$work/compare.err" || fail "--compare of one file: $(cat "$work/compare.err")"
+
+# an ncu profile (rooflm profile on the H200): its table
+profile_results="$root/results/h200/profile_2026-12-02/run_3201f5b/results.json"
+if [ -f "$profile_results" ]; then
+  "$rooflm" report "$profile_results" -o "$work/profile.html" >/dev/null || fail "rooflm report (profile)"
+  expected_charts=(roofline cdf-ttft_ms throughput-latency goodput)
+  dom_checks=(--not-recorded ts-step_ms --text "Nsight Compute profile" --text "ncu MB / call")
+  render "$work/profile.html" profile
+  grep -q '<table class="profile"' "$work/profile.dom" || fail "profile: no profile table"
+fi
+dom_checks=()
 # a kernel-traced H100 run: per-kernel bars and per-op roofline points and table
 "$rooflm" report "$root/results/h100/decode_latency_kernel_trace.json" -o "$work/traced.html" >/dev/null ||
   fail "rooflm report (kernel trace)"
-expected_charts+=(kernels)
+expected_charts=(roofline cdf-ttft_ms cdf-tpot_ms cdf-itl_ms cdf-e2e_ms throughput-latency ts-n_seqs ts-kv_occupancy ts-step_ms goodput kernels)
+dom_checks=(--lines throughput-latency 8 --kernel-sets 2)  # kernels=naive/fused x launch: 4 groups of one point
 render "$work/traced.html" kernel_trace
 grep -q '<th>roofline / measured</th>' "$work/kernel_trace.dom" || fail "kernel_trace: no per-op table"
 grep -q 'rooflm::gemv_xwt_f16_kernel' "$work/kernel_trace.dom" || fail "kernel_trace: kernel names missing"
@@ -71,6 +132,7 @@ grep -q 'rooflm::gemv_xwt_f16_kernel' "$work/kernel_trace.dom" || fail "kernel_t
   --out "$work/acc" >/dev/null 2>&1 || fail "rooflm run (accuracy)"
 "$rooflm" report "$work/acc/results.json" -o "$work/acc.html" >/dev/null || fail "rooflm report (accuracy)"
 expected_charts=(accuracy cdf-ttft_ms cdf-tpot_ms cdf-e2e_ms throughput-latency)
+dom_checks=(--not-recorded roofline)
 render "$work/acc.html" accuracy
 grep -q '<section id="accuracy"' "$work/accuracy.dom" || fail "accuracy: no accuracy section"
 [ "$(grep -o '<td>cpu fp32</td>' "$work/accuracy.dom" | wc -l)" = 4 ] || fail "accuracy: expected 4 evaluated runs (fp16, int8, w8a8, fp8)"
