@@ -1,4 +1,4 @@
-// `rooflm report a.json [b.json ...] -o report.html [--format html|md|csv]`: one self-contained HTML
+// `rooflm report a.json [b.json ...] -o/--output report.html [--format html|md|csv]`: one self-contained HTML
 // page (charts inlined, renders offline), or the variant table as Markdown (PR comments) or CSV.
 // md/csv go to stdout without -o. Every results file is validated first (results_reader.h); the
 // output is written atomically (a failure leaves no partial or empty file).
@@ -11,6 +11,7 @@
 #include "engine/results/atomic_write.h"
 #include "engine/results/results_reader.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_flags.h"
 
 namespace rooflm {
 namespace {
@@ -22,7 +23,7 @@ struct ReportArgs {
 
 void report(const ReportArgs& args) {
   if (args.format == "html") {
-    if (args.out.empty()) throw InputError("rooflm report --format html needs -o FILE.html");
+    if (args.out.empty()) throw InputError("rooflm report --format html needs -o/--output FILE.html");
     write_html_report({args.files.begin(), args.files.end()}, args.out);
     std::cout << "report: " << args.out << "\n";
     return;
@@ -44,7 +45,7 @@ void add_report_command(CLI::App& app) {
   auto args = std::make_shared<ReportArgs>();
   CLI::App* sub = app.add_subcommand("report", "Report of one or more results files: HTML (charts), Markdown or CSV");
   sub->add_option("results", args->files, "results.json files (each a column of the comparison)")->required();
-  sub->add_option("-o,--out", args->out, "Output file (required for html; stdout for md/csv otherwise)");
+  add_output_file_option(sub, args->out, "Output file (required for html; stdout for md/csv otherwise)");
   sub->add_option("--format", args->format, "html, md or csv")->check(CLI::IsMember({"html", "md", "csv"}));
   sub->callback([args] { report(*args); });
 }
