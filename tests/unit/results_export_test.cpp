@@ -48,7 +48,7 @@ nlohmann::json two_runs() {
                             {"finish", 0.625}, {"token_times", {0.25, 0.375, 0.625}}, {"failed", false}},
                            {{"id", 1}, {"n_prompt", 20}, {"n_output", 1}, {"arrival", 0.5}, {"first_token", 1.0},
                             {"finish", 1.0}, {"token_times", {1.0}}, {"failed", false}},
-                           {{"id", 2}, {"n_prompt", 30}, {"n_output", 0}, {"arrival", 0.75}, {"first_token", nullptr},
+                           {{"id", 2}, {"n_prompt", 30}, {"n_output", 0}, {"arrival", 0.75}, {"first_token", 0.9},
                             {"finish", nullptr}, {"token_times", nlohmann::json::array()}, {"failed", true}}}}};
   nlohmann::json slow = fast;
   slow["variant"]["label"] = "slow";

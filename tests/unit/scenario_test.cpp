@@ -223,7 +223,7 @@ TEST(Scenario, DefaultsAreFilledInResolved) {
                  "sampling": {"temperature": 0.0, "top_k": 0, "top_p": 1.0},
                  "seed": 0},
     "measure": {"warmup_requests": 0, "repetitions": 1, "record_requests": true, "record_steps": true,
-                "kernel_trace": false,
+                "kernel_trace": false, "percentiles": [50, 90, 95, 99],
                 "accuracy": {"mode": "auto", "tokens": 256, "sequences": 1, "seed": 0}},
     "slo": {},
     "quant": {"alpha": 0.5, "calibration": {"sequences": 8, "tokens": 128, "seed": 0}}
