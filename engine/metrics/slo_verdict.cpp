@@ -8,15 +8,10 @@ namespace rooflm {
 
 namespace {
 
+// The scenario reader makes sure search.slo is one of measure.percentiles (or max).
 double stat_of(const Stats& s, SloPercentile p) {
-  switch (p) {
-    case SloPercentile::p50: return s.p50;
-    case SloPercentile::p90: return s.p90;
-    case SloPercentile::p95: return s.p95;
-    case SloPercentile::p99: return s.p99;
-    case SloPercentile::max: return s.max;
-  }
-  return s.max;
+  const std::optional<double> at = slo_percentile_value(p);
+  return at ? s.percentile(*at) : s.max;
 }
 
 std::string shown(double x) {

@@ -2,6 +2,7 @@
 // percentiles (numpy's default "linear" method) and max.
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "engine/metrics/summary.h"
@@ -19,8 +20,9 @@ double percentile_sorted(std::span<const double> sorted, double p) {
   return sorted[below] + fraction * (sorted[above] - sorted[below]);
 }
 
-Stats compute_stats(std::vector<double> samples) {
+Stats compute_stats(std::vector<double> samples, std::span<const double> percentiles) {
   Stats stats;
+  for (double p : percentiles) stats.percentiles.push_back({p, 0});
   if (samples.empty()) return stats;
   for (double sample : samples) ROOFLM_CHECK(std::isfinite(sample), "non-finite metric sample");
   std::sort(samples.begin(), samples.end());
@@ -36,20 +38,24 @@ Stats compute_stats(std::vector<double> samples) {
   stats.mean = mean;
   stats.std = std::sqrt(squared_deviations / n);  // population std (ddof = 0)
   stats.min = samples.front();
-  stats.p50 = percentile_sorted(samples, 50);
-  stats.p90 = percentile_sorted(samples, 90);
-  stats.p95 = percentile_sorted(samples, 95);
-  stats.p99 = percentile_sorted(samples, 99);
+  for (PercentileValue& p : stats.percentiles) p.value = percentile_sorted(samples, p.p);
   stats.max = samples.back();
   return stats;
+}
+
+double Stats::percentile(double p) const {
+  for (const PercentileValue& v : percentiles)
+    if (v.p == p) return v.value;
+  throw std::logic_error("percentile " + percentile_name(p) + " was not computed (measure.percentiles)");
 }
 
 nlohmann::json Stats::to_json() const {
   // With no samples every value is null (NaN is not valid JSON).
   auto value = [&](double v) { return count == 0 ? nlohmann::json(nullptr) : nlohmann::json(v); };
-  return {{"count", count},     {"mean", value(mean)}, {"std", value(std)},
-          {"min", value(min)},  {"p50", value(p50)},   {"p90", value(p90)},
-          {"p95", value(p95)},  {"p99", value(p99)},   {"max", value(max)}};
+  nlohmann::json out = {{"count", count}, {"mean", value(mean)}, {"std", value(std)}, {"min", value(min)}};
+  for (const PercentileValue& p : percentiles) out[percentile_name(p.p)] = value(p.value);
+  out["max"] = value(max);
+  return out;
 }
 
 }  // namespace rooflm

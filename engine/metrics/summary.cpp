@@ -22,20 +22,19 @@ double tpot_ms(const RequestTimeline& request) {
   return (request.finish - request.first_token()) / double(request.n_output - 1) * kMsPerSecond;
 }
 
-// A request meets the SLO when every limit present holds; a request with fewer than two output
-// tokens has no TPOT and meets a TPOT limit vacuously.
-bool meets_slo(const RequestTimeline& request, const SloSpec& slo) {
-  const double ttft = (request.first_token() - request.arrival) * kMsPerSecond;
-  const double e2e = (request.finish - request.arrival) * kMsPerSecond;
-  if (slo.ttft_ms && ttft > *slo.ttft_ms) return false;
-  if (slo.tpot_ms && request.n_output >= 2 && tpot_ms(request) > *slo.tpot_ms) return false;
-  if (slo.e2e_ms && e2e > *slo.e2e_ms) return false;
-  return true;
-}
-
 }  // namespace
 
-Summary summarize(std::span<const RequestTimeline> requests, const SloSpec& slo) {
+// A request meets the SLO when every limit present holds; a request with fewer than two output
+// tokens has no TPOT and meets a TPOT limit vacuously.
+SloFlags slo_flags(const RequestTimeline& request, const SloSpec& slo) {
+  SloFlags flags;
+  if (slo.ttft_ms) flags.ttft = (request.first_token() - request.arrival) * kMsPerSecond <= *slo.ttft_ms;
+  if (slo.tpot_ms && request.n_output >= 2) flags.tpot = tpot_ms(request) <= *slo.tpot_ms;
+  if (slo.e2e_ms) flags.e2e = (request.finish - request.arrival) * kMsPerSecond <= *slo.e2e_ms;
+  return flags;
+}
+
+Summary summarize(std::span<const RequestTimeline> requests, const SloSpec& slo, std::span<const double> percentiles) {
   Summary summary;
   std::vector<double> ttft, tpot, itl, e2e, queue, prefill;  // ms
   double first_arrival = std::numeric_limits<double>::infinity();
@@ -65,15 +64,18 @@ Summary summarize(std::span<const RequestTimeline> requests, const SloSpec& slo)
     if (request.n_output >= 2) tpot.push_back(tpot_ms(request));
     for (size_t i = 1; i < request.token_times.size(); ++i)
       itl.push_back((request.token_times[i] - request.token_times[i - 1]) * kMsPerSecond);
-    if (meets_slo(request, slo)) ++summary.slo_met;
+    if (slo_flags(request, slo).all()) {
+      ++summary.slo_met;
+      summary.slo_met_output_tokens += request.n_output;
+    }
   }
 
-  summary.ttft_ms = compute_stats(std::move(ttft));
-  summary.tpot_ms = compute_stats(std::move(tpot));
-  summary.itl_ms = compute_stats(std::move(itl));
-  summary.e2e_ms = compute_stats(std::move(e2e));
-  summary.queue_ms = compute_stats(std::move(queue));
-  summary.prefill_ms = compute_stats(std::move(prefill));
+  summary.ttft_ms = compute_stats(std::move(ttft), percentiles);
+  summary.tpot_ms = compute_stats(std::move(tpot), percentiles);
+  summary.itl_ms = compute_stats(std::move(itl), percentiles);
+  summary.e2e_ms = compute_stats(std::move(e2e), percentiles);
+  summary.queue_ms = compute_stats(std::move(queue), percentiles);
+  summary.prefill_ms = compute_stats(std::move(prefill), percentiles);
 
   // Rates over the window first arrival -> last finish; an empty (or zero-length) window has none.
   if (summary.completed == 0) return summary;
@@ -83,6 +85,7 @@ Summary summarize(std::span<const RequestTimeline> requests, const SloSpec& slo)
   summary.throughput.total_tok_s = double(total_tokens) / summary.duration_s;
   summary.throughput.req_s = double(summary.completed) / summary.duration_s;
   summary.goodput_req_s = double(summary.slo_met) / summary.duration_s;
+  summary.goodput_tok_s = double(summary.slo_met_output_tokens) / summary.duration_s;
   return summary;
 }
 
@@ -98,9 +101,11 @@ nlohmann::json Summary::to_json() const {
             {"total_tok_s", throughput.total_tok_s},
             {"req_s", throughput.req_s}}},
           {"goodput_req_s", goodput_req_s},
+          {"goodput_tok_s", goodput_tok_s},
           {"duration_s", duration_s},
           {"preemptions", preemptions},
-          {"requests", {{"completed", completed}, {"failed", failed}, {"slo_met", slo_met}}}};
+          {"requests", {{"completed", completed}, {"failed", failed}, {"slo_met", slo_met}}},
+          {"slo_met_output_tokens", slo_met_output_tokens}};
 }
 
 }  // namespace rooflm

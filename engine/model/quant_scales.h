@@ -1,4 +1,4 @@
-// The SmoothQuant calibration file (`rooflm calibrate-quant <scenario> --out scales.json`, read by
+// The SmoothQuant calibration file (`rooflm calibrate-quant <scenario> -o scales.json`, read by
 // runs through the scenario's quant.scales). One JSON object:
 //   {"schema": "rooflm.quant_scales/1",
 //    "model": {"name", "family", "hidden", "n_layers", "n_heads", "n_kv_heads", "head_dim", "ffn", "vocab"},

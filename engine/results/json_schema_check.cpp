@@ -61,7 +61,7 @@ class SchemaChecker {
  private:
   inline static const std::set<std::string> kKeywords = {
       "$schema", "$id", "$defs", "title", "description", "$ref", "type", "enum", "pattern", "minimum", "maximum",
-      "minItems", "required", "properties", "additionalProperties", "items", "if", "then", "else"};
+      "minItems", "required", "properties", "patternProperties", "additionalProperties", "items", "if", "then", "else"};
 
   bool full() const { return violations.size() >= max_; }
 
@@ -74,10 +74,24 @@ class SchemaChecker {
     const nlohmann::json& properties = found != schema.end() ? *found : no_properties;
     for (const auto& [key, sub_schema] : properties.items())
       if (const auto v = value.find(key); v != value.end()) check(*v, sub_schema, member(path, key));
+    const auto found_patterns = schema.find("patternProperties");
+    const nlohmann::json& patterns = found_patterns != schema.end() ? *found_patterns : no_properties;
     const auto additional = schema.find("additionalProperties");
-    if (additional == schema.end()) return;
-    for (const auto& [key, v] : value.items())
-      if (!properties.contains(key) && !full()) check(v, *additional, member(path, key));
+    for (const auto& [key, v] : value.items()) {
+      bool matched = properties.contains(key);
+      for (const auto& [pattern, sub_schema] : patterns.items())
+        if (key.size() <= kMaxPatternSubjectLength && std::regex_search(key, regex(pattern))) {
+          matched = true;
+          if (!full()) check(v, sub_schema, member(path, key));
+        }
+      if (!matched && additional != schema.end() && !full()) check(v, *additional, member(path, key));
+    }
+  }
+
+  const std::regex& regex(const std::string& source) {
+    auto compiled = regexes_.find(source);
+    if (compiled == regexes_.end()) compiled = regexes_.emplace(source, std::regex(source)).first;
+    return compiled->second;
   }
 
   void check_pattern(const nlohmann::json& value, const nlohmann::json& pattern, const std::string& path) {
@@ -88,9 +102,7 @@ class SchemaChecker {
       return;
     }
     const std::string& source = pattern.get_ref<const std::string&>();
-    auto compiled = regexes_.find(source);
-    if (compiled == regexes_.end()) compiled = regexes_.emplace(source, std::regex(source)).first;
-    if (!std::regex_search(text, compiled->second)) report(path, "is " + excerpt(value) + ", does not match " + source);
+    if (!std::regex_search(text, regex(source))) report(path, "is " + excerpt(value) + ", does not match " + source);
   }
 
   // "runs[0].summary" + "ttft_ms"; a key that is not a plain identifier is quoted: a["b.c"].

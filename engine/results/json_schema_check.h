@@ -1,5 +1,5 @@
 // Structural check of a JSON document against a JSON Schema (the subset results/schema/*.json
-// use: type, required, properties, additionalProperties, items, $ref to "#/$defs/<name>", enum,
+// use: type, required, properties, patternProperties, additionalProperties, items, $ref to "#/$defs/<name>", enum,
 // pattern, minimum, maximum, minItems, if/then/else). Used by the results reader
 // (engine/results/results_reader.h) to validate results files against result.schema.json.
 #pragma once
@@ -13,7 +13,7 @@
 namespace rooflm {
 
 // Strings longer than this are not matched against a "pattern" (std::regex recurses per character):
-// a longer string is a violation.
+// a longer string is a violation; a longer key matches no "patternProperties" pattern.
 inline constexpr size_t kMaxPatternSubjectLength = 1024;
 
 // Violations as "<JSON path>: <what>", e.g. "runs[0].summary.ttft_ms: missing required key \"p99\"";

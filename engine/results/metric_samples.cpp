@@ -44,7 +44,7 @@ const std::vector<MetricInfo>& sampled_metrics() {
       {"ttft_ms", MetricDirection::lower_is_better},        {"tpot_ms", MetricDirection::lower_is_better},
       {"itl_ms", MetricDirection::lower_is_better},         {"e2e_ms", MetricDirection::lower_is_better},
       {"step_ms", MetricDirection::lower_is_better},        {"output_tok_s", MetricDirection::higher_is_better},
-      {"goodput_req_s", MetricDirection::higher_is_better}};
+      {"goodput_req_s", MetricDirection::higher_is_better}, {"goodput_tok_s", MetricDirection::higher_is_better}};
   return metrics;
 }
 
@@ -80,10 +80,11 @@ std::vector<double> samples_of(const nlohmann::json& run, const std::string& met
       out.push_back(s.at("seconds").get<double>() * kMsPerSecond);
     return out;
   }
-  if (metric == "output_tok_s" || metric == "goodput_req_s") {
-    std::vector<double> out;
+  if (metric == "output_tok_s" || metric == "goodput_req_s" || metric == "goodput_tok_s") {
+    std::vector<double> out;  // goodput_tok_s: absent from files before rooflm.result/1.5
     for (const auto& rep : run.value("repetitions", nlohmann::json::array())) {
-      const auto& value = metric == "output_tok_s" ? rep.at("throughput").at("output_tok_s") : rep.at("goodput_req_s");
+      const nlohmann::json& value = metric == "output_tok_s" ? rep.at("throughput").at("output_tok_s")
+                                                              : rep.value(metric, nlohmann::json());
       if (value.is_number()) out.push_back(value.get<double>());
     }
     return out;

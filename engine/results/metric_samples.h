@@ -1,7 +1,8 @@
 // Raw samples of one run of a results file, per metric, for significance tests (compare, gate):
 //   ttft_ms, tpot_ms, e2e_ms, itl_ms  per request / per token gap, from run.requests (completed only)
 //   step_ms                           per engine step, from run.steps
-//   output_tok_s, goodput_req_s       per repetition, from run.repetitions
+//   output_tok_s, goodput_req_s,      per repetition, from run.repetitions
+//   goodput_tok_s
 //   kernel_us, kernel_gb_s            per repetition of a kbench benchmark, from run.kernel_samples
 //                                     (Google Benchmark JSON read as results: kbench_results.h)
 // Definitions as in DESIGN.md (TTFT = first_token - arrival, TPOT = (finish - first_token) /

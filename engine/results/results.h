@@ -11,10 +11,12 @@
 
 namespace rooflm {
 
-inline constexpr const char* kResultSchema = "rooflm.result/1.4";
+inline constexpr const char* kResultSchema = "rooflm.result/1.5";
 // minor 1: summary.counts; 2: runs[i].accuracy; 3: runs[i].telemetry, runs[i].invalid_reasons,
 // summary.energy_j / tokens_per_j / total_tokens_per_j; 4: capacity (a scenario search: one entry
-// per variant) and runs[i].probe (each probe of it)
+// per variant) and runs[i].probe (each probe of it); 5: measure.percentiles (stats keyed by any
+// list, summary.percentiles), summary.goodput_tok_s / slo_met_output_tokens, summary.ci (95%
+// intervals over repetitions)
 
 // {gpu, driver, cuda, clocks, host, os, cpu, compiler, build_type, git_commit, git_dirty, timestamp,
 //  rooflm_version}

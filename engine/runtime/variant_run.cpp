@@ -8,6 +8,7 @@
 #include "engine/backend/backend_factory.h"
 #include "common/error.h"
 #include "engine/kv/kv_cache_factory.h"
+#include "engine/metrics/confidence_interval.h"
 #include "engine/metrics/kernel_breakdown.h"
 #include "engine/metrics/run_counts.h"
 #include "engine/metrics/utilization.h"
@@ -77,7 +78,8 @@ nlohmann::json kv_summary(const KvGeometry& geom, KvLayout layout, const std::ve
 
 // Per phase: GPU time of a step (CUDA events) and the host overhead around it (launches,
 // metadata, synchronisation, scheduling) = wall time - GPU time. Null without device timing.
-nlohmann::json launch_summary(const std::string& mode, const std::vector<StepRecord>& steps) {
+nlohmann::json launch_summary(const std::string& mode, const std::vector<StepRecord>& steps,
+                              std::span<const double> percentiles) {
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_phase;
   for (const auto& s : steps) {
     if (s.device_seconds < 0) continue;
@@ -87,7 +89,8 @@ nlohmann::json launch_summary(const std::string& mode, const std::vector<StepRec
   }
   nlohmann::json phases = nlohmann::json::object();
   for (auto& [phase, v] : by_phase)
-    phases[phase] = {{"device_ms", compute_stats(v.first).to_json()}, {"host_overhead_ms", compute_stats(v.second).to_json()}};
+    phases[phase] = {{"device_ms", compute_stats(v.first, percentiles).to_json()},
+                     {"host_overhead_ms", compute_stats(v.second, percentiles).to_json()}};
   return {{"mode", mode}, {"phases", by_phase.empty() ? nlohmann::json(nullptr) : phases}};
 }
 
@@ -226,14 +229,17 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
     run_once(std::move(warm), true, 0);
   }
 
+  const std::vector<double>& percentiles = scenario.measure.percentiles;
   EngineRunResult pooled;
+  std::vector<Summary> repetition_summaries;
   nlohmann::json repetitions = nlohmann::json::array();
   double offset = 0;
   VariantTelemetry telemetry(variant.backend, out.device_info, options);
   telemetry.start();  // the measured repetitions only, not the warm-up
   for (int64_t rep = 0; rep < scenario.measure.repetitions; ++rep) {
     EngineRunResult r = run_once(workload, false, rep);
-    repetitions.push_back(summarize(r.requests, scenario.slo).to_json());
+    repetition_summaries.push_back(summarize(r.requests, scenario.slo, percentiles));
+    repetitions.push_back(repetition_summaries.back().to_json());
     double end = 0;
     for (const auto& t : r.requests) end = std::max(end, t.finish);
     shift_times(r, offset);
@@ -246,14 +252,16 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   }
   const TelemetrySummary telemetry_summary = telemetry.stop();
 
-  out.summary = summarize(pooled.requests, scenario.slo);
+  out.summary = summarize(pooled.requests, scenario.slo, percentiles);
   nlohmann::json summary = out.summary.to_json();
+  summary["percentiles"] = percentiles;
+  summary["ci"] = repetition_intervals(repetition_summaries, percentiles);
   summary["kv"] = kv_summary(geom, kv.layout(), pooled.steps);
   summary["peak_concurrent_seqs"] = summary["kv"]["peak_concurrent_seqs"];
   const RunCounts counts = count_run(pooled.requests, pooled.steps);
   summary["counts"] = counts.to_json();
   add_energy_summary(summary, telemetry_summary, counts);
-  summary["launch"] = launch_summary(std::string(name(variant.launch)), pooled.steps);
+  summary["launch"] = launch_summary(std::string(name(variant.launch)), pooled.steps, percentiles);
 
   nlohmann::json requests = nlohmann::json::array(), steps = nlohmann::json::array();
   if (scenario.measure.record_requests)

@@ -13,6 +13,7 @@
 #include "common/sampling.h"
 #include "common/variant.h"
 #include "engine/model/synthetic_outliers.h"
+#include "engine/metrics/percentiles.h"
 #include "engine/profile/step_window.h"
 
 namespace rooflm {
@@ -129,6 +130,8 @@ struct MeasureSpec {
   bool record_requests = true;  // per-request timelines in results.json
   bool record_steps = true;     // per-step trace in results.json
   bool kernel_trace = false;    // cuda: per-kernel GPU time (CUPTI) and per-op roofline points
+  // Percentiles every latency summary reports, ascending (engine/metrics/percentiles.h).
+  std::vector<double> percentiles{kDefaultPercentiles.begin(), kDefaultPercentiles.end()};
   // The profiler's capture window: these steps of the first measured repetition (absent: every
   // measured repetition; engine/profile/step_window.h).
   std::optional<StepWindow> profile_steps;
@@ -172,6 +175,17 @@ inline constexpr std::array<EnumName<SloPercentile>, 5> kSloPercentileNames{{{Sl
                                                                             {SloPercentile::p99, "p99"},
                                                                             {SloPercentile::max, "max"}}};
 inline std::string_view name(SloPercentile v) { return enum_name(kSloPercentileNames, v); }
+// 50, 90, 95, 99; nullopt for max.
+inline std::optional<double> slo_percentile_value(SloPercentile v) {
+  switch (v) {
+    case SloPercentile::p50: return 50;
+    case SloPercentile::p90: return 90;
+    case SloPercentile::p95: return 95;
+    case SloPercentile::p99: return 99;
+    case SloPercentile::max: return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 struct SearchSpec {
   SearchPath path = SearchPath::arrival_rate;

@@ -33,7 +33,7 @@ std::vector<std::string> build_key_paths() {
       "workload.sampling.top_p", "workload.seed",
       "sweep",
       "measure", "measure.warmup_requests", "measure.repetitions", "measure.record_requests",
-      "measure.record_steps", "measure.kernel_trace", "measure.profile_steps",
+      "measure.record_steps", "measure.kernel_trace", "measure.percentiles", "measure.profile_steps",
       "measure.accuracy", "measure.accuracy.mode", "measure.accuracy.tokens", "measure.accuracy.sequences",
       "measure.accuracy.seed",
       "slo", "slo.ttft_ms", "slo.tpot_ms", "slo.e2e_ms",

@@ -152,6 +152,7 @@ json resolved_scenario_json(const Scenario& scenario) {
                        {"record_requests", measure.record_requests},
                        {"record_steps", measure.record_steps},
                        {"kernel_trace", measure.kernel_trace},
+                       {"percentiles", measure.percentiles},
                        {"accuracy", {{"mode", name(measure.accuracy.mode)},
                                      {"tokens", measure.accuracy.tokens},
                                      {"sequences", measure.accuracy.sequences},

@@ -290,6 +290,25 @@ AccuracySpec read_accuracy(const FieldReader& accuracy) {
   return spec;
 }
 
+// measure.percentiles: a list of numbers, each in (0, 100) with at most 3 decimals, no value twice;
+// any order (sorted here, as summaries report them).
+std::vector<double> read_percentiles(const FieldReader& measure, std::vector<double> fallback) {
+  const nlohmann::ordered_json* list = measure.find("percentiles");
+  if (!list) return fallback;
+  const ScenarioContext& ctx = measure.context();
+  const std::string where = ctx.where(measure.key_path("percentiles"));
+  if (!list->is_array()) ctx.fail(where + " must be a list of numbers, e.g. [50, 90, 99, 99.9], got " + list->dump());
+  std::vector<double> values;
+  for (size_t i = 0; i < list->size(); ++i) {
+    if (!(*list)[i].is_number())
+      ctx.fail(where + "[" + std::to_string(i) + "] must be a number, got " + (*list)[i].dump());
+    values.push_back((*list)[i].get<double>());
+  }
+  std::sort(values.begin(), values.end());
+  if (const std::string problem = percentile_list_problem(values); !problem.empty()) ctx.fail(where + " " + problem);
+  return values;
+}
+
 MeasureSpec read_measure(const FieldReader& measure) {
   MeasureSpec spec;
   spec.warmup_requests = measure.integer("warmup_requests", spec.warmup_requests, 0, kMaxRequests);
@@ -297,6 +316,7 @@ MeasureSpec read_measure(const FieldReader& measure) {
   spec.record_requests = measure.boolean("record_requests", spec.record_requests);
   spec.record_steps = measure.boolean("record_steps", spec.record_steps);
   spec.kernel_trace = measure.boolean("kernel_trace", spec.kernel_trace);
+  spec.percentiles = read_percentiles(measure, spec.percentiles);
   if (measure.has("profile_steps")) {
     std::string error;
     spec.profile_steps = parse_step_window(measure.required_text("profile_steps"), error);
@@ -390,7 +410,7 @@ Scenario read_scenario(const ordered_json& doc, const ScenarioContext& ctx) {
   if (quantised_inputs && e.activation_scales == ActivationScales::static_calibrated && scenario.quant.scales.empty())
     ctx.fail(ctx.where("engine.activation_scales") + " = \"static\" with engine.precision \"" +
              std::string(name(e.precision)) + "\" needs quant.scales: the per-tensor activation scales of a "
-             "calibration file (rooflm calibrate-quant <scenario> --out scales.json)");
+             "calibration file (rooflm calibrate-quant <scenario> -o scales.json)");
   return scenario;
 }
 

@@ -1,6 +1,7 @@
 // The `search` section: strict reading (read_search), the sweep check and probe scenarios.
 #include "engine/scenario/search.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/scenario/json_path.h"
@@ -50,6 +51,12 @@ SearchSpec read_search(const FieldReader& search, const Scenario& scenario) {
                                        {SloPercentile::p50, SloPercentile::p90, SloPercentile::p95, SloPercentile::p99,
                                         SloPercentile::max},
                                        SloPercentile::p99);
+  const std::optional<double> judged = slo_percentile_value(spec.percentile);
+  const std::vector<double>& reported = scenario.measure.percentiles;
+  if (judged && std::find(reported.begin(), reported.end(), *judged) == reported.end())
+    ctx.fail(ctx.where(search.key_path("slo")) + " = \"" + std::string(name(spec.percentile)) +
+             "\" is not one of measure.percentiles " + nlohmann::json(reported).dump() + ": add " +
+             number_json(*judged) + " to measure.percentiles");
   spec.tolerance = search.number("tolerance", spec.tolerance, NumberRange{0, true, 1, true});
   spec.goodput_fraction = search.number("goodput_fraction", spec.goodput_fraction, open_closed(0, 1));
   if (!scenario.slo.any())

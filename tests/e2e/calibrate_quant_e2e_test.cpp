@@ -1,4 +1,4 @@
-// End-to-end: `rooflm calibrate-quant <scenario> --out scales.json`: a file the scales reader
+// End-to-end: `rooflm calibrate-quant <scenario> -o/--output scales.json`: a file the scales reader
 // accepts (exit 0), bad input exits 2 naming the key or file and writes nothing, SIGTERM mid-way
 // exits 143 and writes nothing, and `rooflm run` with a bad quant.scales file exits 2 naming it.
 // Run: build/tests/e2e/rooflm_e2e_tests --gtest_filter='CalibrateQuantE2e*'
@@ -35,7 +35,7 @@ TEST(CalibrateQuantE2e, WritesAFileTheReaderAccepts) {
   test::TempDir dir;
   const fs::path scenario = write_scenario(dir.path()), out = dir.path() / "scales.json";
   const test::CliRun r =
-      test::run_cli("calibrate-quant " + scenario.string() + " --out " + out.string() + " --alpha 0.75 --tokens 12");
+      test::run_cli("calibrate-quant " + scenario.string() + " --output " + out.string() + " --alpha 0.75 --tokens 12");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("16 linear ops"), std::string::npos) << r.out;
   const QuantScales q = read_quant_scales(out, build_step_program(model_preset("tiny"), Variant{}));
@@ -70,19 +70,19 @@ TEST(CalibrateQuantE2e, BadInputExits2AndWritesNothing) {
     EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
     EXPECT_EQ(test::entries_under(dir.path()), std::vector<std::string>{"cal.json"}) << args;
   };
-  expect_refused(scenario.string() + " --out " + out.string() + " --alpha 2",
+  expect_refused(scenario.string() + " -o " + out.string() + " --alpha 2",
                  "\"quant.alpha\" (from --set quant.alpha=2) must be in [0, 1], got 2");
-  expect_refused(scenario.string() + " --out " + out.string() + " --tokens 4096",
+  expect_refused(scenario.string() + " -o " + out.string() + " --tokens 4096",
                  "quant.calibration.tokens = 4096 exceeds the max_positions 2048 of model 'tiny'");
   expect_refused(
-      scenario.string() + " --out " + out.string() + " --sequences 0",
+      scenario.string() + " -o " + out.string() + " --sequences 0",
       "\"quant.calibration.sequences\" (from --set quant.calibration.sequences=0) must be in [1, 1024], got 0");
-  expect_refused(scenario.string() + " --out " + (dir.path() / "cal.json" / "x.json").string(), "--out");
-  expect_refused(scenario.string(), "--out is required");
+  expect_refused(scenario.string() + " -o " + (dir.path() / "cal.json" / "x.json").string(), "--output");
+  expect_refused(scenario.string(), "-o/--output FILE is required");
   expect_refused((dir.path() / "missing.json").string() + " --out " + out.string(), "missing.json");
   // one file is for one model: a sweep over models is refused
   const fs::path swept = write_scenario(dir.path(), R"(, "sweep": {"model.seed": [0, 1]})");
-  expect_refused(swept.string() + " --out " + out.string(), "the sweep varies the model");
+  expect_refused(swept.string() + " -o " + out.string(), "the sweep varies the model");
 }
 
 TEST(CalibrateQuantE2e, SigtermExits143AndWritesNothing) {
@@ -98,7 +98,7 @@ TEST(CalibrateQuantE2e, SigtermExits143AndWritesNothing) {
     ::signal(SIGTERM, SIG_DFL);
     const std::string cli = test::cli_path();
     // 1024 sequences of 2048 tokens: minutes
-    ::execl(cli.c_str(), cli.c_str(), "calibrate-quant", scenario.c_str(), "--out", out.c_str(), "--sequences", "1024",
+    ::execl(cli.c_str(), cli.c_str(), "calibrate-quant", scenario.c_str(), "-o", out.c_str(), "--sequences", "1024",
             "--tokens", "2048", static_cast<char*>(nullptr));
     ::_exit(127);
   }

@@ -51,7 +51,7 @@ TEST_F(CapacityE2e, CapacityScenarioOnSimFindsEveryVariantAndPrintsRatios) {
   const CliResult r = run(scenario, "a");
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json doc = read_json(dir_.path() / "a" / "results.json");
-  EXPECT_EQ(doc.at("schema"), "rooflm.result/1.4");
+  EXPECT_EQ(doc.at("schema"), "rooflm.result/1.5");
   const nlohmann::json& capacity = doc.at("capacity");
   ASSERT_EQ(capacity.size(), 4u);
   std::set<std::string> labels;

@@ -24,7 +24,7 @@ TEST(CliE2e, QuickstartWritesResultsWithEveryContractKey) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("TTFT p50"), std::string::npos) << r.out;
   const auto doc = nlohmann::json::parse(slurp(dir.path() / "results.json"));
-  EXPECT_EQ(doc.at("schema"), "rooflm.result/1.4");
+  EXPECT_EQ(doc.at("schema"), "rooflm.result/1.5");
   for (const char* k : {"gpu", "driver", "cuda", "clocks", "host", "git_commit", "timestamp"})
     EXPECT_TRUE(doc.at("environment").contains(k)) << k;
   EXPECT_TRUE(doc.at("scenario").is_object());

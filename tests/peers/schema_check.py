@@ -50,9 +50,15 @@ def check(value, schema, root, path="$"):
             if key not in value:
                 raise ValueError(f"{path}: missing required key {key!r}")
         props = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
         for key, item in value.items():
+            matched = [sub for pattern, sub in patterns.items() if re.search(pattern, key)]
+            for sub in matched:
+                check(item, sub, root, f"{path}.{key}")
             if key in props:
                 check(item, props[key], root, f"{path}.{key}")
+            elif matched:
+                continue
             elif isinstance(schema.get("additionalProperties"), dict):
                 check(item, schema["additionalProperties"], root, f"{path}.{key}")
             elif schema.get("additionalProperties") is False:

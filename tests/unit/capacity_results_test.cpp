@@ -16,8 +16,8 @@ namespace {
 Summary summary_with(double ttft_p99, double tpot_p99, int64_t completed, int64_t slo_met) {
   Summary s;
   s.ttft_ms.count = s.tpot_ms.count = s.e2e_ms.count = completed;
-  s.ttft_ms.p99 = ttft_p99;
-  s.tpot_ms.p99 = tpot_p99;
+  s.ttft_ms.percentiles = {{99, ttft_p99}};
+  s.tpot_ms.percentiles = {{99, tpot_p99}};
   s.completed = completed;
   s.slo_met = slo_met;
   return s;

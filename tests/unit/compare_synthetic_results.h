@@ -41,7 +41,8 @@ inline nlohmann::json synthetic_run(const SyntheticRunSpec& spec) {
   }
   for (int64_t i = 0; i < spec.n_steps; ++i) steps.push_back({{"index", i}, {"seconds", jitter(spec.step_s)}});
   for (int64_t i = 0; i < spec.n_repetitions; ++i)
-    repetitions.push_back({{"throughput", {{"output_tok_s", spec.output_tok_s / jitter(1.0)}}}, {"goodput_req_s", 1.0}});
+    repetitions.push_back({{"throughput", {{"output_tok_s", spec.output_tok_s / jitter(1.0)}}}, {"goodput_req_s", 1.0},
+                           {"goodput_tok_s", spec.output_tok_s / jitter(1.0)}});
   return {{"variant", {{"label", spec.label}, {"backend", "sim"}, {"gpu", "h100_sxm"}}},
           {"model", {{"name", "llama-2-7b"}}},
           {"summary", {{"requests", {{"completed", spec.n_requests}, {"failed", 0}}}}},

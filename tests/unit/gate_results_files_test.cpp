@@ -74,14 +74,16 @@ TEST(GateResultsFiles, CheckerAcceptsAConformingDocument) {
 
 TEST(GateResultsFiles, CheckerNamesMissingKeysWrongTypesAndVersions) {
   nlohmann::json doc = conforming_document();
-  doc["runs"][0]["summary"]["ttft_ms"].erase("p99");
+  doc["runs"][0]["summary"]["ttft_ms"].erase("max");
+  doc["runs"][0]["summary"]["tpot_ms"]["p99.9"] = "slow";  // a percentile key (patternProperties)
   doc["runs"][0]["summary"]["requests"]["completed"] = 1.5;
   doc["runs"][0]["variant"]["backend"] = "tpu";
   doc["schema"] = "rooflm.result/2";
   doc["runs"][0]["steps"] = {{{"index", 0}}};
   doc["runs"][0]["kernel_breakdown"] = {{{"op", "attention"}, {"kernel", "k"}, {"calls", 1}, {"ms", 1.0}, {"mean_us", 1.0}, {"share", 1.5}}};
   const auto v = json_schema_violations(doc, result_schema());
-  EXPECT_TRUE(contains(v, "runs[0].summary.ttft_ms: missing required key \"p99\"")) << v.front();
+  EXPECT_TRUE(contains(v, "runs[0].summary.ttft_ms: missing required key \"max\"")) << v.front();
+  EXPECT_TRUE(contains(v, "runs[0].summary.tpot_ms[\"p99.9\"]: expected number or null, is \"slow\""));
   EXPECT_TRUE(contains(v, "runs[0].summary.requests.completed: expected integer, is 1.5"));
   EXPECT_TRUE(contains(v, "runs[0].variant.backend: is \"tpu\", expected one of"));
   EXPECT_TRUE(contains(v, "schema: is \"rooflm.result/2\", does not match"));

@@ -2,10 +2,13 @@
 // hand-computed values. Run: build/tests/rooflm_unit_tests --gtest_filter='Metrics*'
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "engine/metrics/percentiles.h"
 #include "engine/metrics/summary.h"
 #include "engine/metrics/timeline.h"
 
@@ -34,10 +37,10 @@ void expect_stats(const Stats& stats, int64_t count, double mean, double std, do
   EXPECT_NEAR(stats.mean, mean, kTol);
   EXPECT_NEAR(stats.std, std, kTol);
   EXPECT_NEAR(stats.min, min, kTol);
-  EXPECT_NEAR(stats.p50, p50, kTol);
-  EXPECT_NEAR(stats.p90, p90, kTol);
-  EXPECT_NEAR(stats.p95, p95, kTol);
-  EXPECT_NEAR(stats.p99, p99, kTol);
+  EXPECT_NEAR(stats.percentile(50), p50, kTol);
+  EXPECT_NEAR(stats.percentile(90), p90, kTol);
+  EXPECT_NEAR(stats.percentile(95), p95, kTol);
+  EXPECT_NEAR(stats.percentile(99), p99, kTol);
   EXPECT_NEAR(stats.max, max, kTol);
 }
 
@@ -142,6 +145,55 @@ TEST(MetricsSummary, GoodputAgainstTtftAndTpotSlo) {
   EXPECT_EQ(summary.slo_met, 1);
   EXPECT_NEAR(summary.goodput_req_s, 1 / 1.75, kTol);
   EXPECT_NEAR(summary.throughput.req_s, 3 / 1.75, kTol);  // throughput ignores SLOs
+  // token goodput: A's 3 output tokens over the same window
+  EXPECT_EQ(summary.slo_met_output_tokens, 3);
+  EXPECT_NEAR(summary.goodput_tok_s, 3 / 1.75, kTol);
+  EXPECT_NEAR(summary.to_json()["goodput_tok_s"].get<double>(), 3 / 1.75, kTol);
+}
+
+TEST(MetricsSummary, SloFlagsPerLimit) {
+  SloSpec slo;
+  slo.ttft_ms = 300;
+  slo.tpot_ms = 200;
+  const std::vector<RequestTimeline> r = three_requests();
+  const SloFlags b = slo_flags(r[1], slo);  // TTFT 250 met, TPOT 250 missed, no E2E limit
+  EXPECT_EQ(b.ttft, std::optional<bool>(true));
+  EXPECT_EQ(b.tpot, std::optional<bool>(false));
+  EXPECT_FALSE(b.e2e.has_value());
+  EXPECT_FALSE(b.all());
+  EXPECT_TRUE(slo_flags(r[0], slo).all());
+  const SloFlags none = slo_flags(r[2], SloSpec{});
+  EXPECT_FALSE(none.ttft || none.tpot || none.e2e);
+  EXPECT_TRUE(none.all());
+}
+
+TEST(MetricsSummary, ChosenPercentilesAreTheKeys) {
+  const std::vector<double> chosen = {50, 99.9};
+  const Summary summary = summarize(three_requests(), SloSpec{}, chosen);
+  // TTFT samples 250, 250, 500: p99.9 at rank 1.998 -> 250 + 0.998 * 250
+  EXPECT_NEAR(summary.ttft_ms.percentile(99.9), 499.5, kTol);
+  EXPECT_NEAR(summary.ttft_ms.percentile(50), 250, kTol);
+  EXPECT_THROW(summary.ttft_ms.percentile(99), std::logic_error);
+  const nlohmann::json ttft = summary.to_json()["ttft_ms"];
+  EXPECT_NEAR(ttft["p99.9"].get<double>(), 499.5, kTol);
+  EXPECT_TRUE(ttft.contains("p50"));
+  EXPECT_FALSE(ttft.contains("p90"));
+  EXPECT_FALSE(ttft.contains("p99"));
+}
+
+TEST(MetricsPercentiles, NamesAndListProblems) {
+  EXPECT_EQ(percentile_name(50), "p50");
+  EXPECT_EQ(percentile_name(99.9), "p99.9");
+  EXPECT_EQ(percentile_name(99.999), "p99.999");
+  EXPECT_EQ(percentile_name(0.5), "p0.5");
+  const auto problem = [](std::vector<double> v) { return percentile_list_problem(v); };
+  EXPECT_EQ(problem({50, 90, 95, 99, 99.9}), "");
+  EXPECT_NE(problem({}).find("is empty"), std::string::npos);
+  EXPECT_NE(problem({50, 100}).find("holds 100, outside (0, 100)"), std::string::npos);
+  EXPECT_NE(problem({0, 50}).find("holds 0, outside (0, 100)"), std::string::npos);
+  EXPECT_NE(problem({50, 50}).find("holds 50 twice"), std::string::npos);
+  EXPECT_NE(problem({99.9999}).find("more than 3 decimals"), std::string::npos);
+  EXPECT_NE(problem(std::vector<double>(33, 1.0)).find("more than the limit of 32"), std::string::npos);
 }
 
 TEST(MetricsSummary, GoodputAgainstE2eSloIsInclusive) {

@@ -60,7 +60,7 @@ nlohmann::json sample_results() {
 
 TEST(ResultsDocument, MakeResultsLayout) {
   const nlohmann::json doc = sample_results();
-  EXPECT_EQ(doc["schema"], "rooflm.result/1.4");
+  EXPECT_EQ(doc["schema"], "rooflm.result/1.5");
   EXPECT_EQ(doc["environment"]["gpu"], "test gpu");
   EXPECT_EQ(doc["scenario"]["name"], "tiny");
   ASSERT_TRUE(doc["runs"].is_array());

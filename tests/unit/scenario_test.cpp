@@ -223,7 +223,7 @@ TEST(Scenario, DefaultsAreFilledInResolved) {
                  "sampling": {"temperature": 0.0, "top_k": 0, "top_p": 1.0},
                  "seed": 0},
     "measure": {"warmup_requests": 0, "repetitions": 1, "record_requests": true, "record_steps": true,
-                "kernel_trace": false,
+                "kernel_trace": false, "percentiles": [50, 90, 95, 99],
                 "accuracy": {"mode": "auto", "tokens": 256, "sequences": 1, "seed": 0}},
     "slo": {},
     "quant": {"alpha": 0.5, "calibration": {"sequences": 8, "tokens": 128, "seed": 0}}
@@ -257,7 +257,7 @@ TEST(Scenario, QuantisationFieldsAreReadAndImpossibleCombinationsNamed) {
             std::string::npos);
   EXPECT_EQ(error_of(scenario_text(R"("engine": {"precision": "w8a8", "activation_scales": "static"})")),
             "x.json: \"engine.activation_scales\" = \"static\" with engine.precision \"w8a8\" needs quant.scales: the "
-            "per-tensor activation scales of a calibration file (rooflm calibrate-quant <scenario> --out scales.json)");
+            "per-tensor activation scales of a calibration file (rooflm calibrate-quant <scenario> -o scales.json)");
   EXPECT_EQ(parse_one(scenario_text(R"("engine": {"precision": "w8a8", "activation_scales": "static"},
                                        "quant": {"scales": "scales.json"})")).engine.activation_scales,
             ActivationScales::static_calibrated);
@@ -498,6 +498,43 @@ TEST(Scenario, BadOverrides) {
             "x.json: \"workload.requests\" (from --set workload.requests=0) must be in [1, 1000000], got 0");
   EXPECT_EQ(error_of(scenario_text(R"("workload": {"prompt_len": 8})"), {"workload.prompt_len.value=4"}),
             "x.json: cannot apply --set workload.prompt_len.value=4: \"workload.prompt_len\" is not an object");
+}
+
+}  // namespace
+}  // namespace rooflm
+
+namespace rooflm {
+namespace {
+
+TEST(ScenarioPercentiles, DefaultSortedAndRefused) {
+  EXPECT_EQ(parse_one(scenario_text()).measure.percentiles, (std::vector<double>{50, 90, 95, 99}));
+  const Scenario chosen = parse_one(scenario_text(R"("measure": {"percentiles": [99.9, 50, 90]})"));
+  EXPECT_EQ(chosen.measure.percentiles, (std::vector<double>{50, 90, 99.9}));  // sorted for the user
+  EXPECT_EQ(chosen.resolved["measure"]["percentiles"], nlohmann::json::parse("[50.0, 90.0, 99.9]"));
+  EXPECT_EQ(parse_one(scenario_text(), {"measure.percentiles=[75]"}).measure.percentiles, std::vector<double>{75});
+
+  const auto refused = [](const std::string& list) { return error_of(scenario_text(R"("measure": {"percentiles": )" + list + "}")); };
+  EXPECT_NE(refused("[50, 100]").find("\"measure.percentiles\" holds 100, outside (0, 100)"), std::string::npos);
+  EXPECT_NE(refused("[-1]").find("outside (0, 100)"), std::string::npos);
+  EXPECT_NE(refused("[99, 50, 99]").find("holds 99 twice"), std::string::npos);
+  EXPECT_NE(refused("[]").find("is empty"), std::string::npos);
+  EXPECT_NE(refused("[50, \"p99\"]").find("\"measure.percentiles\"[1] must be a number, got \"p99\""), std::string::npos);
+  EXPECT_NE(refused("99").find("must be a list of numbers"), std::string::npos);
+  EXPECT_NE(refused("[99.12345]").find("more than 3 decimals"), std::string::npos);
+}
+
+TEST(ScenarioPercentiles, SearchSloMustBeReported) {
+  const std::string search =
+      R"("workload": {"arrival": {"process": "poisson", "rate": 1}}, "slo": {"ttft_ms": 100},
+         "search": {"path": "workload.arrival.rate", "lo": 1, "hi": 8, "slo": "p95"})";
+  EXPECT_EQ(error_of(scenario_text(search)), "");
+  const std::string error = error_of(scenario_text(search + R"(, "measure": {"percentiles": [50, 99]})"));
+  EXPECT_NE(error.find("\"search.slo\" = \"p95\" is not one of measure.percentiles [50.0,99.0]: add 95.0"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error_of(scenario_text(R"("workload": {"arrival": {"process": "poisson", "rate": 1}}, "slo": {"ttft_ms": 100},
+         "search": {"path": "workload.arrival.rate", "lo": 1, "hi": 8, "slo": "max"}, "measure": {"percentiles": [50]})")),
+            "");
 }
 
 }  // namespace

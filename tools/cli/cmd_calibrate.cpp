@@ -1,4 +1,4 @@
-// `rooflm calibrate [--out FILE] [--quick]`: measures this machine's ceilings (read bandwidth,
+// `rooflm calibrate [-o/--output FILE] [--quick]`: measures this machine's ceilings (read bandwidth,
 // device-to-device copy, cuBLAS fp16, cuBLASLt int8 and (FP8 GPUs) e4m3 GEMM) and writes a calibration file that
 // later runs pick up for their "measured ceiling" MBU/MFU (default: results/<gpu>/calibration.json).
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "engine/roofline/calibration.h"
 #include "engine/roofline/gpu_spec.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_flags.h"
 #include "tools/cli/output_path.h"
 #include "tools/cli/text_table.h"
 
@@ -28,7 +29,7 @@ void calibrate(const std::string& out_arg, bool quick) {
   const auto spec = match_gpu_spec(gpu_name);
   const std::filesystem::path out =
       out_arg.empty() ? default_calibration_path(spec ? spec->name : gpu_name) : std::filesystem::path(out_arg);
-  require_writable_file(out, "--out");  // before measuring
+  require_writable_file(out, "--output");  // before measuring
   CeilingOptions options;
   if (quick) {
     options.stream_bytes = int64_t(1) << 30;
@@ -84,7 +85,7 @@ void add_calibrate_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto quick = std::make_shared<bool>(false);
   CLI::App* sub = app.add_subcommand("calibrate", "Measure this GPU's bandwidth and GEMM ceilings");
-  sub->add_option("--out", *out, "Calibration file (default: results/<gpu>/calibration.json)");
+  add_output_file_option(sub, *out, "Calibration file (default: results/<gpu>/calibration.json)");
   sub->add_flag("--quick", *quick, "Smaller buffers and fewer repetitions (for smoke tests)");
   sub->callback([out, quick] { calibrate(*out, *quick); });
 }

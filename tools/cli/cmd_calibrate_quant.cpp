@@ -1,4 +1,4 @@
-// `rooflm calibrate-quant <scenario> --out scales.json [--alpha A] [--sequences N] [--tokens N]
+// `rooflm calibrate-quant <scenario> -o/--output scales.json [--alpha A] [--sequences N] [--tokens N]
 //  [--seed S] [--set path=value]...`: SmoothQuant calibration of the scenario's model on the cpu
 // reference (engine/runtime/quant_calibration.h), written atomically as a rooflm.quant_scales/1
 // file (engine/model/quant_scales.h) that a scenario's quant.scales names. The flags are the
@@ -14,6 +14,7 @@
 #include "engine/runtime/quant_calibration.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_flags.h"
 #include "tools/cli/output_path.h"
 
 namespace rooflm {
@@ -25,6 +26,7 @@ struct CalibrateQuantArgs {
 };
 
 void calibrate_quant_command(const CalibrateQuantArgs& a) {
+  if (a.out.empty()) throw InputError("calibrate-quant: -o/--output FILE is required (the scales file to write)");
   std::vector<std::string> overrides = a.sets;
   const std::pair<const std::string*, const char*> flags[] = {{&a.alpha, "quant.alpha"},
                                                               {&a.sequences, "quant.calibration.sequences"},
@@ -39,7 +41,7 @@ void calibrate_quant_command(const CalibrateQuantArgs& a) {
         p.quant.alpha != first.quant.alpha)
       throw InputError(a.scenario + ": the sweep varies the model, engine.kernels or quant.alpha (point \"" +
                        p.sweep_point.dump() + "\"): one scales file is for one model, kernel set and alpha");
-  require_writable_file(a.out, "--out");  // before the calibration, not after it
+  require_writable_file(a.out, "--output");  // before the calibration, not after it
 
   const InterruptScope interrupt_scope;
   std::cerr << "calibrating: " << first.quant.calibration.sequences << " sequences x " << first.quant.calibration.tokens
@@ -63,7 +65,7 @@ void add_calibrate_quant_command(CLI::App& app) {
       "calibrate-quant",
       "SmoothQuant calibration on the cpu reference: smoothing factors and static activation scales");
   sub->add_option("scenario", a->scenario, "Scenario file (its model, engine.kernels and quant section)")->required();
-  sub->add_option("--out", a->out, "Scales file to write (rooflm.quant_scales/1)")->required();
+  add_output_file_option(sub, a->out, "Scales file to write (rooflm.quant_scales/1); required");
   sub->add_option("--alpha", a->alpha, "Migration strength in [0, 1] (quant.alpha, default 0.5)");
   sub->add_option("--sequences", a->sequences, "Calibration sequences (quant.calibration.sequences, default 8)");
   sub->add_option("--tokens", a->tokens, "Tokens per sequence (quant.calibration.tokens, default 128)");

@@ -86,7 +86,7 @@ void add_compare_command(CLI::App& app) {
   sub->add_option("--alpha", args->alpha, "Significance level of the Mann-Whitney U test")
       ->check(CLI::Range(1e-9, 0.5));
   sub->add_option("--metric", args->metrics, "Only these metrics (ttft_ms, tpot_ms, itl_ms, e2e_ms, step_ms, "
-                                              "output_tok_s, goodput_req_s)");
+                                              "output_tok_s, goodput_req_s, goodput_tok_s)");
   sub->add_flag("--force", args->force, "Compare even when the files are of different scenarios, models or GPUs");
   sub->callback([args] { compare(*args); });
 }

@@ -1,5 +1,5 @@
 // `rooflm profile <scenario> --tool ncu|nsys [--variant LABEL] [--steps SPEC] [--kernels N]
-//  [--set NAME | --set path=value]... [--out DIR] [--dry-run]`: runs one variant of the scenario
+//  [--set NAME | --set path=value]... [--out DIR] [--dry-run] [--quiet] [--no-progress]`: runs one variant of the scenario
 // under Nsight Compute or Nsight Systems, limited to the profiler's capture window (the steps SPEC
 // names, measure.profile_steps: engine/profile/step_window.h), and folds the profile back into the
 // run's results.json.
@@ -13,6 +13,8 @@
 //        or says that nsys made none and keeps the raw capture.
 // `--set` with '=' overrides a scenario value as in `rooflm run`; without, it is ncu's --set.
 // --dry-run prints the command and runs nothing. A missing tool: exit 2 saying how to install it.
+// --quiet prints only errors and the path of results.json (the tool's and the run's stdout dropped);
+// --no-progress passes on to the run.
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -27,6 +29,7 @@
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_flags.h"
 #include "tools/cli/run_folder.h"
 #include "tools/cli/subprocess.h"
 #include "tools/cli/text_table.h"
@@ -44,11 +47,12 @@ struct ProfileArgs {
   int64_t kernels = 0;
   std::vector<std::string> sets;
   bool dry_run = false;
+  OutputFlags output;
 };
 
-const Scenario& choose_variant(const std::vector<Scenario>& points, const std::string& label) {
+const Scenario& choose_variant(const std::vector<Scenario>& points, const std::string& label, bool quiet) {
   if (label.empty()) {
-    if (points.size() > 1)
+    if (points.size() > 1 && !quiet)
       std::cerr << "profile: " << points.size() << " variants; profiling the first, \""
                 << variant_label(points.front().sweep_point) << "\" (--variant LABEL chooses)\n";
     return points.front();
@@ -92,7 +96,7 @@ void profile_command(const ProfileArgs& a) {
     throw InputError("--set " + ncu_sets.front() + ": a section set is an ncu option (--tool ncu)");
   if (a.kernels < 0) throw InputError("--kernels " + std::to_string(a.kernels) + ": must be >= 1 (0: no limit)");
   const std::vector<Scenario> points = load_scenario(a.scenario, overrides);
-  const Scenario& point = choose_variant(points, a.variant);
+  const Scenario& point = choose_variant(points, a.variant, a.output.quiet);
   const std::string steps_spec =
       !a.steps.empty() ? a.steps : point.measure.profile_steps ? point.measure.profile_steps->to_string() : kDefaultSteps;
   std::string error;
@@ -108,6 +112,7 @@ void profile_command(const ProfileArgs& a) {
   for (const std::string& o : {"measure.profile_steps=" + steps_spec, std::string("measure.repetitions=1"),
                                std::string("measure.kernel_trace=false"), std::string("measure.accuracy.mode=off")})
     run.insert(run.end(), {"--set", o});
+  if (!a.output.progress()) run.push_back("--no-progress");
 
   const fs::path report = out / "profile";
   std::vector<std::string> cmd;
@@ -124,12 +129,12 @@ void profile_command(const ProfileArgs& a) {
            "--nvtx-domain-include=rooflm", "--force-overwrite=true", "--output", report.string()};
   }
   cmd.insert(cmd.end(), run.begin(), run.end());
-  std::cout << shell_line(cmd) << "\n";
+  if (!a.output.quiet || a.dry_run) std::cout << shell_line(cmd) << "\n";
   if (a.dry_run) return;
 
   cmd.front() = require_tool(cmd.front(), a.tool).string();
   fs::create_directories(out);
-  const int rc = run_process(cmd);
+  const int rc = a.output.quiet ? run_process(cmd, "/dev/null") : run_process(cmd);
   const fs::path results = out / "results.json";
   if (rc != 0 || !fs::exists(results))
     throw std::runtime_error(a.tool + " exited with " + std::to_string(rc) +
@@ -168,6 +173,11 @@ void profile_command(const ProfileArgs& a) {
   }
   run_json["profile"] = profile;
   write_json_atomic(results, doc);
+  if (a.output.quiet) {
+    std::cout << results.string() << "\n";
+    folder.finish();
+    return;
+  }
   if (a.tool == "ncu") {
     print_ops(profile);
     std::cout << profile["launches"].get<int64_t>() << " launches profiled; " << profile["ops_off_model"].get<int64_t>()
@@ -188,10 +198,12 @@ void add_profile_command(CLI::App& app) {
   sub->add_option("--steps", a->steps, std::string("Capture window: [prefill:|decode:|mixed:]FIRST[-LAST] (default: measure.profile_steps, else ") + kDefaultSteps + ")");
   sub->add_option("--kernels", a->kernels, "ncu: at most N launches per launch configuration (about N per op; 0: all)");
   sub->add_option("--set", a->sets, "path=value: override a scenario value; NAME: an ncu section set (ncu --set)");
-  sub->add_option("--out", a->out, "Output folder (default: a fresh out/<scenario>_profile/<UTC timestamp>, linked from its latest)");
+  sub->add_option("--out", a->out, "Output folder (default: a fresh out/<scenario>_profile/<UTC timestamp>, linked from its latest)")
+      ->option_text("DIR");
   sub->add_option("--ncu", a->ncu, "The ncu to run (default: ncu on PATH)");
   sub->add_option("--nsys", a->nsys, "The nsys to run (default: nsys on PATH)");
   sub->add_flag("--dry-run", a->dry_run, "Print the command; run nothing");
+  add_output_flags(sub, a->output);
   sub->callback([a] { profile_command(*a); });
 }
 

@@ -1,7 +1,7 @@
-// `rooflm report a.json [b.json ...] -o report.html [--format html|md|csv] [--baseline LABEL]`: one
+// `rooflm report a.json [b.json ...] -o/--output report.html [--format html|md|csv] [--baseline LABEL]`: one
 // self-contained HTML page (charts inlined, renders offline) headed by each variant's key metrics
 // against the baseline variant, or the variant table as Markdown (PR comments) or CSV. md/csv go
-// to stdout without -o. `rooflm report A.json B.json --compare [-o FILE]`: the page headed by B
+// to stdout without -o. `rooflm report A.json B.json --compare [-o/--output FILE]`: the page headed by B
 // against A per variant (without -o: out/compare/<UTC timestamp>/compare.html). Every results file
 // is validated first (results_reader.h); the output is written atomically (a failure leaves no
 // partial or empty file).
@@ -16,6 +16,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/output_path.h"
 #include "tools/cli/run_folder.h"
+#include "tools/cli/output_flags.h"
 
 namespace rooflm {
 namespace {
@@ -47,7 +48,7 @@ void compare_report(const ReportArgs& args) {
 void report(const ReportArgs& args) {
   if (args.compare) return compare_report(args);
   if (args.format == "html") {
-    if (args.out.empty()) throw InputError("rooflm report --format html needs -o FILE.html");
+    if (args.out.empty()) throw InputError("rooflm report --format html needs -o/--output FILE.html");
     write_html_report({args.files.begin(), args.files.end()}, args.out, {args.baseline, false});
     std::cout << "report: " << args.out << "\n";
     return;
@@ -69,7 +70,7 @@ void add_report_command(CLI::App& app) {
   auto args = std::make_shared<ReportArgs>();
   CLI::App* sub = app.add_subcommand("report", "Report of one or more results files: HTML (charts), Markdown or CSV");
   sub->add_option("results", args->files, "results.json files (each a column of the comparison)")->required();
-  sub->add_option("-o,--out", args->out, "Output file (required for html; stdout for md/csv otherwise)");
+  add_output_file_option(sub, args->out, "Output file (required for html; stdout for md/csv otherwise)");
   sub->add_option("--format", args->format, "html, md or csv")->check(CLI::IsMember({"html", "md", "csv"}));
   sub->add_option("--baseline", args->baseline, "Variant label the headline compares every variant against (default: the first)");
   sub->add_flag("--compare", args->compare,

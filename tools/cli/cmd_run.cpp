@@ -1,15 +1,19 @@
-// `rooflm run <scenario> [--out DIR] [--backend cpu|cuda|sim] [--set path=value]...`
+// `rooflm run <scenario> [--out DIR] [--backend cpu|cuda|sim] [--set path=value]... [--quiet] [--no-progress]`
 // Runs every variant of the scenario (with a `search` section: each variant's capacity search,
 // every probe a run), writes DIR/results.json atomically (default DIR: a fresh
-// out/<scenario>/<UTC timestamp>, out/<scenario>/latest pointing at it), prints a summary table.
+// out/<scenario>/<UTC timestamp>, out/<scenario>/latest pointing at it), prints a summary table
+// (latencies at the lowest and highest of measure.percentiles: p50 and p99 by default). --quiet
+// prints only errors and the path of results.json; --no-progress drops the progress line.
 // SIGINT / SIGTERM stop the run within a step and nothing is written (engine/runtime/interrupt.h;
 // exit 130 / 143).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "common/error.h"
+#include "engine/metrics/percentiles.h"
 #include "engine/profile/profile_range.h"
 #include "engine/report/report_html.h"
 #include "engine/results/results.h"
@@ -19,6 +23,7 @@
 #include "engine/scenario/scenario.h"
 #include "tools/cli/capacity_summary.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/output_flags.h"
 #include "tools/cli/progress_line.h"
 #include "tools/cli/run_folder.h"
 #include "tools/cli/text_table.h"
@@ -35,11 +40,14 @@ struct RunArgs {
   std::string gpu;
   std::string calibrate_from;
   std::vector<std::string> sets;
+  OutputFlags output;
 };
 
-double stat(const nlohmann::json& summary, const char* metric, const char* key) {
-  const auto& v = summary.at(metric).at(key);
-  return v.is_null() ? NAN : v.get<double>();
+// NaN when the summary has no such value (no samples, or another run's percentiles).
+double stat(const nlohmann::json& summary, const char* metric, const std::string& key) {
+  const auto& stats = summary.at(metric);
+  if (!stats.contains(key) || !stats[key].is_number()) return NAN;
+  return stats[key].get<double>();
 }
 
 // "prefill 71% / decode 83%" of a utilisation object ({phase: {"datasheet": x, ...}}), or "-".
@@ -54,26 +62,41 @@ std::string phase_pcts(const nlohmann::json& util) {
   return out.empty() ? "-" : out;
 }
 
-void print_summary(const std::vector<VariantResult>& results, std::ostream& os) {
-  TextTable table({"variant", "backend", "done", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99",
-                   "ITL p99", "E2E p50", "out tok/s", "req/s", "goodput", "KV waste", "MBU", "MFU"});
+void print_summary(const std::vector<VariantResult>& results, const std::vector<double>& percentiles, std::ostream& os) {
+  // The lowest and the highest percentile of measure.percentiles (p50, p99 by default); one when
+  // the list has one.
+  const std::string low = percentile_name(percentiles.front()), high = percentile_name(percentiles.back());
+  std::vector<std::string> header = {"variant", "backend", "done", "TTFT " + low};
+  if (high != low) header.push_back("TTFT " + high);
+  header.push_back("TPOT " + low);
+  if (high != low) header.push_back("TPOT " + high);
+  for (const std::string& h : {"ITL " + high, "E2E " + low, std::string("out tok/s"), std::string("req/s"),
+                               std::string("goodput"), std::string("good tok/s"), std::string("KV waste"),
+                               std::string("MBU"), std::string("MFU")})
+    header.push_back(h);
+  TextTable table(header);
   for (const auto& r : results) {
     const auto& s = r.run.at("summary");
     const auto& req = s.at("requests");
-    table.add_row({r.label, r.run.at("variant").at("backend").get<std::string>(),
-                   std::to_string(req.at("completed").get<int64_t>()) + "/" +
-                       std::to_string(req.at("completed").get<int64_t>() + req.at("failed").get<int64_t>()),
-                   fmt_num(stat(s, "ttft_ms", "p50"), 1), fmt_num(stat(s, "ttft_ms", "p99"), 1),
-                   fmt_num(stat(s, "tpot_ms", "p50"), 2), fmt_num(stat(s, "tpot_ms", "p99"), 2),
-                   fmt_num(stat(s, "itl_ms", "p99"), 2), fmt_num(stat(s, "e2e_ms", "p50"), 1),
-                   fmt_num(s.at("throughput").at("output_tok_s").get<double>(), 1),
-                   fmt_num(s.at("throughput").at("req_s").get<double>(), 2),
-                   fmt_num(s.at("goodput_req_s").get<double>(), 2),
-                   fmt_num(s.at("kv").at("waste_pct").get<double>(), 1) + "%", phase_pcts(s.at("mbu")),
-                   phase_pcts(s.at("mfu"))});
+    std::vector<std::string> row = {r.label, r.run.at("variant").at("backend").get<std::string>(),
+                                    std::to_string(req.at("completed").get<int64_t>()) + "/" +
+                                        std::to_string(req.at("completed").get<int64_t>() + req.at("failed").get<int64_t>()),
+                                    fmt_num(stat(s, "ttft_ms", low), 1)};
+    if (high != low) row.push_back(fmt_num(stat(s, "ttft_ms", high), 1));
+    row.push_back(fmt_num(stat(s, "tpot_ms", low), 2));
+    if (high != low) row.push_back(fmt_num(stat(s, "tpot_ms", high), 2));
+    for (const std::string& cell :
+         {fmt_num(stat(s, "itl_ms", high), 2), fmt_num(stat(s, "e2e_ms", low), 1),
+          fmt_num(s.at("throughput").at("output_tok_s").get<double>(), 1),
+          fmt_num(s.at("throughput").at("req_s").get<double>(), 2), fmt_num(s.at("goodput_req_s").get<double>(), 2),
+          fmt_num(s.at("goodput_tok_s").get<double>(), 1), fmt_num(s.at("kv").at("waste_pct").get<double>(), 1) + "%",
+          phase_pcts(s.at("mbu")), phase_pcts(s.at("mfu"))})
+      row.push_back(cell);
+    table.add_row(row);
   }
   os << "times in ms; TPOT = (finish - first token)/(outputs - 1) per request; ITL = every token gap;"
-        " goodput = req/s meeting every SLO;\nMBU/MFU per phase (p: prefill, d: decode, m: mixed) against the datasheet peak\n";
+        " goodput = req/s meeting every SLO, good tok/s = their output tokens/s;\n"
+        "MBU/MFU per phase (p: prefill, d: decode, m: mixed) against the datasheet peak\n";
   table.print(os);
   for (const auto& r : results) {
     if (!r.run.contains("accuracy")) continue;
@@ -133,7 +156,7 @@ void run(const RunArgs& args) {
   std::vector<VariantResult> results;
   std::vector<nlohmann::json> capacity;
   const InterruptScope interrupt_scope;
-  ProgressLine progress;
+  ProgressLine progress(args.output.progress());
   std::optional<ProfileRange> run_range(std::in_place, RangeLevel::run, "run " + points.front().name);
   for (size_t i = 0; i < points.size(); ++i) {
     throw_if_interrupted();
@@ -153,13 +176,20 @@ void run(const RunArgs& args) {
   const std::string path = (folder.path() / "results.json").string();
   throw_if_interrupted();
   write_json_atomic(path, doc);
-  write_report_beside(path, std::cerr);
+  std::ostringstream report_log;
+  write_report_beside(path, report_log);
   const std::string latest = folder.finish();
 
-  print_summary(results, std::cout);
-  print_capacity(doc.value("capacity", nlohmann::json::array()), std::cout);
-  std::cout << "results: " << path << "\n";
-  if (!latest.empty()) std::cout << latest << "\n";
+  if (args.output.quiet) {
+    if (report_log.str().rfind("report: ", 0) != 0) std::cerr << report_log.str();  // only its failure
+    std::cout << path << "\n";
+  } else {
+    std::cerr << report_log.str();
+    print_summary(results, points.front().measure.percentiles, std::cout);
+    print_capacity(doc.value("capacity", nlohmann::json::array()), std::cout);
+    std::cout << "results: " << path << "\n";
+    if (!latest.empty()) std::cout << latest << "\n";
+  }
   for (const auto& r : results)
     if (!r.valid)
       throw std::runtime_error("run \"" + r.label + "\" marked invalid (an MBU or MFU above 1, or throttled GPU clocks): " +
@@ -172,13 +202,15 @@ void add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "Run a scenario (every sweep variant) and write results.json");
   sub->add_option("scenario", args->scenario, "Scenario file (rooflm.scenario/1, JSON with comments)")->required();
-  sub->add_option("--out", args->out, "Output folder for results.json (default: a fresh out/<scenario name>/<UTC timestamp>, linked from out/<scenario name>/latest)");
+  sub->add_option("--out", args->out, "Output folder for results.json and report.html (default: a fresh out/<scenario name>/<UTC timestamp>, linked from out/<scenario name>/latest)")
+      ->option_text("DIR");
   sub->add_option("--backend", args->backend, "Override engine.backend")
       ->check(CLI::IsMember({"auto", "cpu", "cuda", "sim"}));
   sub->add_option("--gpu", args->gpu, "GPU spec the sim backend models (rooflm list gpus)");
   sub->add_option("--calibrate-from", args->calibrate_from,
                   "sim: scale the roofline by the per-phase efficiencies of this measured results.json");
   sub->add_option("--set", args->sets, "Override a scenario value: path=value (JSON value or string)");
+  add_output_flags(sub, args->output);
   sub->callback([args] { run(*args); });
 }
 

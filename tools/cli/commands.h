@@ -17,5 +17,6 @@ void add_compare_command(CLI::App& app);
 void add_gate_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 }  // namespace rooflm

@@ -1,7 +1,8 @@
 // rooflm command-line tool. `rooflm --help` lists the subcommands; `rooflm <cmd> --help` each one;
 // `rooflm --version` the version, the commit compiled in and the build type.
 // Exit codes: 0 success; 1 the run failed (gate: a regression); 2 bad input (usage, scenario, model,
-// weights or results file); 130 / 143 a run stopped by SIGINT / SIGTERM (nothing written).
+// weights or results file; gate: also a pair it cannot compare); 3 gate itself failed (an internal
+// error); 130 / 143 a run stopped by SIGINT / SIGTERM (nothing written).
 #include <iostream>
 
 #include "common/error.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   rooflm::add_gate_command(app);
   rooflm::add_report_command(app);
   rooflm::add_profile_command(app);
+  rooflm::add_export_command(app);
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) throw CLI::RequiredError("A subcommand");
@@ -48,6 +50,9 @@ int main(int argc, char** argv) {
   } catch (const rooflm::InputError& e) {
     std::cerr << "rooflm: error: " << e.what() << "\n";
     return rooflm::kExitBadInput;
+  } catch (const rooflm::ToolFailure& e) {
+    std::cerr << "rooflm: internal error: " << e.what() << "\n";
+    return rooflm::kExitToolFailed;
   } catch (const std::exception& e) {
     std::cerr << "rooflm: run failed: " << e.what() << "\n";
     return rooflm::kExitRunFailed;

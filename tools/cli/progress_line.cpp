@@ -7,10 +7,11 @@
 
 namespace rooflm {
 
-ProgressLine::ProgressLine()
-    : start_(std::chrono::steady_clock::now()), last_(start_), tty_(isatty(STDERR_FILENO) != 0) {}
+ProgressLine::ProgressLine(bool enabled)
+    : start_(std::chrono::steady_clock::now()), last_(start_), enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0) {}
 
 void ProgressLine::update(const std::string& text) {
+  if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double since = std::chrono::duration<double>(now - last_).count();

@@ -72,7 +72,7 @@ for step in $STEPS; do
                > "$OUT/$tool.log" 2>&1 || rc=$?
              tail -3 "$OUT/$tool.log"
            done ;;
-    calibrate) "$ROOFLM" calibrate --out "$OUT/calibration.json"; rc=$? ;;
+    calibrate) "$ROOFLM" calibrate -o "$OUT/calibration.json"; rc=$? ;;
     decode) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/decode_latency.json --out "$OUT/decode_latency"; rc=$? ;;
     prefill) ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/prefill_sweep.json --out "$OUT/prefill_sweep"; rc=$? ;;
     trace) for sc in decode_latency prefill_sweep; do
@@ -93,7 +93,7 @@ for step in $STEPS; do
              > "$OUT/quant_accuracy_cuda.log" 2>&1 || rc=$?
            tail -7 "$OUT/quant_accuracy_cuda.log"
            # SmoothQuant on the GPU: calibrated smoothing + static per-tensor activation scales (w8a8, fp8)
-           "$ROOFLM" calibrate-quant scenarios/quant_accuracy.json --out "$OUT/quant_scales.json" \
+           "$ROOFLM" calibrate-quant scenarios/quant_accuracy.json -o "$OUT/quant_scales.json" \
              > "$OUT/quant_scales.log" 2>&1 || rc=$?
            "$ROOFLM" run scenarios/quant_accuracy.json --backend cuda --set "quant.scales=$OUT/quant_scales.json" \
              --set engine.activation_scales=static \
@@ -104,7 +104,7 @@ for step in $STEPS; do
              tail -13 "$OUT/$sc.log"
            done ;;
     precision_static) rc=0
-           "$ROOFLM" calibrate-quant scenarios/precision.json --sequences 1 --tokens 32 --out "$OUT/precision_scales.json" \
+           "$ROOFLM" calibrate-quant scenarios/precision.json --sequences 1 --tokens 32 -o "$OUT/precision_scales.json" \
              > "$OUT/precision_scales.log" 2>&1 || rc=$?
            tail -3 "$OUT/precision_scales.log"
            [ $rc -eq 0 ] && { ROOFLM_CALIBRATION="$(cal)" "$ROOFLM" run scenarios/precision.json \
