@@ -64,7 +64,9 @@ TEST_F(WorkloadFormatsE2e, TraceReplayRecordsTheSharedPrefixAndThePagedCacheReus
   EXPECT_TRUE(prompts.contains(1909)) << "the trace's input_length";
   const auto hits = [&](size_t run) { return results["runs"][run]["summary"]["counts"]["prefix_hit_tokens"].get<int64_t>(); };
   EXPECT_EQ(hits(0), 0) << "contiguous: no prefix cache";
-  EXPECT_GT(hits(1), 38524 / 2) << "paged: the shared blocks are found cached";
+  // paged: the shared blocks are found cached (38480 on this trace: a partial hash-id block is reused
+  // only in whole 16-token KV blocks).
+  EXPECT_GT(hits(1), 38524 * 95 / 100);
   EXPECT_LE(hits(1), 38524) << "never more than the trace shares";
   // The arrivals are the trace's at 2x: the last line (7266 ms after the first) at 3.633 s.
   double last = 0;
