@@ -81,7 +81,7 @@ TEST(Tokenizer, ByteLevelBpeCountsOfTheFixtureWorkedOutByHand) {
   EXPECT_EQ(bpe.encode_pretoken(" world"), (std::vector<std::string>{"\u0120world"}));
   EXPECT_EQ(bpe.encode_pretoken(" hello"), (std::vector<std::string>{"\u0120", "hello"})) << "no merge \"Ġ h\"";
   EXPECT_EQ(bpe.encode_pretoken("yell"), (std::vector<std::string>{"y", "e", "ll"}));
-  EXPECT_EQ(bpe.encode_pretoken("é"), (std::vector<std::string>{"é"})) << "bytes C3 A9 -> Ã ©, merged";
+  EXPECT_EQ(bpe.encode_pretoken("é"), (std::vector<std::string>{"\u00C3\u00A9"})) << "bytes C3 A9 -> Ã ©, merged to Ã©";
   EXPECT_EQ(bpe.count_tokens("hello world!"), 3);               // hello | Ġworld | !
   EXPECT_EQ(bpe.count_tokens("hello hello"), 3);                // hello | Ġ hello
   EXPECT_EQ(bpe.count_tokens("hello world! hello world!"), 7);  // 1 + 1 + 1 + 2 + 1 + 1
