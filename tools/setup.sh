@@ -23,7 +23,9 @@ rooflm_apt_install() {
 }
 
 rooflm_install_deps() {
-  rooflm_apt_install cmake g++ make nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # libsentencepiece-dev: tokenizer.model files (ShareGPT workloads); sentencepiece: spm_train for its tests
+  rooflm_apt_install cmake g++ make nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev \
+    libsentencepiece-dev sentencepiece
   # reports need their chart libraries; everything else works without them
   rooflm_install_web_deps || rooflm_log "report assets not installed: rooflm report / report.html will fail"
 }
@@ -61,7 +63,8 @@ rooflm_build() {
 
 # Debian's clang and its sanitizer / libFuzzer runtimes (libclang-rt-dev), for $SANITIZE_BUILD_DIR.
 rooflm_install_sanitize_deps() {
-  rooflm_apt_install cmake make clang libclang-rt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+  rooflm_apt_install cmake make clang libclang-rt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev \
+    libsentencepiece-dev sentencepiece
 }
 
 # $SANITIZE_BUILD_DIR: every CPU target (tests included) and the fuzz targets, built by clang with

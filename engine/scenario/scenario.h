@@ -32,21 +32,73 @@ struct LengthDist {
   std::vector<int64_t> values;  // dataset: the lengths read from `file` (each request draws one)
 };
 
-// One line of an arrival trace (JSONL: {"arrival": seconds, "prompt_len": n, "output_len": n}).
+// One line of an arrival trace: rooflm's {"arrival": seconds, "prompt_len": n, "output_len": n}, or
+// a Mooncake / vLLM trace line {"timestamp": ms, "input_length", "output_length", "hash_ids"}.
 struct TraceEntry {
-  double arrival = 0;
+  double arrival = 0;             // seconds after the trace's start, after the speed-up
   int64_t prompt_len = 1;
   int64_t output_len = 1;
+  std::vector<int64_t> hash_ids;  // mooncake: one id per block of block_size prompt tokens (the last may be partial)
+};
+
+enum class TraceFormat { rooflm, mooncake };
+inline constexpr std::array<EnumName<TraceFormat>, 2> kTraceFormatNames{
+    {{TraceFormat::rooflm, "rooflm"}, {TraceFormat::mooncake, "mooncake"}}};
+inline std::string_view name(TraceFormat v) { return enum_name(kTraceFormatNames, v); }
+
+// What prefix caching could reuse in a mooncake trace's prompts (engine/scenario/trace_sharing.h).
+struct TraceSharing {
+  int64_t prompt_tokens = 0;  // all prompt tokens of the requests taken from the trace
+  int64_t shared_tokens = 0;  // of which an earlier request has the same leading blocks
+  double fraction() const { return prompt_tokens > 0 ? double(shared_tokens) / double(prompt_tokens) : 0; }
+};
+
+// An open-loop rate that moves from `from` to `to` requests/s over `duration_s` seconds, then stays
+// at `to` (engine/scenario/arrival_ramp.h).
+enum class RampStrategy { linear, exponential };
+inline constexpr std::array<EnumName<RampStrategy>, 2> kRampStrategyNames{
+    {{RampStrategy::linear, "linear"}, {RampStrategy::exponential, "exponential"}}};
+inline std::string_view name(RampStrategy v) { return enum_name(kRampStrategyNames, v); }
+
+struct RampSpec {
+  double from = 0;  // linear: >= 0; exponential: > 0
+  double to = 1;    // > 0
+  double duration_s = 1;
+  RampStrategy strategy = RampStrategy::linear;
 };
 
 struct ArrivalSpec {
   enum class Process { burst, poisson, constant, gamma, closed_loop, trace };
   Process process = Process::burst;
-  double rate = 0;           // requests per second (poisson, gamma: mean; constant: exact spacing 1/rate)
+  double rate = 0;           // requests per second (poisson, gamma: mean; constant: exact spacing 1/rate); 0 with a ramp
   double cv = 1;             // gamma: coefficient of variation of the gaps (1: poisson; > 1: burstier)
+  std::optional<double> burstiness;  // gamma, vLLM's spelling: the gamma shape (cv = 1/sqrt(burstiness)); set instead of cv
+  std::optional<RampSpec> ramp;      // poisson, constant, gamma: a rate ramp instead of `rate`
   int64_t concurrency = 1;   // closed_loop: requests in flight (a new one arrives when one finishes)
   std::filesystem::path file;       // trace: JSONL file
+  TraceFormat format = TraceFormat::rooflm;  // trace: its line format
+  int64_t block_size = 512;         // trace, mooncake: prompt tokens per hash id
+  double speedup = 1;               // trace: arrivals are divided by it (2: twice as fast)
   std::vector<TraceEntry> trace;    // trace: its lines (they set arrivals and both lengths)
+  TraceSharing sharing;             // trace, mooncake: over the first `requests` lines
+  // The gamma shape k of the gaps (mean 1/rate, std 1/(rate sqrt(k))).
+  double gamma_shape() const { return burstiness ? *burstiness : 1.0 / (cv * cv); }
+};
+
+// A ShareGPT conversation file: each request draws one (prompt, output) pair, the token counts of a
+// conversation's first human turn and the gpt turn answering it (engine/scenario/sharegpt_file.h).
+struct ConversationPair {
+  int64_t prompt_len = 1;
+  int64_t output_len = 1;
+};
+
+struct ShareGptSpec {
+  std::filesystem::path file;       // JSON array of {"id", "conversations": [{"from", "value"}, ...]}
+  std::filesystem::path tokenizer;  // tokenizer.json (byte-level BPE) or tokenizer.model (sentencepiece)
+  int64_t max_len = 0;              // > 0: pairs with prompt + output above it are skipped
+  std::vector<ConversationPair> pairs;
+  int64_t conversations = 0;        // entries in the file
+  int64_t skipped = 0;              // entries without a usable pair (or beyond max_len)
 };
 
 // Shared-prefix groups: request i starts with the `length`-token prefix of group i % groups,
@@ -102,6 +154,7 @@ struct WorkloadSpec {
   LengthDist output_len;
   ArrivalSpec arrival;
   SharedPrefixSpec shared_prefix;
+  std::optional<ShareGptSpec> sharegpt;  // sets both lengths of every request
   int64_t n = 1;  // samples per request (each sample is its own sequence and timeline)
   SamplingParams sampling;
   uint64_t seed = 0;

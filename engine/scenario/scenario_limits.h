@@ -27,6 +27,10 @@ inline constexpr double kMaxArrivalSeconds = 86'400;         // any arrival: tra
 inline constexpr double kMaxTemperature = 1'000;               // workload.sampling.temperature
 inline constexpr double kMinGammaCv = 0.01;                  // workload.arrival.cv
 inline constexpr double kMaxGammaCv = 100;
+inline constexpr double kMinBurstiness = 1e-4;              // workload.arrival.burstiness (cv = 1/sqrt(b): the same range)
+inline constexpr double kMaxBurstiness = 1e4;
+inline constexpr double kMinTraceSpeedup = 1e-3;            // workload.arrival.speedup
+inline constexpr double kMaxTraceSpeedup = 1e3;
 inline constexpr int64_t kMaxAccuracySequences = 1'024;    // measure.accuracy.sequences
 inline constexpr int64_t kMaxCalibrationSequences = 1'024; // quant.calibration.sequences
 // (model.synthetic_outliers bounds: kMaxOutlierChannels, k{Min,Max}OutlierScale in engine/model/weights.h)

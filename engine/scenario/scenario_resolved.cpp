@@ -72,23 +72,36 @@ json engine_json(const EngineSpec& engine) {
                         {"chunked_prefill", batching.chunked_prefill}}}};
 }
 
+json ramp_json(const RampSpec& ramp) {
+  return {{"from", ramp.from}, {"to", ramp.to}, {"duration_s", ramp.duration_s}, {"strategy", name(ramp.strategy)}};
+}
+
 json arrival_json(const ArrivalSpec& arrival) {
+  json out = json::object();
   switch (arrival.process) {
-    case ArrivalSpec::Process::burst: {
-      json out = json::object();
+    case ArrivalSpec::Process::burst:
       out["process"] = "burst";
       return out;
-    }
     case ArrivalSpec::Process::poisson:
-      return {{"process", "poisson"}, {"rate", arrival.rate}};
     case ArrivalSpec::Process::constant:
-      return {{"process", "constant"}, {"rate", arrival.rate}};
     case ArrivalSpec::Process::gamma:
-      return {{"process", "gamma"}, {"rate", arrival.rate}, {"cv", arrival.cv}};
+      out["process"] = arrival.process == ArrivalSpec::Process::poisson    ? "poisson"
+                       : arrival.process == ArrivalSpec::Process::constant ? "constant"
+                                                                           : "gamma";
+      if (arrival.ramp) out["ramp"] = ramp_json(*arrival.ramp);
+      else out["rate"] = arrival.rate;
+      if (arrival.process == ArrivalSpec::Process::gamma) {
+        if (arrival.burstiness) out["burstiness"] = *arrival.burstiness;
+        else out["cv"] = arrival.cv;
+      }
+      return out;
     case ArrivalSpec::Process::closed_loop:
       return {{"process", "closed_loop"}, {"concurrency", arrival.concurrency}};
     case ArrivalSpec::Process::trace:
-      return {{"process", "trace"}, {"file", arrival.file.string()}};
+      out = {{"process", "trace"}, {"file", arrival.file.string()}, {"format", name(arrival.format)},
+             {"speedup", arrival.speedup}};
+      if (arrival.format == TraceFormat::mooncake) out["block_size"] = arrival.block_size;
+      return out;
   }
   return {};
 }
@@ -96,13 +109,18 @@ json arrival_json(const ArrivalSpec& arrival) {
 json workload_json(const WorkloadSpec& workload) {
   json out = json::object();
   out["requests"] = workload.requests;
-  if (workload.arrival.process != ArrivalSpec::Process::trace) {  // the trace sets the lengths
+  // A trace or ShareGPT conversations set the lengths.
+  if (workload.arrival.process != ArrivalSpec::Process::trace && !workload.sharegpt) {
     out["prompt_len"] = length_json(workload.prompt_len);
     out["output_len"] = length_json(workload.output_len);
   }
   out["arrival"] = arrival_json(workload.arrival);
   if (workload.shared_prefix.groups > 0)
     out["shared_prefix"] = {{"groups", workload.shared_prefix.groups}, {"length", workload.shared_prefix.length}};
+  if (workload.sharegpt)
+    out["sharegpt"] = {{"file", workload.sharegpt->file.string()},
+                       {"tokenizer", workload.sharegpt->tokenizer.string()},
+                       {"max_len", workload.sharegpt->max_len}};
   out["n"] = workload.n;
   out["sampling"] = {{"temperature", shortest_decimal(workload.sampling.temperature)},
                      {"top_k", workload.sampling.top_k},

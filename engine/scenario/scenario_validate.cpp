@@ -2,14 +2,18 @@
 // closed objects, types, ranges, enums, required keys, and model paths that must exist.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <limits>
 
 #include "common/error.h"
+#include "engine/scenario/arrival_ramp.h"
 #include "engine/scenario/field_reader.h"
 #include "engine/scenario/scenario_keys.h"
 #include "engine/scenario/scenario_limits.h"
 #include "engine/scenario/scenario_read.h"
 #include "engine/scenario/search.h"
+#include "engine/scenario/sharegpt_file.h"
+#include "engine/scenario/trace_sharing.h"
 #include "engine/scenario/workload_files.h"
 
 namespace rooflm {
@@ -185,10 +189,66 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
   return dist;
 }
 
+// workload.arrival.ramp: from, to and duration_s required; strategy linear (default) or exponential.
+RampSpec read_ramp(const FieldReader& ramp) {
+  const ScenarioContext& ctx = ramp.context();
+  RampSpec spec;
+  for (const char* key : {"from", "to", "duration_s"})
+    if (!ramp.has(key)) ramp.fail_missing(key);
+  spec.strategy = ramp.enum_choice("strategy", kRampStrategyNames, {RampStrategy::linear, RampStrategy::exponential},
+                                   spec.strategy);
+  spec.from = ramp.number("from", 0, at_least(0));
+  if (spec.strategy == RampStrategy::exponential && !(spec.from > 0))
+    ctx.fail(ctx.where(ramp.key_path("from")) + " must be > 0 with strategy \"exponential\" (the rate grows by a "
+             "factor), got 0");
+  spec.to = ramp.number("to", 0, greater_than(0));
+  spec.duration_s = ramp.number("duration_s", 0, open_closed(0, kMaxArrivalSeconds));
+  return spec;
+}
+
+// The trace process: its file in the rooflm or mooncake format, the speed-up, the mooncake block size.
+void read_trace(const FieldReader& arrival, ArrivalSpec& spec) {
+  const ScenarioContext& ctx = arrival.context();
+  if (!arrival.has("file")) arrival.fail_missing("file");
+  spec.format = arrival.enum_choice("format", kTraceFormatNames, {TraceFormat::rooflm, TraceFormat::mooncake}, spec.format);
+  if (spec.format != TraceFormat::mooncake && arrival.has("block_size"))
+    ctx.fail(ctx.where(arrival.key_path("block_size")) + " is for format \"mooncake\" (tokens per hash id), not \"" +
+             std::string(name(spec.format)) + "\"");
+  spec.block_size = arrival.integer("block_size", spec.block_size, 1, kMaxTokenLength);
+  spec.speedup = arrival.number("speedup", spec.speedup, closed(kMinTraceSpeedup, kMaxTraceSpeedup));
+  spec.file = resolve_path(arrival, "file");
+  spec.trace = read_data_file(arrival, "file", [&] {
+    return spec.format == TraceFormat::mooncake ? read_mooncake_trace(spec.file, spec.block_size)
+                                                : read_arrival_trace(spec.file);
+  });
+  for (TraceEntry& entry : spec.trace) entry.arrival /= spec.speedup;
+  if (spec.trace.back().arrival > kMaxArrivalSeconds)
+    ctx.fail(ctx.where(arrival.key_path("speedup")) + " = " + nlohmann::json(spec.speedup).dump() + " puts the last line of " +
+             spec.file.string() + " at " + nlohmann::json(spec.trace.back().arrival).dump() +
+             " s, beyond the limit of " + std::to_string(int64_t(kMaxArrivalSeconds)) + " s (a day)");
+}
+
+// gamma: the shape as `cv` or vLLM's `burstiness` (cv = 1/sqrt(burstiness)), exactly one of them.
+void read_gamma_shape(const FieldReader& arrival, ArrivalSpec& spec) {
+  const ScenarioContext& ctx = arrival.context();
+  if (arrival.has("cv") && arrival.has("burstiness"))
+    ctx.fail(ctx.where(arrival.key_path("cv")) + " and " + ctx.where(arrival.key_path("burstiness")) +
+             " are both set: they say the same (cv = 1/sqrt(burstiness)); keep one");
+  if (!arrival.has("cv") && !arrival.has("burstiness"))
+    ctx.fail(ctx.where(arrival.path()) + " with process \"gamma\" needs \"cv\" or \"burstiness\" (vLLM's: the gamma shape; "
+             "1 is poisson)");
+  if (arrival.has("burstiness")) {
+    spec.burstiness = arrival.number("burstiness", 1, closed(kMinBurstiness, kMaxBurstiness));
+    spec.cv = 1 / std::sqrt(*spec.burstiness);
+  } else {
+    spec.cv = arrival.number("cv", 1, closed(kMinGammaCv, kMaxGammaCv));
+  }
+}
+
 ArrivalSpec read_arrival(const FieldReader& arrival) {
   ArrivalSpec spec;
   if (!arrival.has("process")) {
-    for (const char* key : {"rate", "cv", "concurrency", "file"})
+    for (const char* key : {"rate", "cv", "burstiness", "ramp", "concurrency", "file", "format", "block_size", "speedup"})
       if (arrival.has(key)) arrival.fail_missing("process");
     return spec;
   }
@@ -208,24 +268,45 @@ ArrivalSpec read_arrival(const FieldReader& arrival) {
   }
   if (process == "trace") {
     spec.process = ArrivalSpec::Process::trace;
-    arrival.allow_only({"process", "file"}, because);
-    if (!arrival.has("file")) arrival.fail_missing("file");
-    spec.file = resolve_path(arrival, "file");
-    spec.trace = read_data_file(arrival, "file", [&] { return read_arrival_trace(spec.file); });
+    arrival.allow_only({"process", "file", "format", "block_size", "speedup"}, because);
+    read_trace(arrival, spec);
     return spec;
   }
   if (process == "gamma") {
     spec.process = ArrivalSpec::Process::gamma;
-    arrival.allow_only({"process", "rate", "cv"}, because);
-    if (!arrival.has("cv")) arrival.fail_missing("cv");
-    spec.cv = arrival.number("cv", 1, closed(kMinGammaCv, kMaxGammaCv));
+    arrival.allow_only({"process", "rate", "ramp", "cv", "burstiness"}, because);
+    read_gamma_shape(arrival, spec);
   } else {
     spec.process = process == "poisson" ? ArrivalSpec::Process::poisson : ArrivalSpec::Process::constant;
-    arrival.allow_only({"process", "rate"}, because);
+    arrival.allow_only({"process", "rate", "ramp"}, because);
+  }
+  const ScenarioContext& ctx = arrival.context();
+  if (arrival.has("rate") && arrival.has("ramp"))
+    ctx.fail(ctx.where(arrival.key_path("rate")) + " and " + ctx.where(arrival.key_path("ramp")) +
+             " are both set: a ramp sets the rate (ramp.to after ramp.duration_s); keep one");
+  if (arrival.has("ramp")) {
+    spec.ramp = read_ramp(arrival.object("ramp"));
+    return spec;
   }
   if (!arrival.has("rate")) arrival.fail_missing("rate");
   spec.rate = arrival.number("rate", 0, greater_than(0));
   return spec;
+}
+
+// workload.sharegpt: the conversation file and the tokenizer that turns its turns into lengths.
+ShareGptSpec read_sharegpt_section(const FieldReader& sharegpt) {
+  for (const char* key : {"file", "tokenizer"})
+    if (!sharegpt.has(key)) sharegpt.fail_missing(key);
+  ShareGptSpec spec;
+  spec.file = resolve_path(sharegpt, "file");
+  spec.tokenizer = resolve_path(sharegpt, "tokenizer");
+  spec.max_len = sharegpt.integer("max_len", spec.max_len, 0, kMaxTokenLength);
+  const std::unique_ptr<TokenCounter> tokenizer =
+      read_data_file(sharegpt, "tokenizer", [&] { return load_token_counter(spec.tokenizer); });
+  return read_data_file(sharegpt, "file", [&] {
+    read_sharegpt(spec, *tokenizer);
+    return spec;
+  });
 }
 
 SharedPrefixSpec read_shared_prefix(const FieldReader& shared_prefix) {
@@ -251,24 +332,42 @@ WorkloadSpec read_workload(const FieldReader& workload) {
   spec.prompt_len = read_length(workload, "prompt_len", kDefaultPromptLen);
   spec.output_len = read_length(workload, "output_len", kDefaultOutputLen);
   spec.arrival = read_arrival(workload.object("arrival"));
-  if (spec.arrival.process == ArrivalSpec::Process::trace) {
-    // The trace sets every arrival and length; `requests` may take its first lines only.
-    const ScenarioContext& ctx = workload.context();
+  const ScenarioContext& ctx = workload.context();
+  const bool traced = spec.arrival.process == ArrivalSpec::Process::trace;
+  if (workload.has("sharegpt")) {
+    if (traced)
+      ctx.fail(ctx.where(workload.key_path("sharegpt")) + " cannot be set with arrival process \"trace\" (the trace file "
+               "sets the lengths)");
+    spec.sharegpt = read_sharegpt_section(workload.object("sharegpt"));
+  }
+  if (traced || spec.sharegpt) {
+    // The trace or the conversations set every length; a trace's `requests` may take its first lines only.
+    const std::string setter = traced ? "arrival process \"trace\" (the trace file sets it)"
+                                      : "workload.sharegpt (its conversations set it)";
     for (const char* key : {"prompt_len", "output_len"})
-      if (workload.has(key))
-        ctx.fail(ctx.where(workload.key_path(key)) + " cannot be set with arrival process \"trace\" (the trace file sets it)");
+      if (workload.has(key)) ctx.fail(ctx.where(workload.key_path(key)) + " cannot be set with " + setter);
+  }
+  if (traced) {
     const int64_t lines = int64_t(spec.arrival.trace.size());
     spec.requests = workload.has("requests") ? spec.requests : lines;
     if (spec.requests > lines)
       ctx.fail(ctx.where(workload.key_path("requests")) + " = " + std::to_string(spec.requests) +
                " but the trace " + spec.arrival.file.string() + " has " + std::to_string(lines) + " lines");
+    if (spec.arrival.format == TraceFormat::mooncake)
+      spec.arrival.sharing = trace_sharing(std::span(spec.arrival.trace).first(size_t(spec.requests)), spec.arrival.block_size);
   }
-  const ScenarioContext& ctx = workload.context();
   if (spec.arrival.rate > 0 && double(spec.requests - 1) / spec.arrival.rate > kMaxArrivalSeconds) {
     ctx.fail(ctx.where(workload.key_path("arrival.rate")) + " = " + nlohmann::json(spec.arrival.rate).dump() +
              " spreads workload.requests = " + std::to_string(spec.requests) + " over " +
              nlohmann::json(double(spec.requests - 1) / spec.arrival.rate).dump() + " s, beyond the limit of " +
              std::to_string(int64_t(kMaxArrivalSeconds)) + " s (a day)");
+  }
+  if (spec.arrival.ramp) {
+    const double last = ramp_arrival_time(*spec.arrival.ramp, double(spec.requests - 1));
+    if (last > kMaxArrivalSeconds)
+      ctx.fail(ctx.where(workload.key_path("arrival.ramp")) + " spreads workload.requests = " +
+               std::to_string(spec.requests) + " over " + nlohmann::json(last).dump() + " s on average, beyond the limit of " +
+               std::to_string(int64_t(kMaxArrivalSeconds)) + " s (a day)");
   }
   spec.shared_prefix = read_shared_prefix(workload.object("shared_prefix"));
   if (spec.shared_prefix.groups > spec.requests)

@@ -16,12 +16,15 @@ namespace {
 std::string number_json(double x) { return nlohmann::json(x).dump(); }
 
 // The arrival processes that have the knob `path` names.
-void check_process(const FieldReader& search, SearchPath path, ArrivalSpec::Process process) {
+void check_process(const FieldReader& search, SearchPath path, ArrivalSpec::Process process, bool ramped) {
   using P = ArrivalSpec::Process;
   const bool rate = process == P::poisson || process == P::constant || process == P::gamma;
   const bool ok = path == SearchPath::arrival_rate ? rate : process == P::closed_loop;
-  if (ok) return;
   const ScenarioContext& ctx = search.context();
+  if (ok && path == SearchPath::arrival_rate && ramped)
+    ctx.fail(ctx.where(search.key_path("path")) + " = \"workload.arrival.rate\" has no rate to vary: workload.arrival.ramp "
+             "sets the rates (search a scenario with a fixed rate)");
+  if (ok) return;
   ctx.fail(ctx.where(search.key_path("path")) + " = \"" + std::string(name(path)) + "\" needs workload.arrival.process " +
            (path == SearchPath::arrival_rate ? "poisson, constant or gamma" : "closed_loop") +
            ": the arrival process of this scenario has no such knob");
@@ -36,7 +39,7 @@ SearchSpec read_search(const FieldReader& search, const Scenario& scenario) {
     if (!search.has(key)) search.fail_missing(key);
   spec.path = search.enum_choice("path", kSearchPathNames, {SearchPath::arrival_rate, SearchPath::concurrency},
                                  SearchPath::arrival_rate);
-  check_process(search, spec.path, scenario.workload.arrival.process);
+  check_process(search, spec.path, scenario.workload.arrival.process, scenario.workload.arrival.ramp.has_value());
   if (spec.integer()) {
     spec.lo = double(search.integer("lo", 1, 1, kMaxRequests));
     spec.hi = double(search.integer("hi", 1, 1, kMaxRequests));

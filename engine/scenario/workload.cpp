@@ -2,7 +2,8 @@
 // rejection, Box–Muller normals, -ln(U)/rate exponential gaps, Marsaglia–Tsang gamma gaps), so
 // the same seed gives the same requests with every standard library. Streams are independent: arrivals come from one stream
 // and each request's lengths and tokens from a stream keyed by its id, so changing the arrival
-// rate or the request count leaves the other requests' contents unchanged.
+// rate or the request count leaves the other requests' contents unchanged. The tokens of a
+// mooncake trace's hash id come from a stream keyed by the id, so every line naming it shares them.
 #include "engine/scenario/workload.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "engine/scenario/arrival_ramp.h"
 #include "engine/scenario/scenario_limits.h"
 
 namespace rooflm {
@@ -20,6 +22,7 @@ constexpr uint64_t kArrivalStream = 1;       // inter-arrival gaps
 constexpr uint64_t kRequestStream = 2;       // one request's lengths and prompt tokens
 constexpr uint64_t kSamplingSeedStream = 3;  // the request's sampling seed
 constexpr uint64_t kPrefixStream = 4;        // one shared-prefix group's tokens
+constexpr uint64_t kHashBlockStream = 5;     // the tokens of one trace hash id (a mooncake block)
 
 uint64_t splitmix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
@@ -70,12 +73,38 @@ double arrival_gap(const ArrivalSpec& arrival, std::mt19937_64& rng) {
     case ArrivalSpec::Process::poisson:
       return -std::log(uniform_open_closed(rng)) / arrival.rate;
     case ArrivalSpec::Process::gamma: {
-      // Shape k = 1/cv^2 and scale 1/(rate k): mean gap 1/rate, std cv/rate.
-      const double shape = 1.0 / (arrival.cv * arrival.cv);
+      // Shape k (1/cv^2, or vLLM's burstiness) and scale 1/(rate k): mean gap 1/rate, std 1/(rate sqrt(k)).
+      const double shape = arrival.gamma_shape();
       return standard_gamma(shape, rng) / (arrival.rate * shape);
     }
     default:
       return 0;
+  }
+}
+
+// With a ramp: the gap in expected arrivals (mean 1), mapped to time by arrival_ramp.h.
+double unit_arrival_gap(const ArrivalSpec& arrival, std::mt19937_64& rng) {
+  switch (arrival.process) {
+    case ArrivalSpec::Process::poisson:
+      return -std::log(uniform_open_closed(rng));
+    case ArrivalSpec::Process::gamma: {
+      const double shape = arrival.gamma_shape();
+      return standard_gamma(shape, rng) / shape;
+    }
+    default:
+      return 1;  // constant
+  }
+}
+
+// The prompt of a mooncake trace line: block j of the prompt holds the tokens of hash id j (the same
+// tokens wherever the id appears, so lines that share leading ids share that prefix), the last block
+// cut at the prompt's length.
+void append_hash_blocks(const TraceEntry& entry, int64_t block_size, uint64_t seed, int64_t vocab,
+                        std::vector<int32_t>& prompt) {
+  const size_t end = prompt.size() + size_t(entry.prompt_len);
+  for (const int64_t id : entry.hash_ids) {
+    std::mt19937_64 rng(hash_seed(seed, kHashBlockStream, uint64_t(id)));
+    for (int64_t i = 0; i < block_size && prompt.size() < end; ++i) prompt.push_back(int32_t(uniform_int(rng, 0, vocab - 1)));
   }
 }
 
@@ -88,7 +117,9 @@ std::string request_lengths(const WorkloadSpec& spec, int64_t index, int64_t pre
                             int64_t output_len) {
   const std::string source = spec.arrival.process == ArrivalSpec::Process::trace
                                  ? "trace " + spec.arrival.file.string() + " entry " + std::to_string(index + 1)
-                                 : "workload request " + std::to_string(index);
+                             : spec.sharegpt ? "workload request " + std::to_string(index) + " (a pair of " +
+                                                   spec.sharegpt->file.string() + ")"
+                                             : "workload request " + std::to_string(index);
   std::string prompt = std::to_string(prefix_len + own_len);
   if (prefix_len > 0)
     prompt += " (workload.shared_prefix.length " + std::to_string(prefix_len) + " + prompt_len " + std::to_string(own_len) + ")";
@@ -150,10 +181,18 @@ std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, 
   std::vector<Request> requests;
   requests.reserve(size_t(spec.requests * spec.n));
   double arrival = 0;  // the first request arrives at 0; gaps follow it
+  double expected_arrivals = 0;  // with a ramp: the running sum of unit gaps
   for (int64_t index = 0; index < spec.requests; ++index) {
-    if (traced) arrival = arrival_spec.trace[size_t(index)].arrival;
-    else if (arrival_spec.process == ArrivalSpec::Process::constant) arrival = double(index) / arrival_spec.rate;
-    else if (index > 0) arrival += arrival_gap(arrival_spec, arrival_rng);
+    if (traced) {
+      arrival = arrival_spec.trace[size_t(index)].arrival;
+    } else if (arrival_spec.ramp) {
+      if (index > 0) expected_arrivals += unit_arrival_gap(arrival_spec, arrival_rng);
+      arrival = ramp_arrival_time(*arrival_spec.ramp, expected_arrivals);
+    } else if (arrival_spec.process == ArrivalSpec::Process::constant) {
+      arrival = double(index) / arrival_spec.rate;
+    } else if (index > 0) {
+      arrival += arrival_gap(arrival_spec, arrival_rng);
+    }
 
     std::mt19937_64 rng(hash_seed(spec.seed, kRequestStream, uint64_t(index)));
     const std::vector<int32_t> no_prefix;
@@ -162,9 +201,19 @@ std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, 
       throw InputError("workload request " + std::to_string(index) + " arrives at " + std::to_string(arrival) +
                        " s, beyond the limit of " + std::to_string(int64_t(kMaxArrivalSeconds)) +
                        " s (a day): raise workload.arrival.rate or lower workload.requests");
-    const int64_t own_len = traced ? arrival_spec.trace[size_t(index)].prompt_len : draw_length(spec.prompt_len, rng);
+    const ConversationPair* pair = nullptr;
+    if (spec.sharegpt) {
+      const std::vector<ConversationPair>& pairs = spec.sharegpt->pairs;
+      ROOFLM_CHECK(!pairs.empty(), "a ShareGPT workload holds pairs");
+      pair = &pairs[size_t(uniform_int(rng, 0, int64_t(pairs.size()) - 1))];
+    }
+    const int64_t own_len = traced ? arrival_spec.trace[size_t(index)].prompt_len
+                            : pair ? pair->prompt_len
+                                   : draw_length(spec.prompt_len, rng);
     const int64_t prompt_len = int64_t(prefix.size()) + own_len;
-    const int64_t output_len = traced ? arrival_spec.trace[size_t(index)].output_len : draw_length(spec.output_len, rng);
+    const int64_t output_len = traced ? arrival_spec.trace[size_t(index)].output_len
+                               : pair ? pair->output_len
+                                      : draw_length(spec.output_len, rng);
     if (prompt_len + output_len > max_positions)
       throw InputError(request_lengths(spec, index, int64_t(prefix.size()), own_len, output_len) +
                        " exceed the model's max_positions " + std::to_string(max_positions) +
@@ -183,6 +232,7 @@ std::vector<Request> generate_workload(const WorkloadSpec& spec, int64_t vocab, 
     request.arrives_on_finish =
         arrival_spec.process == ArrivalSpec::Process::closed_loop && index >= arrival_spec.concurrency;
     request.prompt.assign(prefix.begin(), prefix.end());
+    if (traced) append_hash_blocks(arrival_spec.trace[size_t(index)], arrival_spec.block_size, spec.seed, vocab, request.prompt);
     while (int64_t(request.prompt.size()) < prompt_len) request.prompt.push_back(int32_t(uniform_int(rng, 0, vocab - 1)));
     request.max_output = output_len;
     request.sampling = spec.sampling;

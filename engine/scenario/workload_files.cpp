@@ -1,6 +1,8 @@
-// JSONL readers for arrival traces and length datasets (from a file or from its text).
+// JSONL readers for arrival traces (rooflm's and Mooncake's) and length datasets (from a file or
+// from its text).
 #include "engine/scenario/workload_files.h"
 
+#include <cstdint>
 #include <functional>
 
 #include <nlohmann/json.hpp>
@@ -80,6 +82,56 @@ std::vector<TraceEntry> parse_arrival_trace(const std::string& text, const std::
     entry.prompt_len = length_field(object, "prompt_len", where);
     entry.output_len = length_field(object, "output_len", where);
     entries.push_back(entry);
+  });
+  return entries;
+}
+
+std::vector<TraceEntry> read_mooncake_trace(const std::filesystem::path& file, int64_t block_size) {
+  return parse_mooncake_trace(read_text_file(file, kMaxJsonlFileBytes, "workload file"), file.string(), block_size);
+}
+
+std::vector<TraceEntry> parse_mooncake_trace(const std::string& text, const std::string& origin, int64_t block_size) {
+  ROOFLM_CHECK(block_size >= 1, "block_size " + std::to_string(block_size));
+  std::vector<TraceEntry> entries;
+  double first_ms = 0, previous_ms = 0;
+  for_each_jsonl_object(text, origin, [&](const json& object, const std::string& where) {
+    const auto timestamp = object.find("timestamp");
+    if (timestamp == object.end()) throw InputError(where + ": missing field \"timestamp\"");
+    if (!timestamp->is_number() || !(timestamp->get<double>() >= 0))
+      throw InputError(where + ": \"timestamp\" must be a number of milliseconds >= 0, got " + timestamp->dump());
+    const double ms = timestamp->get<double>();
+    if (entries.empty()) first_ms = ms;
+    if (!entries.empty() && ms < previous_ms)
+      throw InputError(where + ": \"timestamp\" " + timestamp->dump() + " is earlier than the previous line's " +
+                       json(previous_ms).dump() + " (a trace is sorted by timestamp)");
+    previous_ms = ms;
+    TraceEntry entry;
+    entry.arrival = (ms - first_ms) / 1000;
+    if (!(entry.arrival <= kMaxArrivalSeconds))
+      throw InputError(where + ": \"timestamp\" " + timestamp->dump() + " is " + json(entry.arrival).dump() +
+                       " s after the first line's, beyond the limit of " + std::to_string(int64_t(kMaxArrivalSeconds)) +
+                       " s (a day)");
+    entry.prompt_len = length_field(object, "input_length", where);
+    entry.output_len = length_field(object, "output_length", where);
+    const auto ids = object.find("hash_ids");
+    if (ids == object.end()) throw InputError(where + ": missing field \"hash_ids\"");
+    if (!ids->is_array()) throw InputError(where + ": \"hash_ids\" must be an array of integers, got " + ids->dump());
+    for (size_t i = 0; i < ids->size(); ++i) {
+      const json& id = (*ids)[i];
+      if (!id.is_number_integer() || (id.is_number_unsigned() && id.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+          id.get<int64_t>() < 0)
+        throw InputError(where + ": \"hash_ids\"[" + std::to_string(i) + "] must be an integer in [0, 2^63), got " +
+                         id.dump());
+      entry.hash_ids.push_back(id.get<int64_t>());
+    }
+    // Each id names a block of block_size tokens; the last may be partial, none may be empty.
+    const int64_t blocks = int64_t(entry.hash_ids.size());
+    if (blocks > 0 && (blocks - 1) * block_size >= entry.prompt_len)
+      throw InputError(where + ": " + std::to_string(blocks) + " hash_ids of " + std::to_string(block_size) +
+                       " tokens (workload.arrival.block_size) need an input_length above " +
+                       std::to_string((blocks - 1) * block_size) + ", got " + std::to_string(entry.prompt_len) +
+                       ": hash id " + std::to_string(blocks - 1) + " would name no prompt token (is block_size right?)");
+    entries.push_back(std::move(entry));
   });
   return entries;
 }

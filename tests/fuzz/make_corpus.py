@@ -88,6 +88,12 @@ def workload_seeds():
     write("workload_files", "trace", '{"arrival": 0, "prompt_len": 4, "output_len": 2}\n\n'
           '{"arrival": 0.5, "prompt_len": 6, "output_len": 1}\n{"arrival": 1e-3, "prompt_len": 1, "output_len": 9}\r\n')
     write("workload_files", "dataset", '{"prompt_len": 3, "text": "x"}\n{"prompt_len": 8}\n')
+    write("workload_files", "mooncake", '{"timestamp": 0, "input_length": 9, "output_length": 2, "hash_ids": [1, 2, 3]}\n'
+          '{"timestamp": 250.5, "input_length": 4, "output_length": 1, "hash_ids": [1]}\n')
+    write("workload_files", "sharegpt", json.dumps([
+        {"id": "a", "conversations": [{"from": "human", "value": "Hello, world  12345!\n\nok it's"},
+                                      {"from": "gpt", "value": "naïve café 👋 (fine)"}]},
+        {"id": "b", "conversations": [{"from": "gpt", "value": "x"}]}], ensure_ascii=False))
 
 
 def cut_lists(value, keep=2):

@@ -162,7 +162,18 @@ TEST(ScenarioFiles, SchemaMaximaAreTheReadersLimits) {
       EXPECT_EQ(fields["cv"]["maximum"], kMaxGammaCv);
     }
     if (fields.contains("concurrency")) EXPECT_EQ(fields["concurrency"]["maximum"], kMaxRequests);
+    if (fields.contains("burstiness")) {
+      EXPECT_EQ(fields["burstiness"]["minimum"], kMinBurstiness);
+      EXPECT_EQ(fields["burstiness"]["maximum"], kMaxBurstiness);
+    }
+    if (fields.contains("speedup")) {
+      EXPECT_EQ(fields["speedup"]["minimum"], kMinTraceSpeedup);
+      EXPECT_EQ(fields["speedup"]["maximum"], kMaxTraceSpeedup);
+      EXPECT_EQ(fields["block_size"]["maximum"], kMaxTokenLength);
+    }
   }
+  EXPECT_EQ(defs["ramp"]["properties"]["duration_s"]["maximum"], kMaxArrivalSeconds);
+  EXPECT_EQ(workload["sharegpt"]["properties"]["max_len"]["maximum"], kMaxTokenLength);
 }
 
 }  // namespace

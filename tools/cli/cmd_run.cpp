@@ -21,6 +21,7 @@
 #include "engine/runtime/interrupt.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
+#include "engine/scenario/workload_source.h"
 #include "tools/cli/capacity_summary.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/output_flags.h"
@@ -172,6 +173,8 @@ void run(const RunArgs& args) {
                              {"source", points.front().source.string()},
                              {"variants", int64_t(points.size())},
                              {"resolved", points.front().resolved}};
+  const nlohmann::json workload_source = workload_source_json(points.front().workload);
+  if (!workload_source.is_null()) scenario["workload_source"] = workload_source;
   const auto doc = make_results(capture_environment(results.front().device_info), scenario, runs, capacity);
   const std::string path = (folder.path() / "results.json").string();
   throw_if_interrupted();

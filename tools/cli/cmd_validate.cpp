@@ -8,6 +8,7 @@
 #include "engine/model/weights.h"
 #include "engine/runtime/variant_run.h"
 #include "engine/scenario/scenario.h"
+#include "engine/scenario/workload_source.h"
 #include "tools/cli/commands.h"
 
 namespace rooflm {
@@ -36,6 +37,8 @@ void add_validate_command(CLI::App& app) {
     std::cout << *file << ": ok, scenario \"" << points.front().name << "\", " << points.size()
               << " variant" << (points.size() == 1 ? "" : "s") << "\n";
     for (const auto& p : points) std::cout << "  " << variant_label(p.sweep_point) << "\n";
+    if (const std::string source = workload_source_line(points.front().workload); !source.empty())
+      std::cout << "workload: " << source << "\n";
   });
 }
 
