@@ -34,7 +34,9 @@ ENGINE_DEFAULTS = {
     "batching": {"policy": "static", "max_batch": 8, "max_wait_ms": 0.0, "max_batched_tokens": 8192,
                  "chunked_prefill": False},
 }
+DEFAULT_PERCENTILES = [50.0, 90.0, 95.0, 99.0]  # the keys peer_metrics.stats() writes
 MEASURE_DEFAULTS = {"warmup_requests": 0, "repetitions": 1, "record_requests": True, "record_steps": True,
+                    "percentiles": DEFAULT_PERCENTILES,
                     "kernel_trace": False, "accuracy": {"mode": "auto", "tokens": 256, "sequences": 1, "seed": 0}}
 QUANT_DEFAULTS = {"alpha": 0.5, "calibration": {"sequences": 8, "tokens": 128, "seed": 0}}
 # Preference among rooflm's engine variants for the label a peer run takes (higher first).
@@ -255,6 +257,11 @@ def resolve_point(doc, origin):
     w = resolved["workload"]
     _integer(measure["warmup_requests"], "measure.warmup_requests", 0, w["requests"])
     _integer(measure["repetitions"], "measure.repetitions", 1, 1000)
+    if not isinstance(measure["percentiles"], list) or \
+            sorted(float(p) for p in measure["percentiles"]) != DEFAULT_PERCENTILES:
+        raise ScenarioError(f"measure.percentiles = {measure['percentiles']}: the peer reports only rooflm's "
+                            f"default {DEFAULT_PERCENTILES} (drop the field to run the peer)")
+    measure["percentiles"] = list(DEFAULT_PERCENTILES)
     return resolved
 
 
