@@ -107,11 +107,11 @@ fi
 grep -q 'exactly two results files' "$work/compare.err" || fail "--compare of one file: $(cat "$work/compare.err")"
 
 # an ncu profile (rooflm profile on the H200): its table
-profile_results="$root/results/h200/profile_2026-12-02/run_3201f5b/results.json"
+profile_results="$root/results/h200/profile_2026-12-02/run_d0a6c7a/profile_results.json"  # ops named by NVTX: ncu beside the model
 if [ -f "$profile_results" ]; then
   "$rooflm" report "$profile_results" -o "$work/profile.html" >/dev/null || fail "rooflm report (profile)"
   expected_charts=(roofline cdf-ttft_ms throughput-latency goodput)
-  dom_checks=(--not-recorded ts-step_ms --text "Nsight Compute profile" --text "ncu MB / call")
+  dom_checks=(--not-recorded ts-step_ms --text "Nsight Compute profile" --text "ncu MB / call" --text "qkv_proj" --text "1.023")
   render "$work/profile.html" profile
   grep -q '<table class="profile"' "$work/profile.dom" || fail "profile: no profile table"
 fi
