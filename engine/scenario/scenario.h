@@ -30,6 +30,7 @@ struct LengthDist {
   std::filesystem::path file;   // dataset: JSONL file, one object per line
   std::string field;            // dataset: the integer field of each line holding the length
   std::vector<int64_t> values;  // dataset: the lengths read from `file` (each request draws one)
+  std::string file_digest;      // dataset: common/file_digest.h of `file` (results compare content, not paths)
 };
 
 // One line of an arrival trace: rooflm's {"arrival": seconds, "prompt_len": n, "output_len": n}, or
@@ -76,6 +77,7 @@ struct ArrivalSpec {
   std::optional<RampSpec> ramp;      // poisson, constant, gamma: a rate ramp instead of `rate`
   int64_t concurrency = 1;   // closed_loop: requests in flight (a new one arrives when one finishes)
   std::filesystem::path file;       // trace: JSONL file
+  std::string file_digest;          // trace: common/file_digest.h of `file` (results compare content, not paths)
   TraceFormat format = TraceFormat::rooflm;  // trace: its line format
   int64_t block_size = 512;         // trace, mooncake: prompt tokens per hash id
   double speedup = 1;               // trace: arrivals are divided by it (2: twice as fast)
@@ -95,6 +97,8 @@ struct ConversationPair {
 struct ShareGptSpec {
   std::filesystem::path file;       // JSON array of {"id", "conversations": [{"from", "value"}, ...]}
   std::filesystem::path tokenizer;  // tokenizer.json (byte-level BPE) or tokenizer.model (sentencepiece)
+  std::string file_digest;          // common/file_digest.h of `file` and of `tokenizer`
+  std::string tokenizer_digest;
   int64_t max_len = 0;              // > 0: pairs with prompt + output above it are skipped
   std::vector<ConversationPair> pairs;
   int64_t conversations = 0;        // entries in the file

@@ -8,7 +8,7 @@ namespace rooflm {
 namespace {
 
 // Keys of a length distribution object (the union over fixed, uniform, normal, lognormal, dataset).
-constexpr std::string_view kLengthKeys[] = {"dist", "value", "min", "max", "mean", "std", "file", "field"};
+constexpr std::string_view kLengthKeys[] = {"dist", "value", "min", "max", "mean", "std", "file", "file_digest", "field"};
 
 std::vector<std::string> build_key_paths() {
   std::vector<std::string> paths = {
@@ -29,10 +29,11 @@ std::vector<std::string> build_key_paths() {
       "workload.arrival.cv", "workload.arrival.burstiness",
       "workload.arrival.ramp", "workload.arrival.ramp.from", "workload.arrival.ramp.to",
       "workload.arrival.ramp.duration_s", "workload.arrival.ramp.strategy",
-      "workload.arrival.concurrency", "workload.arrival.file",
+      "workload.arrival.concurrency", "workload.arrival.file", "workload.arrival.file_digest",
       "workload.arrival.format", "workload.arrival.block_size", "workload.arrival.speedup",
       "workload.shared_prefix", "workload.shared_prefix.groups", "workload.shared_prefix.length",
-      "workload.sharegpt", "workload.sharegpt.file", "workload.sharegpt.tokenizer", "workload.sharegpt.max_len",
+      "workload.sharegpt", "workload.sharegpt.file", "workload.sharegpt.file_digest", "workload.sharegpt.tokenizer",
+      "workload.sharegpt.tokenizer_digest", "workload.sharegpt.max_len",
       "workload.n",
       "workload.sampling", "workload.sampling.temperature", "workload.sampling.top_k",
       "workload.sampling.top_p", "workload.seed",

@@ -29,7 +29,7 @@ json length_json(const LengthDist& dist) {
       return {{"dist", dist.kind == LengthDist::Kind::normal ? "normal" : "lognormal"},
               {"mean", dist.mean}, {"std", dist.std}, {"min", dist.min}, {"max", dist.max}};
     case LengthDist::Kind::dataset:
-      return {{"dist", "dataset"}, {"file", dist.file.string()}, {"field", dist.field},
+      return {{"dist", "dataset"}, {"file", dist.file.string()}, {"file_digest", dist.file_digest}, {"field", dist.field},
               {"min", dist.min}, {"max", dist.max}};
   }
   return {};
@@ -98,7 +98,8 @@ json arrival_json(const ArrivalSpec& arrival) {
     case ArrivalSpec::Process::closed_loop:
       return {{"process", "closed_loop"}, {"concurrency", arrival.concurrency}};
     case ArrivalSpec::Process::trace:
-      out = {{"process", "trace"}, {"file", arrival.file.string()}, {"format", name(arrival.format)},
+      out = {{"process", "trace"}, {"file", arrival.file.string()}, {"file_digest", arrival.file_digest},
+             {"format", name(arrival.format)},
              {"speedup", arrival.speedup}};
       if (arrival.format == TraceFormat::mooncake) out["block_size"] = arrival.block_size;
       return out;
@@ -119,7 +120,9 @@ json workload_json(const WorkloadSpec& workload) {
     out["shared_prefix"] = {{"groups", workload.shared_prefix.groups}, {"length", workload.shared_prefix.length}};
   if (workload.sharegpt)
     out["sharegpt"] = {{"file", workload.sharegpt->file.string()},
+                       {"file_digest", workload.sharegpt->file_digest},
                        {"tokenizer", workload.sharegpt->tokenizer.string()},
+                       {"tokenizer_digest", workload.sharegpt->tokenizer_digest},
                        {"max_len", workload.sharegpt->max_len}};
   out["n"] = workload.n;
   out["sampling"] = {{"temperature", shortest_decimal(workload.sampling.temperature)},

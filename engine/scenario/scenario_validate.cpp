@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "common/file_digest.h"
 #include "engine/scenario/arrival_ramp.h"
 #include "engine/scenario/field_reader.h"
 #include "engine/scenario/scenario_keys.h"
@@ -41,6 +42,21 @@ auto read_data_file(const FieldReader& reader, std::string_view key, Read read) 
   } catch (const InputError& e) {
     ctx.fail(ctx.where(reader.key_path(key)) + ": " + e.what());
   }
+}
+
+// The digest of the data file named by `key`. A pinned `<key>_digest` (a resolved scenario carries
+// one) must still match: a results file's scenario reruns only on the content it was measured on.
+std::string read_file_digest(const FieldReader& reader, std::string_view key, const fs::path& file) {
+  const ScenarioContext& ctx = reader.context();
+  const std::string digest = read_data_file(reader, key, [&] { return file_digest(file); });
+  const std::string pinned_key = std::string(key) + "_digest";
+  if (reader.has(pinned_key)) {
+    const std::string pinned = reader.required_text(pinned_key);
+    if (pinned != digest)
+      ctx.fail(ctx.where(reader.key_path(pinned_key)) + " is " + pinned + ", but " + file.string() + " is now " + digest +
+               ": the file changed since this scenario was resolved (drop the key to run on the new content)");
+  }
+  return digest;
 }
 
 ModelSpec read_model(const FieldReader& model) {
@@ -155,12 +171,13 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
   const std::string because = "dist \"" + kind + "\"";
   if (kind == "dataset") {
     dist.kind = LengthDist::Kind::dataset;
-    length.allow_only({"dist", "file", "field", "min", "max"}, because);
+    length.allow_only({"dist", "file", "file_digest", "field", "min", "max"}, because);
     if (!length.has("file")) length.fail_missing("file");
     if (!length.has("field")) length.fail_missing("field");
     dist.file = resolve_path(length, "file");
     dist.field = length.required_text("field");
     dist.values = read_data_file(length, "file", [&] { return read_length_dataset(dist.file, dist.field); });
+    dist.file_digest = read_file_digest(length, "file", dist.file);
     dist.min = length.integer("min", dist.min, 1, kMaxTokenLength);
     dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min, kMaxTokenLength);
     return dist;
@@ -221,6 +238,7 @@ void read_trace(const FieldReader& arrival, ArrivalSpec& spec) {
     return spec.format == TraceFormat::mooncake ? read_mooncake_trace(spec.file, spec.block_size)
                                                 : read_arrival_trace(spec.file);
   });
+  spec.file_digest = read_file_digest(arrival, "file", spec.file);
   for (TraceEntry& entry : spec.trace) entry.arrival /= spec.speedup;
   if (spec.trace.back().arrival > kMaxArrivalSeconds)
     ctx.fail(ctx.where(arrival.key_path("speedup")) + " = " + nlohmann::json(spec.speedup).dump() + " puts the last line of " +
@@ -248,7 +266,8 @@ void read_gamma_shape(const FieldReader& arrival, ArrivalSpec& spec) {
 ArrivalSpec read_arrival(const FieldReader& arrival) {
   ArrivalSpec spec;
   if (!arrival.has("process")) {
-    for (const char* key : {"rate", "cv", "burstiness", "ramp", "concurrency", "file", "format", "block_size", "speedup"})
+    for (const char* key :
+         {"rate", "cv", "burstiness", "ramp", "concurrency", "file", "file_digest", "format", "block_size", "speedup"})
       if (arrival.has(key)) arrival.fail_missing("process");
     return spec;
   }
@@ -268,7 +287,7 @@ ArrivalSpec read_arrival(const FieldReader& arrival) {
   }
   if (process == "trace") {
     spec.process = ArrivalSpec::Process::trace;
-    arrival.allow_only({"process", "file", "format", "block_size", "speedup"}, because);
+    arrival.allow_only({"process", "file", "file_digest", "format", "block_size", "speedup"}, because);
     read_trace(arrival, spec);
     return spec;
   }
@@ -303,10 +322,13 @@ ShareGptSpec read_sharegpt_section(const FieldReader& sharegpt) {
   spec.max_len = sharegpt.integer("max_len", spec.max_len, 0, kMaxTokenLength);
   const std::unique_ptr<TokenCounter> tokenizer =
       read_data_file(sharegpt, "tokenizer", [&] { return load_token_counter(spec.tokenizer); });
-  return read_data_file(sharegpt, "file", [&] {
+  spec.tokenizer_digest = read_file_digest(sharegpt, "tokenizer", spec.tokenizer);
+  read_data_file(sharegpt, "file", [&] {
     read_sharegpt(spec, *tokenizer);
-    return spec;
+    return 0;
   });
+  spec.file_digest = read_file_digest(sharegpt, "file", spec.file);
+  return spec;
 }
 
 SharedPrefixSpec read_shared_prefix(const FieldReader& shared_prefix) {

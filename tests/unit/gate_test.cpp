@@ -6,6 +6,7 @@
 #include "engine/results/gate.h"
 #include "engine/scenario/scenario.h"
 #include "tests/unit/compare_synthetic_results.h"
+#include "tests/unit/test_tmpdir.h"
 
 namespace rooflm {
 namespace {
@@ -121,6 +122,34 @@ TEST(Gate, ScenariosAreComparedAsThisVersionResolvesThem) {
   newer["scenario"]["resolved"] = resolved;
   EXPECT_EQ(run_gate(older, newer, default_gate_policy()).exit_code(), 0);
   newer["scenario"]["resolved"]["workload"]["requests"] = 41;
+  EXPECT_TRUE(has_reason(run_gate(older, newer, default_gate_policy()), "scenario workload differs"));
+}
+
+// A trace names its data by content: the same trace in two checkouts (other absolute paths) is the
+// same workload, and the baseline's path need not exist where the gate runs. Other content refuses.
+TEST(Gate, TraceFilesAreComparedByContentNotPath) {
+  const auto resolved_with = [](const std::filesystem::path& folder, const std::string& trace) {
+    test::write_text_file(folder / "trace.jsonl", trace);
+    return parse_scenario(R"({"schema": "rooflm.scenario/1", "name": "synthetic", "model": {"preset": "tiny"},
+        "workload": {"requests": 2, "arrival": {"process": "trace", "file": "trace.jsonl"}}})",
+                          (folder / "s.json").string()).front().resolved;
+  };
+  const std::string trace = "{\"arrival\": 0, \"prompt_len\": 8, \"output_len\": 4}\n"
+                            "{\"arrival\": 0.5, \"prompt_len\": 6, \"output_len\": 2}\n";
+  auto older = baseline();
+  {
+    test::TempDir gone;  // the baseline's checkout: removed before the gate runs
+    older["scenario"]["resolved"] = resolved_with(gone.path(), trace);
+  }
+  test::TempDir here;
+  auto newer = noisy_candidate(1.0);
+  newer["scenario"]["resolved"] = resolved_with(here.path(), trace);
+  ASSERT_NE(older["scenario"]["resolved"]["workload"]["arrival"]["file"],
+            newer["scenario"]["resolved"]["workload"]["arrival"]["file"]);
+  EXPECT_EQ(run_gate(older, newer, default_gate_policy()).exit_code(), 0);
+
+  test::TempDir edited;
+  newer["scenario"]["resolved"] = resolved_with(edited.path(), trace.substr(0, trace.size() - 3) + "3}\n");
   EXPECT_TRUE(has_reason(run_gate(older, newer, default_gate_policy()), "scenario workload differs"));
 }
 

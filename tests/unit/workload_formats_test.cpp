@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/file_digest.h"
 #include "engine/scenario/arrival_ramp.h"
 #include "engine/scenario/trace_sharing.h"
 #include "engine/scenario/workload.h"
@@ -185,6 +186,28 @@ TEST(WorkloadFormats, MooncakeScenarioReadsFormatBlockSizeAndSpeedup) {
   EXPECT_NE(error_of(scenario_with(R"({"arrival": {"process": "trace", "file": "slow.jsonl", "speedup": 0.5}})"), origin)
                 .find("\"workload.arrival.speedup\" = 0.5 puts the last line of"),
             std::string::npos);
+}
+
+// The resolved scenario records the trace's content digest beside its path; a scenario that pins a
+// digest runs only on that content (a resolved scenario re-run after its trace changed is refused).
+TEST(WorkloadFormats, TraceDigestIsRecordedAndAPinnedDigestMustMatch) {
+  EXPECT_EQ(content_digest(""), "fnv1a64:cbf29ce484222325");  // FNV-1a 64's offset basis
+  EXPECT_EQ(content_digest("a"), "fnv1a64:af63dc4c8601ec8c");
+  test::TempDir dir;
+  test::write_text_file(dir.path() / "trace.jsonl", kTrace);
+  const std::string origin = (dir.path() / "s.json").string();
+  const Scenario s = parse_scenario(scenario_with(R"({"requests": 2, "arrival": {"process": "trace", "file": "trace.jsonl",
+      "format": "mooncake", "block_size": 4}})"), origin)[0];
+  const std::string digest = content_digest(kTrace);
+  EXPECT_EQ(s.resolved["workload"]["arrival"]["file_digest"], digest);
+  EXPECT_EQ(file_digest(dir.path() / "trace.jsonl"), digest);
+  nlohmann::json rerun = {{"schema", "rooflm.scenario/1"}, {"name", "w"}, {"model", {{"preset", "tiny"}}},
+                          {"workload", s.resolved["workload"]}};
+  EXPECT_EQ(parse_scenario(rerun.dump(), "resolved.json")[0].workload.arrival.file_digest, digest);
+  rerun["workload"]["arrival"]["file_digest"] = "fnv1a64:0000000000000000";
+  const std::string message = error_of(rerun.dump(), "resolved.json");
+  EXPECT_NE(message.find("\"workload.arrival.file_digest\" is fnv1a64:0000000000000000, but"), std::string::npos) << message;
+  EXPECT_NE(message.find("is now " + digest + ": the file changed"), std::string::npos) << message;
 }
 
 // --- burstiness ---
