@@ -32,6 +32,15 @@ bool quantised(DType t) { return t == DType::i8 || t == DType::f8e4m3; }
 const uint8_t* u8(const void* p) { return static_cast<const uint8_t*>(p); }
 
 KernelChoice select_linear_f16(const KernelQuery& q) {
+  if (q.silu_mul_epilogue) {
+    if (q.n <= kGemvCrossoverTokens && !q.bias && gemv_xwt_f16_supported(q.n, q.in, 2 * q.out))
+      return supported("gemv_xwt_f16_silu_mul", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
+        gemv_xwt_f16_silu_mul(h(a.x), a.w, h(a.y), q.n, q.in, q.out, s);
+      });
+    return unsupported("gemv_xwt_f16_silu_mul", "linear: the silu_mul epilogue is the decode GEMV's (n <= " +
+                                                    std::to_string(kGemvCrossoverTokens) +
+                                                    " tokens, no bias, in a multiple of 8), not n = " + std::to_string(q.n));
+  }
   if (q.n <= kGemvCrossoverTokens && gemv_xwt_f16_supported(q.n, q.in, q.out))
     return supported("gemv_xwt_f16", [](const KernelQuery& q, const KernelArgs& a, cudaStream_t s) {
       gemv_xwt_f16(h(a.x), a.w, a.bias, h(a.y), q.n, q.in, q.out, s);
@@ -98,6 +107,7 @@ KernelChoice select_linear_w8a8(const KernelQuery& q) {
 KernelChoice select_linear(const KernelQuery& q) {
   if (q.n <= 0 || q.in <= 0 || q.out <= 0) return unsupported("linear", "empty linear layer");
   if (q.weight == DType::f16 && q.activation == DType::f16) return select_linear_f16(q);
+  if (q.silu_mul_epilogue) return unsupported("linear", "linear: the silu_mul epilogue is for fp16 weights and inputs");
   const std::string why = quant_weight_problem(q.weight, q.weight_grain, q.in, q.group_size);
   if (!why.empty()) return unsupported("linear", "linear: " + why);
   if (q.weight == DType::i8 && q.activation == DType::f16) return select_linear_w8a16(q);

@@ -9,6 +9,8 @@
 //   add_rmsnorm        add_rmsnorm_f16
 //   residual_add       residual_add_f16
 //   linear             fp16:  gemv_xwt_f16 (n <= kGemvCrossoverTokens) | gemm_cublaslt_xwt_f16; optional bias
+//                      fp16 with the silu_mul epilogue: gemv_xwt_f16_silu_mul (n <= kGemvCrossoverTokens;
+//                             a larger step is the plain linear into [gate | up], then silu_mul)
 //                      W8A16: gemv_w8a16 (n <= kGemvW8A16MaxTokens) | mma_w8a16 (n <= kMmaW8A16MaxTokens)
 //                             | dequant_gemm_cublaslt_w8a16
 //                      W8A8:  gemv_w8a8_int8 | mma_w8a8_int8 | gemm_cublaslt_s8s8_dequant (kGemvW8A8, kMmaW8A8)
@@ -66,6 +68,8 @@ struct KernelQuery {
   // linear: y[n, out] = x[n, in] W^T; norms / elementwise / gather: n rows of `in` elements
   int64_t n = 0, in = 0, out = 0;
   bool bias = false;
+  // linear: the silu_mul epilogue (w has 2 * out rows, [gate; up]; y = silu(x Wg^T) * (x Wu^T))
+  bool silu_mul_epilogue = false;
   // rope, attention: heads
   int32_t n_heads = 0, n_kv_heads = 0, head_dim = 0;
   // attention

@@ -18,7 +18,7 @@
 //   attn_out  [T, q_dim]
 //   branch    [T, hidden]            o_proj / down_proj output, added into the residual stream
 //   gate_up   [T, 2*ffn]             fused gate|up projection;  gate, up [T, ffn] separate
-//   mlp_act   [T, ffn]               silu(gate) * up
+//   mlp_act   [T, ffn]               silu(gate) * up (a silu_mul node's, or gate_up_proj's with that epilogue)
 #pragma once
 
 #include <cstdint>
@@ -54,7 +54,7 @@ enum class OpKind : uint8_t {
   rmsnorm,       // out = rmsnorm(in) * weight
   add_rmsnorm,   // residual += branch; out = rmsnorm(residual) * weight (residual dead after: !writes_residual)
   residual_add,  // residual += branch
-  linear,        // out[:, :out_features] = in W^T (+ bias)
+  linear,        // out[:, :out_features] = in W^T (+ bias); with epilogue silu_mul, see LinearEpilogue
   rope,          // `in` (q) and `out` (k) rotated in place (Hugging Face rotate_half, the inv_freq table)
   attention,     // this step's K,V into the cache, then causal GQA attention: attn_out
   silu,          // gate = silu(gate)
@@ -64,6 +64,11 @@ enum class OpKind : uint8_t {
 };
 std::string_view op_kind_name(OpKind kind);
 
+// What a linear node applies to its product before the store. silu_mul: the weight slice holds
+// 2 * out_features rows, [gate rows; up rows], and out = silu(in W_gate^T) * (in W_up^T) (the
+// fused set's gate_up_proj at fp16: its [gate | up] never goes to memory, no silu_mul launch).
+enum class LinearEpilogue : uint8_t { none, silu_mul };
+
 struct OpNode {
   OpKind kind = OpKind::linear;
   std::string name;    // "qkv_proj", "attention", "add_mlp_norm", ...
@@ -72,7 +77,8 @@ struct OpNode {
   Act out = Act::none;
   ParamSlice weight;   // linear / norm / embedding / lm_head weight
   ParamSlice bias;     // linear: absent unless the family has one (Qwen2 Q/K/V)
-  int64_t in_features = 0, out_features = 0;  // linear
+  int64_t in_features = 0, out_features = 0;  // linear (out_features: the columns of `out`)
+  LinearEpilogue epilogue = LinearEpilogue::none;  // linear
   // dtypes: what the op reads as its (GEMM) input, writes, and its weight's storage, with the
   // scales of each quantised one (precision.h)
   DType weight_dtype = DType::f16;

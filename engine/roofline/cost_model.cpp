@@ -76,14 +76,15 @@ class NodeCounter {
         c.vector_flops = T * H;
         c.bytes = 3 * T * H * act;
         break;
-      case OpKind::linear: {
-        const double in_f = double(op.in_features), out_f = double(op.out_features);
-        c.tensor_flops = 2 * T * in_f * out_f;
+      case OpKind::linear: {  // the weight slice's rows (silu_mul epilogue: gate and up, 2x the outputs)
+        const double in_f = double(op.in_features), rows = double(op.weight.rows), out_f = double(op.out_features);
+        c.tensor_flops = 2 * T * in_f * rows;
         c.tensor_math = op.math;
-        c.bytes = in_f * out_f * double(dtype_size(op.weight_dtype)) +
-                  double(op.weight_scales.bytes(op.out_features, op.in_features)) +
-                  (op.bias.present() ? out_f * kFp16Bytes : 0) + T * in_f * double(dtype_size(op.input_dtype)) +
+        c.bytes = in_f * rows * double(dtype_size(op.weight_dtype)) +
+                  double(op.weight_scales.bytes(op.weight.rows, op.in_features)) +
+                  (op.bias.present() ? rows * kFp16Bytes : 0) + T * in_f * double(dtype_size(op.input_dtype)) +
                   double(op.input_scales.bytes(int64_t(T), op.in_features)) + T * out_f * act;
+        if (op.epilogue == LinearEpilogue::silu_mul) c.vector_flops = 5 * T * out_f;
         break;
       }
       case OpKind::rope:  // q and k in, rotated q and k out

@@ -15,8 +15,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ float silu(float g) { return g / (1.0f + expf(-g)); }
-
 __global__ void silu_kernel(const __half* g,  // [n_groups * 8]
                             __half* y,        // [n_groups * 8]
                             int64_t n_groups) {

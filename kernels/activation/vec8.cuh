@@ -1,4 +1,4 @@
-// Device helpers for the elementwise kernels (activation, norm, rope, embedding): 8 elements at a
+// Device helpers for the elementwise kernels (activation, norm, rope, embedding) and SiLU: 8 elements at a
 // time as one 16-byte fp16 access or two 16-byte fp32 accesses, converted to 8 floats.
 // Pointers must be 16-byte aligned.
 #pragma once
@@ -6,6 +6,9 @@
 #include <cuda_fp16.h>
 
 namespace rooflm {
+
+// SiLU in fp32, as every kernel applying it computes it (silu_mul, the GEMV's silu_mul epilogue).
+__device__ __forceinline__ float silu(float g) { return g / (1.0f + expf(-g)); }
 
 struct Float8 {
   float v[8];

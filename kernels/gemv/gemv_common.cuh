@@ -28,21 +28,29 @@ __device__ __forceinline__ T warp_sum(T v) {
   return v;
 }
 
-// Issues this thread's next LOADS x ROWS 16-byte weight vectors: vector v0 + u * THREADS of rows
-// row0 .. row0 + ROWS - 1 of w [out, n_vec] (zeros past the row's end; rows past `out` re-read the
-// last row, whose results are never stored).
+// Issues this thread's next LOADS x ROWS 16-byte weight vectors: vector v0 + u * THREADS of the
+// rows rows[0 .. ROWS-1] of w [*, n_vec] (zeros past the row's end).
 template <int LOADS, int THREADS, int ROWS>
-__device__ __forceinline__ void load_weights(uint4 (&wv)[LOADS][ROWS], const uint4* __restrict__ w, int v0, int row0,
-                                             int n_vec, int out) {
+__device__ __forceinline__ void load_weight_rows(uint4 (&wv)[LOADS][ROWS], const uint4* __restrict__ w, int v0,
+                                                 const int (&rows)[ROWS], int n_vec) {
 #pragma unroll
   for (int u = 0; u < LOADS; ++u) {
     const int v = v0 + u * THREADS;
 #pragma unroll
-    for (int r = 0; r < ROWS; ++r) {
-      const int row = min(row0 + r, out - 1);
-      wv[u][r] = v < n_vec ? load_streaming(w + size_t(row) * n_vec + v) : make_uint4(0, 0, 0, 0);
-    }
+    for (int r = 0; r < ROWS; ++r)
+      wv[u][r] = v < n_vec ? load_streaming(w + size_t(rows[r]) * n_vec + v) : make_uint4(0, 0, 0, 0);
   }
+}
+
+// load_weight_rows of the consecutive rows row0 .. row0 + ROWS - 1 of w [out, n_vec] (rows past
+// `out` re-read the last row, whose results are never stored).
+template <int LOADS, int THREADS, int ROWS>
+__device__ __forceinline__ void load_weights(uint4 (&wv)[LOADS][ROWS], const uint4* __restrict__ w, int v0, int row0,
+                                             int n_vec, int out) {
+  int rows[ROWS];
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r) rows[r] = min(row0 + r, out - 1);
+  load_weight_rows<LOADS, THREADS>(wv, w, v0, rows, n_vec);
 }
 
 }  // namespace rooflm::gemv

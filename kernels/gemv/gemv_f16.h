@@ -37,4 +37,18 @@ void gemv_xwt_f16(const __half* x, const __half* w, const __half* bias, __half* 
 void gemv_xwt_f16_rows(const __half* x, const __half* w, const __half* bias, __half* y, int64_t n, int64_t in,
                        int64_t out, int rows_per_block, cudaStream_t stream);
 
+// The fused set's gate_up_proj at fp16: y[n, out] = silu(x W_gate^T) * (x W_up^T), w_gate_up
+// [2 * out, in] = [gate rows; up rows]. [gate | up] never goes to memory; each product is rounded
+// to fp16 before SiLU, so y has the bits of gemv_xwt_f16 (2 * out rows) followed by silu_mul_f16.
+// Supported where gemv_xwt_f16_supported(n, in, 2 * out) holds.
+void gemv_xwt_f16_silu_mul(const __half* x, const __half* w_gate_up, __half* y, int64_t n, int64_t in, int64_t out,
+                           cudaStream_t stream);
+
+// Output rows per block it uses for n tokens (each streams two weight rows).
+int gemv_xwt_f16_silu_mul_default_rows(int64_t n);
+
+// As gemv_xwt_f16_silu_mul with an explicit rows_per_block in {1, 2, 4} (for tuning sweeps).
+void gemv_xwt_f16_silu_mul_rows(const __half* x, const __half* w_gate_up, __half* y, int64_t n, int64_t in,
+                                int64_t out, int rows_per_block, cudaStream_t stream);
+
 }  // namespace rooflm

@@ -6,7 +6,9 @@
 #include <random>
 #include <string>
 
+#include "kernels/activation/activation_f16.h"
 #include "kernels/gemv/gemv_f16.h"
+#include "reference/activation.h"
 #include "reference/linear.h"
 #include "tests/gpu/gpu_test_util.h"
 
@@ -126,6 +128,65 @@ TEST(GemvXwtF16, WaitsForASlowProducerOfItsInput) {
   std::vector<float> ref(size_t(n * out));
   ref::linear_xwt(nullptr, x_f.data(), w_f.data(), nullptr, ref.data(), n, in, out);
   EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
+}
+
+// The silu_mul epilogue (gate_up_proj at fp16): y = silu(x Wg^T) * (x Wu^T) against the CPU
+// reference (linear into [gate | up], then silu_mul, in fp32), every element, every rows-per-block
+// variant; and bit for bit what the unfused pair (gemv_xwt_f16 of all 2 * out rows, then
+// silu_mul_f16) writes, since both round gate and up to fp16 before SiLU, where silu_mul_f16 takes
+// the shape (out a multiple of 8). Tolerance as above.
+void check_silu_mul(int64_t n, int64_t in, int64_t out) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("n=" + std::to_string(n) + " in=" + std::to_string(in) + " out=" + std::to_string(out) +
+               " seed=" + std::to_string(seed));
+  std::vector<float> x_f, w_f;
+  DeviceBuffer<__half> x(random_half(size_t(n * in), 1.0f, seed, &x_f));
+  DeviceBuffer<__half> w(random_half(size_t(2 * out * in), float(2.0 / std::sqrt(double(in))), seed + 1, &w_f));
+  std::vector<float> gate_up(size_t(n * 2 * out)), ref(size_t(n * out));
+  ref::linear_xwt(nullptr, x_f.data(), w_f.data(), nullptr, gate_up.data(), n, in, 2 * out);
+  ref::silu_mul(gate_up.data(), ref.data(), n, out);
+  DeviceBuffer<__half> gu(size_t(n * 2 * out)), unfused(size_t(n * out)), y(size_t(n * out));
+  const bool compare_unfused = out % 8 == 0;
+  if (compare_unfused) {
+    gemv_xwt_f16(x.get(), w.get(), nullptr, gu.get(), n, in, 2 * out, nullptr);
+    silu_mul_f16(gu.get(), unfused.get(), n, out, nullptr);
+    ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+  const std::vector<__half> unfused_h = unfused.download();
+  const auto same_bits = [&](const std::vector<__half>& got) {
+    if (!compare_unfused) return;
+    for (size_t i = 0; i < got.size(); ++i)
+      if (__half_as_ushort(got[i]) != __half_as_ushort(unfused_h[i])) {
+        ADD_FAILURE() << "element " << i << ": " << __half2float(got[i]) << " vs unfused " << __half2float(unfused_h[i]);
+        return;
+      }
+  };
+  for (const int rows : {1, 2, 4}) {
+    SCOPED_TRACE("rows_per_block=" + std::to_string(rows));
+    y.poison();
+    gemv_xwt_f16_silu_mul_rows(x.get(), w.get(), y.get(), n, in, out, rows, nullptr);
+    ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+    const std::vector<__half> got = y.download();
+    EXPECT_TRUE(all_close(to_float(got), ref, kAtol, kRtol));
+    same_bits(got);
+  }
+  y.poison();
+  gemv_xwt_f16_silu_mul(x.get(), w.get(), y.get(), n, in, out, nullptr);
+  ROOFLM_CUDA_CHECK(cudaDeviceSynchronize());
+  EXPECT_TRUE(all_close(to_float(y.download()), ref, kAtol, kRtol));
+  same_bits(y.download());
+}
+
+TEST(GemvXwtF16SiluMul, EveryTokenCountMatchesReferenceAndTheUnfusedPair) {
+  ROOFLM_REQUIRE_GPU();
+  for (int64_t n = 1; n <= kGemvMaxTokens; ++n) {
+    check_silu_mul(n, 4096, 257);  // odd: the last block's rows past the end
+    check_silu_mul(n, 1024, 264);  // a multiple of 8: also bit for bit against the unfused pair
+  }
+  check_silu_mul(1, 4096, 11008);  // Llama-2-7B's gate_up_proj
+  check_silu_mul(4, 4096, 11008);
+  check_silu_mul(3, 8, 3);         // one vector per row, fewer rows than a 4-row block
+  check_silu_mul(2, 4104, 1);
 }
 
 TEST(GemvXwtF16, SupportedRejectsWhatTheKernelCannotDo) {

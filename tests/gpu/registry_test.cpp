@@ -64,6 +64,29 @@ TEST(KernelRegistry, LinearIsAGemvForDecodeSizedBatchesElseCublasLt) {
   EXPECT_TRUE(select_kernel(q).supported) << "a bias rides in the GEMM epilogue";
 }
 
+// The silu_mul epilogue is the decode GEMV's; a larger step is refused with the reason, and the
+// backend then runs the plain linear and silu_mul (CudaBackend::linear_silu_mul).
+TEST(KernelRegistry, SiluMulEpilogueIsTheDecodeGemvsOnly) {
+  KernelQuery q;
+  q.op = KernelOp::linear;
+  q.in = 4096;
+  q.out = 11008;
+  q.silu_mul_epilogue = true;
+  for (int64_t n = 1; n <= kGemvCrossoverTokens; ++n) {
+    q.n = n;
+    EXPECT_STREQ(select_kernel(q).name, "gemv_xwt_f16_silu_mul") << n;
+  }
+  q.n = kGemvCrossoverTokens + 1;
+  KernelChoice k = select_kernel(q);
+  EXPECT_FALSE(k.supported);
+  EXPECT_NE(k.why_not.find("the silu_mul epilogue is the decode GEMV's"), std::string::npos) << k.why_not;
+  q.n = 1;
+  q.weight = DType::i8;
+  k = select_kernel(q);
+  EXPECT_FALSE(k.supported);
+  EXPECT_NE(k.why_not.find("for fp16 weights and inputs"), std::string::npos) << k.why_not;
+}
+
 struct AttentionRig {
   attn::KvDeviceView kv;
   attn::AttnBatch batch;

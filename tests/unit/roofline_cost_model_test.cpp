@@ -131,8 +131,8 @@ TEST(RooflineCostModel, HandCountsOfEveryFusedOp) {
         T * (q + 2 * kv) * a + T * 2 * kv * a + context * 2 * kv * a + T * q * a}},
       {"o_proj", fp16_linear(q, h)},
       {"add_mlp_norm", {L, 0, 5 * T * h, add_norm_bytes}},
-      {"gate_up_proj", fp16_linear(h, 2 * f)},
-      {"silu_mul", {L, 0, 5 * T * f, 2 * T * f * a + T * f * a}},
+      // [gate | up] weights, SiLU * up in its epilogue: only silu(gate) * up [T, f] is stored
+      {"gate_up_proj", {L, 2 * T * h * 2 * f, 5 * T * f, h * 2 * f * a + T * h * a + T * f * a}},
       {"down_proj", fp16_linear(f, h)},
       {"add_attn_norm", {L - 1, 0, 5 * T * h, add_norm_bytes}},  // layers 1..3, first seen after layer 0
       {"add_final_norm", {1, 0, 5 * T * h, 2 * T * h * a + h * a + T * h * a}},  // residual is dead

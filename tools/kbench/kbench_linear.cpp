@@ -1,18 +1,22 @@
 // kbench linear layers: the cuBLASLt GEMM at Llama-2-7B prefill shapes (n = 350, 2048), and at
 // decode sizes (n = 1..16) the custom GEMV (every rows-per-block variant) beside cuBLASLt, which
-// gives the crossover where the registry should switch to the GEMM.
+// gives the crossover where the registry should switch to the GEMM; and gate_up_proj at decode as
+// the GEMV with its silu_mul epilogue beside the unfused pair (GEMV into [gate | up], silu_mul_f16).
 // Each case is checked first against ref::linear_xwt (every element; the GPU tests' tolerance:
 // 1e-2 + 1e-2 |ref| for fp16 outputs, 1e-3 + 1e-3 |ref| for the fp32 residual stream).
-// Names: <kernel>/n:<tokens>/in:<in>/out:<out>[/rows:<rows per block>]
+// Names: <kernel>/n:<tokens>/in:<in>/out:<out>[/rows:<rows per block>] (silu_mul cases: out = ffn,
+// the weight [2 * ffn, in])
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "kernels/activation/activation_f16.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/gemm/gemm_cublaslt.h"
 #include "kernels/gemv/gemv_f16.h"
+#include "reference/activation.h"
 #include "reference/linear.h"
 #include "tools/kbench/kbench_register.h"
 #include "tools/kbench/kbench_timing.h"
@@ -118,6 +122,35 @@ void bench_gemv(benchmark::State& state, int64_t n, LinearShape s, int rows) {
                 in.rotations, linear_cost(n, s, sizeof(__half), false), check_f16_output(in, y, n, s));
 }
 
+// gate_up_proj at decode: W [2 * ffn, in]; the output silu(gate) * up [n, ffn]. `fused`: the GEMV's
+// silu_mul epilogue; else the GEMV writes [gate | up] and silu_mul_f16 reads it back.
+void bench_gate_up_silu(benchmark::State& state, int64_t n, int64_t in, int64_t ffn, bool fused, int rows) {
+  DeviceArena arena;
+  const LinearShape gate_up{in, 2 * ffn};
+  const LinearInputs inputs = make_inputs(arena, n, gate_up);
+  auto* gu = static_cast<__half*>(arena.bytes(size_t(n * 2 * ffn) * sizeof(__half)));
+  auto* y = static_cast<__half*>(arena.bytes(size_t(n * ffn) * sizeof(__half)));
+  Cost c = linear_cost(n, gate_up, sizeof(__half), false);
+  c.bytes += fused ? -double(n * ffn * 2) : double(n * 2 * ffn * 2 + n * ffn * 2);  // y only; or [gate|up] read + y
+  const Check check = [&inputs, y, n, in, ffn, gate_up] {
+    const std::vector<float>& product = reference_output(inputs, n, gate_up);
+    std::vector<float> ref(size_t(n * ffn));
+    ref::silu_mul(product.data(), ref.data(), n, ffn);
+    const std::vector<float> got = download_f16(y, ref.size());
+    return ref::compare_close(got.data(), ref.data(), ref.size(), kAtol, kRtol);
+  };
+  time_launches(state,
+                [&](int r, cudaStream_t stream) {
+                  if (fused) {
+                    gemv_xwt_f16_silu_mul_rows(inputs.x[r], inputs.w[r], y, n, in, ffn, rows, stream);
+                  } else {
+                    gemv_xwt_f16(inputs.x[r], inputs.w[r], nullptr, gu, n, in, 2 * ffn, stream);
+                    silu_mul_f16(gu, y, n, ffn, stream);
+                  }
+                },
+                inputs.rotations, c, check);
+}
+
 std::string shape_name(const char* kernel, int64_t n, LinearShape s) {
   return std::string(kernel) + "/n:" + std::to_string(n) + "/in:" + std::to_string(s.in) + "/out:" + std::to_string(s.out);
 }
@@ -141,6 +174,14 @@ void register_linear_benchmarks() {
         add_case((shape_name("gemv_xwt_f16", n, s) + "/rows:" + std::to_string(rows)),
                                                [n, s, rows](benchmark::State& st) { bench_gemv(st, n, s, rows); });
     }
+  constexpr LinearShape kGateUp{4096, 11008};  // Llama-2-7B: hidden -> ffn (the weight has 2 * ffn rows)
+  for (const int64_t n : {1, 2, 4}) {
+    add_case(shape_name("gemv_xwt_f16+silu_mul_f16", n, kGateUp),
+             [n, kGateUp](benchmark::State& st) { bench_gate_up_silu(st, n, kGateUp.in, kGateUp.out, false, 0); });
+    for (const int rows : {1, 2, 4})
+      add_case(shape_name("gemv_xwt_f16_silu_mul", n, kGateUp) + "/rows:" + std::to_string(rows),
+               [n, kGateUp, rows](benchmark::State& st) { bench_gate_up_silu(st, n, kGateUp.in, kGateUp.out, true, rows); });
+  }
 }
 
 }  // namespace rooflm::kbench

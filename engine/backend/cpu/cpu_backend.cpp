@@ -224,6 +224,13 @@ void CpuBackend::linear(const OpNode& op) {
   const float* x = act(op.in);
   const float* bias = op.bias.present() ? param(op.bias, op.layer) : nullptr;
   float* y = act(op.out);
+  if (op.epilogue == LinearEpilogue::silu_mul) {  // [gate | up] as the unfused pair, then silu(gate) * up
+    ROOFLM_CHECK(op.weight_dtype == DType::f16 && bias == nullptr, "the silu_mul epilogue is for fp16 weights, no bias");
+    float* gate_up = act(Act::gate_up);
+    ref::linear_xwt(&pool_, x, param(op.weight, op.layer), nullptr, gate_up, T, in, op.weight.rows);
+    ref::silu_mul(gate_up, y, T, op.out_features);
+    return;
+  }
   if (op.weight_dtype == DType::f16) {
     ref::linear_xwt(&pool_, x, param(op.weight, op.layer), bias, y, T, in, op.out_features);
     return;

@@ -114,6 +114,7 @@ KernelQuery CudaBackend::node_query(const OpNode& op, int64_t n) const {
       q.in = op.in_features;
       q.out = op.out_features;
       q.bias = op.bias.present();
+      q.silu_mul_epilogue = op.epilogue == LinearEpilogue::silu_mul;
       q.weight_grain = op.weight_scales.grain == ScaleGrain::tensor  ? WeightGrain::tensor
                        : op.weight_scales.grain == ScaleGrain::group ? WeightGrain::group
                                                                      : WeightGrain::channel;
@@ -140,6 +141,11 @@ void CudaBackend::require_kernels_for_program() const {
     for (int64_t n : {int64_t(1), int64_t(64)}) {  // a decode GEMV and a prefill GEMM
       KernelQuery q = node_query(op, n);
       KernelChoice k = select_kernel(q);
+      if (!k.supported && q.silu_mul_epilogue) {  // linear_silu_mul's fallback: the plain linear, then silu_mul
+        q.silu_mul_epilogue = false;
+        q.out = op.weight.rows;
+        k = select_kernel(q);
+      }
       if (k.supported && op.kind == OpKind::attention && op.output_dtype != DType::f16) {  // + quantize
         q.op = KernelOp::quantize;
         q.in = c_.q_dim();
@@ -467,6 +473,35 @@ void CudaBackend::lm_head(const OpNode& op, const StepShape& s) {
   launch(q, a);
 }
 
+// gate_up_proj with its silu_mul epilogue: the decode GEMV applies it before its store; a larger
+// step runs the plain linear into [gate | up] (Act::gate_up), then silu_mul_f16, as unfused.
+void CudaBackend::linear_silu_mul(const OpNode& op, const StepShape& s) {
+  const int64_t T = s.n_tokens;
+  KernelQuery q = node_query(op, T);
+  KernelArgs a;
+  a.x = act(op.in, T);
+  a.w = param(op.weight, op.layer, op.in_features);
+  a.y = act(op.out, T);
+  a.gemm = gemm_.get();
+  const KernelChoice fused = select_kernel(q);
+  if (fused.supported) {
+    registry_.launch(fused, q, a, stream_);
+    return;
+  }
+  q.silu_mul_epilogue = false;
+  q.out = op.weight.rows;
+  a.y = act(Act::gate_up, T);
+  launch(q, a);
+  KernelQuery sq;
+  sq.op = KernelOp::silu_mul;
+  sq.n = T;
+  sq.in = op.out_features;
+  KernelArgs sa;
+  sa.x = act(Act::gate_up, T);
+  sa.y = act(op.out, T);
+  launch(sq, sa);
+}
+
 void CudaBackend::execute(const OpNode& op, const StepShape& s) {
   const int64_t T = s.n_tokens;
   const KernelQuery q = node_query(op, T);
@@ -491,6 +526,7 @@ void CudaBackend::execute(const OpNode& op, const StepShape& s) {
       a.y = act(op.out, T);
       break;
     case OpKind::linear: {
+      if (op.epilogue == LinearEpilogue::silu_mul) return linear_silu_mul(op, s);
       a.bias = op.bias.present() ? param(op.bias, op.layer, 1) : nullptr;
       a.y = act(op.out, T);
       a.gemm = gemm_.get();

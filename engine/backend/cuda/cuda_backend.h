@@ -65,6 +65,7 @@ class CudaBackend final : public Backend {
   void execute(const OpNode& op, const StepShape& s);
   void attention(const OpNode& op, const StepShape& s);
   void lm_head(const OpNode& op, const StepShape& s);
+  void linear_silu_mul(const OpNode& op, const StepShape& s);
   void launch(const KernelQuery& query, const KernelArgs& args) {
     registry_.launch(select_kernel(query), query, args, stream_);
   }

@@ -6,6 +6,8 @@
 //   fused:  embedding; per layer [attn_norm (layer 0) | add_attn_norm (residual add fused)] ->
 //           qkv_proj -> attention (RoPE + KV write in its prologue, flash / split-K, S never in HBM)
 //           -> o_proj -> add_mlp_norm -> gate_up_proj -> silu_mul -> down_proj; add_final_norm; lm_head
+//           (fp16: gate_up_proj applies silu(gate) * up before its store, no silu_mul node; a
+//           quantised down_proj reads its input quantised, which silu_mul writes)
 //   naive:  embedding; per layer [residual_add (layer > 0)] -> attn_norm -> q_proj, k_proj, v_proj ->
 //           rope -> attention (KV write, S = QK^T and P in HBM) -> o_proj -> residual_add ->
 //           mlp_norm -> gate_proj, up_proj -> silu -> mul -> down_proj; residual_add; final_norm;
@@ -52,8 +54,14 @@ class LlamaRecipe {
     attention(l, Act::qkv, /*rope_in_prologue=*/true, /*scores_in_hbm=*/false);
     linear("o_proj", l, Act::attn_out, Act::branch, Param::wo, 0, m_.hidden, m_.q_dim(), false);
     add_norm("add_mlp_norm", l, Param::mlp_norm, true, dt_.gemm_input);
-    linear("gate_up_proj", l, Act::normed, Act::gate_up, Param::w_gate_up, 0, 2 * m_.ffn, m_.hidden, false);
-    elementwise(OpKind::silu_mul, "silu_mul", l, Act::gate_up, Act::mlp_act, dt_.gemm_input);
+    if (dt_.weight == DType::f16 && dt_.gemm_input == DType::f16) {
+      linear("gate_up_proj", l, Act::normed, Act::mlp_act, Param::w_gate_up, 0, 2 * m_.ffn, m_.hidden, false);
+      ops_.back().out_features = m_.ffn;
+      ops_.back().epilogue = LinearEpilogue::silu_mul;
+    } else {
+      linear("gate_up_proj", l, Act::normed, Act::gate_up, Param::w_gate_up, 0, 2 * m_.ffn, m_.hidden, false);
+      elementwise(OpKind::silu_mul, "silu_mul", l, Act::gate_up, Act::mlp_act, dt_.gemm_input);
+    }
     linear("down_proj", l, Act::mlp_act, Act::branch, Param::w_down, 0, m_.hidden, m_.ffn, false);
   }
 
