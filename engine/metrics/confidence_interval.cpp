@@ -97,13 +97,15 @@ nlohmann::json repetition_intervals(std::span<const Summary> repetitions, std::s
   };
   const std::pair<const char*, Stats Summary::*> latencies[] = {
       {"ttft_ms", &Summary::ttft_ms}, {"tpot_ms", &Summary::tpot_ms}, {"e2e_ms", &Summary::e2e_ms}};
-  for (const auto& [metric, member] : latencies)
+  for (const auto& latency : latencies) {
+    const Stats Summary::*member = latency.second;  // a named copy: lambdas cannot capture a structured binding (C++17, clang < 16)
     for (double p : percentiles)
-      add(std::string(metric) + "." + percentile_name(p), [&](const Summary& s) -> std::optional<double> {
+      add(std::string(latency.first) + "." + percentile_name(p), [&](const Summary& s) -> std::optional<double> {
         const Stats& stats = s.*member;
         if (stats.count == 0) return std::nullopt;
         return stats.percentile(p);
       });
+  }
   // Rates are defined only over a window of positive length (summarize leaves them 0 otherwise).
   auto rate = [](auto get) {
     return [get](const Summary& s) -> std::optional<double> {
