@@ -14,12 +14,23 @@
 #include <nlohmann/json.hpp>
 
 #include "common/batch_plan.h"
+#include "common/error.h"
 #include "common/kv_view.h"
 #include "common/variant.h"
 #include "engine/kv/kv_cache.h"
 #include "engine/model/step_program.h"
 
 namespace rooflm {
+
+// The cpu and cuda backends run one rank so far: engine.tensor_parallel > 1 is refused by them
+// (InputError naming the key) and modelled by the sim backend and `rooflm roofline --tp`.
+inline void require_one_rank(const Variant& requested, const char* backend) {
+  if (requested.tensor_parallel != 1)
+    throw InputError("engine.tensor_parallel = " + std::to_string(requested.tensor_parallel) + ": the " + backend +
+                     " backend runs one rank so far; the sim backend (--backend sim) and `rooflm roofline --tp " +
+                     std::to_string(requested.tensor_parallel) + "` model " + std::to_string(requested.tensor_parallel) +
+                     " ranks and their all-reduces");
+}
 
 class Backend {
  public:

@@ -10,6 +10,10 @@
 // which kernels run is the backend's registry's choice for the node's shapes and dtypes. Nothing in
 // a node depends on the batch: the same program serves every step of a run.
 //
+// With engine.tensor_parallel N > 1 the program is one rank's (every rank runs the same ops on its
+// shard of the weights): its shapes are StepProgram::shard's (n_heads / N query heads, ...), and an
+// all_reduce node follows each row-parallel projection (o_proj, down_proj).
+//
 // Activations (T = tokens of the step, S = sampling rows) and their shapes:
 //   residual  [T, hidden]            the residual stream (fp32 on the backends, counted at 2 bytes)
 //   normed    [T, hidden]            a norm's output, the next linear's input
@@ -61,6 +65,7 @@ enum class OpKind : uint8_t {
   mul,           // mlp_act = gate * up
   silu_mul,      // mlp_act = silu(gate_up[:, :ffn]) * gate_up[:, ffn:]
   lm_head,       // the sampling rows of `in` -> logits (fp32) -> the sampler's next tokens
+  all_reduce,    // tensor parallelism: `in` (a row-parallel projection's partial sums) summed over the ranks, in place
 };
 std::string_view op_kind_name(OpKind kind);
 
@@ -99,6 +104,9 @@ struct OpNode {
 
 struct StepProgram {
   ModelConfig model;
+  // One tensor-parallel rank's share of the model (tensor_shard.h): the heads and MLP columns the
+  // ops are written with. The model itself at tensor_parallel 1.
+  ModelConfig shard;
   Variant variant;             // what the program computes (kernels, precision, ...)
   std::vector<double> inv_freq;  // [head_dim / 2] RoPE inverse frequencies (rope_table.h)
   std::vector<OpNode> ops;     // launch order

@@ -40,7 +40,7 @@ AttentionTotals attention_totals(const BatchPlan& plan, int64_t window) {
 // Counts one node for the plan.
 class NodeCounter {
  public:
-  NodeCounter(const BatchPlan& plan, const ModelConfig& model) : plan_(plan), m_(model) {
+  NodeCounter(const BatchPlan& plan, const ModelConfig& shard, int32_t ranks) : plan_(plan), m_(shard), ranks_(ranks) {
     if (plan.empty()) throw InputError("cost model: the batch plan has no chunks");
     for (size_t i = 0; i < plan.chunks.size(); ++i) {
       const SeqChunk& chunk = plan.chunks[i];
@@ -120,6 +120,14 @@ class NodeCounter {
         c.vector_flops = 5 * T * F;
         c.bytes = 2 * T * F * act + T * F * out + out_scales(op, F);
         break;
+      case OpKind::all_reduce: {  // ring all-reduce of the fp16 branch [T, hidden] over N ranks
+        const double N = double(ranks_), payload = T * H * act;
+        c.vector_flops = (N - 1) / N * T * H;  // each rank sums its (N - 1) / N share of the elements
+        c.bytes = 2 * payload;                   // the local buffer read and the result written
+        c.all_reduce_bytes = payload;
+        c.all_reduce_ranks = ranks_;
+        break;
+      }
       case OpKind::lm_head: {  // logits of the sampling rows only; fp16 weights and math, fp32 logits
         const double rows = sampled_rows_, vocab = double(op.out_features);
         c.tensor_flops = 2 * rows * H * vocab;
@@ -144,20 +152,21 @@ class NodeCounter {
   }
 
   const BatchPlan& plan_;
-  const ModelConfig& m_;
+  const ModelConfig& m_;  // one rank's shard (the model at tensor_parallel 1)
+  const int32_t ranks_;
   double tokens_ = 0, sampled_rows_ = 0;
   std::map<int64_t, AttentionTotals> attention_;
 };
 
 bool same_counts(const OpCount& a, const OpCount& b) {
   return a.tensor_flops == b.tensor_flops && a.tensor_math == b.tensor_math && a.vector_flops == b.vector_flops &&
-         a.bytes == b.bytes;
+         a.bytes == b.bytes && a.all_reduce_bytes == b.all_reduce_bytes && a.all_reduce_ranks == b.all_reduce_ranks;
 }
 
 }  // namespace
 
 std::vector<OpCount> count_step_ops(const BatchPlan& plan, const StepProgram& program) {
-  NodeCounter counter(plan, program.model);
+  NodeCounter counter(plan, program.shard, program.variant.tensor_parallel);
   std::vector<OpCount> ops;
   for (const OpNode& node : program.ops) {
     if (node.kind == OpKind::lm_head && counter.sampled_rows() == 0) continue;  // no launch without a sampling row

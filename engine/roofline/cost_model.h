@@ -30,6 +30,14 @@
 //   * a node that repeats per layer with the same counts is one row with calls = its repetitions.
 //   * every norm runs on all T rows; only the LM head is cut to the S sampling rows. Logits are
 //     written in fp32 (what the sampler reads).
+//   * tensor parallelism (N ranks): every count is one rank's (the program's shard: n_heads / N
+//     heads, ffn / N columns, its KV heads), so MBU and MFU are per GPU. An all_reduce of the fp16
+//     branch [T, hidden] (P bytes) takes the faster of the two algorithms engines pick by size: a
+//     ring (NCCL's, bandwidth-optimal: each rank sends 2 (N - 1) / N P over its link in 2 (N - 1)
+//     steps) and a one-shot (TensorRT-LLM's / vLLM's custom all-reduce for small buffers: each
+//     rank reads the N - 1 peer buffers, (N - 1) P over its link, in one step); every step pays the
+//     spec's link latency, bytes go at its one-direction bandwidth. It reads and writes the local
+//     buffer once (HBM bytes) and sums (N - 1) / N of the elements.
 //   * quantised linears (precision.h) read their weight's scales (fp16 per channel or per group of
 //     inputs, fp32 for fp8, one per tensor) and their input's fp32 scales (one per token, or the
 //     one static scale); the op producing a quantised GEMM input writes its per-token scales (or
@@ -58,14 +66,17 @@ struct OpCount {
   TensorMath tensor_math = TensorMath::fp16;
   double vector_flops = 0;                // per call
   double bytes = 0;                       // per call
+  // all_reduce (tensor parallelism): the buffer summed over `all_reduce_ranks` GPUs, per call
+  double all_reduce_bytes = 0;
+  int32_t all_reduce_ranks = 0;
 
   double flops() const { return tensor_flops + vector_flops; }
   // FLOPs per byte moved.
   double arithmetic_intensity() const { return bytes > 0 ? flops() / bytes : 0; }
 };
 
-enum class Bound { compute, memory };
-std::string_view bound_name(Bound bound);  // "compute" | "memory"
+enum class Bound { compute, memory, interconnect };
+std::string_view bound_name(Bound bound);  // "compute" | "memory" | "interconnect"
 
 // Every op of one step, in first-launch order (repetitions merged into `calls`). Throws InputError
 // for an empty plan or a chunk with no tokens or a negative start position.
@@ -75,7 +86,10 @@ struct OpCost {
   OpCount count;
   double compute_seconds = 0;  // per call: tensor FLOPs / tensor peak + vector FLOPs / fp32 peak
   double memory_seconds = 0;   // per call: bytes / peak bandwidth
-  double seconds = 0;          // per call: max of the two
+  double link_seconds = 0;     // per call, all_reduce: link bytes / link bandwidth + steps x link latency
+  double link_bytes = 0;       // per call, all_reduce: what crosses this GPU's link in the chosen algorithm
+  const char* all_reduce_algorithm = "";  // "ring" | "one_shot" (all_reduce only)
+  double seconds = 0;          // per call: max of the three
   Bound bound = Bound::memory;
 
   double total_seconds() const { return seconds * double(count.calls); }
@@ -91,6 +105,7 @@ struct StepCost {
   Bound bound = Bound::memory;
   double compute_bound_seconds = 0;  // time in compute-bound ops
   double memory_bound_seconds = 0;   // time in memory-bound ops
+  double interconnect_bound_seconds = 0;  // time in all-reduces bound by the GPU link
 
   double arithmetic_intensity() const { return bytes > 0 ? flops / bytes : 0; }
   nlohmann::json to_json() const;
@@ -100,8 +115,9 @@ struct StepCost {
 // spec without an fp8 peak (before Hopper / Ada).
 double tensor_peak_flops_per_s(const GpuSpec& gpu, TensorMath math);
 
-// Roofline time of each op on `gpu`: max(FLOPs / peak, bytes / bandwidth). Throws InputError when
-// an op needs a tensor peak the GPU lacks (fp8).
+// Roofline time of each op on `gpu`: max(FLOPs / peak, bytes / bandwidth, link time). Throws
+// InputError when an op needs a tensor peak the GPU lacks (fp8), or an all-reduce runs on a GPU
+// whose spec has no interconnect.
 StepCost time_step(const std::vector<OpCount>& ops, const GpuSpec& gpu);
 
 // count_step_ops then time_step.

@@ -82,7 +82,27 @@ const char* const kSpecFields[] = {"name",
                                    "memory_bytes",
                                    "l2_bytes",
                                    "sm_count",
+                                   "interconnect",
                                    "source"};
+
+const char* const kInterconnectFields[] = {"kind", "bandwidth_bytes_per_s", "latency_s", "source"};
+
+Interconnect read_interconnect(const fs::path& file, const nlohmann::json& value) {
+  SpecFileReader reader(file, value);
+  if (!value.is_object()) reader.fail("field \"interconnect\" must be an object, got " + value.dump());
+  for (const auto& item : value.items())
+    if (std::find_if(std::begin(kInterconnectFields), std::end(kInterconnectFields),
+                     [&](const char* known) { return item.key() == known; }) == std::end(kInterconnectFields))
+      reader.fail("unknown field \"interconnect." + item.key() + "\"");
+  Interconnect link;
+  link.kind = reader.text("kind");
+  if (link.kind != "nvlink" && link.kind != "pcie")
+    reader.fail("field \"interconnect.kind\" must be \"nvlink\" or \"pcie\", got \"" + link.kind + "\"");
+  link.bandwidth_bytes_per_s = reader.positive_number("bandwidth_bytes_per_s");
+  link.latency_s = reader.positive_number("latency_s");
+  link.source = reader.text("source");
+  return link;
+}
 
 GpuSpec read_spec_file(const fs::path& file) {
   const nlohmann::json root = read_json_file(file, kMaxSmallJsonFileBytes, "GPU spec file");
@@ -108,6 +128,7 @@ GpuSpec read_spec_file(const fs::path& file) {
   spec.memory_bytes = reader.positive_integer("memory_bytes");
   spec.l2_bytes = reader.positive_integer("l2_bytes");
   spec.sm_count = reader.positive_integer("sm_count");
+  if (root.contains("interconnect")) spec.interconnect = read_interconnect(file, root.at("interconnect"));
   spec.source = reader.text("source");
   return spec;
 }
@@ -140,8 +161,12 @@ const GpuSpec* find_by_device_name(const std::vector<GpuSpec>& specs, std::strin
 
 }  // namespace
 
+nlohmann::json Interconnect::to_json() const {
+  return {{"kind", kind}, {"bandwidth_bytes_per_s", bandwidth_bytes_per_s}, {"latency_s", latency_s}, {"source", source}};
+}
+
 nlohmann::json GpuSpec::to_json() const {
-  return {{"name", name},
+  nlohmann::json json = {{"name", name},
           {"display_name", display_name},
           {"match", match},
           {"memory_bandwidth_bytes_per_s", memory_bandwidth_bytes_per_s},
@@ -153,6 +178,8 @@ nlohmann::json GpuSpec::to_json() const {
           {"l2_bytes", l2_bytes},
           {"sm_count", sm_count},
           {"source", source}};
+  if (interconnect) json["interconnect"] = interconnect->to_json();
+  return json;
 }
 
 fs::path gpu_spec_dir() { return source_dir() / "engine" / "roofline" / "gpus"; }

@@ -10,7 +10,10 @@
 //   fp16_tensor_flops_per_s, int8_tensor_ops_per_s, fp32_flops_per_s (CUDA cores, no tensor cores),
 //   memory_bytes, l2_bytes, sm_count, source (where the figures come from).
 // Optional: fp8_tensor_flops_per_s (dense FP8 E4M3 tensor math, fp32 accumulate), on GPUs with FP8
-// tensor cores; without it engine.precision "fp8" is refused for the GPU.
+// tensor cores; without it engine.precision "fp8" is refused for the GPU. interconnect {kind
+// "nvlink" | "pcie", bandwidth_bytes_per_s (per GPU, one direction), latency_s (one ring step of an
+// all-reduce), source}: what tensor-parallel all-reduces are timed against; without it
+// engine.tensor_parallel > 1 is refused for the GPU.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +27,16 @@
 
 namespace rooflm {
 
+// The link a GPU's all-reduces cross (NVLink through NVSwitch, or PCIe).
+struct Interconnect {
+  std::string kind;                  // "nvlink" | "pcie"
+  double bandwidth_bytes_per_s = 0;  // per GPU, one direction
+  double latency_s = 0;              // one step of a ring all-reduce
+  std::string source;
+
+  nlohmann::json to_json() const;
+};
+
 struct GpuSpec {
   std::string name;                   // short name used on the command line: "h100-sxm"
   std::string display_name;           // "NVIDIA H100 SXM5 80GB"
@@ -36,6 +49,7 @@ struct GpuSpec {
   int64_t memory_bytes = 0;
   int64_t l2_bytes = 0;
   int64_t sm_count = 0;
+  std::optional<Interconnect> interconnect;
   std::string source;
 
   nlohmann::json to_json() const;

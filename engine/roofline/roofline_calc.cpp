@@ -62,7 +62,9 @@ RooflineReport compute_roofline(const RooflineQuery& query) {
   variant.kernels = query.kernels;
   variant.precision = query.precision;
   variant.kv_dtype = query.kv_dtype;
+  variant.tensor_parallel = query.tensor_parallel;
   const StepProgram program = build_step_program(model, variant);
+  const ModelConfig& rank = program.shard;  // memory per GPU: one rank's weights and KV heads
   const PrecisionDtypes dtypes = precision_dtypes(variant);
 
   report.prefill = step_cost(uniform_plan(query.batch, 0, query.prompt_tokens, true), program, query.gpu);
@@ -77,13 +79,13 @@ RooflineReport compute_roofline(const RooflineQuery& query) {
   }
   report.output_tokens_per_s = batch * double(query.output_tokens) / report.end_to_end_seconds;
 
-  report.weight_bytes = model_weight_bytes(model, dtypes);
-  report.kv_bytes_per_token = kv_bytes_per_token(model, dtypes);
+  report.weight_bytes = model_weight_bytes(rank, dtypes);
+  report.kv_bytes_per_token = kv_bytes_per_token(rank, dtypes);
   report.sequence_tokens = sequence_tokens;
-  report.kv_bytes_per_sequence = kv_bytes_per_sequence(model, dtypes, sequence_tokens);
-  report.kv_bytes_per_max_sequence = kv_bytes_per_sequence(model, dtypes, model.max_positions);
-  report.max_batch = max_batch_that_fits(model, dtypes, query.gpu, sequence_tokens);
-  report.max_batch_at_max_positions = max_batch_that_fits(model, dtypes, query.gpu, model.max_positions);
+  report.kv_bytes_per_sequence = kv_bytes_per_sequence(rank, dtypes, sequence_tokens);
+  report.kv_bytes_per_max_sequence = kv_bytes_per_sequence(rank, dtypes, model.max_positions);
+  report.max_batch = max_batch_that_fits(rank, dtypes, query.gpu, sequence_tokens);
+  report.max_batch_at_max_positions = max_batch_that_fits(rank, dtypes, query.gpu, model.max_positions);
   return report;
 }
 
@@ -101,6 +103,7 @@ nlohmann::json RooflineReport::to_json() const {
           {"gpu", query.gpu.to_json()},
           {"precision", precision_dtypes(query.precision, query.kv_dtype).to_json()},
           {"kernels", name(query.kernels)},
+          {"tensor_parallel", query.tensor_parallel},
           {"workload", {{"batch", query.batch}, {"prompt_tokens", query.prompt_tokens},
                         {"output_tokens", query.output_tokens}}},
           {"prefill", prefill_json},

@@ -30,6 +30,7 @@ struct RooflineQuery {
   Precision precision = Precision::fp16;
   DType kv_dtype = DType::f16;
   KernelSet kernels = KernelSet::fused;
+  int32_t tensor_parallel = 1;  // ranks (Megatron): every figure is one GPU's, all-reduces on the spec's interconnect
   int64_t prompt_tokens = 350;
   int64_t output_tokens = 128;
   int64_t batch = 1;
@@ -44,7 +45,7 @@ struct RooflineReport {
   double decode_tokens_per_s = 0;             // batch / decode step time (0 without decode)
   double end_to_end_seconds = 0;
   double output_tokens_per_s = 0;             // batch * output / end to end
-  int64_t weight_bytes = 0;
+  int64_t weight_bytes = 0;                   // per GPU (one rank's shard with tensor_parallel)
   int64_t kv_bytes_per_token = 0;
   int64_t sequence_tokens = 0;                // prompt + output
   int64_t kv_bytes_per_sequence = 0;          // at sequence_tokens

@@ -54,6 +54,11 @@ std::string RooflineReport::to_text(bool per_op) const {
                             std::string(dtype_name(query.kv_dtype)).c_str(), std::string(name(query.kernels)).c_str());
   text += format("batch %lld, prompt %lld tokens, output %lld tokens\n", static_cast<long long>(query.batch),
                  static_cast<long long>(query.prompt_tokens), static_cast<long long>(query.output_tokens));
+  if (query.tensor_parallel > 1 && gpu.interconnect)
+    text += format("tensor parallel %d: every figure below is one GPU's; all-reduces over %s at %.0f GB/s each way, "
+                   "%.1f us per ring step\n",
+                   int(query.tensor_parallel), gpu.interconnect->kind.c_str(), gpu.interconnect->bandwidth_bytes_per_s / 1e9,
+                   gpu.interconnect->latency_s * 1e6);
   const std::string fp8 = gpu.fp8_tensor_flops_per_s
                               ? format("%.1f TFLOP/s fp8 tensor, ", *gpu.fp8_tensor_flops_per_s / 1e12)
                               : std::string();
@@ -62,9 +67,13 @@ std::string RooflineReport::to_text(bool per_op) const {
                  gpu.int8_tensor_ops_per_s / 1e12, fp8.c_str(), gpu.fp32_flops_per_s / 1e12);
 
   text += step_line("prefill", prefill, "");
+  if (prefill.interconnect_bound_seconds > 0)
+    text += format("         %10.3f ms of it in all-reduces bound by the GPU link\n", prefill.interconnect_bound_seconds * 1e3);
   text += format("         %10.0f prompt tokens/s\n", prefill_tokens_per_s);
   if (decode) {
     text += step_line("decode", *decode, "/token");
+    if (decode->interconnect_bound_seconds > 0)
+      text += format("         %10.3f ms of it in all-reduces bound by the GPU link\n", decode->interconnect_bound_seconds * 1e3);
     text += format("         %10.1f output tokens/s in decode (step at context %lld tokens)\n", decode_tokens_per_s,
                    static_cast<long long>(decode_context_tokens));
   } else {

@@ -171,16 +171,18 @@ VariantResult run_variant(const Scenario& scenario, const BackendOptions& option
   out.device_info = backend->device_info();
   const std::optional<GpuSpec> spec = backend_gpu_spec(backend_kind, eng, out.device_info);
 
+  // One GPU's KV pool and weights: a tensor-parallel rank holds its shard's KV heads (tensor_shard.h).
+  const ModelConfig& rank = backend->program().shard;
   KvGeometry shape;
-  shape.n_layers = config.n_layers;
-  shape.n_kv_heads = config.n_kv_heads;
-  shape.head_dim = config.head_dim;
+  shape.n_layers = rank.n_layers;
+  shape.n_kv_heads = rank.n_kv_heads;
+  shape.head_dim = rank.head_dim;
   shape.dtype = variant.kv_dtype;
   const KvCachePlan kv_plan = plan_kv_cache(eng.kv_cache, shape, eng.batching.max_batch, longest,
                                             backend->kv_memory_budget_bytes());
   const KvGeometry& geom = kv_plan.geom;
   if (variant.backend == BackendKind::sim) {  // the simulated GPU must hold the weights and the KV pool
-    const int64_t weights = model_weight_bytes(config, precision_dtypes(variant));
+    const int64_t weights = model_weight_bytes(rank, precision_dtypes(variant));
     const int64_t need = weights + geom.total_bytes();
     if (need > spec->memory_bytes)
       throw InputError("model " + config.name + " needs " + std::to_string(need) + " bytes (weights " +

@@ -22,6 +22,7 @@ inline constexpr int64_t kMaxBatch = 65'536;                 // engine.batching.
 inline constexpr int64_t kMaxBatchedTokens = int64_t(1) << 24;  // engine.batching.max_batched_tokens
 inline constexpr double kMaxWaitMs = 60'000;                 // engine.batching.max_wait_ms (one minute)
 inline constexpr int64_t kMaxThreads = 1'024;                // engine.threads
+inline constexpr int64_t kMaxTensorParallel = 8;               // engine.tensor_parallel (GPUs of one NVLink / NVSwitch node)
 inline constexpr int64_t kMaxKvMemoryBytes = int64_t(1) << 50;  // engine.kv_cache.memory_bytes (1 PiB)
 inline constexpr double kMaxArrivalSeconds = 86'400;         // any arrival: trace lines, rate-driven schedules (a day)
 inline constexpr double kMaxTemperature = 1'000;               // workload.sampling.temperature

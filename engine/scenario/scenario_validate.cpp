@@ -140,11 +140,7 @@ EngineSpec read_engine(const FieldReader& engine) {
                                       {Precision::fp16, Precision::int8, Precision::w8a8, Precision::fp8}, spec.precision);
   read_quantisation(engine, spec);
   spec.launch = engine.enum_choice("launch", kLaunchNames, {Launch::eager, Launch::graph}, spec.launch);
-  const int64_t tp = engine.integer("tensor_parallel", spec.tensor_parallel, 1, 8);
-  if (tp != 1)
-    engine.context().fail(engine.context().where(engine.key_path("tensor_parallel")) + " = " + std::to_string(tp) +
-                          ": tensor parallelism is not implemented yet (have: 1)");
-  spec.tensor_parallel = int32_t(tp);
+  spec.tensor_parallel = int32_t(engine.integer("tensor_parallel", spec.tensor_parallel, 1, kMaxTensorParallel));
   spec.gpu = engine.text("gpu", spec.gpu);
   spec.threads = engine.integer("threads", spec.threads, 0, kMaxThreads);
   spec.kv_cache = read_kv_cache(engine.object("kv_cache"));

@@ -115,6 +115,7 @@ TEST(ScenarioFiles, SchemaMaximaAreTheReadersLimits) {
   const json& defs = schema["$defs"];
   const json& engine = defs["engine"]["properties"];
   EXPECT_EQ(engine["threads"]["maximum"], kMaxThreads);
+  EXPECT_EQ(engine["tensor_parallel"]["maximum"], kMaxTensorParallel);
   EXPECT_EQ(engine["kv_cache"]["properties"]["max_seq_len"]["maximum"], kMaxTokenLength);
   EXPECT_EQ(engine["kv_cache"]["properties"]["memory_bytes"]["maximum"], kMaxKvMemoryBytes);
   const json& batching = engine["batching"]["properties"];

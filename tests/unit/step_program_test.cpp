@@ -232,16 +232,5 @@ TEST(StepProgram, GroupSizeMustDivideEveryLinearInput) {
   EXPECT_NO_THROW(build_step_program(model_preset("tiny"), v));
 }
 
-TEST(StepProgram, TensorParallelIsRefusedUntilItExists) {
-  Variant v;
-  v.tensor_parallel = 2;
-  try {
-    build_step_program(model_preset("tiny"), v);
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("engine.tensor_parallel = 2"), std::string::npos) << e.what();
-  }
-}
-
 }  // namespace
 }  // namespace rooflm

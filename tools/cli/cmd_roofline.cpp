@@ -1,6 +1,6 @@
 // `rooflm roofline`: the roofline calculator on the command line. Predicts the prefill step, the
 // decode step at the mean context, throughput and the memory footprint of a model on a GPU.
-// Example: rooflm roofline --model llama2-7b --gpu a10 --prompt 350 --output 128 [--json] [--ops]
+// Example: rooflm roofline --model llama2-7b --gpu a10 --prompt 350 --output 128 [--tp 2] [--json] [--ops]
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "engine/model/model_config.h"
 #include "engine/roofline/roofline_calc.h"
+#include "engine/scenario/scenario_limits.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/option_enum.h"
 
@@ -26,6 +27,7 @@ struct RooflineOptions {
   std::string precision = "fp16";
   std::string kv_dtype = "fp16";
   std::string kernels = "fused";
+  int64_t tensor_parallel = 1;
   bool json = false;
   bool per_op = false;
 };
@@ -51,6 +53,10 @@ void run_roofline(const RooflineOptions& options) {
   query.prompt_tokens = options.prompt_tokens;
   query.output_tokens = options.output_tokens;
   query.batch = options.batch;
+  if (options.tensor_parallel < 1 || options.tensor_parallel > kMaxTensorParallel)
+    throw InputError("--tp " + std::to_string(options.tensor_parallel) + ": must be 1.." +
+                     std::to_string(kMaxTensorParallel) + " (GPUs of one NVLink / NVSwitch node)");
+  query.tensor_parallel = int32_t(options.tensor_parallel);
   const RooflineReport report = compute_roofline(query);
   if (options.json) {
     std::cout << report.to_json().dump(2) << "\n";
@@ -76,6 +82,9 @@ void add_roofline_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--kv-dtype", options->kv_dtype, "KV-cache dtype: fp16 | int8 | fp8")->capture_default_str();
   sub->add_option("--kernels", options->kernels, "Kernel set: fused | naive")->capture_default_str();
+  sub->add_option("--tp", options->tensor_parallel,
+                  "Tensor-parallel ranks (Megatron): each figure is one GPU's, all-reduces on the GPU spec's interconnect")
+      ->capture_default_str();
   sub->add_flag("--json", options->json, "Print the full report as JSON (per-op costs included)");
   sub->add_flag("--ops", options->per_op, "Also print the per-op table of the prefill and decode steps");
   sub->callback([options] { run_roofline(*options); });

@@ -37,6 +37,7 @@ void copy_block(std::vector<T>& pool, const KvGeometry& geom, int64_t per_block,
 }  // namespace
 
 Variant CpuBackend::effective(const Variant& requested) {
+  require_one_rank(requested, "cpu");
   Variant v = requested;
   v.backend = BackendKind::cpu;
   if (!requested.quantised_weights()) v.precision = Precision::fp32;
@@ -323,6 +324,8 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
         break;
       case OpKind::lm_head:
         lm_head(op, plan, want_logits, out);
+        break;
+      case OpKind::all_reduce:  // one rank (effective() refuses more): nothing to sum
         break;
     }
   });

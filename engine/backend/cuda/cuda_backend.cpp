@@ -37,6 +37,7 @@ int64_t activation_headroom_bytes(const ModelConfig& c, const PrecisionDtypes& d
 }  // namespace
 
 Variant CudaBackend::effective(const Variant& requested) {
+  require_one_rank(requested, "cuda");
   Variant v = requested;
   v.backend = BackendKind::cuda;
   return v;
@@ -129,6 +130,7 @@ KernelQuery CudaBackend::node_query(const OpNode& op, int64_t n) const {
     case OpKind::mul: q.op = KernelOp::mul; q.in = c_.ffn; q.output = op.output_dtype; break;
     case OpKind::silu_mul: q.op = KernelOp::silu_mul; q.in = c_.ffn; q.output = op.output_dtype; break;
     case OpKind::lm_head: q.op = KernelOp::gather_rows; break;  // its first kernel gathers the sampling rows
+    case OpKind::all_reduce: break;  // one rank (effective() refuses more): no kernel
   }
   return q;
 }
@@ -566,6 +568,8 @@ void CudaBackend::execute(const OpNode& op, const StepShape& s) {
       break;
     case OpKind::lm_head:
       return lm_head(op, s);
+    case OpKind::all_reduce:  // one rank (effective() refuses more): nothing to sum
+      return;
   }
   launch(q, a);
 }

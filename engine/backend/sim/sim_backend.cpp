@@ -17,7 +17,7 @@ SimBackend::SimBackend(const ModelConfig& model, GpuSpec gpu, const Variant& var
 
 std::optional<int64_t> SimBackend::kv_memory_budget_bytes() const {
   const Variant& v = program_.variant;
-  return std::max<int64_t>(0, gpu_.memory_bytes - model_weight_bytes(program_.model, precision_dtypes(v)));
+  return std::max<int64_t>(0, gpu_.memory_bytes - model_weight_bytes(program_.shard, precision_dtypes(v)));
 }
 
 StepOutput SimBackend::forward(const BatchPlan& plan, const KvView&, bool) {

@@ -1,6 +1,7 @@
 // build_step_program(): the family's recipe for a variant, plus what every executor of it needs
 // (the model's shape and its RoPE table).
 #include "engine/model/families/families.h"
+#include "engine/model/tensor_shard.h"
 
 namespace rooflm {
 
@@ -17,6 +18,7 @@ std::string_view op_kind_name(OpKind kind) {
     case OpKind::mul: return "mul";
     case OpKind::silu_mul: return "silu_mul";
     case OpKind::lm_head: return "lm_head";
+    case OpKind::all_reduce: return "all_reduce";
   }
   return "?";
 }
@@ -30,18 +32,16 @@ std::vector<std::string> StepProgram::op_names() const {
 
 StepProgram build_step_program(const ModelConfig& model, const Variant& variant) {
   model.validate();
-  if (variant.tensor_parallel != 1)
-    throw InputError("engine.tensor_parallel = " + std::to_string(variant.tensor_parallel) +
-                     ": tensor parallelism is not implemented yet (have: 1)");
   StepProgram program;
   program.model = model;
+  program.shard = tensor_shard(model, variant.tensor_parallel);
   program.variant = variant;
   program.inv_freq = rope_inv_freq(model.head_dim, model.rope_theta, model.rope_scaling);
   switch (model.family) {
     case ModelFamily::llama:
     case ModelFamily::qwen2:
     case ModelFamily::mistral:
-      program.ops = llama_decoder_ops(model, variant);
+      program.ops = llama_decoder_ops(program.shard, variant);
       break;
   }
   return program;

@@ -17,6 +17,9 @@
 // variant's weight dtype and scales and GEMM input dtype and scales, and the op producing a GEMM's
 // input (a norm, silu_mul / mul, attention) writes it in that dtype with its scales; the embedding,
 // norms' own math and LM head stay fp16.
+//
+// Tensor parallelism (engine.tensor_parallel N): the recipe is given one rank's shard of the model
+// (tensor_shard.h) and writes that rank's ops; an all_reduce follows o_proj and down_proj.
 #include "engine/model/families/families.h"
 
 #include <string>
@@ -27,7 +30,7 @@ namespace {
 class LlamaRecipe {
  public:
   LlamaRecipe(const ModelConfig& m, const Variant& v)
-      : m_(m), fused_(v.kernels == KernelSet::fused), dt_(precision_dtypes(v)) {}
+      : m_(m), fused_(v.kernels == KernelSet::fused), ranks_(v.tensor_parallel), dt_(precision_dtypes(v)) {}
 
   std::vector<OpNode> build() {
     embedding();
@@ -53,6 +56,7 @@ class LlamaRecipe {
     linear("qkv_proj", l, Act::normed, Act::qkv, Param::wqkv, 0, qkv_rows(), m_.hidden, m_.qkv_bias);
     attention(l, Act::qkv, /*rope_in_prologue=*/true, /*scores_in_hbm=*/false);
     linear("o_proj", l, Act::attn_out, Act::branch, Param::wo, 0, m_.hidden, m_.q_dim(), false);
+    all_reduce("attn_all_reduce", l);
     add_norm("add_mlp_norm", l, Param::mlp_norm, true, dt_.gemm_input);
     if (dt_.weight == DType::f16 && dt_.gemm_input == DType::f16) {
       linear("gate_up_proj", l, Act::normed, Act::mlp_act, Param::w_gate_up, 0, 2 * m_.ffn, m_.hidden, false);
@@ -63,6 +67,7 @@ class LlamaRecipe {
       elementwise(OpKind::silu_mul, "silu_mul", l, Act::gate_up, Act::mlp_act, dt_.gemm_input);
     }
     linear("down_proj", l, Act::mlp_act, Act::branch, Param::w_down, 0, m_.hidden, m_.ffn, false);
+    all_reduce("mlp_all_reduce", l);
   }
 
   void naive_layer(int32_t l) {
@@ -75,6 +80,7 @@ class LlamaRecipe {
     add({.kind = OpKind::rope, .name = "rope", .layer = l, .in = Act::q, .out = Act::k});
     attention(l, Act::q, /*rope_in_prologue=*/false, /*scores_in_hbm=*/true);
     linear("o_proj", l, Act::attn_out, Act::branch, Param::wo, 0, h, q, false);
+    all_reduce("attn_all_reduce", l);
     residual_add(l);
     norm("mlp_norm", l, Param::mlp_norm, dt_.gemm_input);
     linear("gate_proj", l, Act::normed, Act::gate, Param::w_gate_up, 0, m_.ffn, h, false);
@@ -82,6 +88,12 @@ class LlamaRecipe {
     elementwise(OpKind::silu, "silu", l, Act::gate, Act::gate, DType::f16);
     elementwise(OpKind::mul, "mul", l, Act::gate, Act::mlp_act, dt_.gemm_input);
     linear("down_proj", l, Act::mlp_act, Act::branch, Param::w_down, 0, h, m_.ffn, false);
+    all_reduce("mlp_all_reduce", l);
+  }
+
+  // Tensor parallelism: the row-parallel projection's partial branch summed over the ranks.
+  void all_reduce(const char* name, int32_t l) {
+    if (ranks_ > 1) add({.kind = OpKind::all_reduce, .name = name, .layer = l, .in = Act::branch, .out = Act::branch});
   }
 
   void embedding() {
@@ -146,6 +158,7 @@ class LlamaRecipe {
 
   const ModelConfig& m_;
   const bool fused_;
+  const int32_t ranks_;  // engine.tensor_parallel: m_ is one rank's shard
   const PrecisionDtypes dt_;
   std::vector<OpNode> ops_;
 };
