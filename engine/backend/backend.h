@@ -22,14 +22,14 @@
 
 namespace rooflm {
 
-// The cpu and cuda backends run one rank so far: engine.tensor_parallel > 1 is refused by them
-// (InputError naming the key) and modelled by the sim backend and `rooflm roofline --tp`.
-inline void require_one_rank(const Variant& requested, const char* backend) {
+// What runs one rank only (the cuda backend so far, quant calibration) refuses engine.tensor_parallel
+// > 1 with an InputError naming the key, `what` ("the cuda backend") and where N ranks do run.
+inline void require_one_rank(const Variant& requested, const std::string& what) {
   if (requested.tensor_parallel != 1)
-    throw InputError("engine.tensor_parallel = " + std::to_string(requested.tensor_parallel) + ": the " + backend +
-                     " backend runs one rank so far; the sim backend (--backend sim) and `rooflm roofline --tp " +
-                     std::to_string(requested.tensor_parallel) + "` model " + std::to_string(requested.tensor_parallel) +
-                     " ranks and their all-reduces");
+    throw InputError("engine.tensor_parallel = " + std::to_string(requested.tensor_parallel) + ": " + what +
+                     " runs one rank so far; the cpu backend (simulated ranks, one thread each) runs " +
+                     std::to_string(requested.tensor_parallel) + ", the sim backend and `rooflm roofline --tp " +
+                     std::to_string(requested.tensor_parallel) + "` model them");
 }
 
 class Backend {

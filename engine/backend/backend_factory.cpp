@@ -2,6 +2,7 @@
 #include "engine/backend/backend_factory.h"
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/cpu/cpu_ranks_backend.h"
 #include "engine/backend/cpu/host_memory.h"
 #include "engine/backend/sim/sim_backend.h"
 #include "common/error.h"
@@ -109,6 +110,11 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const ModelConfig& confi
   const Variant requested = requested_variant(engine, kind);
   switch (kind) {
     case BackendKind::cpu: {
+      if (requested.tensor_parallel > 1) {
+        (void)build_step_program(config, requested);  // InputError naming the field a shard cannot split
+        return std::make_unique<CpuRanksBackend>(config, host_model_weights(scenario.model, config), requested,
+                                                 int(engine.threads));
+      }
       std::vector<QuantizedLayer> prequantized = prequantized_layers(scenario, config, requested);
       ModelWeights weights = host_model_weights(
           scenario.model, config, prequantized.empty() ? LayerLinearWeights::load : LayerLinearWeights::skip);

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/backend.h"
 #include "engine/model/step_program.h"
 #include "engine/model/tensor_shard.h"
 #include "engine/roofline/cost_model.h"
@@ -190,10 +190,12 @@ TEST(TensorParallel, RooflinePredictsScalingAndMemoryPerGpu) {
   EXPECT_NE(text.find("attn_all_reduce"), std::string::npos);
 }
 
-TEST(TensorParallel, BackendsThatRunOneRankRefuseMore) {
-  const std::string message = test::input_error_message([] { CpuBackend::effective(with_ranks(2)); });
-  EXPECT_NE(message.find("engine.tensor_parallel = 2: the cpu backend runs one rank so far; the sim backend"),
+TEST(TensorParallel, WhatRunsOneRankRefusesMore) {
+  const std::string message = test::input_error_message([] { require_one_rank(with_ranks(2), "the cuda backend"); });
+  EXPECT_NE(message.find("engine.tensor_parallel = 2: the cuda backend runs one rank so far; the cpu backend "
+                         "(simulated ranks, one thread each) runs 2"),
             std::string::npos) << message;
+  EXPECT_NO_THROW(require_one_rank(with_ranks(1), "the cuda backend"));
 }
 
 }  // namespace

@@ -37,7 +37,6 @@ void copy_block(std::vector<T>& pool, const KvGeometry& geom, int64_t per_block,
 }  // namespace
 
 Variant CpuBackend::effective(const Variant& requested) {
-  require_one_rank(requested, "cpu");
   Variant v = requested;
   v.backend = BackendKind::cpu;
   if (!requested.quantised_weights()) v.precision = Precision::fp32;
@@ -47,12 +46,17 @@ Variant CpuBackend::effective(const Variant& requested) {
 }
 
 CpuBackend::CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads,
-                       StaticActivationScales static_scales, std::vector<QuantizedLayer> prequantized)
+                       StaticActivationScales static_scales, std::vector<QuantizedLayer> prequantized, CpuRankLink rank)
     : config_(std::move(config)),
       weights_(std::move(weights)),
       program_(build_step_program(config_, effective(requested))),
       static_scales_(std::move(static_scales)),
-      pool_(n_threads) {
+      pool_(n_threads),
+      rank_(std::move(rank)) {
+  if (!rank_.all_reduce) require_one_rank(requested, "a cpu backend without its ranks (CpuRanksBackend)");
+  ROOFLM_CHECK(!rank_.all_reduce || rank_.all_reduce->ranks() == program_.variant.tensor_parallel,
+               "the all-reduce spans the variant's ranks");
+  config_ = program_.shard;  // this rank's heads and MLP columns (the model at tensor_parallel 1)
   for (const OpNode& op : program_.ops)  // every static scale exists before any work
     if (op.kind == OpKind::linear && op.input_scales.grain == ScaleGrain::tensor) static_scales_.of(op);
   if (!prequantized.empty()) {
@@ -325,7 +329,8 @@ StepOutput CpuBackend::forward(const BatchPlan& plan, const KvView& kv, bool wan
       case OpKind::lm_head:
         lm_head(op, plan, want_logits, out);
         break;
-      case OpKind::all_reduce:  // one rank (effective() refuses more): nothing to sum
+      case OpKind::all_reduce:  // the row-parallel projection's partial sums, over the ranks
+        rank_.all_reduce->all_reduce_sum(rank_.rank, act(op.in), T * H);
         break;
     }
   });

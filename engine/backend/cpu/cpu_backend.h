@@ -15,12 +15,19 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "engine/backend/cpu/cpu_all_reduce.h"
 #include "common/thread_pool.h"
 #include "engine/backend/cpu/quantized_weights.h"
 #include "engine/model/static_scales.h"
 #include "engine/model/weights.h"
 
 namespace rooflm {
+
+// Which tensor-parallel rank a CpuBackend is (CpuRanksBackend), and where its ranks meet.
+struct CpuRankLink {
+  std::shared_ptr<CpuAllReduce> all_reduce;  // null: one rank
+  int32_t rank = 0;
+};
 
 class CpuBackend final : public Backend {
  public:
@@ -30,8 +37,12 @@ class CpuBackend final : public Backend {
   // `prequantized`: a quantised precision's layer weights as a pre-quantised checkpoint holds them
   // (load_prequantized_layers for the requested variant; `weights` then lacks them); empty:
   // quantise `weights` at load.
+  // `rank`: with requested.tensor_parallel N > 1, this backend is rank `rank.rank` of N
+  // (CpuRanksBackend builds them): `config` is the whole model, `weights` the rank's shard
+  // (shard_weights.h), and its all_reduce nodes meet the other ranks in `rank.all_reduce`.
   CpuBackend(ModelConfig config, ModelWeights weights, const Variant& requested, int n_threads,
-             StaticActivationScales static_scales = {}, std::vector<QuantizedLayer> prequantized = {});
+             StaticActivationScales static_scales = {}, std::vector<QuantizedLayer> prequantized = {},
+             CpuRankLink rank = {});
 
   // The variant the cpu backend runs for `requested`: its kernel set and quantised precision
   // (int8, w8a8, fp8 with their scales), else fp32 arithmetic; the requested quantised KV dtype
@@ -47,6 +58,7 @@ class CpuBackend final : public Backend {
   std::vector<std::string> kernel_names() const override;
   nlohmann::json device_info() const override;
 
+  // The model's shape this backend computes: one rank's shard with tensor parallelism.
   const ModelConfig& config() const { return config_; }
   // Bytes of the quantised layer weights (codes and scales); 0 in fp32.
   int64_t quantized_weight_bytes() const { return quantized_.bytes(); }
@@ -82,6 +94,7 @@ class CpuBackend final : public Backend {
   std::vector<float> x_, h_, qkv_, q_, k_, v_, att_, branch_, gate_up_, mlp_act_;
   std::vector<uint8_t> input_codes_;  // [T, in]: a w8a8 / fp8 linear's quantised input
   std::vector<float> input_scales_;   // [T] or [1]
+  CpuRankLink rank_;
 };
 
 }  // namespace rooflm

@@ -37,7 +37,7 @@ int64_t activation_headroom_bytes(const ModelConfig& c, const PrecisionDtypes& d
 }  // namespace
 
 Variant CudaBackend::effective(const Variant& requested) {
-  require_one_rank(requested, "cuda");
+  require_one_rank(requested, "the cuda backend");
   Variant v = requested;
   v.backend = BackendKind::cuda;
   return v;
