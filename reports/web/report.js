@@ -223,6 +223,48 @@
     }, 'capacity', 'no variant held the SLO at search.lo');
   }
 
+  // --- tensor-parallel scaling: TPOT per rank count, one line per group of the other axes, beside
+  // the ideal TP=1 / N (only when a file sweeps engine.tensor_parallel) ---
+  const TP = 'engine.tensor_parallel';
+  const tpFiles = data.files.filter((f) => new Set(f.runs.map((r) => (r.variant.sweep || {})[TP]).filter((v) => v !== undefined)).size > 1);
+  if (tpFiles.length) {
+    const points = [], lines = [];
+    tpFiles.forEach((f) => {
+      const groups = {};
+      f.runs.forEach((r) => {
+        const sweep = r.variant.sweep || {};
+        const tpot = r.summary.tpot_ms && r.summary.tpot_ms.p50;
+        if (sweep[TP] === undefined || missing(tpot)) return;
+        const others = Object.keys(sweep).filter((k) => k !== TP).map((k) => `${k.slice(k.lastIndexOf('.') + 1)}=${sweep[k]}`).join(' ');
+        const group = (tpFiles.length > 1 ? f.name + (others ? ': ' : '') : '') + (others || (tpFiles.length > 1 ? '' : 'all'));
+        (groups[group] = groups[group] || []).push({ ranks: sweep[TP], tpot });
+      });
+      Object.entries(groups).forEach(([group, pts]) => {
+        const one = pts.find((p) => p.ranks === 1);
+        pts.forEach((p) => {
+          points.push({ group, series: 'measured', ranks: p.ranks, tpot_ms: p.tpot });
+          if (one) points.push({ group, series: 'ideal: TP=1 / N', ranks: p.ranks, tpot_ms: one.tpot / p.ranks });
+          if (one && p.ranks > 1) lines.push(`${group}: TP=${p.ranks} TPOT ${fmt(p.tpot, 3)} ms = ${fmt(p.tpot / one.tpot, 3)}x TP=1 (ideal ${fmt(1 / p.ranks, 3)}x)`);
+        });
+      });
+    });
+    const tpSection = section('tensor-parallel', 'Tensor-parallel scaling', [el('ul', {}, lines.map((t) => el('li', {}, t)))]);
+    chart(tpSection, 'tensor-parallel', {
+      data: { values: points },
+      mark: { type: 'line', point: true },
+      encoding: { x: { field: 'ranks', type: 'quantitative', title: 'engine.tensor_parallel (GPUs)', scale: { type: 'log', base: 2 },
+          axis: { values: [...new Set(points.map((p) => p.ranks))], format: 'd' } },
+        y: { field: 'tpot_ms', type: 'quantitative', title: 'TPOT p50 (ms)' },
+        color: { field: 'group', type: 'nominal', sort: naturalOrder(points.map((p) => p.group)), title: 'variant group' },
+        strokeDash: { field: 'series', type: 'nominal', scale: { domain: ['measured', 'ideal: TP=1 / N'], range: [[1, 0], [6, 3]] },
+          legend: dashLegend('line') },
+        order: { field: 'ranks', type: 'quantitative' },
+        tooltip: [{ field: 'group' }, { field: 'series' }, { field: 'ranks' }, { field: 'tpot_ms', format: '.3f' }] },
+    }, 'tensor-parallel scaling', 'no run has a TPOT summary');
+    const tpDiv = tpSection.querySelector('[data-chart="tensor-parallel"]');
+    if (tpDiv) tpDiv.dataset.lines = String(new Set(points.map((p) => p.group + ' ' + p.series)).size);
+  }
+
   // --- throughput-latency: one line per variant group (every sweep axis but the swept one) ---
   const tlSection = section('throughput-latency', 'Throughput vs latency', []);
   const tl = [];

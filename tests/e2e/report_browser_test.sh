@@ -93,6 +93,16 @@ dom_checks=(--chart capacity --lines throughput-latency 8 --text "continuous / s
 render "$work/capacity.html" capacity
 grep -q '<section id="capacity"' "$work/capacity.dom" || fail "capacity: no capacity section"
 
+# tensor-parallel scaling (sim H200, TP 1 / 2 / 4): TPOT per rank count beside the ideal TP=1 / N
+"$rooflm" run "$root/scenarios/decode_latency.json" --backend sim --gpu h200 --set 'sweep.engine.tensor_parallel=[1,2,4]' \
+  --set 'sweep.engine.kernels=["fused"]' --set 'sweep.engine.launch=["graph"]' --set workload.requests=3 \
+  --out "$work/tp" >/dev/null 2>&1 || fail "rooflm run (tensor parallel)"
+"$rooflm" report "$work/tp/results.json" -o "$work/tp.html" >/dev/null || fail "rooflm report (tensor parallel)"
+expected_charts=(tensor-parallel roofline throughput-latency)
+dom_checks=(--chart tensor-parallel --lines tensor-parallel 2 --text "TP=2 TPOT" --text "x TP=1 (ideal 0.500x)")
+render "$work/tp.html" tensor_parallel
+grep -q '<section id="tensor-parallel"' "$work/tensor_parallel.dom" || fail "tensor_parallel: no tensor-parallel section"
+
 # the two-file comparison: H100 against H200, per variant side by side with B/A and significance
 ( cd "$work" && "$rooflm" report "$root/results/h100/batching_poisson.json" "$root/results/h200/batching_poisson.json" --compare ) \
   >"$work/compare.out" || fail "rooflm report --compare"
