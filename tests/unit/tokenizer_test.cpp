@@ -263,7 +263,8 @@ TEST(ShareGpt, MalformedEntriesNameTheFileAndTheEntry) {
             "c.json: [1].conversations[1].value must be a string, got number"},
            {"[" + good + ",\n {\"conversations\": [}]", "c.json:2:"}}) {
     ShareGptSpec spec;
-    const std::string message = test::input_error_message([&] { parse_sharegpt(text, "c.json", bpe, spec); });
+    const std::string& file = text;  // lambdas cannot capture a structured binding (clang < 16)
+    const std::string message = test::input_error_message([&] { parse_sharegpt(file, "c.json", bpe, spec); });
     EXPECT_NE(message.find(expected), std::string::npos) << message;
   }
 }

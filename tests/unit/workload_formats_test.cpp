@@ -140,7 +140,8 @@ TEST(WorkloadFormats, MalformedMooncakeLinesNameTheFileLineAndField) {
            {"[1]", "t.jsonl:2: each line must be a JSON object"},
            {R"({"timestamp": 100000000, "input_length": 4, "output_length": 1, "hash_ids": [1]})",
             "beyond the limit of 86400 s (a day)"}}) {
-    const std::string message = test::input_error_message([&] { parse_mooncake_trace(ok + line + "\n", "t.jsonl", 4); });
+    const std::string text = ok + line + "\n";  // lambdas cannot capture a structured binding (clang < 16)
+    const std::string message = test::input_error_message([&] { parse_mooncake_trace(text, "t.jsonl", 4); });
     EXPECT_NE(message.find(expected), std::string::npos) << message;
   }
   EXPECT_NE(test::input_error_message([&] {
