@@ -92,15 +92,34 @@ const std::vector<Column>& columns() {
   return cols;
 }
 
+
+// An environment value for people: a string as it is, a number as text, absent or null "not recorded".
+std::string env_text(const nlohmann::json& environment, const char* key) {
+  const nlohmann::json value = environment.is_object() ? environment.value(key, nlohmann::json()) : nlohmann::json();
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "not recorded";
+  return value.dump();
+}
+
+// "bdf7e4bcdb9b", "bdf7e4bcdb9b (with uncommitted changes)", or "not recorded".
+std::string commit_text(const nlohmann::json& environment) {
+  std::string commit = env_text(environment, "git_commit");
+  if (commit.size() == 40) commit.resize(12);
+  if (environment.is_object() && environment.value("git_dirty", false)) commit += " (with uncommitted changes)";
+  return commit;
+}
+
 }  // namespace
 
 std::string render_report_markdown(const nlohmann::json& data) {
   std::ostringstream md;
   md << "## rooflm report\n\n";
-  for (const auto& f : data["files"])
+  for (const auto& f : data["files"]) {
+    const nlohmann::json& env = f["environment"];
     md << "- `" << f.value("name", "") << "`: scenario **" << f["scenario"].value("name", "") << "**, GPU "
-       << f["environment"].value("gpu", nlohmann::json()).dump() << ", commit "
-       << f["environment"].value("git_commit", nlohmann::json()).dump() << "\n";
+       << env_text(env, "gpu") << ", driver " << env_text(env, "driver") << ", CUDA " << env_text(env, "cuda")
+       << ", commit " << commit_text(env) << "\n";
+  }
   md << "\nTimes in ms; MBU/MFU against the datasheet peak; accuracy (logit NMSE, top-1 agreement, mean KL in nats, "
         "perplexity) against each run's reference precision, blank where not evaluated; energy (J) and output tokens per "
         "joule from GPU telemetry, blank where not measured.\n\n|";

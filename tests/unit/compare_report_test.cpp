@@ -48,6 +48,10 @@ TEST(CompareReport, MarkdownAndCsvRows) {
   const nlohmann::json data = report_data({{"a.json", results_with_roofline()}, {"b.json", results_with_roofline()}});
   const std::string md = render_report_markdown(data);
   EXPECT_NE(md.find("| file | variant | backend |"), std::string::npos);
+  // the environment for people: no JSON quotes, an absent value said so
+  EXPECT_NE(md.find("GPU NVIDIA H100 80GB HBM3, driver not recorded, CUDA not recorded, commit "), std::string::npos) << md;
+  EXPECT_EQ(md.find("GPU \""), std::string::npos) << md;
+  EXPECT_EQ(md.find("null"), std::string::npos) << md;
   EXPECT_NE(md.find("| a.json | kernels=fused, \"graph\" | sim | gemv_f16 attn_decode_splitk_f16 | 40 | 100.000 | 103.500 |"),
             std::string::npos) << md;
   const std::string csv = render_report_csv(data);

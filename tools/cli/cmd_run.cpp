@@ -190,6 +190,9 @@ void run(const RunArgs& args) {
     std::cerr << report_log.str();
     print_summary(results, points.front().measure.percentiles, std::cout);
     print_capacity(doc.value("capacity", nlohmann::json::array()), std::cout);
+    // a trace or ShareGPT file: what it holds (a mooncake trace's shared-prefix fraction)
+    if (const std::string source = workload_source_line(points.front().workload); !source.empty())
+      std::cout << source << "\n";
     std::cout << "results: " << path << "\n";
     if (!latest.empty()) std::cout << latest << "\n";
   }
