@@ -34,12 +34,7 @@ struct Rig {
 
 using test::make_chunk;
 
-std::vector<int32_t> random_tokens(size_t n, int64_t vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> t(n);
-  for (auto& x : t) x = int32_t(rng() % uint32_t(vocab));
-  return t;
-}
+using test::random_tokens;
 
 void expect_close(const std::vector<float>& got, const std::vector<double>& ref, const char* what) {
   ASSERT_EQ(got.size(), ref.size());

@@ -38,12 +38,7 @@ Variant with_kv(DType kv_dtype) {
   return v;
 }
 
-std::vector<int32_t> random_tokens(size_t n, int64_t vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> t(n);
-  for (auto& x : t) x = int32_t(rng() % uint32_t(vocab));
-  return t;
-}
+using test::random_tokens;
 
 // A backend and a contiguous cache of its effective KV dtype.
 struct Rig {

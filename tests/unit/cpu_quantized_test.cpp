@@ -52,12 +52,7 @@ struct Rig {
   }
 };
 
-std::vector<int32_t> random_tokens(size_t n, int64_t vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> t(n);
-  for (auto& x : t) x = int32_t(rng() % uint32_t(vocab));
-  return t;
-}
+using test::random_tokens;
 
 // The weights a W8A16 layer computes with: every linear weight replaced by its dequantised values.
 ModelWeights dequantised(ModelWeights w, WeightScales scales, int64_t group) {

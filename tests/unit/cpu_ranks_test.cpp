@@ -30,12 +30,7 @@ Variant ranks_variant(int32_t ranks, KernelSet kernels) {
   return v;
 }
 
-std::vector<int32_t> random_tokens(size_t n, int64_t vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> t(n);
-  for (auto& x : t) x = int32_t(rng() % uint32_t(vocab));
-  return t;
-}
+using test::random_tokens;
 
 std::vector<std::vector<float>> run_logits(Backend& backend, const ModelConfig& rank_shape,
                                            const std::vector<int32_t>& prompt, const std::vector<int32_t>& decode) {

@@ -1,7 +1,8 @@
-// Small builders shared by the tests that hand-write BatchPlans and batching policies.
+// Small builders shared by the tests that hand-write BatchPlans, batching policies and prompts.
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -9,6 +10,14 @@
 #include "common/batch_plan.h"
 
 namespace rooflm::test {
+
+// `n` token ids in [0, vocab), drawn from `seed` (the prompts the backend-comparing tests feed).
+inline std::vector<int32_t> random_tokens(size_t n, int64_t vocab, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int32_t> t(n);
+  for (auto& x : t) x = int32_t(rng() % uint32_t(vocab));
+  return t;
+}
 
 // Chunk of `tokens` of sequence `seq` at positions [start, start + tokens.size()); a prompt chunk
 // when it starts at 0.
