@@ -120,7 +120,7 @@ class NodeCounter {
         c.vector_flops = 5 * T * F;
         c.bytes = 2 * T * F * act + T * F * out + out_scales(op, F);
         break;
-      case OpKind::all_reduce: {  // ring all-reduce of the fp16 branch [T, hidden] over N ranks
+      case OpKind::all_reduce: {  // the fp16 branch [T, hidden] summed over N ranks (link time: time_step)
         const double N = double(ranks_), payload = T * H * act;
         c.vector_flops = (N - 1) / N * T * H;  // each rank sums its (N - 1) / N share of the elements
         c.bytes = 2 * payload;                   // the local buffer read and the result written

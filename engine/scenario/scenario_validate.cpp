@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/file_digest.h"
+#include "common/json_text.h"
 #include "engine/scenario/arrival_ramp.h"
 #include "engine/scenario/field_reader.h"
 #include "engine/scenario/scenario_keys.h"
@@ -44,19 +45,32 @@ auto read_data_file(const FieldReader& reader, std::string_view key, Read read) 
   }
 }
 
-// The digest of the data file named by `key`. A pinned `<key>_digest` (a resolved scenario carries
-// one) must still match: a results file's scenario reruns only on the content it was measured on.
-std::string read_file_digest(const FieldReader& reader, std::string_view key, const fs::path& file) {
+// A pinned `<key>_digest` (a resolved scenario carries one) must match the digest of the file
+// named by `key`: a results file's scenario reruns only on the content it was measured on.
+void check_pinned_digest(const FieldReader& reader, std::string_view key, const fs::path& file,
+                         const std::string& digest) {
   const ScenarioContext& ctx = reader.context();
-  const std::string digest = read_data_file(reader, key, [&] { return file_digest(file); });
   const std::string pinned_key = std::string(key) + "_digest";
-  if (reader.has(pinned_key)) {
-    const std::string pinned = reader.required_text(pinned_key);
-    if (pinned != digest)
-      ctx.fail(ctx.where(reader.key_path(pinned_key)) + " is " + pinned + ", but " + file.string() + " is now " + digest +
-               ": the file changed since this scenario was resolved (drop the key to run on the new content)");
-  }
-  return digest;
+  if (!reader.has(pinned_key)) return;
+  const std::string pinned = reader.required_text(pinned_key);
+  if (pinned != digest)
+    ctx.fail(ctx.where(reader.key_path(pinned_key)) + " is " + pinned + ", but " + file.string() + " is now " + digest +
+             ": the file changed since this scenario was resolved (drop the key to run on the new content)");
+}
+
+// A workload data file named by `key`, read once: its text for the parser and its content digest.
+struct DataFileText {
+  std::string text;
+  std::string digest;
+};
+
+DataFileText read_data_text(const FieldReader& reader, std::string_view key, const fs::path& file, int64_t max_bytes,
+                            const std::string& what) {
+  DataFileText out;
+  out.text = read_data_file(reader, key, [&] { return read_text_file(file, max_bytes, what); });
+  out.digest = content_digest(out.text);
+  check_pinned_digest(reader, key, file, out.digest);
+  return out;
 }
 
 ModelSpec read_model(const FieldReader& model) {
@@ -172,8 +186,9 @@ LengthDist read_length(const FieldReader& workload, std::string_view key, int64_
     if (!length.has("field")) length.fail_missing("field");
     dist.file = resolve_path(length, "file");
     dist.field = length.required_text("field");
-    dist.values = read_data_file(length, "file", [&] { return read_length_dataset(dist.file, dist.field); });
-    dist.file_digest = read_file_digest(length, "file", dist.file);
+    const DataFileText data = read_data_text(length, "file", dist.file, kMaxJsonlFileBytes, "workload file");
+    dist.file_digest = data.digest;
+    dist.values = read_data_file(length, "file", [&] { return parse_length_dataset(data.text, dist.file.string(), dist.field); });
     dist.min = length.integer("min", dist.min, 1, kMaxTokenLength);
     dist.max = length.integer("max", std::max(dist.max, dist.min), dist.min, kMaxTokenLength);
     return dist;
@@ -230,11 +245,12 @@ void read_trace(const FieldReader& arrival, ArrivalSpec& spec) {
   spec.block_size = arrival.integer("block_size", spec.block_size, 1, kMaxTokenLength);
   spec.speedup = arrival.number("speedup", spec.speedup, closed(kMinTraceSpeedup, kMaxTraceSpeedup));
   spec.file = resolve_path(arrival, "file");
+  const DataFileText trace = read_data_text(arrival, "file", spec.file, kMaxJsonlFileBytes, "workload file");
+  spec.file_digest = trace.digest;
   spec.trace = read_data_file(arrival, "file", [&] {
-    return spec.format == TraceFormat::mooncake ? read_mooncake_trace(spec.file, spec.block_size)
-                                                : read_arrival_trace(spec.file);
+    return spec.format == TraceFormat::mooncake ? parse_mooncake_trace(trace.text, spec.file.string(), spec.block_size)
+                                                : parse_arrival_trace(trace.text, spec.file.string());
   });
-  spec.file_digest = read_file_digest(arrival, "file", spec.file);
   for (TraceEntry& entry : spec.trace) entry.arrival /= spec.speedup;
   if (spec.trace.back().arrival > kMaxArrivalSeconds)
     ctx.fail(ctx.where(arrival.key_path("speedup")) + " = " + nlohmann::json(spec.speedup).dump() + " puts the last line of " +
@@ -318,12 +334,16 @@ ShareGptSpec read_sharegpt_section(const FieldReader& sharegpt) {
   spec.max_len = sharegpt.integer("max_len", spec.max_len, 0, kMaxTokenLength);
   const std::unique_ptr<TokenCounter> tokenizer =
       read_data_file(sharegpt, "tokenizer", [&] { return load_token_counter(spec.tokenizer); });
-  spec.tokenizer_digest = read_file_digest(sharegpt, "tokenizer", spec.tokenizer);
+  // the tokenizer's loader reads its file itself (sentencepiece takes a path): digested apart
+  spec.tokenizer_digest = read_data_file(sharegpt, "tokenizer", [&] { return file_digest(spec.tokenizer); });
+  check_pinned_digest(sharegpt, "tokenizer", spec.tokenizer, spec.tokenizer_digest);
+  const DataFileText conversations =
+      read_data_text(sharegpt, "file", spec.file, kMaxConversationFileBytes, "conversation file");
+  spec.file_digest = conversations.digest;
   read_data_file(sharegpt, "file", [&] {
-    read_sharegpt(spec, *tokenizer);
+    parse_sharegpt(conversations.text, spec.file.string(), *tokenizer, spec);
     return 0;
   });
-  spec.file_digest = read_file_digest(sharegpt, "file", spec.file);
   return spec;
 }
 

@@ -1,4 +1,4 @@
-// read_sharegpt / parse_sharegpt: checks every entry's shape, tokenizes the first human / gpt pair.
+// parse_sharegpt: checks every entry's shape, tokenizes the first human / gpt pair.
 #include "engine/scenario/sharegpt_file.h"
 
 #include <nlohmann/json.hpp>
@@ -21,11 +21,6 @@ const json& turn_field(const json& turn, const char* field, const std::string& w
 }
 
 }  // namespace
-
-void read_sharegpt(ShareGptSpec& spec, TokenCounter& tokenizer) {
-  parse_sharegpt(read_text_file(spec.file, kMaxConversationFileBytes, "conversation file"), spec.file.string(),
-                 tokenizer, spec);
-}
 
 void parse_sharegpt(const std::string& text, const std::string& origin, TokenCounter& tokenizer, ShareGptSpec& spec) {
   const json doc = parse_json_text(text, origin);

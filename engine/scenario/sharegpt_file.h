@@ -18,11 +18,9 @@ namespace rooflm {
 // ShareGPT_V3_unfiltered (the usual file) is 642 MB; 1 GiB bounds one.
 inline constexpr int64_t kMaxConversationFileBytes = int64_t(1) << 30;
 
-// Fills spec.pairs, conversations and skipped from spec.file, counting tokens with `tokenizer`
-// (spec.tokenizer loaded); an error when no entry gives a pair.
-void read_sharegpt(ShareGptSpec& spec, TokenCounter& tokenizer);
-
-// The same from the file's text (`origin` names it in errors).
+// Fills spec.pairs, conversations and skipped from the text of a conversation file (`origin` names
+// it in errors), counting tokens with `tokenizer` (spec.tokenizer loaded); an error when no entry
+// gives a pair.
 void parse_sharegpt(const std::string& text, const std::string& origin, TokenCounter& tokenizer, ShareGptSpec& spec);
 
 }  // namespace rooflm

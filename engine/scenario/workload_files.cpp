@@ -58,14 +58,6 @@ int64_t length_field(const json& object, const std::string& field, const std::st
 
 }  // namespace
 
-std::vector<TraceEntry> read_arrival_trace(const std::filesystem::path& file) {
-  return parse_arrival_trace(read_text_file(file, kMaxJsonlFileBytes, "workload file"), file.string());
-}
-
-std::vector<int64_t> read_length_dataset(const std::filesystem::path& file, const std::string& field) {
-  return parse_length_dataset(read_text_file(file, kMaxJsonlFileBytes, "workload file"), file.string(), field);
-}
-
 std::vector<TraceEntry> parse_arrival_trace(const std::string& text, const std::string& origin) {
   std::vector<TraceEntry> entries;
   for_each_jsonl_object(text, origin, [&](const json& object, const std::string& where) {
@@ -84,10 +76,6 @@ std::vector<TraceEntry> parse_arrival_trace(const std::string& text, const std::
     entries.push_back(entry);
   });
   return entries;
-}
-
-std::vector<TraceEntry> read_mooncake_trace(const std::filesystem::path& file, int64_t block_size) {
-  return parse_mooncake_trace(read_text_file(file, kMaxJsonlFileBytes, "workload file"), file.string(), block_size);
 }
 
 std::vector<TraceEntry> parse_mooncake_trace(const std::string& text, const std::string& origin, int64_t block_size) {

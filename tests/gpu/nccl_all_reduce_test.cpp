@@ -19,15 +19,10 @@ using gputest::DeviceBuffer;
 using gputest::random_half;
 using gputest::to_float;
 
-std::unique_ptr<NcclComms> comms_or_skip(int ranks, std::string* why) {
-  std::unique_ptr<NcclComms> comms = NcclComms::create(ranks, why);
-  return comms;
-}
-
 TEST(NcclAllReduce, OneRankIsTheIdentityEagerAndInAGraph) {
   ROOFLM_REQUIRE_GPU();
   std::string why;
-  const std::unique_ptr<NcclComms> comms = comms_or_skip(1, &why);
+  const std::unique_ptr<NcclComms> comms = NcclComms::create(1, &why);
   if (!comms) GTEST_SKIP() << why;
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed=" + std::to_string(seed) + " nccl=" + std::to_string(comms->version()));
@@ -62,7 +57,7 @@ TEST(NcclAllReduce, SeveralGpusSumEveryElement) {
   cudaGetDeviceCount(&devices);
   if (devices < 2) GTEST_SKIP() << "one GPU: the multi-rank sum needs two";
   std::string why;
-  const std::unique_ptr<NcclComms> comms = comms_or_skip(devices, &why);
+  const std::unique_ptr<NcclComms> comms = NcclComms::create(devices, &why);
   if (!comms) GTEST_SKIP() << why;
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE("seed=" + std::to_string(seed) + " ranks=" + std::to_string(devices));

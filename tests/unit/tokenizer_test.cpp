@@ -224,8 +224,9 @@ TEST(Tokenizer, SentencepieceWithoutTheLibraryIsAClearError) {
 TEST(ShareGpt, PairsAreTheFirstHumanAndGptTurnsCountedByTheTokenizer) {
   ByteLevelBpe bpe(parse_byte_level_bpe(fixture_tokenizer(), "tiny"));
   ShareGptSpec spec;
-  spec.file = fixture("sharegpt_small.json");
-  read_sharegpt(spec, bpe);
+  const std::string text = read_text_file(fixture("sharegpt_small.json"), kMaxConversationFileBytes, "conversation file");
+  const auto parse = [&] { parse_sharegpt(text, "sharegpt_small.json", bpe, spec); };
+  parse();
   // a: "hello world!" 3 / "hello hello" 3; b: "hello" 1 / "hello world! hello world!" 7; e: "3412" 2 /
   // "é" 1. Skipped: c (one turn), d (gpt first), f (an empty prompt: 0 tokens).
   ASSERT_EQ(spec.pairs.size(), 3u);
@@ -238,12 +239,12 @@ TEST(ShareGpt, PairsAreTheFirstHumanAndGptTurnsCountedByTheTokenizer) {
   EXPECT_EQ(spec.conversations, 6);
   EXPECT_EQ(spec.skipped, 3);
   spec.max_len = 5;  // a (6) and b (8) are longer
-  read_sharegpt(spec, bpe);
+  parse();
   ASSERT_EQ(spec.pairs.size(), 1u);
   EXPECT_EQ(spec.pairs[0].prompt_len, 2);
   EXPECT_EQ(spec.skipped, 5);
   spec.max_len = 2;
-  EXPECT_NE(test::input_error_message([&] { read_sharegpt(spec, bpe); })
+  EXPECT_NE(test::input_error_message(parse)
                 .find("none of its 6 entries has a usable pair (a \"human\" turn, then a \"gpt\" turn, both of at least "
                       "one token, together at most max_len 2 tokens)"),
             std::string::npos);

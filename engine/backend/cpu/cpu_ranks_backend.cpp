@@ -7,7 +7,6 @@
 
 #include "common/error.h"
 #include "engine/model/shard_weights.h"
-#include "engine/model/tensor_shard.h"
 
 namespace rooflm {
 
@@ -20,7 +19,6 @@ CpuRanksBackend::CpuRanksBackend(const ModelConfig& config, const ModelWeights& 
                      std::string(rooflm::name(requested.precision)) +
                      "\": the cpu backend's ranks run fp16 (the fp32 reference) only so far (a quantised precision "
                      "would quantise each shard on its own)");
-  (void)tensor_shard(config, n);  // InputError naming the field before any copy
   const unsigned machine = std::max(1u, std::thread::hardware_concurrency());
   const int per_rank = std::max(1, (n_threads > 0 ? n_threads : int(machine)) / n);
   all_reduce_ = std::make_shared<CpuAllReduce>(n);
@@ -44,6 +42,7 @@ StepOutput CpuRanksBackend::forward(const BatchPlan& plan, const KvView& kv, boo
   ROOFLM_CHECK(storage_.size() == ranks_.size(), "allocate_kv before forward");
   ranks_[0]->set_op_observer(observer_);
   std::vector<StepOutput> outputs(ranks_.size());
+  // A rank's own error; the ranks it stopped only see RanksAborted, which is not worth reporting.
   std::vector<std::exception_ptr> errors(ranks_.size());
   std::vector<std::thread> threads;
   for (size_t r = 0; r < ranks_.size(); ++r)
@@ -52,21 +51,14 @@ StepOutput CpuRanksBackend::forward(const BatchPlan& plan, const KvView& kv, boo
         KvView view = kv;
         view.storage = storage_[r];
         outputs[r] = ranks_[r]->forward(plan, view, want_logits && r == 0);
+      } catch (const RanksAborted&) {
+        all_reduce_->abandon();
       } catch (...) {
         errors[r] = std::current_exception();
         all_reduce_->abandon();
       }
     });
   for (std::thread& t : threads) t.join();
-  // The error of the rank that failed first, not the RanksAborted of those it stopped.
-  for (const std::exception_ptr& e : errors)
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const RanksAborted&) {
-        continue;
-      }
-    }
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
   for (size_t r = 1; r < ranks_.size(); ++r)

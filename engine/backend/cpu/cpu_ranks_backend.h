@@ -34,7 +34,6 @@ class CpuRanksBackend final : public Backend {
   nlohmann::json device_info() const override;
 
   int32_t ranks() const { return int32_t(ranks_.size()); }
-  CpuBackend& rank(int32_t r) { return *ranks_[size_t(r)]; }
 
  private:
   std::shared_ptr<CpuAllReduce> all_reduce_;

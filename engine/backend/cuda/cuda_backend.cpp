@@ -34,6 +34,13 @@ int64_t activation_headroom_bytes(const ModelConfig& c, const PrecisionDtypes& d
   return tokens * per_token + seqs * per_seq + (int64_t(256) << 20);
 }
 
+// A silu_mul-epilogue linear's query as the plain linear of all its weight rows ([gate | up]).
+KernelQuery without_epilogue(KernelQuery q, const OpNode& op) {
+  q.silu_mul_epilogue = false;
+  q.out = op.weight.rows;
+  return q;
+}
+
 }  // namespace
 
 Variant CudaBackend::effective(const Variant& requested) {
@@ -144,8 +151,7 @@ void CudaBackend::require_kernels_for_program() const {
       KernelQuery q = node_query(op, n);
       KernelChoice k = select_kernel(q);
       if (!k.supported && q.silu_mul_epilogue) {  // linear_silu_mul's fallback: the plain linear, then silu_mul
-        q.silu_mul_epilogue = false;
-        q.out = op.weight.rows;
+        q = without_epilogue(q, op);
         k = select_kernel(q);
       }
       if (k.supported && op.kind == OpKind::attention && op.output_dtype != DType::f16) {  // + quantize
@@ -490,10 +496,8 @@ void CudaBackend::linear_silu_mul(const OpNode& op, const StepShape& s) {
     registry_.launch(fused, q, a, stream_);
     return;
   }
-  q.silu_mul_epilogue = false;
-  q.out = op.weight.rows;
   a.y = act(Act::gate_up, T);
-  launch(q, a);
+  launch(without_epilogue(q, op), a);
   KernelQuery sq;
   sq.op = KernelOp::silu_mul;
   sq.n = T;
